@@ -1,0 +1,42 @@
+//! tallyseal-core: the shared core that runs on the Presiding Officer's phone, on the server and on
+//! an auditor's laptop.
+//!
+//! Everything in this crate is pure: it takes bytes and values and returns values. It never opens a
+//! file, a socket or a database, and never reads the clock on its own (callers pass times in), so the
+//! *same* verification code gives the same answer wherever it runs.
+//!
+//! Map of the modules:
+//! - [`hash`], [`keys`], [`canonical`]: SHA-256 digests, ed25519 keys, canonical JSON and
+//!   domain-separated signatures.
+//! - [`note`]: C2SP signed notes (used to sign the election package).
+//! - [`model`], [`package`], [`import`]: the election model, the signed election package, and the
+//!   importer for the 2024 Pakistan candidate lists and station results.
+//! - [`form`]: Form-45 / Form-46 figures and their consistency rules.
+//! - [`exif`]: bounded, panic-free EXIF extraction from untrusted images.
+//! - [`time`]: server time anchors and the best estimate of when a capture was taken.
+//! - [`manifest`], [`seal`], [`bundle`]: the signed capture manifest, sealing a capture, and the
+//!   one-file evidence bundle.
+//! - [`verify`]: the forensic checks, producing a [`verify::VerificationReport`].
+
+pub mod bundle;
+pub mod canonical;
+pub mod exif;
+pub mod form;
+pub mod geofence;
+pub mod hash;
+pub mod import;
+pub mod keys;
+pub mod manifest;
+pub mod model;
+pub mod note;
+pub mod package;
+pub mod seal;
+pub mod time;
+pub mod verify;
+
+pub use bundle::EvidenceBundle;
+pub use hash::{Sha256Digest, sha256};
+pub use keys::{DeviceKey, PublicKey, SignatureBytes};
+pub use manifest::CaptureManifest;
+pub use seal::{CaptureInput, ChainState, SealedCapture, seal};
+pub use verify::{VerificationContext, VerificationReport, verify_bundle};

@@ -1,0 +1,1 @@
+//! The tallyseal server (see ARCHITECTURE.md). Intake, storage and portal arrive with issue 3.
