@@ -20,6 +20,7 @@
 
 pub mod bundle;
 pub mod canonical;
+pub mod demo;
 pub mod exif;
 pub mod form;
 pub mod geofence;
@@ -30,6 +31,8 @@ pub mod manifest;
 pub mod model;
 pub mod note;
 pub mod package;
+pub mod phash;
+pub mod receipt;
 pub mod seal;
 pub mod time;
 pub mod verify;

@@ -1,2 +1,519 @@
 //! The election package: what the Commission publishes and signs so a phone (and anyone else) can
 //! check it holds the authentic polling scheme.
+//!
+//! The package is JSON ([`ElectionPackage`]), published as a C2SP signed note ([`crate::note`])
+//! whose text is the package's pretty-printed JSON plus a final newline ([`ElectionPackage::to_note_text`]).
+//! The **package hash** is the SHA-256 of the whole signed note, signature lines included
+//! ([`SignedPackage::hash`]); every capture manifest commits to it. See `docs/election-package.md`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ::time::format_description::well_known::Rfc3339;
+use ::time::macros::format_description;
+use ::time::{Date, OffsetDateTime};
+use geo::{Distance, Geodesic, Intersects, LineString, Point, Polygon};
+use serde::{Deserialize, Serialize};
+
+use crate::hash::{Sha256Digest, sha256};
+use crate::model::{Constituency, Election, Geofence, LatLon, PollingStation, StationLocation};
+use crate::note::{NoteError, Signer, Verifier, open_note_with_limit, sign_note};
+
+/// The `format` field of every election package.
+pub const PACKAGE_FORMAT: &str = "tallyseal.election-package";
+/// The package format version this code writes and reads.
+pub const PACKAGE_VERSION: u32 = 1;
+/// Largest geofence radius accepted, metres.
+pub const MAX_RADIUS_M: f64 = 5000.0;
+/// Most vertices a polygon geofence may have.
+pub const MAX_POLYGON_VERTICES: usize = 1000;
+/// Largest signed package [`SignedPackage::open`] accepts, bytes. A national package with every
+/// station is large; a phone should be given a smaller one.
+pub const MAX_PACKAGE_NOTE_BYTES: usize = 64 << 20;
+
+/// The election package (see the module documentation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElectionPackage {
+    /// Always [`PACKAGE_FORMAT`].
+    pub format: String,
+    /// Always [`PACKAGE_VERSION`].
+    pub version: u32,
+    pub election: Election,
+    /// Constituencies, each with its candidates in ballot order and its polling scheme.
+    pub constituencies: Vec<Constituency>,
+    /// When the Commission published this package, RFC 3339.
+    pub published_at: String,
+}
+
+/// What kind of problem [`ElectionPackage::validate`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// `format` or `version` is not what this code understands.
+    WrongFormat,
+    /// A time or date that does not parse, or is inconsistent with another.
+    BadTime,
+    /// An identifier (election id, constituency code) is empty.
+    EmptyIdentifier,
+    DuplicateConstituency,
+    DuplicateStation,
+    /// A station number of 0 (numbers start at 1).
+    BadStationNumber,
+    NoCandidates,
+    NoStations,
+    /// Ballot numbers are not 1..=n in order.
+    BallotNumbers,
+    /// The station has no location (and so no geofence).
+    MissingLocation,
+    /// A coordinate out of range, not finite, or exactly 0,0.
+    BadCoordinate,
+    /// A radius geofence not in (0, [`MAX_RADIUS_M`]].
+    BadRadius,
+    /// A polygon geofence with too few or too many vertices, too large, or not around its station.
+    BadPolygon,
+}
+
+/// One problem found in a package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageProblem {
+    pub kind: ProblemKind,
+    /// Where: e.g. `election.poll_close`, `NA-128`, `NA-128 station 12`.
+    pub location: String,
+    /// A sentence a person can read.
+    pub detail: String,
+}
+
+impl std::fmt::Display for PackageProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.location, self.detail)
+    }
+}
+
+/// Why a package could not be signed or opened.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PackageError {
+    #[error("the election package has {} problem(s); first: {}", .0.len(), .0.first().map(|p| p.to_string()).unwrap_or_default())]
+    Invalid(Vec<PackageProblem>),
+    #[error("signed note: {0}")]
+    Note(#[from] NoteError),
+    #[error("the package JSON does not parse: {0}")]
+    Json(String),
+    #[error("the note text is not the package's canonical text (pretty JSON and a final newline)")]
+    NotCanonical,
+}
+
+/// A signed election package: the signed note exactly as published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedPackage {
+    pub note: String,
+}
+
+fn rfc3339(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s, &Rfc3339).ok()
+}
+
+fn valid_point(p: LatLon) -> bool {
+    p.lat.is_finite()
+        && p.lon.is_finite()
+        && p.lat.abs() <= 90.0
+        && p.lon.abs() <= 180.0
+        && !(p.lat == 0.0 && p.lon == 0.0)
+}
+
+fn distance_m(a: LatLon, b: LatLon) -> f64 {
+    Geodesic.distance(Point::new(a.lon, a.lat), Point::new(b.lon, b.lat))
+}
+
+impl ElectionPackage {
+    /// A package with the current format and version.
+    pub fn new(election: Election, constituencies: Vec<Constituency>, published_at: &str) -> Self {
+        Self {
+            format: PACKAGE_FORMAT.to_string(),
+            version: PACKAGE_VERSION,
+            election,
+            constituencies,
+            published_at: published_at.to_string(),
+        }
+    }
+
+    /// Every problem that stops this package from being signed. Empty means it is fit to sign.
+    pub fn validate(&self) -> Vec<PackageProblem> {
+        let mut out = Vec::new();
+        let mut problem = |kind, location: &str, detail: String| {
+            out.push(PackageProblem {
+                kind,
+                location: location.to_string(),
+                detail,
+            });
+        };
+
+        if self.format != PACKAGE_FORMAT {
+            problem(
+                ProblemKind::WrongFormat,
+                "format",
+                format!("format is {:?}, expected {PACKAGE_FORMAT:?}", self.format),
+            );
+        }
+        if self.version != PACKAGE_VERSION {
+            problem(
+                ProblemKind::WrongFormat,
+                "version",
+                format!("version is {}, expected {PACKAGE_VERSION}", self.version),
+            );
+        }
+        if rfc3339(&self.published_at).is_none() {
+            problem(
+                ProblemKind::BadTime,
+                "published_at",
+                format!("{:?} is not an RFC 3339 time", self.published_at),
+            );
+        }
+
+        // The election.
+        let e = &self.election;
+        if e.id.trim().is_empty() {
+            problem(
+                ProblemKind::EmptyIdentifier,
+                "election.id",
+                "the election id is empty".into(),
+            );
+        }
+        let mut time_of = |field: &str, value: &str| {
+            let t = rfc3339(value);
+            if t.is_none() {
+                problem(
+                    ProblemKind::BadTime,
+                    &format!("election.{field}"),
+                    format!("{value:?} is not an RFC 3339 time"),
+                );
+            }
+            t
+        };
+        let open = time_of("poll_open", &e.poll_open);
+        let close = time_of("poll_close", &e.poll_close);
+        let deadline = time_of("results_deadline", &e.results_deadline);
+        let poll_date = Date::parse(&e.poll_date, format_description!("[year]-[month]-[day]")).ok();
+        if poll_date.is_none() {
+            problem(
+                ProblemKind::BadTime,
+                "election.poll_date",
+                format!("{:?} is not a YYYY-MM-DD date", e.poll_date),
+            );
+        }
+        if let (Some(o), Some(d)) = (open, poll_date) {
+            if o.date() != d {
+                problem(
+                    ProblemKind::BadTime,
+                    "election.poll_open",
+                    format!("polls open on {} but the poll date is {}", o.date(), d),
+                );
+            }
+        }
+        if let (Some(o), Some(c)) = (open, close) {
+            if c <= o {
+                problem(
+                    ProblemKind::BadTime,
+                    "election.poll_close",
+                    format!(
+                        "poll close {} is not after poll open {}",
+                        e.poll_close, e.poll_open
+                    ),
+                );
+            }
+        }
+        if let (Some(c), Some(d)) = (close, deadline) {
+            if d <= c {
+                problem(
+                    ProblemKind::BadTime,
+                    "election.results_deadline",
+                    format!(
+                        "the results deadline {} is not after poll close {}",
+                        e.results_deadline, e.poll_close
+                    ),
+                );
+            }
+        }
+
+        // Constituencies.
+        let mut codes: BTreeSet<&str> = BTreeSet::new();
+        for (ci, c) in self.constituencies.iter().enumerate() {
+            let cloc = if c.code.trim().is_empty() {
+                format!("constituencies[{ci}]")
+            } else {
+                c.code.clone()
+            };
+            if c.code.trim().is_empty() {
+                problem(
+                    ProblemKind::EmptyIdentifier,
+                    &cloc,
+                    "the constituency code is empty".into(),
+                );
+            } else if !codes.insert(c.code.as_str()) {
+                problem(
+                    ProblemKind::DuplicateConstituency,
+                    &cloc,
+                    format!("constituency code {} appears more than once", c.code),
+                );
+            }
+            if c.candidates.is_empty() {
+                problem(
+                    ProblemKind::NoCandidates,
+                    &cloc,
+                    "the constituency has no candidates".into(),
+                );
+            }
+            if let Some(i) = c
+                .candidates
+                .iter()
+                .enumerate()
+                .position(|(i, cand)| cand.ballot_no as usize != i + 1)
+            {
+                problem(
+                    ProblemKind::BallotNumbers,
+                    &cloc,
+                    format!(
+                        "ballot numbers must run 1..={} in order; position {} has ballot number {}",
+                        c.candidates.len(),
+                        i + 1,
+                        c.candidates[i].ballot_no
+                    ),
+                );
+            }
+            if c.stations.is_empty() {
+                problem(
+                    ProblemKind::NoStations,
+                    &cloc,
+                    "the constituency has no polling stations".into(),
+                );
+            }
+            let mut numbers: BTreeSet<u32> = BTreeSet::new();
+            for s in &c.stations {
+                let sloc = format!("{cloc} station {}", s.number);
+                if s.number == 0 {
+                    problem(
+                        ProblemKind::BadStationNumber,
+                        &sloc,
+                        "station numbers start at 1".into(),
+                    );
+                }
+                if !numbers.insert(s.number) {
+                    problem(
+                        ProblemKind::DuplicateStation,
+                        &sloc,
+                        format!("station number {} appears more than once", s.number),
+                    );
+                }
+                match &s.location {
+                    None => problem(
+                        ProblemKind::MissingLocation,
+                        &sloc,
+                        "the station has no location or geofence".into(),
+                    ),
+                    Some(loc) => {
+                        for (kind, detail) in location_problems(loc) {
+                            problem(kind, &sloc, detail);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The note text: pretty-printed JSON and a final newline.
+    pub fn to_note_text(&self) -> String {
+        // Serializing plain data (strings, integers, finite or non-finite floats) cannot fail;
+        // non-finite floats become `null`, which `validate` has already refused before signing.
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// Sign the package. Refuses when [`ElectionPackage::validate`] reports any problem.
+    pub fn sign(&self, signer: &Signer) -> Result<SignedPackage, PackageError> {
+        let problems = self.validate();
+        if !problems.is_empty() {
+            return Err(PackageError::Invalid(problems));
+        }
+        let note = sign_note(&self.to_note_text(), std::slice::from_ref(signer))?;
+        Ok(SignedPackage { note })
+    }
+
+    /// The constituency with this code.
+    pub fn constituency(&self, code: &str) -> Option<&Constituency> {
+        self.constituencies.iter().find(|c| c.code == code)
+    }
+
+    /// The station `number` of constituency `code`.
+    pub fn station(&self, code: &str, number: u32) -> Option<&PollingStation> {
+        self.constituency(code)?.station(number)
+    }
+
+    /// How many polling stations the package lists.
+    pub fn station_count(&self) -> usize {
+        self.constituencies.iter().map(|c| c.stations.len()).sum()
+    }
+}
+
+fn location_problems(loc: &StationLocation) -> Vec<(ProblemKind, String)> {
+    let mut out = Vec::new();
+    let point_ok = valid_point(loc.point);
+    if !point_ok {
+        out.push((
+            ProblemKind::BadCoordinate,
+            format!(
+                "station point {}, {} is not a valid coordinate (out of range, not finite, or 0,0)",
+                loc.point.lat, loc.point.lon
+            ),
+        ));
+    }
+    match &loc.geofence {
+        Geofence::Radius { radius_m } => {
+            if !(radius_m.is_finite() && *radius_m > 0.0 && *radius_m <= MAX_RADIUS_M) {
+                out.push((
+                    ProblemKind::BadRadius,
+                    format!("geofence radius {radius_m} m is not in (0, {MAX_RADIUS_M}] m"),
+                ));
+            }
+        }
+        Geofence::Polygon { vertices } => {
+            let distinct: Vec<(u64, u64)> = {
+                let mut v: Vec<(u64, u64)> = vertices
+                    .iter()
+                    .map(|p| (p.lat.to_bits(), p.lon.to_bits()))
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            };
+            if distinct.len() < 3 {
+                out.push((
+                    ProblemKind::BadPolygon,
+                    format!(
+                        "a polygon geofence needs at least 3 distinct vertices; it has {}",
+                        distinct.len()
+                    ),
+                ));
+            }
+            if vertices.len() > MAX_POLYGON_VERTICES {
+                out.push((
+                    ProblemKind::BadPolygon,
+                    format!(
+                        "a polygon geofence may have at most {MAX_POLYGON_VERTICES} vertices; it has {}",
+                        vertices.len()
+                    ),
+                ));
+                return out;
+            }
+            let bad: Vec<usize> = vertices
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| !valid_point(**p))
+                .map(|(i, _)| i)
+                .collect();
+            if let Some(first) = bad.first() {
+                out.push((
+                    ProblemKind::BadCoordinate,
+                    format!(
+                        "{} polygon vertices are not valid coordinates (first: vertex {})",
+                        bad.len(),
+                        first + 1
+                    ),
+                ));
+            }
+            if bad.is_empty() && point_ok && distinct.len() >= 3 {
+                let far = vertices
+                    .iter()
+                    .map(|v| distance_m(loc.point, *v))
+                    .fold(0.0f64, f64::max);
+                if far > MAX_RADIUS_M {
+                    out.push((
+                        ProblemKind::BadPolygon,
+                        format!(
+                            "a polygon vertex is {far:.0} m from the station point; at most {MAX_RADIUS_M} m is allowed"
+                        ),
+                    ));
+                }
+                let ring: LineString<f64> = vertices.iter().map(|v| (v.lon, v.lat)).collect();
+                let poly = Polygon::new(ring, vec![]);
+                if !poly.intersects(&Point::new(loc.point.lon, loc.point.lat)) {
+                    out.push((
+                        ProblemKind::BadPolygon,
+                        "the station point is outside its own polygon geofence".to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+impl SignedPackage {
+    /// Open a published package: check the signature against `verifiers`, parse the JSON, insist
+    /// that the text is exactly the package's canonical text, and validate it.
+    pub fn open(
+        note: &[u8],
+        verifiers: &[Verifier],
+    ) -> Result<(ElectionPackage, SignedPackage), PackageError> {
+        let opened = open_note_with_limit(note, verifiers, MAX_PACKAGE_NOTE_BYTES)?;
+        let package: ElectionPackage =
+            serde_json::from_str(&opened.text).map_err(|e| PackageError::Json(e.to_string()))?;
+        if package.to_note_text() != opened.text {
+            return Err(PackageError::NotCanonical);
+        }
+        let problems = package.validate();
+        if !problems.is_empty() {
+            return Err(PackageError::Invalid(problems));
+        }
+        // `open_note_with_limit` has checked the bytes are UTF-8.
+        let note = String::from_utf8_lossy(note).into_owned();
+        Ok((package, SignedPackage { note }))
+    }
+
+    /// The package hash: SHA-256 of the whole signed note (text, blank line and signature lines).
+    pub fn hash(&self) -> Sha256Digest {
+        sha256(self.note.as_bytes())
+    }
+
+    /// The note as bytes, exactly as published.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.note.as_bytes()
+    }
+}
+
+/// Counts of a package's contents, for reports: constituencies, candidates, stations by type.
+pub fn summarize(package: &ElectionPackage) -> BTreeMap<&'static str, usize> {
+    use crate::model::StationType;
+    let mut m = BTreeMap::new();
+    m.insert("constituencies", package.constituencies.len());
+    m.insert(
+        "candidates",
+        package
+            .constituencies
+            .iter()
+            .map(|c| c.candidates.len())
+            .sum(),
+    );
+    m.insert("stations", package.station_count());
+    let count = |t: StationType| {
+        package
+            .constituencies
+            .iter()
+            .flat_map(|c| c.stations.iter())
+            .filter(|s| s.station_type == t)
+            .count()
+    };
+    m.insert("stations_male", count(StationType::Male));
+    m.insert("stations_female", count(StationType::Female));
+    m.insert("stations_combined", count(StationType::Combined));
+    m.insert(
+        "stations_without_location",
+        package
+            .constituencies
+            .iter()
+            .flat_map(|c| c.stations.iter())
+            .filter(|s| s.location.is_none())
+            .count(),
+    );
+    m
+}

@@ -1,0 +1,14 @@
+//! Integration tests of tallyseal-core (one test binary, one module per concern).
+
+mod support;
+
+mod bundle_format;
+mod exif_fixtures;
+mod exif_hostile;
+mod form_rules;
+mod import_2024;
+mod manifest_vectors;
+mod note_vectors;
+mod package;
+mod rfc8032;
+mod verification;

@@ -1,0 +1,326 @@
+//! Server configuration: built-in defaults, then an optional TOML file, then `TALLYSEAL_*`
+//! environment variables (each layer overrides the one before).
+//!
+//! With no file and no variables the server runs the embedded default: one data directory
+//! (`./tallyseal-data`) holding the SQLite database `tallyseal.db`, the `objects/` folder, the
+//! commission key and the admin token, listening on `127.0.0.1:8080`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Where objects (manifests, images) are kept.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ObjectStoreConfig {
+    /// A folder on the local filesystem (default: `<data_dir>/objects`).
+    Local {
+        #[serde(default)]
+        path: Option<PathBuf>,
+    },
+    /// An S3-compatible store (Garage, MinIO, Ceph, AWS S3).
+    S3(S3Config),
+}
+
+/// Connection settings for an S3-compatible store.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    /// e.g. `http://127.0.0.1:3900`; `None` means AWS's regional endpoint.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    pub bucket: String,
+    #[serde(default = "default_region")]
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// Path-style addressing (`endpoint/bucket/key`), needed for Garage and MinIO.
+    #[serde(default = "default_true")]
+    pub path_style: bool,
+    /// Prepended to every key (a deployment-level namespace, never an administrative one).
+    #[serde(default)]
+    pub prefix: String,
+}
+
+impl std::fmt::Debug for S3Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Config")
+            .field("endpoint", &self.endpoint)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field("path_style", &self.path_style)
+            .field("prefix", &self.prefix)
+            .finish()
+    }
+}
+
+fn default_region() -> String {
+    "garage".to_owned()
+}
+fn default_true() -> bool {
+    true
+}
+
+/// Limits on what clients may send.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest JSON request body (captures, enrolment, elections import), in bytes.
+    pub max_json_bytes: usize,
+    /// Largest election package, in bytes (the import endpoint's own limit).
+    pub max_package_bytes: usize,
+    /// Largest signed manifest, in bytes.
+    pub max_manifest_bytes: usize,
+    /// Largest image a tus upload may declare (`Upload-Length`), in bytes.
+    pub max_image_bytes: u64,
+    /// Unfinished tus uploads one device may hold at once.
+    pub upload_slots_per_device: u32,
+    /// How long an enrolment code stays valid, in seconds.
+    pub enrolment_code_ttl_secs: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_json_bytes: 64 * 1024,
+            max_package_bytes: 32 * 1024 * 1024,
+            max_manifest_bytes: 32 * 1024,
+            max_image_bytes: 25 * 1024 * 1024,
+            upload_slots_per_device: 4,
+            enrolment_code_ttl_secs: 3 * 24 * 3600,
+        }
+    }
+}
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Holds the SQLite database, local objects, unfinished uploads, key and token files.
+    pub data_dir: PathBuf,
+    /// `host:port` to listen on; port 0 picks a free port (tests).
+    pub bind: String,
+    /// `sqlite://…` or `postgres://…`; default `sqlite://<data_dir>/tallyseal.db`.
+    pub database_url: Option<String>,
+    /// Largest number of pooled database connections.
+    pub database_max_connections: u32,
+    /// HTTP worker threads; default: one per core.
+    pub workers: Option<usize>,
+    /// Bearer token for the Commission/RO endpoints; default: `<data_dir>/admin-token`
+    /// (generated on first run).
+    pub admin_token: Option<String>,
+    /// Hex seed (64 hex digits) of the commission signing key; default: `<data_dir>/commission.key`
+    /// (generated on first run).
+    pub server_key_seed: Option<String>,
+    /// The signer name in signed notes (election packages the server signs itself).
+    pub commission_name: String,
+    /// C2SP verifier keys (`name+hexkeyid+base64`) whose signed packages may be imported, besides
+    /// the server's own key (e.g. an offline Commission key).
+    pub trusted_package_keys: Vec<String>,
+    /// The URL clients use to reach this server (QR payloads); default `http://<bind>`.
+    pub public_url: Option<String>,
+    pub object_store: ObjectStoreConfig,
+    pub limits: Limits,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./tallyseal-data"),
+            bind: "127.0.0.1:8080".to_owned(),
+            database_url: None,
+            database_max_connections: 16,
+            workers: None,
+            admin_token: None,
+            server_key_seed: None,
+            commission_name: "tallyseal-commission".to_owned(),
+            trusted_package_keys: Vec::new(),
+            public_url: None,
+            object_store: ObjectStoreConfig::Local { path: None },
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// The configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("the configuration file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {name} is not valid: {message}")]
+    Env { name: &'static str, message: String },
+}
+
+impl ServerConfig {
+    /// Defaults, then `file` (when given), then the `TALLYSEAL_*` variables of this process.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        Ok(config)
+    }
+
+    /// Parse a TOML file (missing keys take their defaults).
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Self::from_toml(&text)
+            .map_err(|message| ConfigError::Parse { path: path.to_owned(), message })
+    }
+
+    /// Parse TOML text.
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// Override fields from variables read through `var` (the environment, or a map in tests).
+    ///
+    /// `TALLYSEAL_DATA_DIR`, `TALLYSEAL_BIND`, `TALLYSEAL_DATABASE_URL`, `TALLYSEAL_WORKERS`,
+    /// `TALLYSEAL_ADMIN_TOKEN`, `TALLYSEAL_SERVER_KEY` (hex seed), `TALLYSEAL_PUBLIC_URL`,
+    /// `TALLYSEAL_TRUSTED_PACKAGE_KEYS` (comma-separated verifier keys),
+    /// `TALLYSEAL_OBJECT_STORE` (`local` or `s3`), `TALLYSEAL_OBJECTS_PATH`, `TALLYSEAL_S3_ENDPOINT`,
+    /// `TALLYSEAL_S3_BUCKET`, `TALLYSEAL_S3_REGION`, `TALLYSEAL_S3_ACCESS_KEY`,
+    /// `TALLYSEAL_S3_SECRET_KEY`, `TALLYSEAL_S3_PATH_STYLE`, `TALLYSEAL_S3_PREFIX`,
+    /// `TALLYSEAL_MAX_JSON_BYTES`, `TALLYSEAL_MAX_IMAGE_BYTES`, `TALLYSEAL_UPLOAD_SLOTS_PER_DEVICE`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = var("TALLYSEAL_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("TALLYSEAL_BIND") {
+            self.bind = v;
+        }
+        if let Some(v) = var("TALLYSEAL_DATABASE_URL") {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = var("TALLYSEAL_WORKERS") {
+            self.workers = Some(parse_num("TALLYSEAL_WORKERS", &v)?);
+        }
+        if let Some(v) = var("TALLYSEAL_ADMIN_TOKEN") {
+            self.admin_token = Some(v);
+        }
+        if let Some(v) = var("TALLYSEAL_SERVER_KEY") {
+            self.server_key_seed = Some(v);
+        }
+        if let Some(v) = var("TALLYSEAL_TRUSTED_PACKAGE_KEYS") {
+            self.trusted_package_keys =
+                v.split(',').map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned).collect();
+        }
+        if let Some(v) = var("TALLYSEAL_PUBLIC_URL") {
+            self.public_url = Some(v);
+        }
+        if let Some(v) = var("TALLYSEAL_MAX_JSON_BYTES") {
+            self.limits.max_json_bytes = parse_num("TALLYSEAL_MAX_JSON_BYTES", &v)?;
+        }
+        if let Some(v) = var("TALLYSEAL_MAX_IMAGE_BYTES") {
+            self.limits.max_image_bytes = parse_num("TALLYSEAL_MAX_IMAGE_BYTES", &v)?;
+        }
+        if let Some(v) = var("TALLYSEAL_UPLOAD_SLOTS_PER_DEVICE") {
+            self.limits.upload_slots_per_device =
+                parse_num("TALLYSEAL_UPLOAD_SLOTS_PER_DEVICE", &v)?;
+        }
+        match var("TALLYSEAL_OBJECT_STORE").as_deref() {
+            None => {}
+            Some("local") => {
+                self.object_store =
+                    ObjectStoreConfig::Local { path: var("TALLYSEAL_OBJECTS_PATH").map(Into::into) }
+            }
+            Some("s3") => {
+                let need = |name: &'static str| {
+                    var(name).ok_or(ConfigError::Env { name, message: "required for s3".into() })
+                };
+                self.object_store = ObjectStoreConfig::S3(S3Config {
+                    endpoint: var("TALLYSEAL_S3_ENDPOINT"),
+                    bucket: need("TALLYSEAL_S3_BUCKET")?,
+                    region: var("TALLYSEAL_S3_REGION").unwrap_or_else(default_region),
+                    access_key_id: need("TALLYSEAL_S3_ACCESS_KEY")?,
+                    secret_access_key: need("TALLYSEAL_S3_SECRET_KEY")?,
+                    path_style: match var("TALLYSEAL_S3_PATH_STYLE").as_deref() {
+                        None | Some("true") | Some("1") => true,
+                        Some("false") | Some("0") => false,
+                        Some(_) => {
+                            return Err(ConfigError::Env {
+                                name: "TALLYSEAL_S3_PATH_STYLE",
+                                message: "expected true or false".into(),
+                            });
+                        }
+                    },
+                    prefix: var("TALLYSEAL_S3_PREFIX").unwrap_or_default(),
+                });
+            }
+            Some(_) => {
+                return Err(ConfigError::Env {
+                    name: "TALLYSEAL_OBJECT_STORE",
+                    message: "expected local or s3".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The database URL in force (the SQLite file in the data directory by default).
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("tallyseal.db").display()),
+        }
+    }
+}
+
+fn parse_num<T: std::str::FromStr>(name: &'static str, v: &str) -> Result<T, ConfigError> {
+    v.parse().map_err(|_| ConfigError::Env { name, message: format!("not a number: {v:?}") })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn zero_config_is_the_embedded_default() {
+        let c = ServerConfig::default();
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert_eq!(c.object_store, ObjectStoreConfig::Local { path: None });
+        assert!(c.effective_database_url().starts_with("sqlite://./tallyseal-data/tallyseal.db"));
+    }
+
+    #[test]
+    fn toml_then_env_override() {
+        let mut c = ServerConfig::from_toml(
+            r#"
+            bind = "0.0.0.0:9000"
+            database_url = "postgres://u@localhost/db"
+            [object_store]
+            kind = "s3"
+            endpoint = "http://127.0.0.1:3900"
+            bucket = "b"
+            access_key_id = "k"
+            secret_access_key = "s"
+            [limits]
+            max_image_bytes = 1000
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.limits.max_image_bytes, 1000);
+        assert_eq!(c.limits.max_json_bytes, Limits::default().max_json_bytes);
+        let ObjectStoreConfig::S3(s3) = &c.object_store else { panic!("s3 expected") };
+        assert!(s3.path_style);
+        assert_eq!(s3.region, "garage");
+        let env: HashMap<&str, &str> =
+            [("TALLYSEAL_BIND", "127.0.0.1:0"), ("TALLYSEAL_OBJECT_STORE", "local")].into();
+        c.apply_env(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:0");
+        assert_eq!(c.object_store, ObjectStoreConfig::Local { path: None });
+        assert!(!format!("{:?}", ServerConfig::from_toml("[object_store]\nkind=\"s3\"\nbucket=\"b\"\naccess_key_id=\"k\"\nsecret_access_key=\"TOPSECRET\"").unwrap()).contains("TOPSECRET"));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(ServerConfig::from_toml("bnid = \"x\"").is_err());
+    }
+}

@@ -1,0 +1,659 @@
+//! The database: SQLite (embedded default) or PostgreSQL, through `sqlx::any`, with **one set of
+//! queries** for both (`$1` placeholders, `ON CONFLICT … DO NOTHING`, BIGINT times). Migrations
+//! live in `server/migrations/{sqlite,postgres}` and are embedded in the binary.
+//!
+//! Why `sqlx::any` and not a backend enum: every query here is plain SQL both databases accept, so
+//! one code path is shorter and cannot drift; the cost is runtime (not compile-time) query checks,
+//! which the integration tests cover against both databases.
+//!
+//! The `events` table is append-only: this module only ever INSERTs into it, and triggers in both
+//! databases refuse UPDATE and DELETE.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Executor, Row};
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The connection pool and its backend.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+pub type DbResult<T> = Result<T, sqlx::Error>;
+
+impl Database {
+    /// Connect (creating the SQLite file if needed) and run the migrations.
+    pub async fn connect(url: &str, max_connections: u32) -> DbResult<Database> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(sqlx::Error::Configuration(
+                "database_url must start with sqlite: or postgres:".into(),
+            ));
+        };
+        let options = AnyConnectOptions::from_str(url)?;
+        let mut pool = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(30));
+        if backend == Backend::Sqlite {
+            pool = pool.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = pool.connect_with(options).await?;
+        let db = Database { pool, backend };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> DbResult<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::Postgres => &POSTGRES_MIGRATOR,
+        };
+        migrator.run(&self.pool).await.map_err(|e| sqlx::Error::Migrate(Box::new(e)))
+    }
+}
+
+/// Append an audit event (the only write the `events` table ever sees).
+pub async fn insert_event<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    at_ms: i64,
+    kind: &str,
+    subject: &str,
+    detail: &serde_json::Value,
+) -> DbResult<()> {
+    sqlx::query("INSERT INTO events (at_ms, kind, subject, detail) VALUES ($1, $2, $3, $4)")
+        .bind(at_ms)
+        .bind(kind.to_owned())
+        .bind(subject.to_owned())
+        .bind(detail.to_string())
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// An audit event as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    pub id: i64,
+    pub at_ms: i64,
+    pub kind: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+pub async fn events_for(db: &AnyPool, subject: &str) -> DbResult<Vec<EventRow>> {
+    let rows = sqlx::query(
+        "SELECT id, at_ms, kind, subject, detail FROM events WHERE subject = $1 ORDER BY id",
+    )
+    .bind(subject.to_owned())
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(EventRow {
+                id: r.try_get("id")?,
+                at_ms: r.try_get("at_ms")?,
+                kind: r.try_get("kind")?,
+                subject: r.try_get("subject")?,
+                detail: r.try_get("detail")?,
+            })
+        })
+        .collect()
+}
+
+// ----- elections --------------------------------------------------------------------------------
+
+/// Insert an election; false when the id exists already.
+pub async fn insert_election(
+    db: &AnyPool,
+    id: &str,
+    note: &str,
+    hash: &str,
+    now: i64,
+) -> DbResult<bool> {
+    let mut tx = db.begin().await?;
+    let done = sqlx::query(
+        "INSERT INTO elections (id, package_note, package_hash, created_at_ms) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id.to_owned())
+    .bind(note.to_owned())
+    .bind(hash.to_owned())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 1 {
+        insert_event(
+            &mut *tx,
+            now,
+            "election_published",
+            id,
+            &serde_json::json!({"package_hash": hash}),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The signed note and hash of an election's package.
+pub async fn get_election(db: &AnyPool, id: &str) -> DbResult<Option<(String, String)>> {
+    let row = sqlx::query("SELECT package_note, package_hash FROM elections WHERE id = $1")
+        .bind(id.to_owned())
+        .fetch_optional(db)
+        .await?;
+    row.map(|r| Ok((r.try_get("package_note")?, r.try_get("package_hash")?))).transpose()
+}
+
+// ----- enrolment codes and devices ---------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeRow {
+    pub election_id: String,
+    pub constituency: String,
+    pub station: i64,
+    pub expires_at_ms: i64,
+    pub used_at_ms: Option<i64>,
+}
+
+pub async fn insert_code(
+    db: &AnyPool,
+    code_hash: &str,
+    election: &str,
+    constituency: &str,
+    station: i64,
+    now: i64,
+    expires_at_ms: i64,
+) -> DbResult<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO enrolment_codes \
+         (code_hash, election_id, constituency, station, created_at_ms, expires_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(code_hash.to_owned())
+    .bind(election.to_owned())
+    .bind(constituency.to_owned())
+    .bind(station)
+    .bind(now)
+    .bind(expires_at_ms)
+    .execute(&mut *tx)
+    .await?;
+    insert_event(
+        &mut *tx,
+        now,
+        "enrolment_code_issued",
+        &format!("{election}/{constituency}/{station}"),
+        &serde_json::json!({"code_hash": code_hash, "expires_at_ms": expires_at_ms}),
+    )
+    .await?;
+    tx.commit().await
+}
+
+pub async fn get_code(db: &AnyPool, code_hash: &str) -> DbResult<Option<CodeRow>> {
+    let row = sqlx::query(
+        "SELECT election_id, constituency, station, expires_at_ms, used_at_ms \
+         FROM enrolment_codes WHERE code_hash = $1",
+    )
+    .bind(code_hash.to_owned())
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| {
+        Ok(CodeRow {
+            election_id: r.try_get("election_id")?,
+            constituency: r.try_get("constituency")?,
+            station: r.try_get("station")?,
+            expires_at_ms: r.try_get("expires_at_ms")?,
+            used_at_ms: r.try_get("used_at_ms")?,
+        })
+    })
+    .transpose()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRow {
+    pub device_key: String,
+    pub election_id: String,
+    pub constituency: String,
+    pub station: i64,
+    pub officer_name: String,
+    pub enrolled_at_ms: i64,
+    pub revoked_at_ms: Option<i64>,
+}
+
+/// What happened to an enrolment attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnrolOutcome {
+    Enrolled,
+    /// Someone else used the code between our read and our write.
+    CodeUsed,
+    /// The key is already bound (to this or another station).
+    KeyTaken,
+}
+
+/// Use the code and bind the key to its station, atomically.
+pub async fn enrol_device(
+    db: &AnyPool,
+    code_hash: &str,
+    device: &DeviceRow,
+) -> DbResult<EnrolOutcome> {
+    let mut tx = db.begin().await?;
+    let used = sqlx::query(
+        "UPDATE enrolment_codes SET used_at_ms = $1, used_by_key = $2 \
+         WHERE code_hash = $3 AND used_at_ms IS NULL",
+    )
+    .bind(device.enrolled_at_ms)
+    .bind(device.device_key.clone())
+    .bind(code_hash.to_owned())
+    .execute(&mut *tx)
+    .await?;
+    if used.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(EnrolOutcome::CodeUsed);
+    }
+    let inserted = sqlx::query(
+        "INSERT INTO devices (device_key, election_id, constituency, station, officer_name, \
+         enrolled_at_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (device_key) DO NOTHING",
+    )
+    .bind(device.device_key.clone())
+    .bind(device.election_id.clone())
+    .bind(device.constituency.clone())
+    .bind(device.station)
+    .bind(device.officer_name.clone())
+    .bind(device.enrolled_at_ms)
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(EnrolOutcome::KeyTaken);
+    }
+    insert_event(
+        &mut *tx,
+        device.enrolled_at_ms,
+        "device_enrolled",
+        &device.device_key,
+        &serde_json::json!({
+            "election": device.election_id, "constituency": device.constituency,
+            "station": device.station, "officer": device.officer_name, "code_hash": code_hash,
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(EnrolOutcome::Enrolled)
+}
+
+pub async fn get_device(db: &AnyPool, key: &str) -> DbResult<Option<DeviceRow>> {
+    let row = sqlx::query(
+        "SELECT device_key, election_id, constituency, station, officer_name, enrolled_at_ms, \
+         revoked_at_ms FROM devices WHERE device_key = $1",
+    )
+    .bind(key.to_owned())
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| {
+        Ok(DeviceRow {
+            device_key: r.try_get("device_key")?,
+            election_id: r.try_get("election_id")?,
+            constituency: r.try_get("constituency")?,
+            station: r.try_get("station")?,
+            officer_name: r.try_get("officer_name")?,
+            enrolled_at_ms: r.try_get("enrolled_at_ms")?,
+            revoked_at_ms: r.try_get("revoked_at_ms")?,
+        })
+    })
+    .transpose()
+}
+
+/// Revoke a device (first revocation time wins); returns the revocation time in force.
+pub async fn revoke_device(db: &AnyPool, key: &str, now: i64, reason: &str) -> DbResult<Option<i64>> {
+    let mut tx = db.begin().await?;
+    let done = sqlx::query(
+        "UPDATE devices SET revoked_at_ms = $1 WHERE device_key = $2 AND revoked_at_ms IS NULL",
+    )
+    .bind(now)
+    .bind(key.to_owned())
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 1 {
+        insert_event(&mut *tx, now, "device_revoked", key, &serde_json::json!({"reason": reason}))
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(get_device(db, key).await?.and_then(|d| d.revoked_at_ms))
+}
+
+// ----- submissions ------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionRow {
+    pub manifest_hash: String,
+    pub device_key: String,
+    pub election_id: String,
+    pub constituency: String,
+    pub station: i64,
+    pub form: String,
+    pub seq: i64,
+    pub signature: String,
+    pub image_sha256: String,
+    pub image_bytes: i64,
+    pub media_type: String,
+    pub received_at_ms: i64,
+    pub status: String,
+    pub image_received_at_ms: Option<i64>,
+    pub image_phash: Option<String>,
+    pub verdict: Option<String>,
+    pub receipt: String,
+}
+
+const SUBMISSION_COLUMNS: &str = "manifest_hash, device_key, election_id, constituency, station, \
+     form, seq, signature, image_sha256, image_bytes, media_type, received_at_ms, status, \
+     image_received_at_ms, image_phash, verdict, receipt";
+
+fn submission_from_row(r: &sqlx::any::AnyRow) -> DbResult<SubmissionRow> {
+    Ok(SubmissionRow {
+        manifest_hash: r.try_get("manifest_hash")?,
+        device_key: r.try_get("device_key")?,
+        election_id: r.try_get("election_id")?,
+        constituency: r.try_get("constituency")?,
+        station: r.try_get("station")?,
+        form: r.try_get("form")?,
+        seq: r.try_get("seq")?,
+        signature: r.try_get("signature")?,
+        image_sha256: r.try_get("image_sha256")?,
+        image_bytes: r.try_get("image_bytes")?,
+        media_type: r.try_get("media_type")?,
+        received_at_ms: r.try_get("received_at_ms")?,
+        status: r.try_get("status")?,
+        image_received_at_ms: r.try_get("image_received_at_ms")?,
+        image_phash: r.try_get("image_phash")?,
+        verdict: r.try_get("verdict")?,
+        receipt: r.try_get("receipt")?,
+    })
+}
+
+/// Insert a new submission and its event; false when the manifest hash exists already (the
+/// UNIQUE primary key decides races between servers).
+pub async fn insert_submission(db: &AnyPool, s: &SubmissionRow) -> DbResult<bool> {
+    let mut tx = db.begin().await?;
+    let done = sqlx::query(
+        "INSERT INTO submissions (manifest_hash, device_key, election_id, constituency, station, \
+         form, seq, signature, image_sha256, image_bytes, media_type, received_at_ms, status, \
+         receipt) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+         ON CONFLICT (manifest_hash) DO NOTHING",
+    )
+    .bind(s.manifest_hash.clone())
+    .bind(s.device_key.clone())
+    .bind(s.election_id.clone())
+    .bind(s.constituency.clone())
+    .bind(s.station)
+    .bind(s.form.clone())
+    .bind(s.seq)
+    .bind(s.signature.clone())
+    .bind(s.image_sha256.clone())
+    .bind(s.image_bytes)
+    .bind(s.media_type.clone())
+    .bind(s.received_at_ms)
+    .bind(s.status.clone())
+    .bind(s.receipt.clone())
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    insert_event(
+        &mut *tx,
+        s.received_at_ms,
+        "manifest_received",
+        &s.manifest_hash,
+        &serde_json::json!({
+            "device": s.device_key, "election": s.election_id, "constituency": s.constituency,
+            "station": s.station, "form": s.form, "seq": s.seq, "image_sha256": s.image_sha256,
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub async fn get_submission(db: &AnyPool, manifest_hash: &str) -> DbResult<Option<SubmissionRow>> {
+    let sql = format!("SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE manifest_hash = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(manifest_hash.to_owned())
+        .fetch_optional(db)
+        .await?;
+    row.as_ref().map(submission_from_row).transpose()
+}
+
+pub async fn count_submissions(db: &AnyPool) -> DbResult<i64> {
+    sqlx::query("SELECT COUNT(*) AS n FROM submissions").fetch_one(db).await?.try_get("n")
+}
+
+/// Images that may duplicate `image_sha256`: every submission with that exact hash, and (for the
+/// perceptual check) every submission in the same constituency with a perceptual hash.
+/// Rows: (manifest_hash, image_sha256, image_phash, constituency, station).
+pub async fn candidate_duplicates(
+    db: &AnyPool,
+    image_sha256: &str,
+    election: &str,
+    constituency: &str,
+) -> DbResult<Vec<(String, String, Option<String>, String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT manifest_hash, image_sha256, image_phash, constituency, station FROM submissions \
+         WHERE image_sha256 = $1 \
+            OR (election_id = $2 AND constituency = $3 AND image_phash IS NOT NULL)",
+    )
+    .bind(image_sha256.to_owned())
+    .bind(election.to_owned())
+    .bind(constituency.to_owned())
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("manifest_hash")?,
+                r.try_get("image_sha256")?,
+                r.try_get("image_phash")?,
+                r.try_get("constituency")?,
+                r.try_get("station")?,
+            ))
+        })
+        .collect()
+}
+
+/// The device's capture with sequence number `seq` (to check the hash chain).
+pub async fn captures_with_seq(db: &AnyPool, device: &str, seq: i64) -> DbResult<Vec<(i64, String)>> {
+    let rows = sqlx::query(
+        "SELECT seq, manifest_hash FROM submissions WHERE device_key = $1 AND seq = $2",
+    )
+    .bind(device.to_owned())
+    .bind(seq)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get("seq")?, r.try_get("manifest_hash")?))).collect()
+}
+
+/// What completing an image upload records.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    pub manifest_hash: String,
+    pub upload_id: String,
+    pub now: i64,
+    pub image_phash: Option<String>,
+    pub verdict: String,
+    pub report_json: String,
+    pub receipt_json: String,
+}
+
+/// Record a verified image: report, submission status, upload completion and events, in one
+/// transaction. False when another request completed it first (nothing written).
+pub async fn complete_submission(db: &AnyPool, c: &Completion) -> DbResult<bool> {
+    let mut tx = db.begin().await?;
+    let done = sqlx::query(
+        "UPDATE submissions SET status = 'verified', image_received_at_ms = $1, image_phash = $2, \
+         verdict = $3, receipt = $4 WHERE manifest_hash = $5 AND status = 'manifest_received'",
+    )
+    .bind(c.now)
+    .bind(c.image_phash.clone())
+    .bind(c.verdict.clone())
+    .bind(c.receipt_json.clone())
+    .bind(c.manifest_hash.clone())
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO verification_reports (manifest_hash, verdict, report, verified_at_ms) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(c.manifest_hash.clone())
+    .bind(c.verdict.clone())
+    .bind(c.report_json.clone())
+    .bind(c.now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE uploads SET completed_at_ms = $1 WHERE id = $2")
+        .bind(c.now)
+        .bind(c.upload_id.clone())
+        .execute(&mut *tx)
+        .await?;
+    insert_event(
+        &mut *tx,
+        c.now,
+        "image_received",
+        &c.manifest_hash,
+        &serde_json::json!({"upload": c.upload_id}),
+    )
+    .await?;
+    insert_event(
+        &mut *tx,
+        c.now,
+        "verified",
+        &c.manifest_hash,
+        &serde_json::json!({"verdict": c.verdict}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub async fn get_report(db: &AnyPool, manifest_hash: &str) -> DbResult<Option<String>> {
+    let row = sqlx::query("SELECT report FROM verification_reports WHERE manifest_hash = $1")
+        .bind(manifest_hash.to_owned())
+        .fetch_optional(db)
+        .await?;
+    row.map(|r| r.try_get("report")).transpose()
+}
+
+// ----- tus uploads ------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadRow {
+    pub id: String,
+    pub manifest_hash: String,
+    pub device_key: String,
+    pub upload_length: i64,
+    pub upload_offset: i64,
+    pub completed_at_ms: Option<i64>,
+}
+
+fn upload_from_row(r: &sqlx::any::AnyRow) -> DbResult<UploadRow> {
+    Ok(UploadRow {
+        id: r.try_get("id")?,
+        manifest_hash: r.try_get("manifest_hash")?,
+        device_key: r.try_get("device_key")?,
+        upload_length: r.try_get("upload_length")?,
+        upload_offset: r.try_get("upload_offset")?,
+        completed_at_ms: r.try_get("completed_at_ms")?,
+    })
+}
+
+const UPLOAD_COLUMNS: &str =
+    "id, manifest_hash, device_key, upload_length, upload_offset, completed_at_ms";
+
+/// Create the submission's upload, or return the one it already has (one upload per manifest).
+pub async fn create_upload(db: &AnyPool, u: &UploadRow, now: i64) -> DbResult<UploadRow> {
+    sqlx::query(
+        "INSERT INTO uploads (id, manifest_hash, device_key, upload_length, upload_offset, \
+         created_at_ms) VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (manifest_hash) DO NOTHING",
+    )
+    .bind(u.id.clone())
+    .bind(u.manifest_hash.clone())
+    .bind(u.device_key.clone())
+    .bind(u.upload_length)
+    .bind(now)
+    .execute(db)
+    .await?;
+    let sql = format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE manifest_hash = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(u.manifest_hash.clone())
+        .fetch_one(db)
+        .await?;
+    upload_from_row(&row)
+}
+
+pub async fn get_upload(db: &AnyPool, id: &str) -> DbResult<Option<UploadRow>> {
+    let sql = format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.to_owned()).fetch_optional(db).await?;
+    row.as_ref().map(upload_from_row).transpose()
+}
+
+pub async fn count_open_uploads(db: &AnyPool, device: &str) -> DbResult<i64> {
+    sqlx::query(
+        "SELECT COUNT(*) AS n FROM uploads WHERE device_key = $1 AND completed_at_ms IS NULL",
+    )
+    .bind(device.to_owned())
+    .fetch_one(db)
+    .await?
+    .try_get("n")
+}
+
+/// Move an upload's offset from `from` to `to`; false when the offset was not `from` any more.
+pub async fn set_upload_offset(db: &AnyPool, id: &str, from: i64, to: i64) -> DbResult<bool> {
+    let done = sqlx::query(
+        "UPDATE uploads SET upload_offset = $1 WHERE id = $2 AND upload_offset = $3 \
+         AND completed_at_ms IS NULL",
+    )
+    .bind(to)
+    .bind(id.to_owned())
+    .bind(from)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn get_upload_for_manifest(db: &AnyPool, manifest_hash: &str) -> DbResult<Option<UploadRow>> {
+    let sql = format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE manifest_hash = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(manifest_hash.to_owned())
+        .fetch_optional(db)
+        .await?;
+    row.as_ref().map(upload_from_row).transpose()
+}

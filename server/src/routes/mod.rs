@@ -1,0 +1,132 @@
+//! HTTP routes, grouped by domain. The API is described in `docs/server-api.md`.
+//!
+//! - [`elections`]: package import and download, enrolment codes, device revocation (admin).
+//! - [`enrol`]: a phone enrols its key with a one-time code.
+//! - [`captures`]: the signed manifest (hash first), receipts and reports.
+//! - [`tus`]: the image, over tus 1.0 (creation and checksum extensions).
+//! - this module: health, public keys, time anchors.
+
+pub mod captures;
+pub mod elections;
+pub mod enrol;
+pub mod tus;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{self, ApiError, Problem};
+use crate::provenance;
+use crate::state::AppState;
+
+/// Register every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let resource = |path: &str| web::resource(path).default_service(web::to(error::method_not_allowed));
+    cfg.service(resource("/api/v1/health").route(web::get().to(health)))
+        .service(resource("/api/v1/keys").route(web::get().to(keys)))
+        .service(resource("/api/v1/time-anchor").route(web::post().to(time_anchor)))
+        .configure(elections::configure)
+        .configure(enrol::configure)
+        .configure(captures::configure)
+        .configure(tus::configure);
+}
+
+/// Require `Authorization: Bearer <admin token>`.
+pub fn require_admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    let presented = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match presented {
+        Some(t) if state.admin_token.matches(t.trim()) => Ok(()),
+        Some(_) => Err(ApiError::new(Problem::Unauthorized, "the bearer token is not valid")),
+        None => Err(ApiError::new(Problem::Unauthorized, "Authorization: Bearer <token> required")),
+    }
+}
+
+/// Read a whole request body of at most `limit` bytes (problem+json on overflow).
+pub async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<web::Bytes, ApiError> {
+    use futures_util::StreamExt;
+    let too_large = || {
+        ApiError::new(Problem::BodyTooLarge, format!("body exceeds the limit of {limit} bytes"))
+    };
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(1024).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk
+            .map_err(|e| ApiError::new(Problem::BadRequest, format!("reading the body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    sqlx::query("SELECT 1")
+        .execute(&state.db.pool)
+        .await
+        .map_err(|e| ApiError::unavailable("database", e))?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ok"})))
+}
+
+/// The server's public keys.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct KeysResponse {
+    /// Signs receipts, time anchors and election packages (ed25519, hex).
+    pub commission_key: String,
+    /// The C2SP signed-note verifier key of the same key.
+    pub note_verifier: String,
+    /// Every verifier key whose election packages this server accepts.
+    pub package_verifiers: Vec<String>,
+    pub commission_name: String,
+}
+
+async fn keys(state: web::Data<AppState>) -> HttpResponse {
+    let key = state.commission_key.public_key();
+    HttpResponse::Ok().json(KeysResponse {
+        commission_key: key.to_hex(),
+        note_verifier: state.package_signer.verifier().to_vkey(),
+        commission_name: state.config.commission_name.clone(),
+        package_verifiers: state.package_verifiers.iter().map(|v| v.to_vkey()).collect(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TimeAnchorRequest {
+    nonce: String,
+}
+
+/// Bound the server claims on its own clock error, ms.
+const SERVER_CLOCK_UNCERTAINTY_MS: u64 = 1_000;
+
+async fn time_anchor(
+    state: web::Data<AppState>,
+    body: web::Json<TimeAnchorRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let nonce = &body.nonce;
+    if nonce.is_empty() || nonce.len() > 128 || !nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::new(Problem::BadRequest, "nonce must be 1-128 hex digits"));
+    }
+    let anchor = provenance::issue_time_anchor(
+        &state.commission_key,
+        &nonce.to_ascii_lowercase(),
+        crate::now_ms(),
+        SERVER_CLOCK_UNCERTAINTY_MS,
+    )
+    .map_err(|e| ApiError::internal("time anchor", e))?;
+    Ok(HttpResponse::Ok().json(anchor))
+}

@@ -1,0 +1,530 @@
+//! Intake step two: the image, over the tus 1.0.0 resumable upload protocol
+//! (<https://tus.io/protocols/resumable-upload>) with the `creation` and `checksum` extensions.
+//!
+//! - `POST /api/v1/uploads` with `Upload-Length` and `Upload-Metadata: manifest_hash <base64>`
+//!   creates the submission's upload (one per manifest: creating again returns the same one).
+//! - `HEAD /api/v1/uploads/{id}` gives the server's `Upload-Offset`.
+//! - `PATCH /api/v1/uploads/{id}` with `Content-Type: application/offset+octet-stream` and the
+//!   matching `Upload-Offset` appends bytes. The body is streamed to `<data_dir>/uploads/<id>.part`
+//!   as it arrives, and when the connection dies mid-body the bytes received so far are fsynced and
+//!   the offset advanced, so the client resumes from there, never from zero. With
+//!   `Upload-Checksum: sha256 <base64>` the request's bytes are kept only if they match (460 if not).
+//! - When the last byte arrives the server checks the file against the signed image hash, stores
+//!   the object, runs the verification, stores the report and signs a `verified` receipt
+//!   (`GET /api/v1/captures/{manifest_hash}`).
+//!
+//! Unfinished uploads live on the local disk of the server that received them (see
+//! `docs/tus.md`); completed images live only in the object store.
+
+use std::path::PathBuf;
+
+use actix_web::http::header::HeaderMap;
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine;
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+use tallyseal_core::hash::{Sha256Digest, sha256};
+use tallyseal_core::keys::{PublicKey, SignatureBytes};
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+
+use crate::db::{self, Completion, UploadRow};
+use crate::error::{self, ApiError, Problem};
+use crate::provenance::{self, EnrolledDevice, KnownImage, PriorCapture, ReceiptStatus};
+use crate::routes::captures::issue_receipt;
+use crate::state::AppState;
+
+const TUS_VERSION: &str = "1.0.0";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/uploads")
+            .route(web::method(actix_web::http::Method::OPTIONS).to(options))
+            .route(web::post().to(create))
+            .default_service(web::to(error::method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v1/uploads/{id}")
+            .route(web::method(actix_web::http::Method::OPTIONS).to(options))
+            .route(web::head().to(head))
+            .route(web::patch().to(patch))
+            .default_service(web::to(error::method_not_allowed)),
+    );
+}
+
+async fn options(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::NoContent()
+        .insert_header(("Tus-Resumable", TUS_VERSION))
+        .insert_header(("Tus-Version", TUS_VERSION))
+        .insert_header(("Tus-Extension", "creation,checksum"))
+        .insert_header(("Tus-Checksum-Algorithm", "sha256,sha1"))
+        .insert_header(("Tus-Max-Size", state.config.limits.max_image_bytes.to_string()))
+        .finish()
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
+}
+
+fn check_tus_version(req: &HttpRequest) -> Result<(), ApiError> {
+    match header(req.headers(), "Tus-Resumable") {
+        Some(TUS_VERSION) => Ok(()),
+        Some(other) => Err(ApiError::new(
+            Problem::TusVersion,
+            format!("Tus-Resumable {other:?} is not supported; use {TUS_VERSION}"),
+        )),
+        None => Err(ApiError::new(Problem::TusVersion, "the Tus-Resumable header is required")),
+    }
+}
+
+fn parse_u64_header(req: &HttpRequest, name: &str) -> Result<u64, ApiError> {
+    header(req.headers(), name)
+        .ok_or_else(|| ApiError::new(Problem::BadRequest, format!("the {name} header is required")))?
+        .parse()
+        .map_err(|_| ApiError::new(Problem::BadRequest, format!("{name} must be a non-negative integer")))
+}
+
+/// `Upload-Metadata`: comma-separated `key base64(value)` pairs.
+fn metadata_value(req: &HttpRequest, wanted: &str) -> Result<Option<String>, ApiError> {
+    let Some(raw) = header(req.headers(), "Upload-Metadata") else { return Ok(None) };
+    for pair in raw.split(',') {
+        let mut parts = pair.trim().splitn(2, ' ');
+        let key = parts.next().unwrap_or_default();
+        if key != wanted {
+            continue;
+        }
+        let value = parts.next().unwrap_or_default().trim();
+        let bytes = base64::engine::general_purpose::STANDARD.decode(value).map_err(|_| {
+            ApiError::new(Problem::BadRequest, format!("Upload-Metadata {wanted} is not base64"))
+        })?;
+        return String::from_utf8(bytes).map(Some).map_err(|_| {
+            ApiError::new(Problem::BadRequest, format!("Upload-Metadata {wanted} is not UTF-8"))
+        });
+    }
+    Ok(None)
+}
+
+fn upload_response(mut builder: actix_web::HttpResponseBuilder, u: &UploadRow) -> HttpResponse {
+    builder
+        .insert_header(("Tus-Resumable", TUS_VERSION))
+        .insert_header(("Upload-Offset", u.upload_offset.to_string()))
+        .insert_header(("Upload-Length", u.upload_length.to_string()))
+        .insert_header(("Cache-Control", "no-store"))
+        .finish()
+}
+
+async fn create(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    check_tus_version(&req)?;
+    if req.headers().contains_key("Upload-Defer-Length") {
+        return Err(ApiError::new(Problem::BadRequest, "Upload-Defer-Length is not supported"));
+    }
+    let length = parse_u64_header(&req, "Upload-Length")?;
+    let limit = state.config.limits.max_image_bytes;
+    if length > limit {
+        return Err(ApiError::new(
+            Problem::BodyTooLarge,
+            format!("Upload-Length {length} exceeds the limit of {limit} bytes"),
+        ));
+    }
+    let manifest_hash: Sha256Digest = metadata_value(&req, "manifest_hash")?
+        .ok_or_else(|| {
+            ApiError::new(Problem::BadRequest, "Upload-Metadata must carry manifest_hash")
+        })?
+        .parse()
+        .map_err(|_| ApiError::new(Problem::BadRequest, "manifest_hash must be 64 hex digits"))?;
+    let pool = &state.db.pool;
+    let db_err = |e| ApiError::unavailable("database", e);
+    let submission = db::get_submission(pool, &manifest_hash.to_hex())
+        .await
+        .map_err(db_err)?
+        .ok_or_else(|| {
+            ApiError::new(Problem::UnknownSubmission, "send the signed manifest first")
+        })?;
+    if i64::try_from(length).ok() != Some(submission.image_bytes) {
+        return Err(ApiError::new(
+            Problem::UploadLengthMismatch,
+            format!(
+                "Upload-Length is {length} but the signed image is {} bytes",
+                submission.image_bytes
+            ),
+        ));
+    }
+    let existing = db::get_upload_for_manifest(pool, &submission.manifest_hash).await.map_err(db_err)?;
+    let upload = match existing {
+        Some(u) => u,
+        None => {
+            let open = db::count_open_uploads(pool, &submission.device_key).await.map_err(db_err)?;
+            if open >= i64::from(state.config.limits.upload_slots_per_device) {
+                return Err(ApiError::new(
+                    Problem::TooManyUploads,
+                    format!("the device already has {open} unfinished uploads; finish one first"),
+                ));
+            }
+            let id = crate::random_hex(16).map_err(|e| ApiError::internal("random", e))?;
+            let row = UploadRow {
+                id,
+                manifest_hash: submission.manifest_hash.clone(),
+                device_key: submission.device_key.clone(),
+                upload_length: submission.image_bytes,
+                upload_offset: 0,
+                completed_at_ms: None,
+            };
+            db::create_upload(pool, &row, crate::now_ms()).await.map_err(db_err)?
+        }
+    };
+    let mut builder = HttpResponse::Created();
+    builder.insert_header(("Location", format!("/api/v1/uploads/{}", upload.id)));
+    Ok(upload_response(builder, &upload))
+}
+
+fn valid_id(id: &str) -> Result<(), ApiError> {
+    if id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        Ok(())
+    } else {
+        Err(ApiError::new(Problem::UploadNotFound, "no such upload"))
+    }
+}
+
+async fn load_upload(state: &AppState, id: &str) -> Result<UploadRow, ApiError> {
+    valid_id(id)?;
+    db::get_upload(&state.db.pool, id)
+        .await
+        .map_err(|e| ApiError::unavailable("database", e))?
+        .ok_or_else(|| ApiError::new(Problem::UploadNotFound, "no such upload"))
+}
+
+async fn head(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    check_tus_version(&req)?;
+    let upload = load_upload(&state, &path).await?;
+    Ok(upload_response(HttpResponse::Ok(), &upload))
+}
+
+fn part_path(state: &AppState, id: &str) -> PathBuf {
+    state.uploads_dir.join(format!("{id}.part"))
+}
+
+/// A PATCH's `Upload-Checksum`: the algorithm's running state and the expected digest.
+enum RequestChecksum {
+    Sha256(Sha256, Vec<u8>),
+    /// tus clients' common default (tuspy); integrity only, the image itself is checked by SHA-256.
+    Sha1(sha1::Sha1, Vec<u8>),
+}
+
+impl RequestChecksum {
+    fn update(&mut self, bytes: &[u8]) {
+        match self {
+            RequestChecksum::Sha256(h, _) => h.update(bytes),
+            RequestChecksum::Sha1(h, _) => h.update(bytes),
+        }
+    }
+
+    fn matches(self) -> bool {
+        match self {
+            RequestChecksum::Sha256(h, want) => h.finalize().as_slice() == want.as_slice(),
+            RequestChecksum::Sha1(h, want) => h.finalize().as_slice() == want.as_slice(),
+        }
+    }
+}
+
+/// Parse `Upload-Checksum: <sha256|sha1> <base64>`.
+fn expected_checksum(req: &HttpRequest) -> Result<Option<RequestChecksum>, ApiError> {
+    let Some(raw) = header(req.headers(), "Upload-Checksum") else { return Ok(None) };
+    let (algo, value) = raw.split_once(' ').unwrap_or((raw, ""));
+    let digest = base64::engine::general_purpose::STANDARD.decode(value.trim()).map_err(|_| {
+        ApiError::new(Problem::BadRequest, "the Upload-Checksum value is not base64")
+    })?;
+    let bad_len = || ApiError::new(Problem::BadRequest, "the Upload-Checksum value has the wrong length");
+    match algo.to_ascii_lowercase().as_str() {
+        "sha256" if digest.len() == 32 => Ok(Some(RequestChecksum::Sha256(Sha256::new(), digest))),
+        "sha1" if digest.len() == 20 => Ok(Some(RequestChecksum::Sha1(sha1::Sha1::new(), digest))),
+        "sha256" | "sha1" => Err(bad_len()),
+        _ => Err(ApiError::new(
+            Problem::UnsupportedChecksum,
+            format!("checksum algorithm {algo:?} is not supported; use sha256 or sha1"),
+        )),
+    }
+}
+
+async fn patch(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    check_tus_version(&req)?;
+    let content_type = header(req.headers(), "Content-Type").unwrap_or_default();
+    if content_type != "application/offset+octet-stream" {
+        return Err(ApiError::new(
+            Problem::UnsupportedMediaType,
+            "PATCH bodies must be Content-Type: application/offset+octet-stream",
+        ));
+    }
+    let client_offset = parse_u64_header(&req, "Upload-Offset")?;
+    let mut checksum = expected_checksum(&req)?;
+    let id = path.into_inner();
+    valid_id(&id)?;
+    let Some(_lease) = state.lease_upload(&id) else {
+        return Err(ApiError::new(Problem::UploadBusy, "another request is writing this upload"));
+    };
+    let upload = load_upload(&state, &id).await?;
+    let offset = u64::try_from(upload.upload_offset).unwrap_or(0);
+    let length = u64::try_from(upload.upload_length).unwrap_or(0);
+    if upload.completed_at_ms.is_some() {
+        return if client_offset == length {
+            Ok(upload_response(HttpResponse::NoContent(), &upload))
+        } else {
+            Err(ApiError::new(Problem::OffsetConflict, "the upload is already complete"))
+        };
+    }
+    if client_offset != offset {
+        return Err(ApiError::new(
+            Problem::OffsetConflict,
+            format!("Upload-Offset is {client_offset} but the server has {offset}"),
+        ));
+    }
+    let remaining = length - offset;
+    let declared = header(req.headers(), "Content-Length").and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > remaining) {
+        return Err(ApiError::new(
+            Problem::UploadTooLarge,
+            format!("{} bytes sent but only {remaining} remain", declared.unwrap_or(0)),
+        ));
+    }
+
+    let io = |e: std::io::Error| ApiError::unavailable("upload storage", e);
+    let part = part_path(&state, &id);
+    let mut file = tokio::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(false)
+        .open(&part)
+        .await
+        .map_err(io)?;
+    let on_disk = file.metadata().await.map_err(io)?.len();
+    if on_disk < offset {
+        // The bytes behind the offset are gone (another server's disk, or lost): start over.
+        file.set_len(0).await.map_err(io)?;
+        file.sync_all().await.map_err(io)?;
+        let _ = db::set_upload_offset(&state.db.pool, &id, upload.upload_offset, 0).await;
+        return Err(ApiError::new(
+            Problem::OffsetConflict,
+            "this server does not hold the earlier bytes; resume from offset 0",
+        ));
+    }
+    // Anything past the committed offset is from a request that never committed.
+    file.set_len(offset).await.map_err(io)?;
+    file.seek(std::io::SeekFrom::Start(offset)).await.map_err(io)?;
+
+    let mut written: u64 = 0;
+    let mut cut: Option<String> = None;
+    while let Some(chunk) = payload.next().await {
+        match chunk {
+            Ok(bytes) => {
+                if written + bytes.len() as u64 > remaining {
+                    file.set_len(offset).await.map_err(io)?;
+                    return Err(ApiError::new(
+                        Problem::UploadTooLarge,
+                        format!("more than the {remaining} remaining bytes were sent"),
+                    ));
+                }
+                file.write_all(&bytes).await.map_err(io)?;
+                if let Some(c) = checksum.as_mut() {
+                    c.update(&bytes);
+                }
+                written += bytes.len() as u64;
+            }
+            Err(e) => {
+                cut = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    file.flush().await.map_err(io)?;
+    if let Some(expected) = checksum {
+        if cut.is_some() || !expected.matches() {
+            file.set_len(offset).await.map_err(io)?;
+            return Err(match cut {
+                Some(why) => ApiError::new(
+                    Problem::BadRequest,
+                    format!("the body was cut short ({why}); nothing was kept"),
+                ),
+                None => ApiError::new(
+                    Problem::ChecksumMismatch,
+                    "the bytes received do not match Upload-Checksum; nothing was kept",
+                ),
+            });
+        }
+    }
+    // Durable before the offset moves: the offset is what the server promises to hold.
+    file.sync_data().await.map_err(io)?;
+    drop(file);
+    let new_offset = offset + written;
+    let moved = db::set_upload_offset(
+        &state.db.pool,
+        &id,
+        upload.upload_offset,
+        i64::try_from(new_offset).unwrap_or(i64::MAX),
+    )
+    .await
+    .map_err(|e| ApiError::unavailable("database", e))?;
+    if !moved {
+        return Err(ApiError::new(Problem::OffsetConflict, "the upload moved on meanwhile"));
+    }
+    if let Some(why) = cut {
+        log::info!("upload {id}: connection cut at offset {new_offset} of {length}: {why}");
+        return Err(ApiError::new(
+            Problem::BadRequest,
+            format!("the body was cut short; {new_offset} bytes are held, resume from there"),
+        ));
+    }
+    let mut current = upload.clone();
+    current.upload_offset = i64::try_from(new_offset).unwrap_or(i64::MAX);
+    if new_offset == length {
+        finish(&state, &current, &part).await?;
+        current.completed_at_ms = Some(crate::now_ms());
+    }
+    Ok(upload_response(HttpResponse::NoContent(), &current))
+}
+
+/// The last byte has arrived: check the hash, store the object, verify, record, sign.
+async fn finish(state: &AppState, upload: &UploadRow, part: &std::path::Path) -> Result<(), ApiError> {
+    let pool = &state.db.pool;
+    let db_err = |e| ApiError::unavailable("database", e);
+    let io = |e: std::io::Error| ApiError::unavailable("upload storage", e);
+    let submission = db::get_submission(pool, &upload.manifest_hash)
+        .await
+        .map_err(db_err)?
+        .ok_or_else(|| ApiError::internal("upload", "submission missing"))?;
+    let image = tokio::fs::read(part).await.map_err(io)?;
+    let image_hash = sha256(&image);
+    if image_hash.to_hex() != submission.image_sha256 {
+        // Start the upload over; nothing is stored.
+        tokio::fs::remove_file(part).await.map_err(io)?;
+        db::set_upload_offset(pool, &upload.id, upload.upload_offset, 0).await.map_err(db_err)?;
+        return Err(ApiError::new(
+            Problem::ImageHashMismatch,
+            format!(
+                "the uploaded bytes hash to {image_hash}, the manifest signed {}; the upload was reset",
+                submission.image_sha256
+            ),
+        ));
+    }
+    state
+        .store
+        .put_file_if_absent(&image_hash, part)
+        .await
+        .map_err(|e| ApiError::unavailable("object store", e))?;
+
+    // Context for verification.
+    let manifest_hash: Sha256Digest =
+        submission.manifest_hash.parse().map_err(|e| ApiError::internal("stored hash", e))?;
+    let manifest_bytes = state
+        .store
+        .get(&crate::store::ObjectKey::for_digest(&manifest_hash))
+        .await
+        .map_err(|e| ApiError::unavailable("object store", e))?
+        .ok_or_else(|| ApiError::internal("manifest object", "missing"))?;
+    let signature: SignatureBytes =
+        submission.signature.parse().map_err(|e| ApiError::internal("stored signature", e))?;
+    let device = db::get_device(pool, &submission.device_key)
+        .await
+        .map_err(db_err)?
+        .ok_or_else(|| ApiError::internal("device", "missing"))?;
+    let device_key: PublicKey =
+        device.device_key.parse().map_err(|e| ApiError::internal("stored key", e))?;
+    let known_images = db::candidate_duplicates(
+        pool,
+        &submission.image_sha256,
+        &submission.election_id,
+        &submission.constituency,
+    )
+    .await
+    .map_err(db_err)?
+    .into_iter()
+    .filter_map(|(mh, sha, ph, constituency, station)| {
+        Some(KnownImage {
+            sha256: sha.parse().ok()?,
+            phash: ph.and_then(|p| u64::from_str_radix(&p, 16).ok()),
+            constituency,
+            station: u32::try_from(station).ok()?,
+            manifest_hash: mh.parse().ok()?,
+        })
+    })
+    .collect();
+    let prior_captures = db::captures_with_seq(pool, &submission.device_key, submission.seq - 1)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .filter_map(|(seq, mh)| {
+            Some(PriorCapture { seq: u64::try_from(seq).ok()?, manifest_hash: mh.parse().ok()? })
+        })
+        .collect();
+    let package = crate::routes::elections::load_package(state, &submission.election_id).await?;
+    // Only the capture's constituency is needed: avoid cloning a national package per capture.
+    let trimmed = provenance::ElectionPackage {
+        constituencies: package
+            .package
+            .constituency(&submission.constituency)
+            .cloned()
+            .into_iter()
+            .collect(),
+        election: package.package.election.clone(),
+        format: package.package.format.clone(),
+        version: package.package.version,
+        published_at: package.package.published_at.clone(),
+    };
+    let ctx = provenance::VerificationContext {
+        package: Some(trimmed),
+        package_hash: Some(package.hash),
+        devices: vec![EnrolledDevice {
+            key: device_key,
+            constituency: device.constituency,
+            station: u32::try_from(device.station).unwrap_or(0),
+            enrolled_at_ms: Some(device.enrolled_at_ms),
+            revoked_at_ms: device.revoked_at_ms,
+        }],
+        anchor_keys: vec![state.commission_key.public_key()],
+        receipt_keys: vec![state.commission_key.public_key()],
+        received_at_ms: Some(submission.received_at_ms),
+        now_ms: crate::now_ms(),
+        known_images,
+        prior_captures,
+        policy: provenance::VerificationPolicy::default(),
+    };
+    let (report, phash) = tokio::task::spawn_blocking(move || {
+        let report = provenance::verify_capture(&manifest_bytes, &signature, Some(&image), &ctx);
+        (report, provenance::dhash(&image))
+    })
+    .await
+    .map_err(|e| ApiError::internal("verification", e))?;
+
+    let now = crate::now_ms();
+    let verdict = report.verdict.as_str().to_owned();
+    let receipt = issue_receipt(
+        state,
+        manifest_hash,
+        submission.received_at_ms,
+        ReceiptStatus::Verified,
+        Some((image_hash, now)),
+        Some(verdict.clone()),
+    )?;
+    let completion = Completion {
+        manifest_hash: submission.manifest_hash.clone(),
+        upload_id: upload.id.clone(),
+        now,
+        image_phash: phash.map(|p| format!("{p:016x}")),
+        verdict,
+        report_json: serde_json::to_string(&report).map_err(|e| ApiError::internal("report", e))?,
+        receipt_json: serde_json::to_string(&receipt)
+            .map_err(|e| ApiError::internal("receipt", e))?,
+    };
+    db::complete_submission(pool, &completion).await.map_err(db_err)?;
+    // The object store holds the image now; the part file (or its link) can go.
+    if let Err(e) = tokio::fs::remove_file(part).await {
+        log::warn!("could not remove {}: {e}", part.display());
+    }
+    Ok(())
+}

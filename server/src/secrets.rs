@@ -1,0 +1,142 @@
+//! The server's two secrets: the commission signing key (signs packages, receipts and time
+//! anchors) and the admin bearer token (Commission / Returning Officer endpoints).
+//!
+//! Each comes from the configuration (`server_key_seed`, `admin_token`, or their `TALLYSEAL_*`
+//! variables) or, failing that, from a file in the data directory that is generated on first run
+//! with mode 0600: `commission.key` (64 hex digits) and `admin-token`. Secrets never appear in
+//! logs, errors or `Debug` output.
+
+use std::path::Path;
+
+use tallyseal_core::keys::DeviceKey;
+
+use crate::config::ServerConfig;
+
+/// Why a secret could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("cannot read or create {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{0} is not 64 hex digits")]
+    BadSeed(&'static str),
+    #[error("the admin token must be at least 16 characters")]
+    ShortToken,
+    #[error("the operating system's random number generator failed")]
+    Randomness,
+}
+
+/// The admin bearer token.
+#[derive(Clone)]
+pub struct AdminToken(String);
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(<redacted>)")
+    }
+}
+
+impl AdminToken {
+    /// Constant-time comparison with a presented token.
+    pub fn matches(&self, presented: &str) -> bool {
+        let a = tallyseal_core::hash::sha256(self.0.as_bytes());
+        let b = tallyseal_core::hash::sha256(presented.as_bytes());
+        a.0.iter().zip(b.0.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SecretError + '_ {
+    move |source| SecretError::Io { path: path.display().to_string(), source }
+}
+
+/// Read `path`, or create it with `make()` (mode 0600, fsynced) when it does not exist.
+fn read_or_create(path: &Path, make: impl FnOnce() -> Result<String, SecretError>) -> Result<String, SecretError> {
+    match std::fs::read_to_string(path) {
+        Ok(s) => return Ok(s.trim().to_owned()),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_err(path)(e)),
+        Err(_) => {}
+    }
+    let value = make()?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io_err(path))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(mut f) => {
+            use std::io::Write;
+            f.write_all(format!("{value}\n").as_bytes()).map_err(io_err(path))?;
+            f.sync_all().map_err(io_err(path))?;
+            Ok(value)
+        }
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok(std::fs::read_to_string(path).map_err(io_err(path))?.trim().to_owned())
+        }
+        Err(e) => Err(io_err(path)(e)),
+    }
+}
+
+fn parse_seed(hex_seed: &str, what: &'static str) -> Result<DeviceKey, SecretError> {
+    let mut seed = [0u8; 32];
+    hex::decode_to_slice(hex_seed.trim(), &mut seed).map_err(|_| SecretError::BadSeed(what))?;
+    Ok(DeviceKey::from_seed(&seed))
+}
+
+/// The commission signing key.
+pub fn load_commission_key(config: &ServerConfig) -> Result<DeviceKey, SecretError> {
+    if let Some(seed) = &config.server_key_seed {
+        return parse_seed(seed, "server_key_seed");
+    }
+    let path = config.data_dir.join("commission.key");
+    let seed = read_or_create(&path, || {
+        crate::random_hex(32).map_err(|_| SecretError::Randomness)
+    })?;
+    parse_seed(&seed, "commission.key")
+}
+
+/// The admin bearer token.
+pub fn load_admin_token(config: &ServerConfig) -> Result<AdminToken, SecretError> {
+    let token = match &config.admin_token {
+        Some(t) => t.clone(),
+        None => read_or_create(&config.data_dir.join("admin-token"), || {
+            crate::random_hex(24).map_err(|_| SecretError::Randomness)
+        })?,
+    };
+    if token.len() < 16 {
+        return Err(SecretError::ShortToken);
+    }
+    Ok(AdminToken(token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_on_first_run_then_stable() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = ServerConfig { data_dir: dir.path().to_owned(), ..Default::default() };
+        let k1 = load_commission_key(&config).unwrap();
+        let k2 = load_commission_key(&config).unwrap();
+        assert_eq!(k1.public_key(), k2.public_key());
+        let t1 = load_admin_token(&config).unwrap();
+        assert!(load_admin_token(&config).unwrap().matches(t1.as_str()));
+        assert!(!t1.matches("wrong"));
+        assert!(!format!("{t1:?}").contains(t1.as_str()));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("commission.key")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Building and running the server (zero2prod style): [`Application::build`] opens the data
+//! directory, database and object store, loads the keys, binds the listener and returns the running
+//! app with its port; [`run`] builds and serves until stopped (what `tallyseal serve` calls).
+
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+
+use crate::config::{ObjectStoreConfig, ServerConfig};
+use crate::db::Database;
+use crate::error;
+use crate::provenance;
+use crate::routes;
+use crate::secrets;
+use crate::state::AppState;
+use crate::store::{LocalFsStore, ObjectStore, s3::S3Store};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot create the data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("object store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("secrets: {0}")]
+    Secret(#[from] secrets::SecretError),
+    #[error("package keys: {0}")]
+    PackageKeys(String),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+}
+
+/// A bound, running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Open everything and bind; the server runs once the returned value is awaited or spawned
+    /// via [`Application::run_until_stopped`].
+    pub async fn build(config: ServerConfig) -> Result<Application, StartupError> {
+        let dir = &config.data_dir;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StartupError::DataDir(dir.display().to_string(), e))?;
+        let uploads_dir = dir.join("uploads");
+        std::fs::create_dir_all(&uploads_dir)
+            .map_err(|e| StartupError::DataDir(uploads_dir.display().to_string(), e))?;
+
+        let db = Database::connect(&config.effective_database_url(), config.database_max_connections)
+            .await?;
+        let store: Arc<dyn ObjectStore> = match &config.object_store {
+            ObjectStoreConfig::Local { path } => {
+                Arc::new(LocalFsStore::open(path.clone().unwrap_or_else(|| dir.join("objects")))?)
+            }
+            ObjectStoreConfig::S3(s3) => Arc::new(S3Store::new(s3)),
+        };
+        let commission_key = secrets::load_commission_key(&config)?;
+        let admin_token = secrets::load_admin_token(&config)?;
+        let package_signer = provenance::server_signer(&config.commission_name, &commission_key)
+            .map_err(|e| StartupError::PackageKeys(e.to_string()))?;
+        let mut package_verifiers = vec![package_signer.verifier()];
+        for vkey in &config.trusted_package_keys {
+            package_verifiers.push(
+                provenance::Verifier::parse(vkey)
+                    .map_err(|e| StartupError::PackageKeys(format!("{vkey}: {e}")))?,
+            );
+        }
+
+        let listener = TcpListener::bind(&config.bind)
+            .map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
+        let addr = listener.local_addr().map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
+        let public_url =
+            config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+        log::info!(
+            "tallyseal server on {addr}: database {:?}, objects {}, commission key {}",
+            db.backend,
+            store.describe(),
+            commission_key.public_key()
+        );
+
+        let state = web::Data::new(AppState {
+            db,
+            store,
+            commission_key,
+            admin_token,
+            uploads_dir,
+            busy_uploads: Mutex::new(Default::default()),
+            public_url,
+            package_signer,
+            package_verifiers,
+            packages: Mutex::new(Default::default()),
+            config: config.clone(),
+        });
+        let server_state = state.clone();
+        let mut server = HttpServer::new(move || {
+            let limits = &server_state.config.limits;
+            App::new()
+                .app_data(server_state.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(limits.max_json_bytes)
+                        .error_handler(error::json_error),
+                )
+                .app_data(web::PathConfig::default().error_handler(error::path_error))
+                .configure(routes::configure)
+                .default_service(web::to(error::not_found))
+        })
+        .listen(listener)
+        .map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
+        if let Some(workers) = config.workers {
+            server = server.workers(workers.max(1));
+        }
+        let server = server.run();
+        Ok(Application { port: addr.port(), server, state })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The commission public key (what clients trust for receipts and packages).
+    pub fn commission_key(&self) -> tallyseal_core::keys::PublicKey {
+        self.state.commission_key.public_key()
+    }
+
+    /// The admin bearer token in force.
+    pub fn admin_token(&self) -> String {
+        self.state.admin_token.as_str().to_owned()
+    }
+
+    /// Serve until the server is stopped (Ctrl-C / SIGTERM).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Build and serve with `config` until stopped.
+pub async fn run(config: ServerConfig) -> Result<(), StartupError> {
+    let app = Application::build(config).await?;
+    app.run_until_stopped().await.map_err(|e| StartupError::Bind("server".into(), e))
+}

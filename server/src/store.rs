@@ -1,0 +1,329 @@
+//! Object storage behind one trait: the local filesystem (embedded default), any S3-compatible
+//! store ([`crate::store::s3`]), and memory (unit tests).
+//!
+//! Keys are **content-addressed**: `objects/sha256/ab/cd/<64 hex>` from the SHA-256 of the bytes,
+//! never from an election, constituency or station (the Nigeria 2023 failure). Objects are written
+//! once: [`ObjectStore::put_if_absent`] never replaces an existing object, and nothing in the intake
+//! path deletes one. [`ObjectStore::put_raw`] exists only to measure the store's raw throughput.
+
+pub mod s3;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use tallyseal_core::hash::Sha256Digest;
+
+/// A content-addressed object key (relative to the store's root or prefix).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ObjectKey(String);
+
+impl ObjectKey {
+    /// The key of the object whose SHA-256 is `digest`.
+    pub fn for_digest(digest: &Sha256Digest) -> ObjectKey {
+        let hex = digest.to_hex();
+        ObjectKey(format!("objects/sha256/{}/{}/{hex}", &hex[0..2], &hex[2..4]))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Whether a `put_if_absent` wrote the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutOutcome {
+    Created,
+    AlreadyPresent,
+}
+
+/// A storage failure (I/O, network, credentials). Never caused by client input.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("object store I/O: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("object store: {0}")]
+    Backend(String),
+}
+
+/// Durable, immutable, content-addressed object storage.
+///
+/// `put_if_absent` returns only once the bytes are durable (fsynced, or acknowledged by the S3
+/// service). Callers pass the digest they have already verified; the store does not re-hash.
+#[async_trait]
+pub trait ObjectStore: Send + Sync + fmt::Debug {
+    /// Store `bytes` under the key of `digest` unless an object is there already.
+    async fn put_if_absent(&self, digest: &Sha256Digest, bytes: Bytes)
+    -> Result<PutOutcome, StoreError>;
+
+    /// Store the file at `path` (already hashed to `digest`) unless present. The default reads
+    /// the file; the local store links it into place without copying.
+    async fn put_file_if_absent(
+        &self,
+        digest: &Sha256Digest,
+        path: &Path,
+    ) -> Result<PutOutcome, StoreError> {
+        let bytes = tokio::fs::read(path).await?;
+        self.put_if_absent(digest, Bytes::from(bytes)).await
+    }
+
+    /// The object's bytes, or `None`.
+    async fn get(&self, key: &ObjectKey) -> Result<Option<Bytes>, StoreError>;
+
+    /// The object's size, or `None` when absent.
+    async fn head(&self, key: &ObjectKey) -> Result<Option<u64>, StoreError>;
+
+    /// Unconditional write of `bytes` under an arbitrary `key` (benchmark baseline only).
+    async fn put_raw(&self, key: &str, bytes: Bytes) -> Result<(), StoreError>;
+
+    /// A short description for logs (`local:/path`, `s3:bucket@endpoint`).
+    fn describe(&self) -> String;
+}
+
+// ----- local filesystem -------------------------------------------------------------------------
+
+/// Objects as files under a root folder. Writes go to `root/tmp/`, are fsynced, then hard-linked
+/// into place (a link never replaces an existing file), and the directory is fsynced.
+#[derive(Debug, Clone)]
+pub struct LocalFsStore {
+    root: PathBuf,
+}
+
+impl LocalFsStore {
+    /// Open (and create) the store at `root`.
+    pub fn open(root: impl Into<PathBuf>) -> Result<LocalFsStore, StoreError> {
+        let root = root.into();
+        std::fs::create_dir_all(root.join("tmp"))?;
+        std::fs::create_dir_all(root.join("objects"))?;
+        Ok(LocalFsStore { root })
+    }
+
+    pub fn path_of(&self, key: &ObjectKey) -> PathBuf {
+        self.root.join(key.as_str())
+    }
+
+    fn temp_path(&self) -> Result<PathBuf, StoreError> {
+        let name = crate::random_hex(16).map_err(|e| StoreError::Backend(e.to_string()))?;
+        Ok(self.root.join("tmp").join(name))
+    }
+
+    /// Link `src` (already durable) to the object's path; fsync the directory.
+    fn link_into_place(src: &Path, dest: &Path) -> Result<PutOutcome, StoreError> {
+        if dest.exists() {
+            return Ok(PutOutcome::AlreadyPresent);
+        }
+        let dir = dest.parent().ok_or_else(|| StoreError::Backend("bad object path".into()))?;
+        std::fs::create_dir_all(dir)?;
+        let outcome = match std::fs::hard_link(src, dest) {
+            Ok(()) => PutOutcome::Created,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => PutOutcome::AlreadyPresent,
+            Err(e) => return Err(e.into()),
+        };
+        std::fs::File::open(dir)?.sync_all()?;
+        Ok(outcome)
+    }
+}
+
+fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}
+
+#[async_trait]
+impl ObjectStore for LocalFsStore {
+    async fn put_if_absent(
+        &self,
+        digest: &Sha256Digest,
+        bytes: Bytes,
+    ) -> Result<PutOutcome, StoreError> {
+        let dest = self.path_of(&ObjectKey::for_digest(digest));
+        if tokio::fs::try_exists(&dest).await? {
+            return Ok(PutOutcome::AlreadyPresent);
+        }
+        let tmp = self.temp_path()?;
+        tokio::task::spawn_blocking(move || {
+            let result = write_durably(&tmp, &bytes).and_then(|()| Self::link_into_place(&tmp, &dest));
+            let _ = std::fs::remove_file(&tmp);
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))?
+    }
+
+    async fn put_file_if_absent(
+        &self,
+        digest: &Sha256Digest,
+        path: &Path,
+    ) -> Result<PutOutcome, StoreError> {
+        let dest = self.path_of(&ObjectKey::for_digest(digest));
+        let src = path.to_owned();
+        let tmp = self.temp_path()?;
+        tokio::task::spawn_blocking(move || {
+            std::fs::File::open(&src)?.sync_all()?;
+            // Link the caller's file when it is on the same filesystem; copy otherwise.
+            match Self::link_into_place(&src, &dest) {
+                Ok(outcome) => Ok(outcome),
+                Err(StoreError::Io(e)) if e.raw_os_error() == Some(18) => {
+                    // EXDEV: different filesystems.
+                    std::fs::copy(&src, &tmp)?;
+                    std::fs::File::open(&tmp)?.sync_all()?;
+                    let r = Self::link_into_place(&tmp, &dest);
+                    let _ = std::fs::remove_file(&tmp);
+                    r
+                }
+                Err(e) => Err(e),
+            }
+        })
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))?
+    }
+
+    async fn get(&self, key: &ObjectKey) -> Result<Option<Bytes>, StoreError> {
+        match tokio::fs::read(self.path_of(key)).await {
+            Ok(b) => Ok(Some(Bytes::from(b))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn head(&self, key: &ObjectKey) -> Result<Option<u64>, StoreError> {
+        match tokio::fs::metadata(self.path_of(key)).await {
+            Ok(m) => Ok(Some(m.len())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn put_raw(&self, key: &str, bytes: Bytes) -> Result<(), StoreError> {
+        if key.contains("..") {
+            return Err(StoreError::Backend("key must not contain ..".into()));
+        }
+        let dest = self.root.join("raw").join(key);
+        let tmp = self.temp_path()?;
+        tokio::task::spawn_blocking(move || {
+            write_durably(&tmp, &bytes)?;
+            let dir = dest.parent().ok_or_else(|| StoreError::Backend("bad key".into()))?;
+            std::fs::create_dir_all(dir)?;
+            std::fs::rename(&tmp, &dest)?;
+            std::fs::File::open(dir)?.sync_all()?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))?
+    }
+
+    fn describe(&self) -> String {
+        format!("local:{}", self.root.display())
+    }
+}
+
+// ----- memory -----------------------------------------------------------------------------------
+
+/// Objects in a map (unit tests).
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    objects: Mutex<HashMap<String, Bytes>>,
+}
+
+impl MemoryStore {
+    pub fn len(&self) -> usize {
+        self.objects.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn poisoned<T>(_: T) -> StoreError {
+    StoreError::Backend("memory store lock poisoned".into())
+}
+
+#[async_trait]
+impl ObjectStore for MemoryStore {
+    async fn put_if_absent(
+        &self,
+        digest: &Sha256Digest,
+        bytes: Bytes,
+    ) -> Result<PutOutcome, StoreError> {
+        let mut m = self.objects.lock().map_err(poisoned)?;
+        let key = ObjectKey::for_digest(digest).0;
+        if m.contains_key(&key) {
+            return Ok(PutOutcome::AlreadyPresent);
+        }
+        m.insert(key, bytes);
+        Ok(PutOutcome::Created)
+    }
+
+    async fn get(&self, key: &ObjectKey) -> Result<Option<Bytes>, StoreError> {
+        Ok(self.objects.lock().map_err(poisoned)?.get(key.as_str()).cloned())
+    }
+
+    async fn head(&self, key: &ObjectKey) -> Result<Option<u64>, StoreError> {
+        Ok(self.objects.lock().map_err(poisoned)?.get(key.as_str()).map(|b| b.len() as u64))
+    }
+
+    async fn put_raw(&self, key: &str, bytes: Bytes) -> Result<(), StoreError> {
+        self.objects.lock().map_err(poisoned)?.insert(format!("raw/{key}"), bytes);
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        "memory".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tallyseal_core::hash::sha256;
+
+    async fn exercise(store: &dyn ObjectStore) {
+        let bytes = Bytes::from_static(b"form-45 image");
+        let d = sha256(&bytes);
+        let key = ObjectKey::for_digest(&d);
+        assert!(key.as_str().starts_with(&format!("objects/sha256/{}/", &d.to_hex()[..2])));
+        assert_eq!(store.head(&key).await.unwrap(), None);
+        assert_eq!(store.put_if_absent(&d, bytes.clone()).await.unwrap(), PutOutcome::Created);
+        // A second write (even of other bytes) never replaces the object.
+        assert_eq!(
+            store.put_if_absent(&d, Bytes::from_static(b"other")).await.unwrap(),
+            PutOutcome::AlreadyPresent
+        );
+        assert_eq!(store.get(&key).await.unwrap(), Some(bytes.clone()));
+        assert_eq!(store.head(&key).await.unwrap(), Some(bytes.len() as u64));
+        store.put_raw("bench/1", Bytes::from_static(b"x")).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn memory_store_is_write_once() {
+        exercise(&MemoryStore::default()).await;
+    }
+
+    #[tokio::test]
+    async fn local_store_is_write_once_and_links_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalFsStore::open(dir.path()).unwrap();
+        exercise(&store).await;
+        let f = dir.path().join("upload.part");
+        std::fs::write(&f, b"linked bytes").unwrap();
+        let d = sha256(b"linked bytes");
+        assert_eq!(store.put_file_if_absent(&d, &f).await.unwrap(), PutOutcome::Created);
+        assert_eq!(store.put_file_if_absent(&d, &f).await.unwrap(), PutOutcome::AlreadyPresent);
+        let got = store.get(&ObjectKey::for_digest(&d)).await.unwrap().unwrap();
+        assert_eq!(&got[..], b"linked bytes");
+        assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    }
+}

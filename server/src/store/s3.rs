@@ -1,0 +1,178 @@
+//! An S3-compatible object store (Garage, MinIO, Ceph, AWS S3) through `aws-sdk-s3`.
+//!
+//! `put_if_absent` does HEAD, then PUT with `If-None-Match: *` (a 412 means another server wrote
+//! it first) and `x-amz-checksum-sha256` so the service checks the bytes it stored. A store that
+//! ignores `If-None-Match` at worst rewrites identical bytes under the same content address.
+
+use std::path::Path;
+
+use async_trait::async_trait;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::{
+    BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::ByteStream;
+use base64::Engine;
+use bytes::Bytes;
+use tallyseal_core::hash::Sha256Digest;
+
+use super::{ObjectKey, ObjectStore, PutOutcome, StoreError};
+use crate::config::S3Config;
+
+/// Objects in one bucket, under an optional key prefix.
+#[derive(Debug, Clone)]
+pub struct S3Store {
+    client: Client,
+    bucket: String,
+    prefix: String,
+    endpoint: String,
+}
+
+fn backend<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
+    what: &str,
+    err: SdkError<E, R>,
+) -> StoreError {
+    let detail = match &err {
+        SdkError::ServiceError(s) => format!(
+            "{} {}",
+            s.err().code().unwrap_or("service error"),
+            s.err().message().unwrap_or("")
+        ),
+        other => format!("{other:?}"),
+    };
+    StoreError::Backend(format!("{what}: {detail}"))
+}
+
+fn status_of<E>(err: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> Option<u16> {
+    err.raw_response().map(|r| r.status().as_u16())
+}
+
+impl S3Store {
+    pub fn new(config: &S3Config) -> S3Store {
+        let credentials = Credentials::new(
+            config.access_key_id.clone(),
+            config.secret_access_key.clone(),
+            None,
+            None,
+            "tallyseal-config",
+        );
+        let mut builder = aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(config.region.clone()))
+            .credentials_provider(credentials)
+            .force_path_style(config.path_style)
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
+        if let Some(endpoint) = &config.endpoint {
+            builder = builder.endpoint_url(endpoint.clone());
+        }
+        S3Store {
+            client: Client::from_conf(builder.build()),
+            bucket: config.bucket.clone(),
+            prefix: config.prefix.clone(),
+            endpoint: config.endpoint.clone().unwrap_or_else(|| "aws".into()),
+        }
+    }
+
+    fn full_key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    async fn put_body(
+        &self,
+        digest: &Sha256Digest,
+        body: ByteStream,
+        len: u64,
+    ) -> Result<PutOutcome, StoreError> {
+        let key = self.full_key(ObjectKey::for_digest(digest).as_str());
+        if self.head_full(&key).await?.is_some() {
+            return Ok(PutOutcome::AlreadyPresent);
+        }
+        let checksum = base64::engine::general_purpose::STANDARD.encode(digest.0);
+        let result = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .content_length(i64::try_from(len).unwrap_or(i64::MAX))
+            .checksum_sha256(checksum)
+            .if_none_match("*")
+            .body(body)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(PutOutcome::Created),
+            Err(e) if status_of(&e) == Some(412) => Ok(PutOutcome::AlreadyPresent),
+            Err(e) => Err(backend("put_object", e)),
+        }
+    }
+
+    async fn head_full(&self, key: &str) -> Result<Option<u64>, StoreError> {
+        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+            Ok(out) => Ok(Some(out.content_length().unwrap_or(0).max(0) as u64)),
+            Err(e) if status_of(&e) == Some(404) => Ok(None),
+            Err(e) => Err(backend("head_object", e)),
+        }
+    }
+}
+
+#[async_trait]
+impl ObjectStore for S3Store {
+    async fn put_if_absent(
+        &self,
+        digest: &Sha256Digest,
+        bytes: Bytes,
+    ) -> Result<PutOutcome, StoreError> {
+        let len = bytes.len() as u64;
+        self.put_body(digest, ByteStream::from(bytes), len).await
+    }
+
+    async fn put_file_if_absent(
+        &self,
+        digest: &Sha256Digest,
+        path: &Path,
+    ) -> Result<PutOutcome, StoreError> {
+        let len = tokio::fs::metadata(path).await?.len();
+        let body = ByteStream::from_path(path)
+            .await
+            .map_err(|e| StoreError::Backend(format!("reading {}: {e}", path.display())))?;
+        self.put_body(digest, body, len).await
+    }
+
+    async fn get(&self, key: &ObjectKey) -> Result<Option<Bytes>, StoreError> {
+        let full = self.full_key(key.as_str());
+        match self.client.get_object().bucket(&self.bucket).key(&full).send().await {
+            Ok(out) => {
+                let data = out
+                    .body
+                    .collect()
+                    .await
+                    .map_err(|e| StoreError::Backend(format!("get_object body: {e}")))?;
+                Ok(Some(data.into_bytes()))
+            }
+            Err(e) if status_of(&e) == Some(404) => Ok(None),
+            Err(e) => Err(backend("get_object", e)),
+        }
+    }
+
+    async fn head(&self, key: &ObjectKey) -> Result<Option<u64>, StoreError> {
+        self.head_full(&self.full_key(key.as_str())).await
+    }
+
+    async fn put_raw(&self, key: &str, bytes: Bytes) -> Result<(), StoreError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(self.full_key(&format!("raw/{key}")))
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(|e| backend("put_object (raw)", e))?;
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        format!("s3:{}/{}@{}", self.bucket, self.prefix, self.endpoint)
+    }
+}

@@ -1,0 +1,51 @@
+//! Integration tests: the real server on port 0, against SQLite and PostgreSQL, and against the
+//! local object store and Garage. One binary, one module per area.
+
+mod helpers;
+
+mod enrolment;
+mod errors;
+mod intake;
+mod tus;
+mod tuspy;
+
+/// Run one async test body on several backend combinations:
+/// `on_backends!(name, body_fn, [(Sqlite, Local, sqlite_local), (Postgres, Garage, pg_garage)]);`
+#[macro_export]
+macro_rules! on_backends {
+    ($name:ident, $body:ident, [$(($db:ident, $store:ident, $case:ident)),* $(,)?]) => {
+        mod $name {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let test = concat!(module_path!(), "::", stringify!($case));
+                    super::$body($crate::helpers::Db::$db, $crate::helpers::Store::$store, test).await;
+                }
+            )*
+        }
+    };
+}
+
+/// The four combinations.
+#[macro_export]
+macro_rules! on_all_backends {
+    ($name:ident, $body:ident) => {
+        $crate::on_backends!($name, $body, [
+            (Sqlite, Local, sqlite_local),
+            (Postgres, Local, postgres_local),
+            (Sqlite, Garage, sqlite_garage),
+            (Postgres, Garage, postgres_garage),
+        ]);
+    };
+}
+
+/// SQLite + local and PostgreSQL + Garage (the embedded default and production).
+#[macro_export]
+macro_rules! on_default_and_production {
+    ($name:ident, $body:ident) => {
+        $crate::on_backends!($name, $body, [
+            (Sqlite, Local, sqlite_local),
+            (Postgres, Garage, postgres_garage),
+        ]);
+    };
+}

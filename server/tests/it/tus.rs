@@ -1,0 +1,206 @@
+//! tus 1.0: resumption after a cut connection, offsets, checksums, limits.
+
+use base64::Engine;
+use tallyseal_core::demo;
+use tallyseal_core::hash::sha256;
+use tallyseal_core::keys::DeviceKey;
+use tallyseal_core::seal::ChainState;
+use tokio::io::AsyncWriteExt;
+
+use crate::helpers::*;
+use crate::on_default_and_production;
+
+/// Send a PATCH whose Content-Length is the whole remainder, write only `send` bytes of it, then
+/// drop the connection.
+async fn cut_patch(app: &TestApp, upload_path: &str, offset: usize, body: &[u8], send: usize) {
+    let addr = app.base.strip_prefix("http://").unwrap();
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "PATCH {upload_path} HTTP/1.1\r\nHost: {addr}\r\nTus-Resumable: 1.0.0\r\n\
+         Upload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(&body[..send]).await.unwrap();
+    s.flush().await.unwrap();
+    // Let the server read what was sent, then cut the connection (no FIN-wait politeness).
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    drop(s);
+}
+
+async fn interrupted_upload(db: Db, store: Store, test: &str) {
+    let Some(app) = spawn_app(db, store, test).await else { return };
+    let device = demo::device_key();
+    app.enrol(&device, 1).await;
+    let image = noise(1_500_000, 7);
+    let sealed = seal_capture(image.clone(), &device, 1, &ChainState::genesis(), None);
+    assert_eq!(app.send_manifest(&sealed).await.status(), 201);
+    let url = app.create_upload(&sealed).await;
+    let path = url.strip_prefix(&app.base).unwrap().to_owned();
+
+    let forty = image.len() * 40 / 100;
+    cut_patch(&app, &path, 0, &image, forty).await;
+    // The server keeps what it received and says where to resume.
+    let mut offset = 0;
+    for _ in 0..50 {
+        offset = app.head_offset(&url).await;
+        if offset == forty as u64 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(offset, forty as u64, "resumes from the bytes received before the cut");
+    assert_eq!(app.capture_status(&sealed).await["status"], "manifest_received");
+    assert!(!app.object_exists(&sha256(&image)).await, "a partial image is never an object");
+
+    // Resume: only the rest is sent.
+    let rest = image[forty..].to_vec();
+    assert_eq!(rest.len(), image.len() - forty);
+    let r = app.patch(&url, forty, rest).await;
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+    let status = app.capture_status(&sealed).await;
+    assert_eq!(status["status"], "verified");
+    let key = tallyseal_server::store::ObjectKey::for_digest(&sha256(&image));
+    assert_eq!(app.store.get(&key).await.unwrap().unwrap().as_ref(), &image[..]);
+}
+on_default_and_production!(interrupted_upload_resumes_from_server_offset, interrupted_upload);
+
+async fn truncated_and_wrong_uploads(db: Db, store: Store, test: &str) {
+    let Some(app) = spawn_app(db, store, test).await else { return };
+    let device = demo::device_key();
+    app.enrol(&device, 1).await;
+    let image = noise(200_000, 9);
+    let sealed = seal_capture(image.clone(), &device, 1, &ChainState::genesis(), None);
+    assert_eq!(app.send_manifest(&sealed).await.status(), 201);
+    let url = app.create_upload(&sealed).await;
+
+    // Truncated: half the bytes, then nothing. Held, not stored, not verified.
+    let r = app.patch(&url, 0, image[..100_000].to_vec()).await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(app.head_offset(&url).await, 100_000);
+    assert_eq!(app.capture_status(&sealed).await["status"], "manifest_received");
+    assert_eq!(app.count("SELECT COUNT(*) FROM verification_reports").await, 0);
+    assert!(!app.object_exists(&sha256(&image)).await);
+
+    // Wrong offset: 409, nothing changes.
+    let (status, kind) = problem(app.patch(&url, 0, image[..10].to_vec()).await).await;
+    assert_eq!((status, kind.as_str()), (409, "offset-conflict"));
+    assert_eq!(app.head_offset(&url).await, 100_000);
+
+    // Checksum mismatch: 460, the bytes are not kept.
+    let r = app
+        .client
+        .patch(&url)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Offset", "100000")
+        .header("Content-Type", "application/offset+octet-stream")
+        .header(
+            "Upload-Checksum",
+            format!("sha256 {}", base64::engine::general_purpose::STANDARD.encode(sha256(b"other").0)),
+        )
+        .body(image[100_000..150_000].to_vec())
+        .send()
+        .await
+        .unwrap();
+    let (status, kind) = problem(r).await;
+    assert_eq!((status, kind.as_str()), (460, "checksum-mismatch"));
+    assert_eq!(app.head_offset(&url).await, 100_000);
+
+    // The right checksum is accepted.
+    let chunk = image[100_000..150_000].to_vec();
+    let r = app
+        .client
+        .patch(&url)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Offset", "100000")
+        .header("Content-Type", "application/offset+octet-stream")
+        .header(
+            "Upload-Checksum",
+            format!("sha256 {}", base64::engine::general_purpose::STANDARD.encode(sha256(&chunk).0)),
+        )
+        .body(chunk)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(app.head_offset(&url).await, 150_000);
+
+    // Too many bytes for the declared length: refused, offset unchanged.
+    let (status, kind) = problem(app.patch(&url, 150_000, noise(60_000, 1)).await).await;
+    assert_eq!((status, kind.as_str()), (413, "upload-too-large"));
+    assert_eq!(app.head_offset(&url).await, 150_000);
+
+    // Wrong content type.
+    let r = app
+        .client
+        .patch(&url)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Offset", "150000")
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r).await, (415, "unsupported-media-type".into()));
+
+    // The rest, but with other bytes than the signed image: rejected, upload reset, nothing stored.
+    let r = app.patch(&url, 150_000, noise(50_000, 2)).await;
+    assert_eq!(problem(r).await, (422, "image-hash-mismatch".into()));
+    assert_eq!(app.head_offset(&url).await, 0);
+    assert!(!app.object_exists(&sha256(&image)).await);
+    assert_eq!(app.count("SELECT COUNT(*) FROM verification_reports").await, 0);
+    assert_eq!(app.capture_status(&sealed).await["status"], "manifest_received");
+
+    // A clean retry from zero completes.
+    assert_eq!(app.patch(&url, 0, image.clone()).await.status(), 204);
+    assert_eq!(app.capture_status(&sealed).await["status"], "verified");
+}
+on_default_and_production!(truncated_checksum_offset_and_hash_errors, truncated_and_wrong_uploads);
+
+async fn creation_rules(db: Db, store: Store, test: &str) {
+    let Some((mut config, dir)) = test_config(db, store, test).await else { return };
+    config.limits.upload_slots_per_device = 2;
+    let app = TestApp::start(config, std::sync::Arc::new(dir)).await;
+    app.import_demo_package().await;
+    let device = demo::device_key();
+    app.enrol(&device, 1).await;
+    let mut chain = ChainState::genesis();
+    let mut sealed = Vec::new();
+    for i in 0..3 {
+        let s = seal_capture(noise(1000, i), &device, 1, &chain, None);
+        chain = s.next_chain();
+        assert_eq!(app.send_manifest(&s).await.status(), 201);
+        sealed.push(s);
+    }
+    let create = |s: &tallyseal_core::seal::SealedCapture, len: usize| {
+        app.client
+            .post(app.url("/api/v1/uploads"))
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Length", len.to_string())
+            .header("Upload-Metadata", upload_metadata(&s.manifest_hash))
+            .send()
+    };
+    // Length must match the signed size.
+    assert_eq!(problem(create(&sealed[0], 999).await.unwrap()).await, (422, "upload-length-mismatch".into()));
+    // Unknown manifest.
+    let stranger = seal_capture(noise(10, 99), &DeviceKey::from_seed(&[9; 32]), 1, &ChainState::genesis(), None);
+    assert_eq!(problem(create(&stranger, 10).await.unwrap()).await, (404, "unknown-submission".into()));
+    // Slots: two unfinished uploads per device, the third waits.
+    assert_eq!(create(&sealed[0], 1000).await.unwrap().status(), 201);
+    assert_eq!(create(&sealed[1], 1000).await.unwrap().status(), 201);
+    assert_eq!(problem(create(&sealed[2], 1000).await.unwrap()).await, (429, "too-many-uploads".into()));
+    // Creating again for an existing upload is fine (same upload).
+    assert_eq!(create(&sealed[0], 1000).await.unwrap().status(), 201);
+    // Without the tus version header.
+    let r = app.client.post(app.url("/api/v1/uploads")).send().await.unwrap();
+    assert_eq!(problem(r).await, (412, "tus-version".into()));
+    // OPTIONS advertises the protocol.
+    let r = app.client.request(reqwest::Method::OPTIONS, app.url("/api/v1/uploads")).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(r.headers()["Tus-Version"], "1.0.0");
+    assert!(r.headers()["Tus-Extension"].to_str().unwrap().contains("checksum"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM uploads").await, 2);
+}
+on_default_and_production!(upload_creation_rules_and_slots, creation_rules);
+
