@@ -1,1 +1,96 @@
-fn main() {}
+//! `tallyseal`: verify evidence bundles, read EXIF, seal test captures, run the demo and the server.
+//!
+//! Exit status of `verify`: 0 verified, 3 verified with warnings, 1 failed, 2 the command itself
+//! could not run (bad arguments, unreadable file, invalid context).
+
+mod commands;
+mod context_file;
+mod report_text;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{}: {}", .0.display(), .1)]
+    Io(PathBuf, std::io::Error),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "tallyseal", version, about = "Forensic capture and verification of polling-station results")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Verify an evidence bundle (exit 0 verified, 3 with warnings, 1 failed, 2 could not run).
+    Verify(commands::verify::Args),
+    /// Show what the verifier reads from an image's EXIF.
+    Exif(commands::exif::Args),
+    /// Seal a test capture from a JPEG with a given device key (no phone needed).
+    Seal(commands::seal::Args),
+    /// Generate a device key file (32-byte seed, hex) and print its public key.
+    Keygen(commands::keygen::Args),
+    /// Run the demonstration: seal good, tampered and misplaced captures and verify them.
+    Demo(commands::demo::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Verify(a) => commands::verify::run(a),
+        Command::Exif(a) => commands::exif::run(a),
+        Command::Seal(a) => commands::seal::run(a),
+        Command::Keygen(a) => commands::keygen::run(a),
+        Command::Demo(a) => commands::demo::run(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("tallyseal: {e}");
+            ExitCode::from(match e {
+                CliError::Failed(_) => 1,
+                _ => 2,
+            })
+        }
+    }
+}
+
+/// Current time, Unix ms.
+pub fn now_ms() -> i64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Print to stdout, ignoring a closed pipe (`tallyseal verify x --json | head`).
+pub fn out(text: &str) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(text.as_bytes());
+    let _ = o.flush();
+}
+
+pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|e| CliError::Io(path.to_owned(), e))
+}
+
+pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
+    std::fs::write(path, bytes).map_err(|e| CliError::Io(path.to_owned(), e))
+}

@@ -216,7 +216,7 @@ pub fn format_count(n: i128) -> String {
         out.push('-');
     }
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -370,11 +370,10 @@ pub fn validate_form45(
     }
 
     // 5. station type matches the gender columns
-    if let Some(st) = station {
-        if let Some(v) = station_type_matches(st.station_type, &figures.registered, &figures.polled)
-        {
-            out.push(v);
-        }
+    if let Some(st) = station
+        && let Some(v) = station_type_matches(st.station_type, &figures.registered, &figures.polled)
+    {
+        out.push(v);
     }
 
     // 6. candidate entries match the ballot
@@ -383,10 +382,10 @@ pub fn validate_form45(
     }
 
     // 7. registered on the sheet == roll in the package
-    if let Some(roll) = station.and_then(|s| s.registered.as_ref()) {
-        if let Some(v) = registered_matches_roll(&figures.registered, roll) {
-            out.push(v);
-        }
+    if let Some(roll) = station.and_then(|s| s.registered.as_ref())
+        && let Some(v) = registered_matches_roll(&figures.registered, roll)
+    {
+        out.push(v);
     }
 
     out
@@ -553,15 +552,15 @@ fn candidates_match_ballot(
         ));
     }
     let first_out_of_place = sheet.iter().zip(expected.iter()).position(|(a, b)| a != b);
-    if parts.is_empty() {
-        if let Some(i) = first_out_of_place {
-            parts.push(format!(
-                "entries are not in ballot order (position {} holds ballot number {}, expected {})",
-                i + 1,
-                sheet[i],
-                expected[i]
-            ));
-        }
+    if parts.is_empty()
+        && let Some(i) = first_out_of_place
+    {
+        parts.push(format!(
+            "entries are not in ballot order (position {} holds ballot number {}, expected {})",
+            i + 1,
+            sheet[i],
+            expected[i]
+        ));
     }
     if parts.is_empty() {
         // Same multiset, same length, same order can only mean equal; unreachable in practice.

@@ -527,14 +527,14 @@ pub fn import_2024(
             })?;
         for (key, raw) in parsed {
             let code = key.trim().to_uppercase();
-            if let Some(no) = raw.number.as_deref() {
-                if no.trim().to_uppercase() != code {
-                    warnings.push(ImportWarning {
-                        constituency: code.clone(),
-                        stations: vec![],
-                        message: format!("listed under {key:?} but its Constituency No is {no:?}"),
-                    });
-                }
+            if let Some(no) = raw.number.as_deref()
+                && no.trim().to_uppercase() != code
+            {
+                warnings.push(ImportWarning {
+                    constituency: code.clone(),
+                    stations: vec![],
+                    message: format!("listed under {key:?} but its Constituency No is {no:?}"),
+                });
             }
             let mut candidates = Vec::with_capacity(raw.candidates.len());
             let mut renumbered = Vec::new();

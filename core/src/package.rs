@@ -200,38 +200,38 @@ impl ElectionPackage {
                 format!("{:?} is not a YYYY-MM-DD date", e.poll_date),
             );
         }
-        if let (Some(o), Some(d)) = (open, poll_date) {
-            if o.date() != d {
-                problem(
-                    ProblemKind::BadTime,
-                    "election.poll_open",
-                    format!("polls open on {} but the poll date is {}", o.date(), d),
-                );
-            }
+        if let (Some(o), Some(d)) = (open, poll_date)
+            && o.date() != d
+        {
+            problem(
+                ProblemKind::BadTime,
+                "election.poll_open",
+                format!("polls open on {} but the poll date is {}", o.date(), d),
+            );
         }
-        if let (Some(o), Some(c)) = (open, close) {
-            if c <= o {
-                problem(
-                    ProblemKind::BadTime,
-                    "election.poll_close",
-                    format!(
-                        "poll close {} is not after poll open {}",
-                        e.poll_close, e.poll_open
-                    ),
-                );
-            }
+        if let (Some(o), Some(c)) = (open, close)
+            && c <= o
+        {
+            problem(
+                ProblemKind::BadTime,
+                "election.poll_close",
+                format!(
+                    "poll close {} is not after poll open {}",
+                    e.poll_close, e.poll_open
+                ),
+            );
         }
-        if let (Some(c), Some(d)) = (close, deadline) {
-            if d <= c {
-                problem(
-                    ProblemKind::BadTime,
-                    "election.results_deadline",
-                    format!(
-                        "the results deadline {} is not after poll close {}",
-                        e.results_deadline, e.poll_close
-                    ),
-                );
-            }
+        if let (Some(c), Some(d)) = (close, deadline)
+            && d <= c
+        {
+            problem(
+                ProblemKind::BadTime,
+                "election.results_deadline",
+                format!(
+                    "the results deadline {} is not after poll close {}",
+                    e.results_deadline, e.poll_close
+                ),
+            );
         }
 
         // Constituencies.

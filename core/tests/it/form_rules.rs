@@ -1,5 +1,7 @@
 //! Form-45 / Form-46 consistency rules: each rule broken on purpose names itself with the numbers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use tallyseal_core::form::{
     CandidateVotes, Form45Figures, Form46Figures, FormFigures, FormRule, RuleViolation,
     format_count, turnout_permille, validate, validate_form45, validate_form46,

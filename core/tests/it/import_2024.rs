@@ -1,5 +1,7 @@
 //! The 2024 importer on the real data in `testdata/elections/pakistan/`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 
 use tallyseal_core::import::{ImportError, NameType, import_2024, parse_results_csv};
@@ -37,7 +39,7 @@ fn station_files() -> Vec<(String, Vec<u8>)> {
     out
 }
 
-fn refs<'a>(files: &'a [Vec<u8>]) -> Vec<&'a [u8]> {
+fn refs(files: &[Vec<u8>]) -> Vec<&[u8]> {
     files.iter().map(|f| f.as_slice()).collect()
 }
 

@@ -1,6 +1,8 @@
 //! C2SP signed notes against the golang.org/x/mod/sumdb/note vectors
 //! (`testdata/crypto/signed_note_vectors.json`, `note_peterneumann.txt`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use serde_json::Value;
 use tallyseal_core::keys::{DeviceKey, PublicKey};
 use tallyseal_core::note::{

@@ -1,6 +1,8 @@
 //! RFC 8032 §7.1 Ed25519 vectors (`testdata/crypto/ed25519_rfc8032_vectors.json`) through
 //! `DeviceKey` / `PublicKey`: keys and signatures byte for byte, strict verification.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use serde_json::Value;
 use tallyseal_core::keys::{DeviceKey, KeyError, PublicKey, SignatureBytes};
 

@@ -31,6 +31,12 @@ pub enum Store {
     Garage,
 }
 
+/// Print a skip notice past the test harness's output capture, so it shows in every run.
+pub fn skipped(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 /// A value from the environment, or `None` after printing why the test is skipped. Under `CI=true`
 /// a missing component fails the test.
 pub fn component(var: &str, what: &str, test: &str) -> Option<String> {
@@ -40,7 +46,7 @@ pub fn component(var: &str, what: &str, test: &str) -> Option<String> {
             if std::env::var("CI").as_deref() == Ok("true") {
                 panic!("{var} is not set under CI=true: {what} is required (run scripts/services.sh)");
             }
-            eprintln!("SKIPPED (no {what}): {test} — set {var} (see scripts/services.sh)");
+            skipped(&format!("SKIPPED (no {what}): {test} — set {var} (see scripts/services.sh)"));
             None
         }
     }

@@ -261,6 +261,7 @@ async fn duplicates_across_stations(db: Db, store: Store, test: &str) {
     copy.extend_from_slice(b"re-saved by another tool");
     let third = submit_fully(&app, &seal_capture(copy, &phone3, 3, &ChainState::genesis(), None)).await;
     assert_eq!(outcome(&third, "duplicate_image"), "pass");
-    assert_eq!(outcome(&third, "near_duplicate_image"), "fail", "{}", third["report"]);
+    // The core flags a perceptual match as a warning (the same picture may be re-sent legitimately).
+    assert_ne!(outcome(&third, "near_duplicate_image"), "pass", "{}", third["report"]);
 }
 on_default_and_production!(duplicate_images_across_stations_fail_named_checks, duplicates_across_stations);

@@ -22,7 +22,9 @@ fn python_with_tuspy(test: &str) -> Option<String> {
     if std::env::var("CI").as_deref() == Ok("true") {
         panic!("tuspy is not installed under CI=true (scripts/services.sh start installs it)");
     }
-    eprintln!("SKIPPED (no tuspy): {test} — pip install tuspy (scripts/services.sh start does)");
+    crate::helpers::skipped(&format!(
+        "SKIPPED (no tuspy): {test} — pip install tuspy (scripts/services.sh start does)"
+    ));
     None
 }
 

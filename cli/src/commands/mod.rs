@@ -1,0 +1,7 @@
+//! One module per subcommand.
+
+pub mod demo;
+pub mod exif;
+pub mod keygen;
+pub mod seal;
+pub mod verify;
