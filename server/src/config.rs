@@ -148,7 +148,10 @@ impl Default for ServerConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the configuration file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the configuration file {path} is not valid: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("environment variable {name} is not valid: {message}")]
@@ -168,10 +171,14 @@ impl ServerConfig {
 
     /// Parse a TOML file (missing keys take their defaults).
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-        Self::from_toml(&text)
-            .map_err(|message| ConfigError::Parse { path: path.to_owned(), message })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        })
     }
 
     /// Parse TOML text.
@@ -208,8 +215,12 @@ impl ServerConfig {
             self.server_key_seed = Some(v);
         }
         if let Some(v) = var("TALLYSEAL_TRUSTED_PACKAGE_KEYS") {
-            self.trusted_package_keys =
-                v.split(',').map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned).collect();
+            self.trusted_package_keys = v
+                .split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(str::to_owned)
+                .collect();
         }
         if let Some(v) = var("TALLYSEAL_PUBLIC_URL") {
             self.public_url = Some(v);
@@ -227,12 +238,16 @@ impl ServerConfig {
         match var("TALLYSEAL_OBJECT_STORE").as_deref() {
             None => {}
             Some("local") => {
-                self.object_store =
-                    ObjectStoreConfig::Local { path: var("TALLYSEAL_OBJECTS_PATH").map(Into::into) }
+                self.object_store = ObjectStoreConfig::Local {
+                    path: var("TALLYSEAL_OBJECTS_PATH").map(Into::into),
+                }
             }
             Some("s3") => {
                 let need = |name: &'static str| {
-                    var(name).ok_or(ConfigError::Env { name, message: "required for s3".into() })
+                    var(name).ok_or(ConfigError::Env {
+                        name,
+                        message: "required for s3".into(),
+                    })
                 };
                 self.object_store = ObjectStoreConfig::S3(S3Config {
                     endpoint: var("TALLYSEAL_S3_ENDPOINT"),
@@ -267,13 +282,19 @@ impl ServerConfig {
     pub fn effective_database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("tallyseal.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("tallyseal.db").display()
+            ),
         }
     }
 }
 
 fn parse_num<T: std::str::FromStr>(name: &'static str, v: &str) -> Result<T, ConfigError> {
-    v.parse().map_err(|_| ConfigError::Env { name, message: format!("not a number: {v:?}") })
+    v.parse().map_err(|_| ConfigError::Env {
+        name,
+        message: format!("not a number: {v:?}"),
+    })
 }
 
 #[cfg(test)]
@@ -286,7 +307,10 @@ mod tests {
         let c = ServerConfig::default();
         assert_eq!(c.bind, "127.0.0.1:8080");
         assert_eq!(c.object_store, ObjectStoreConfig::Local { path: None });
-        assert!(c.effective_database_url().starts_with("sqlite://./tallyseal-data/tallyseal.db"));
+        assert!(
+            c.effective_database_url()
+                .starts_with("sqlite://./tallyseal-data/tallyseal.db")
+        );
     }
 
     #[test]
@@ -308,11 +332,16 @@ mod tests {
         .unwrap();
         assert_eq!(c.limits.max_image_bytes, 1000);
         assert_eq!(c.limits.max_json_bytes, Limits::default().max_json_bytes);
-        let ObjectStoreConfig::S3(s3) = &c.object_store else { panic!("s3 expected") };
+        let ObjectStoreConfig::S3(s3) = &c.object_store else {
+            panic!("s3 expected")
+        };
         assert!(s3.path_style);
         assert_eq!(s3.region, "garage");
-        let env: HashMap<&str, &str> =
-            [("TALLYSEAL_BIND", "127.0.0.1:0"), ("TALLYSEAL_OBJECT_STORE", "local")].into();
+        let env: HashMap<&str, &str> = [
+            ("TALLYSEAL_BIND", "127.0.0.1:0"),
+            ("TALLYSEAL_OBJECT_STORE", "local"),
+        ]
+        .into();
         c.apply_env(|k| env.get(k).map(|v| v.to_string())).unwrap();
         assert_eq!(c.bind, "127.0.0.1:0");
         assert_eq!(c.object_store, ObjectStoreConfig::Local { path: None });

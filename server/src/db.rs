@@ -74,7 +74,10 @@ impl Database {
             Backend::Sqlite => &SQLITE_MIGRATOR,
             Backend::Postgres => &POSTGRES_MIGRATOR,
         };
-        migrator.run(&self.pool).await.map_err(|e| sqlx::Error::Migrate(Box::new(e)))
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|e| sqlx::Error::Migrate(Box::new(e)))
     }
 }
 
@@ -167,7 +170,8 @@ pub async fn get_election(db: &AnyPool, id: &str) -> DbResult<Option<(String, St
         .bind(id.to_owned())
         .fetch_optional(db)
         .await?;
-    row.map(|r| Ok((r.try_get("package_note")?, r.try_get("package_hash")?))).transpose()
+    row.map(|r| Ok((r.try_get("package_note")?, r.try_get("package_hash")?)))
+        .transpose()
 }
 
 // ----- enrolment codes and devices ---------------------------------------------------------------
@@ -330,7 +334,12 @@ pub async fn get_device(db: &AnyPool, key: &str) -> DbResult<Option<DeviceRow>> 
 }
 
 /// Revoke a device (first revocation time wins); returns the revocation time in force.
-pub async fn revoke_device(db: &AnyPool, key: &str, now: i64, reason: &str) -> DbResult<Option<i64>> {
+pub async fn revoke_device(
+    db: &AnyPool,
+    key: &str,
+    now: i64,
+    reason: &str,
+) -> DbResult<Option<i64>> {
     let mut tx = db.begin().await?;
     let done = sqlx::query(
         "UPDATE devices SET revoked_at_ms = $1 WHERE device_key = $2 AND revoked_at_ms IS NULL",
@@ -340,8 +349,14 @@ pub async fn revoke_device(db: &AnyPool, key: &str, now: i64, reason: &str) -> D
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 1 {
-        insert_event(&mut *tx, now, "device_revoked", key, &serde_json::json!({"reason": reason}))
-            .await?;
+        insert_event(
+            &mut *tx,
+            now,
+            "device_revoked",
+            key,
+            &serde_json::json!({"reason": reason}),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(get_device(db, key).await?.and_then(|d| d.revoked_at_ms))
@@ -451,7 +466,10 @@ pub async fn get_submission(db: &AnyPool, manifest_hash: &str) -> DbResult<Optio
 }
 
 pub async fn count_submissions(db: &AnyPool) -> DbResult<i64> {
-    sqlx::query("SELECT COUNT(*) AS n FROM submissions").fetch_one(db).await?.try_get("n")
+    sqlx::query("SELECT COUNT(*) AS n FROM submissions")
+        .fetch_one(db)
+        .await?
+        .try_get("n")
 }
 
 /// Images that may duplicate `image_sha256`: every submission with that exact hash, and (for the
@@ -487,7 +505,11 @@ pub async fn candidate_duplicates(
 }
 
 /// The device's capture with sequence number `seq` (to check the hash chain).
-pub async fn captures_with_seq(db: &AnyPool, device: &str, seq: i64) -> DbResult<Vec<(i64, String)>> {
+pub async fn captures_with_seq(
+    db: &AnyPool,
+    device: &str,
+    seq: i64,
+) -> DbResult<Vec<(i64, String)>> {
     let rows = sqlx::query(
         "SELECT seq, manifest_hash FROM submissions WHERE device_key = $1 AND seq = $2",
     )
@@ -495,7 +517,9 @@ pub async fn captures_with_seq(db: &AnyPool, device: &str, seq: i64) -> DbResult
     .bind(seq)
     .fetch_all(db)
     .await?;
-    rows.iter().map(|r| Ok((r.try_get("seq")?, r.try_get("manifest_hash")?))).collect()
+    rows.iter()
+        .map(|r| Ok((r.try_get("seq")?, r.try_get("manifest_hash")?)))
+        .collect()
 }
 
 /// What completing an image upload records.
@@ -621,7 +645,10 @@ pub async fn create_upload(db: &AnyPool, u: &UploadRow, now: i64) -> DbResult<Up
 
 pub async fn get_upload(db: &AnyPool, id: &str) -> DbResult<Option<UploadRow>> {
     let sql = format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.to_owned()).fetch_optional(db).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_owned())
+        .fetch_optional(db)
+        .await?;
     row.as_ref().map(upload_from_row).transpose()
 }
 
@@ -649,7 +676,10 @@ pub async fn set_upload_offset(db: &AnyPool, id: &str, from: i64, to: i64) -> Db
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn get_upload_for_manifest(db: &AnyPool, manifest_hash: &str) -> DbResult<Option<UploadRow>> {
+pub async fn get_upload_for_manifest(
+    db: &AnyPool,
+    manifest_hash: &str,
+) -> DbResult<Option<UploadRow>> {
     let sql = format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE manifest_hash = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(manifest_hash.to_owned())

@@ -83,13 +83,19 @@ struct ProblemBody<'a> {
 
 impl ApiError {
     pub fn new(problem: Problem, detail: impl Into<String>) -> Self {
-        Self { problem, detail: detail.into() }
+        Self {
+            problem,
+            detail: detail.into(),
+        }
     }
 
     /// A storage or database failure: logged in full, reported as a retryable 503.
     pub fn unavailable(context: &str, err: impl std::fmt::Display) -> Self {
         log::error!("{context}: {err}");
-        Self::new(Problem::ServiceUnavailable, format!("{context} failed; retry later"))
+        Self::new(
+            Problem::ServiceUnavailable,
+            format!("{context} failed; retry later"),
+        )
     }
 
     /// A bug or unexpected state: logged in full, reported without details.
@@ -140,9 +146,10 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -
             Problem::BodyTooLarge,
             format!("body exceeds the limit of {limit} bytes"),
         ),
-        E::ContentType => {
-            ApiError::new(Problem::UnsupportedMediaType, "expected Content-Type: application/json")
-        }
+        E::ContentType => ApiError::new(
+            Problem::UnsupportedMediaType,
+            "expected Content-Type: application/json",
+        ),
         E::Deserialize(e) => ApiError::new(Problem::MalformedJson, e.to_string()),
         E::Payload(p) => payload_problem(p),
         other => ApiError::new(Problem::MalformedJson, other.to_string()),
@@ -154,7 +161,10 @@ fn payload_problem(err: &actix_web::error::PayloadError) -> ApiError {
     use actix_web::error::PayloadError as P;
     match err {
         P::Overflow => ApiError::new(Problem::BodyTooLarge, "body exceeds the limit"),
-        other => ApiError::new(Problem::BadRequest, format!("could not read the body: {other}")),
+        other => ApiError::new(
+            Problem::BadRequest,
+            format!("could not read the body: {other}"),
+        ),
     }
 }
 
@@ -170,7 +180,10 @@ pub async fn not_found() -> Result<HttpResponse, ApiError> {
 
 /// Per-resource default service: a known path with an unsupported method.
 pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(Problem::MethodNotAllowed, "method not allowed on this resource"))
+    Err(ApiError::new(
+        Problem::MethodNotAllowed,
+        "method not allowed on this resource",
+    ))
 }
 
 #[cfg(test)]

@@ -54,7 +54,11 @@ pub struct OpenedPackage {
 pub fn open_package(note: &str, verifiers: &[Verifier]) -> Result<OpenedPackage, PackageError> {
     let (package, signed) = SignedPackage::open(note.as_bytes(), verifiers)?;
     let hash = signed.hash();
-    Ok(OpenedPackage { package, signed, hash })
+    Ok(OpenedPackage {
+        package,
+        signed,
+        hash,
+    })
 }
 
 /// Sign a package with the server's signer.
@@ -64,5 +68,9 @@ pub fn sign_package(
 ) -> Result<OpenedPackage, PackageError> {
     let signed = package.sign(signer)?;
     let hash = signed.hash();
-    Ok(OpenedPackage { package: package.clone(), signed, hash })
+    Ok(OpenedPackage {
+        package: package.clone(),
+        signed,
+        hash,
+    })
 }

@@ -16,7 +16,10 @@ use crate::config::ServerConfig;
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
     #[error("cannot read or create {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{0} is not 64 hex digits")]
     BadSeed(&'static str),
     #[error("the admin token must be at least 16 characters")]
@@ -40,7 +43,10 @@ impl AdminToken {
     pub fn matches(&self, presented: &str) -> bool {
         let a = tallyseal_core::hash::sha256(self.0.as_bytes());
         let b = tallyseal_core::hash::sha256(presented.as_bytes());
-        a.0.iter().zip(b.0.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        a.0.iter()
+            .zip(b.0.iter())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
     }
 
     pub fn as_str(&self) -> &str {
@@ -49,11 +55,17 @@ impl AdminToken {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SecretError + '_ {
-    move |source| SecretError::Io { path: path.display().to_string(), source }
+    move |source| SecretError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 /// Read `path`, or create it with `make()` (mode 0600, fsynced) when it does not exist.
-fn read_or_create(path: &Path, make: impl FnOnce() -> Result<String, SecretError>) -> Result<String, SecretError> {
+fn read_or_create(
+    path: &Path,
+    make: impl FnOnce() -> Result<String, SecretError>,
+) -> Result<String, SecretError> {
     match std::fs::read_to_string(path) {
         Ok(s) => return Ok(s.trim().to_owned()),
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_err(path)(e)),
@@ -73,13 +85,17 @@ fn read_or_create(path: &Path, make: impl FnOnce() -> Result<String, SecretError
     match options.open(path) {
         Ok(mut f) => {
             use std::io::Write;
-            f.write_all(format!("{value}\n").as_bytes()).map_err(io_err(path))?;
+            f.write_all(format!("{value}\n").as_bytes())
+                .map_err(io_err(path))?;
             f.sync_all().map_err(io_err(path))?;
             Ok(value)
         }
         // Another process created it first: use theirs.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            Ok(std::fs::read_to_string(path).map_err(io_err(path))?.trim().to_owned())
+            Ok(std::fs::read_to_string(path)
+                .map_err(io_err(path))?
+                .trim()
+                .to_owned())
         }
         Err(e) => Err(io_err(path)(e)),
     }
@@ -124,7 +140,10 @@ mod tests {
     #[test]
     fn generated_on_first_run_then_stable() {
         let dir = tempfile::tempdir().unwrap();
-        let config = ServerConfig { data_dir: dir.path().to_owned(), ..Default::default() };
+        let config = ServerConfig {
+            data_dir: dir.path().to_owned(),
+            ..Default::default()
+        };
         let k1 = load_commission_key(&config).unwrap();
         let k2 = load_commission_key(&config).unwrap();
         assert_eq!(k1.public_key(), k2.public_key());
@@ -135,7 +154,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("commission.key")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("commission.key"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

@@ -43,7 +43,9 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
     }
 }
 
@@ -58,12 +60,15 @@ impl Application {
         std::fs::create_dir_all(&uploads_dir)
             .map_err(|e| StartupError::DataDir(uploads_dir.display().to_string(), e))?;
 
-        let db = Database::connect(&config.effective_database_url(), config.database_max_connections)
-            .await?;
+        let db = Database::connect(
+            &config.effective_database_url(),
+            config.database_max_connections,
+        )
+        .await?;
         let store: Arc<dyn ObjectStore> = match &config.object_store {
-            ObjectStoreConfig::Local { path } => {
-                Arc::new(LocalFsStore::open(path.clone().unwrap_or_else(|| dir.join("objects")))?)
-            }
+            ObjectStoreConfig::Local { path } => Arc::new(LocalFsStore::open(
+                path.clone().unwrap_or_else(|| dir.join("objects")),
+            )?),
             ObjectStoreConfig::S3(s3) => Arc::new(S3Store::new(s3)),
         };
         let commission_key = secrets::load_commission_key(&config)?;
@@ -80,9 +85,13 @@ impl Application {
 
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
-        let addr = listener.local_addr().map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
-        let public_url =
-            config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+        let addr = listener
+            .local_addr()
+            .map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
         log::info!(
             "tallyseal server on {addr}: database {:?}, objects {}, commission key {}",
             db.backend,
@@ -123,7 +132,11 @@ impl Application {
             server = server.workers(workers.max(1));
         }
         let server = server.run();
-        Ok(Application { port: addr.port(), server, state })
+        Ok(Application {
+            port: addr.port(),
+            server,
+            state,
+        })
     }
 
     /// The port the server listens on.
@@ -150,5 +163,7 @@ impl Application {
 /// Build and serve with `config` until stopped.
 pub async fn run(config: ServerConfig) -> Result<(), StartupError> {
     let app = Application::build(config).await?;
-    app.run_until_stopped().await.map_err(|e| StartupError::Bind("server".into(), e))
+    app.run_until_stopped()
+        .await
+        .map_err(|e| StartupError::Bind("server".into(), e))
 }

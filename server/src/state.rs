@@ -46,7 +46,10 @@ impl AppState {
     /// Take the upload for writing; `None` when another request holds it.
     pub fn lease_upload(&self, id: &str) -> Option<UploadLease<'_>> {
         let mut busy = self.busy_uploads.lock().ok()?;
-        busy.insert(id.to_owned()).then(|| UploadLease { state: self, id: id.to_owned() })
+        busy.insert(id.to_owned()).then(|| UploadLease {
+            state: self,
+            id: id.to_owned(),
+        })
     }
 }
 

@@ -25,7 +25,11 @@ impl ObjectKey {
     /// The key of the object whose SHA-256 is `digest`.
     pub fn for_digest(digest: &Sha256Digest) -> ObjectKey {
         let hex = digest.to_hex();
-        ObjectKey(format!("objects/sha256/{}/{}/{hex}", &hex[0..2], &hex[2..4]))
+        ObjectKey(format!(
+            "objects/sha256/{}/{}/{hex}",
+            &hex[0..2],
+            &hex[2..4]
+        ))
     }
 
     pub fn as_str(&self) -> &str {
@@ -62,8 +66,11 @@ pub enum StoreError {
 #[async_trait]
 pub trait ObjectStore: Send + Sync + fmt::Debug {
     /// Store `bytes` under the key of `digest` unless an object is there already.
-    async fn put_if_absent(&self, digest: &Sha256Digest, bytes: Bytes)
-    -> Result<PutOutcome, StoreError>;
+    async fn put_if_absent(
+        &self,
+        digest: &Sha256Digest,
+        bytes: Bytes,
+    ) -> Result<PutOutcome, StoreError>;
 
     /// Store the file at `path` (already hashed to `digest`) unless present. The default reads
     /// the file; the local store links it into place without copying.
@@ -121,7 +128,9 @@ impl LocalFsStore {
         if dest.exists() {
             return Ok(PutOutcome::AlreadyPresent);
         }
-        let dir = dest.parent().ok_or_else(|| StoreError::Backend("bad object path".into()))?;
+        let dir = dest
+            .parent()
+            .ok_or_else(|| StoreError::Backend("bad object path".into()))?;
         std::fs::create_dir_all(dir)?;
         let outcome = match std::fs::hard_link(src, dest) {
             Ok(()) => PutOutcome::Created,
@@ -154,7 +163,8 @@ impl ObjectStore for LocalFsStore {
         }
         let tmp = self.temp_path()?;
         tokio::task::spawn_blocking(move || {
-            let result = write_durably(&tmp, &bytes).and_then(|()| Self::link_into_place(&tmp, &dest));
+            let result =
+                write_durably(&tmp, &bytes).and_then(|()| Self::link_into_place(&tmp, &dest));
             let _ = std::fs::remove_file(&tmp);
             result
         })
@@ -214,7 +224,9 @@ impl ObjectStore for LocalFsStore {
         let tmp = self.temp_path()?;
         tokio::task::spawn_blocking(move || {
             write_durably(&tmp, &bytes)?;
-            let dir = dest.parent().ok_or_else(|| StoreError::Backend("bad key".into()))?;
+            let dir = dest
+                .parent()
+                .ok_or_else(|| StoreError::Backend("bad key".into()))?;
             std::fs::create_dir_all(dir)?;
             std::fs::rename(&tmp, &dest)?;
             std::fs::File::open(dir)?.sync_all()?;
@@ -268,15 +280,28 @@ impl ObjectStore for MemoryStore {
     }
 
     async fn get(&self, key: &ObjectKey) -> Result<Option<Bytes>, StoreError> {
-        Ok(self.objects.lock().map_err(poisoned)?.get(key.as_str()).cloned())
+        Ok(self
+            .objects
+            .lock()
+            .map_err(poisoned)?
+            .get(key.as_str())
+            .cloned())
     }
 
     async fn head(&self, key: &ObjectKey) -> Result<Option<u64>, StoreError> {
-        Ok(self.objects.lock().map_err(poisoned)?.get(key.as_str()).map(|b| b.len() as u64))
+        Ok(self
+            .objects
+            .lock()
+            .map_err(poisoned)?
+            .get(key.as_str())
+            .map(|b| b.len() as u64))
     }
 
     async fn put_raw(&self, key: &str, bytes: Bytes) -> Result<(), StoreError> {
-        self.objects.lock().map_err(poisoned)?.insert(format!("raw/{key}"), bytes);
+        self.objects
+            .lock()
+            .map_err(poisoned)?
+            .insert(format!("raw/{key}"), bytes);
         Ok(())
     }
 
@@ -294,17 +319,29 @@ mod tests {
         let bytes = Bytes::from_static(b"form-45 image");
         let d = sha256(&bytes);
         let key = ObjectKey::for_digest(&d);
-        assert!(key.as_str().starts_with(&format!("objects/sha256/{}/", &d.to_hex()[..2])));
+        assert!(
+            key.as_str()
+                .starts_with(&format!("objects/sha256/{}/", &d.to_hex()[..2]))
+        );
         assert_eq!(store.head(&key).await.unwrap(), None);
-        assert_eq!(store.put_if_absent(&d, bytes.clone()).await.unwrap(), PutOutcome::Created);
+        assert_eq!(
+            store.put_if_absent(&d, bytes.clone()).await.unwrap(),
+            PutOutcome::Created
+        );
         // A second write (even of other bytes) never replaces the object.
         assert_eq!(
-            store.put_if_absent(&d, Bytes::from_static(b"other")).await.unwrap(),
+            store
+                .put_if_absent(&d, Bytes::from_static(b"other"))
+                .await
+                .unwrap(),
             PutOutcome::AlreadyPresent
         );
         assert_eq!(store.get(&key).await.unwrap(), Some(bytes.clone()));
         assert_eq!(store.head(&key).await.unwrap(), Some(bytes.len() as u64));
-        store.put_raw("bench/1", Bytes::from_static(b"x")).await.unwrap();
+        store
+            .put_raw("bench/1", Bytes::from_static(b"x"))
+            .await
+            .unwrap();
     }
 
     #[tokio::test]
@@ -320,10 +357,23 @@ mod tests {
         let f = dir.path().join("upload.part");
         std::fs::write(&f, b"linked bytes").unwrap();
         let d = sha256(b"linked bytes");
-        assert_eq!(store.put_file_if_absent(&d, &f).await.unwrap(), PutOutcome::Created);
-        assert_eq!(store.put_file_if_absent(&d, &f).await.unwrap(), PutOutcome::AlreadyPresent);
-        let got = store.get(&ObjectKey::for_digest(&d)).await.unwrap().unwrap();
+        assert_eq!(
+            store.put_file_if_absent(&d, &f).await.unwrap(),
+            PutOutcome::Created
+        );
+        assert_eq!(
+            store.put_file_if_absent(&d, &f).await.unwrap(),
+            PutOutcome::AlreadyPresent
+        );
+        let got = store
+            .get(&ObjectKey::for_digest(&d))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(&got[..], b"linked bytes");
-        assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+            0
+        );
     }
 }

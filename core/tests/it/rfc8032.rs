@@ -99,17 +99,9 @@ fn flipping_any_single_bit_fails_verification() {
                 v.name
             );
         }
-        // every bit of the message (the 1023-byte message: every bit of its first and last
-        // 16 bytes, and one bit in every byte, to keep the debug-build test quick)
+        // every bit of the message
         let n = v.message.len();
-        let mut bits: Vec<usize> = Vec::new();
-        for byte in 0..n {
-            if byte < 16 || byte + 16 >= n {
-                bits.extend((0..8).map(|b| byte * 8 + b));
-            } else {
-                bits.push(byte * 8 + byte % 8);
-            }
-        }
+        let bits = 0..n * 8;
         for bit in bits {
             let mut m = v.message.clone();
             m[bit / 8] ^= 1 << (bit % 8);

@@ -84,14 +84,20 @@ fn respond(created: bool, row: &SubmissionRow) -> Result<HttpResponse, ApiError>
         receipt,
         upload_endpoint: "/api/v1/uploads".into(),
     };
-    Ok(if created { HttpResponse::Created() } else { HttpResponse::Ok() }.json(body))
+    Ok(if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    }
+    .json(body))
 }
 
 fn manifest_problem(e: ManifestError) -> ApiError {
     match e {
-        ManifestError::Signature(_) => {
-            ApiError::new(Problem::BadSignature, "the device signature does not verify over this manifest")
-        }
+        ManifestError::Signature(_) => ApiError::new(
+            Problem::BadSignature,
+            "the device signature does not verify over this manifest",
+        ),
         other => ApiError::new(Problem::MalformedManifest, other.to_string()),
     }
 }
@@ -109,7 +115,12 @@ async fn submit_manifest(
     }
     let manifest_bytes = base64::engine::general_purpose::STANDARD
         .decode(&body.manifest)
-        .map_err(|_| ApiError::new(Problem::MalformedManifest, "manifest is not standard base64"))?;
+        .map_err(|_| {
+            ApiError::new(
+                Problem::MalformedManifest,
+                "manifest is not standard base64",
+            )
+        })?;
     if manifest_bytes.len() > limit {
         return Err(ApiError::new(
             Problem::BodyTooLarge,
@@ -117,7 +128,10 @@ async fn submit_manifest(
         ));
     }
     let signature: SignatureBytes = body.signature.parse().map_err(|_| {
-        ApiError::new(Problem::BadSignature, "signature must be 128 lowercase hex digits")
+        ApiError::new(
+            Problem::BadSignature,
+            "signature must be 128 lowercase hex digits",
+        )
     })?;
     let manifest =
         provenance::open_manifest(&manifest_bytes, &signature).map_err(manifest_problem)?;
@@ -138,7 +152,10 @@ async fn submit_manifest(
         .ok_or_else(|| ApiError::new(Problem::UnknownDevice, "this device key is not enrolled"))?;
     let now = crate::now_ms();
     if device.revoked_at_ms.is_some_and(|r| r <= now) {
-        return Err(ApiError::new(Problem::RevokedDevice, "this device key has been revoked"));
+        return Err(ApiError::new(
+            Problem::RevokedDevice,
+            "this device key has been revoked",
+        ));
     }
     if device.election_id != manifest.election
         || device.constituency != manifest.constituency
@@ -173,8 +190,14 @@ async fn submit_manifest(
         .put_if_absent(&manifest_hash, Bytes::from(manifest_bytes))
         .await
         .map_err(|e| ApiError::unavailable("object store", e))?;
-    let receipt =
-        issue_receipt(&state, manifest_hash, now, ReceiptStatus::ManifestReceived, None, None)?;
+    let receipt = issue_receipt(
+        &state,
+        manifest_hash,
+        now,
+        ReceiptStatus::ManifestReceived,
+        None,
+        None,
+    )?;
     let row = SubmissionRow {
         manifest_hash: hash_hex.clone(),
         device_key: key_hex,

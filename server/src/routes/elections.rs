@@ -80,7 +80,10 @@ async fn import_election(
     };
     let id = opened.package.election.id.clone();
     if id.is_empty() || id.len() > 64 {
-        return Err(ApiError::new(Problem::BadPackage, "election id must be 1-64 characters"));
+        return Err(ApiError::new(
+            Problem::BadPackage,
+            "election id must be 1-64 characters",
+        ));
     }
     let hash = opened.hash.to_hex();
     let pool = &state.db.pool;
@@ -98,8 +101,16 @@ async fn import_election(
             ));
         }
     }
-    let body = ImportResponse { election: id, package_hash: hash };
-    Ok(if created { HttpResponse::Created() } else { HttpResponse::Ok() }.json(body))
+    let body = ImportResponse {
+        election: id,
+        package_hash: hash,
+    };
+    Ok(if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    }
+    .json(body))
 }
 
 /// The election's opened package (cached: a published package never changes).
@@ -159,8 +170,15 @@ const CODE_ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 fn new_code() -> Result<String, ApiError> {
     let mut raw = [0u8; 12];
     getrandom::getrandom(&mut raw).map_err(|e| ApiError::internal("random", e))?;
-    let chars: Vec<char> = raw.iter().map(|b| char::from(CODE_ALPHABET[usize::from(b % 32)])).collect();
-    Ok(chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-"))
+    let chars: Vec<char> = raw
+        .iter()
+        .map(|b| char::from(CODE_ALPHABET[usize::from(b % 32)]))
+        .collect();
+    Ok(chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-"))
 }
 
 /// The stored form of a code: SHA-256 of the normalized code (upper case, no separators).
@@ -182,16 +200,26 @@ async fn issue_code(
     require_admin(&req, &state)?;
     let election = path.into_inner();
     let opened = load_package(&state, &election).await?;
-    if opened.package.station(&body.constituency, body.station).is_none() {
+    if opened
+        .package
+        .station(&body.constituency, body.station)
+        .is_none()
+    {
         return Err(ApiError::new(
             Problem::UnknownStation,
-            format!("no station {} in {} of {election}", body.station, body.constituency),
+            format!(
+                "no station {} in {} of {election}",
+                body.station, body.constituency
+            ),
         ));
     }
     let code = new_code()?;
     let now = crate::now_ms();
-    let ttl = body.ttl_secs.unwrap_or(state.config.limits.enrolment_code_ttl_secs);
-    let expires_at_ms = now.saturating_add(i64::try_from(ttl.saturating_mul(1000)).unwrap_or(i64::MAX));
+    let ttl = body
+        .ttl_secs
+        .unwrap_or(state.config.limits.enrolment_code_ttl_secs);
+    let expires_at_ms =
+        now.saturating_add(i64::try_from(ttl.saturating_mul(1000)).unwrap_or(i64::MAX));
     db::insert_code(
         &state.db.pool,
         &code_hash(&code),
@@ -236,12 +264,16 @@ async fn revoke(
     body: Option<web::Json<RevokeRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&req, &state)?;
-    let key: PublicKey =
-        path.parse().map_err(|_| ApiError::new(Problem::BadKey, "device key must be 64 hex digits"))?;
+    let key: PublicKey = path
+        .parse()
+        .map_err(|_| ApiError::new(Problem::BadKey, "device key must be 64 hex digits"))?;
     let reason = body.map(|b| b.into_inner().reason).unwrap_or_default();
     let revoked = db::revoke_device(&state.db.pool, &key.to_hex(), crate::now_ms(), &reason)
         .await
         .map_err(|e| ApiError::unavailable("database", e))?
         .ok_or_else(|| ApiError::new(Problem::UnknownDevice, "no such device"))?;
-    Ok(HttpResponse::Ok().json(RevokeResponse { device_key: key.to_hex(), revoked_at_ms: revoked }))
+    Ok(HttpResponse::Ok().json(RevokeResponse {
+        device_key: key.to_hex(),
+        revoked_at_ms: revoked,
+    }))
 }

@@ -50,10 +50,18 @@ async fn enrol(
         .parse()
         .ok()
         .filter(PublicKey::is_valid_point)
-        .ok_or_else(|| ApiError::new(Problem::BadKey, "device_key must be an ed25519 key (64 hex digits)"))?;
+        .ok_or_else(|| {
+            ApiError::new(
+                Problem::BadKey,
+                "device_key must be an ed25519 key (64 hex digits)",
+            )
+        })?;
     let officer = body.officer_name.trim();
     if officer.is_empty() || officer.len() > 200 {
-        return Err(ApiError::new(Problem::BadRequest, "officer_name must be 1-200 characters"));
+        return Err(ApiError::new(
+            Problem::BadRequest,
+            "officer_name must be 1-200 characters",
+        ));
     }
     let pool = &state.db.pool;
     let db_err = |e| ApiError::unavailable("database", e);
@@ -63,8 +71,8 @@ async fn enrol(
         .map_err(db_err)?
         .ok_or_else(|| ApiError::new(Problem::UnknownCode, "no such enrolment code"))?;
     let now = crate::now_ms();
-    let station = u32::try_from(code.station)
-        .map_err(|e| ApiError::internal("stored station number", e))?;
+    let station =
+        u32::try_from(code.station).map_err(|e| ApiError::internal("stored station number", e))?;
 
     let respond = |created: bool, device: DeviceRow, note: String, package_hash: String| {
         let body = EnrolResponse {
@@ -78,7 +86,11 @@ async fn enrol(
             package_hash,
             commission_key: state.commission_key.public_key().to_hex(),
         };
-        if created { HttpResponse::Created().json(body) } else { HttpResponse::Ok().json(body) }
+        if created {
+            HttpResponse::Created().json(body)
+        } else {
+            HttpResponse::Ok().json(body)
+        }
     };
     let opened = load_package(&state, &code.election_id).await?;
     let (note, package_hash) = (opened.signed.note.clone(), opened.hash.to_hex());
@@ -94,11 +106,17 @@ async fn enrol(
             {
                 Ok(respond(false, d, note, package_hash))
             }
-            _ => Err(ApiError::new(Problem::CodeUsed, "this enrolment code has already been used")),
+            _ => Err(ApiError::new(
+                Problem::CodeUsed,
+                "this enrolment code has already been used",
+            )),
         };
     }
     if now >= code.expires_at_ms {
-        return Err(ApiError::new(Problem::ExpiredCode, "this enrolment code has expired"));
+        return Err(ApiError::new(
+            Problem::ExpiredCode,
+            "this enrolment code has expired",
+        ));
     }
     let device = DeviceRow {
         device_key: key.to_hex(),
@@ -109,11 +127,15 @@ async fn enrol(
         enrolled_at_ms: now,
         revoked_at_ms: None,
     };
-    match db::enrol_device(pool, &hash, &device).await.map_err(db_err)? {
+    match db::enrol_device(pool, &hash, &device)
+        .await
+        .map_err(db_err)?
+    {
         EnrolOutcome::Enrolled => Ok(respond(true, device, note, package_hash)),
-        EnrolOutcome::CodeUsed => {
-            Err(ApiError::new(Problem::CodeUsed, "this enrolment code has already been used"))
-        }
+        EnrolOutcome::CodeUsed => Err(ApiError::new(
+            Problem::CodeUsed,
+            "this enrolment code has already been used",
+        )),
         EnrolOutcome::KeyTaken => Err(ApiError::new(
             Problem::DeviceAlreadyEnrolled,
             "this device key is already enrolled; generate a new key to enrol again",

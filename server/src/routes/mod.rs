@@ -20,7 +20,8 @@ use crate::state::AppState;
 
 /// Register every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let resource = |path: &str| web::resource(path).default_service(web::to(error::method_not_allowed));
+    let resource =
+        |path: &str| web::resource(path).default_service(web::to(error::method_not_allowed));
     cfg.service(resource("/api/v1/health").route(web::get().to(health)))
         .service(resource("/api/v1/keys").route(web::get().to(keys)))
         .service(resource("/api/v1/time-anchor").route(web::post().to(time_anchor)))
@@ -39,8 +40,14 @@ pub fn require_admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError
         .and_then(|v| v.strip_prefix("Bearer "));
     match presented {
         Some(t) if state.admin_token.matches(t.trim()) => Ok(()),
-        Some(_) => Err(ApiError::new(Problem::Unauthorized, "the bearer token is not valid")),
-        None => Err(ApiError::new(Problem::Unauthorized, "Authorization: Bearer <token> required")),
+        Some(_) => Err(ApiError::new(
+            Problem::Unauthorized,
+            "the bearer token is not valid",
+        )),
+        None => Err(ApiError::new(
+            Problem::Unauthorized,
+            "Authorization: Bearer <token> required",
+        )),
     }
 }
 
@@ -52,7 +59,10 @@ pub async fn read_body(
 ) -> Result<web::Bytes, ApiError> {
     use futures_util::StreamExt;
     let too_large = || {
-        ApiError::new(Problem::BodyTooLarge, format!("body exceeds the limit of {limit} bytes"))
+        ApiError::new(
+            Problem::BodyTooLarge,
+            format!("body exceeds the limit of {limit} bytes"),
+        )
     };
     let declared = req
         .headers()
@@ -100,7 +110,11 @@ async fn keys(state: web::Data<AppState>) -> HttpResponse {
         commission_key: key.to_hex(),
         note_verifier: state.package_signer.verifier().to_vkey(),
         commission_name: state.config.commission_name.clone(),
-        package_verifiers: state.package_verifiers.iter().map(|v| v.to_vkey()).collect(),
+        package_verifiers: state
+            .package_verifiers
+            .iter()
+            .map(|v| v.to_vkey())
+            .collect(),
     })
 }
 
@@ -119,7 +133,10 @@ async fn time_anchor(
 ) -> Result<HttpResponse, ApiError> {
     let nonce = &body.nonce;
     if nonce.is_empty() || nonce.len() > 128 || !nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(ApiError::new(Problem::BadRequest, "nonce must be 1-128 hex digits"));
+        return Err(ApiError::new(
+            Problem::BadRequest,
+            "nonce must be 1-128 hex digits",
+        ));
     }
     let anchor = provenance::issue_time_anchor(
         &state.commission_key,

@@ -57,12 +57,18 @@ async fn options(state: web::Data<AppState>) -> HttpResponse {
         .insert_header(("Tus-Version", TUS_VERSION))
         .insert_header(("Tus-Extension", "creation,checksum"))
         .insert_header(("Tus-Checksum-Algorithm", "sha256,sha1"))
-        .insert_header(("Tus-Max-Size", state.config.limits.max_image_bytes.to_string()))
+        .insert_header((
+            "Tus-Max-Size",
+            state.config.limits.max_image_bytes.to_string(),
+        ))
         .finish()
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
 }
 
 fn check_tus_version(req: &HttpRequest) -> Result<(), ApiError> {
@@ -72,20 +78,35 @@ fn check_tus_version(req: &HttpRequest) -> Result<(), ApiError> {
             Problem::TusVersion,
             format!("Tus-Resumable {other:?} is not supported; use {TUS_VERSION}"),
         )),
-        None => Err(ApiError::new(Problem::TusVersion, "the Tus-Resumable header is required")),
+        None => Err(ApiError::new(
+            Problem::TusVersion,
+            "the Tus-Resumable header is required",
+        )),
     }
 }
 
 fn parse_u64_header(req: &HttpRequest, name: &str) -> Result<u64, ApiError> {
     header(req.headers(), name)
-        .ok_or_else(|| ApiError::new(Problem::BadRequest, format!("the {name} header is required")))?
+        .ok_or_else(|| {
+            ApiError::new(
+                Problem::BadRequest,
+                format!("the {name} header is required"),
+            )
+        })?
         .parse()
-        .map_err(|_| ApiError::new(Problem::BadRequest, format!("{name} must be a non-negative integer")))
+        .map_err(|_| {
+            ApiError::new(
+                Problem::BadRequest,
+                format!("{name} must be a non-negative integer"),
+            )
+        })
 }
 
 /// `Upload-Metadata`: comma-separated `key base64(value)` pairs.
 fn metadata_value(req: &HttpRequest, wanted: &str) -> Result<Option<String>, ApiError> {
-    let Some(raw) = header(req.headers(), "Upload-Metadata") else { return Ok(None) };
+    let Some(raw) = header(req.headers(), "Upload-Metadata") else {
+        return Ok(None);
+    };
     for pair in raw.split(',') {
         let mut parts = pair.trim().splitn(2, ' ');
         let key = parts.next().unwrap_or_default();
@@ -93,11 +114,19 @@ fn metadata_value(req: &HttpRequest, wanted: &str) -> Result<Option<String>, Api
             continue;
         }
         let value = parts.next().unwrap_or_default().trim();
-        let bytes = base64::engine::general_purpose::STANDARD.decode(value).map_err(|_| {
-            ApiError::new(Problem::BadRequest, format!("Upload-Metadata {wanted} is not base64"))
-        })?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(value)
+            .map_err(|_| {
+                ApiError::new(
+                    Problem::BadRequest,
+                    format!("Upload-Metadata {wanted} is not base64"),
+                )
+            })?;
         return String::from_utf8(bytes).map(Some).map_err(|_| {
-            ApiError::new(Problem::BadRequest, format!("Upload-Metadata {wanted} is not UTF-8"))
+            ApiError::new(
+                Problem::BadRequest,
+                format!("Upload-Metadata {wanted} is not UTF-8"),
+            )
         });
     }
     Ok(None)
@@ -115,7 +144,10 @@ fn upload_response(mut builder: actix_web::HttpResponseBuilder, u: &UploadRow) -
 async fn create(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     check_tus_version(&req)?;
     if req.headers().contains_key("Upload-Defer-Length") {
-        return Err(ApiError::new(Problem::BadRequest, "Upload-Defer-Length is not supported"));
+        return Err(ApiError::new(
+            Problem::BadRequest,
+            "Upload-Defer-Length is not supported",
+        ));
     }
     let length = parse_u64_header(&req, "Upload-Length")?;
     let limit = state.config.limits.max_image_bytes;
@@ -127,7 +159,10 @@ async fn create(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     }
     let manifest_hash: Sha256Digest = metadata_value(&req, "manifest_hash")?
         .ok_or_else(|| {
-            ApiError::new(Problem::BadRequest, "Upload-Metadata must carry manifest_hash")
+            ApiError::new(
+                Problem::BadRequest,
+                "Upload-Metadata must carry manifest_hash",
+            )
         })?
         .parse()
         .map_err(|_| ApiError::new(Problem::BadRequest, "manifest_hash must be 64 hex digits"))?;
@@ -148,11 +183,15 @@ async fn create(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
             ),
         ));
     }
-    let existing = db::get_upload_for_manifest(pool, &submission.manifest_hash).await.map_err(db_err)?;
+    let existing = db::get_upload_for_manifest(pool, &submission.manifest_hash)
+        .await
+        .map_err(db_err)?;
     let upload = match existing {
         Some(u) => u,
         None => {
-            let open = db::count_open_uploads(pool, &submission.device_key).await.map_err(db_err)?;
+            let open = db::count_open_uploads(pool, &submission.device_key)
+                .await
+                .map_err(db_err)?;
             if open >= i64::from(state.config.limits.upload_slots_per_device) {
                 return Err(ApiError::new(
                     Problem::TooManyUploads,
@@ -168,7 +207,9 @@ async fn create(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
                 upload_offset: 0,
                 completed_at_ms: None,
             };
-            db::create_upload(pool, &row, crate::now_ms()).await.map_err(db_err)?
+            db::create_upload(pool, &row, crate::now_ms())
+                .await
+                .map_err(db_err)?
         }
     };
     let mut builder = HttpResponse::Created();
@@ -231,12 +272,24 @@ impl RequestChecksum {
 
 /// Parse `Upload-Checksum: <sha256|sha1> <base64>`.
 fn expected_checksum(req: &HttpRequest) -> Result<Option<RequestChecksum>, ApiError> {
-    let Some(raw) = header(req.headers(), "Upload-Checksum") else { return Ok(None) };
+    let Some(raw) = header(req.headers(), "Upload-Checksum") else {
+        return Ok(None);
+    };
     let (algo, value) = raw.split_once(' ').unwrap_or((raw, ""));
-    let digest = base64::engine::general_purpose::STANDARD.decode(value.trim()).map_err(|_| {
-        ApiError::new(Problem::BadRequest, "the Upload-Checksum value is not base64")
-    })?;
-    let bad_len = || ApiError::new(Problem::BadRequest, "the Upload-Checksum value has the wrong length");
+    let digest = base64::engine::general_purpose::STANDARD
+        .decode(value.trim())
+        .map_err(|_| {
+            ApiError::new(
+                Problem::BadRequest,
+                "the Upload-Checksum value is not base64",
+            )
+        })?;
+    let bad_len = || {
+        ApiError::new(
+            Problem::BadRequest,
+            "the Upload-Checksum value has the wrong length",
+        )
+    };
     match algo.to_ascii_lowercase().as_str() {
         "sha256" if digest.len() == 32 => Ok(Some(RequestChecksum::Sha256(Sha256::new(), digest))),
         "sha1" if digest.len() == 20 => Ok(Some(RequestChecksum::Sha1(sha1::Sha1::new(), digest))),
@@ -267,7 +320,10 @@ async fn patch(
     let id = path.into_inner();
     valid_id(&id)?;
     let Some(_lease) = state.lease_upload(&id) else {
-        return Err(ApiError::new(Problem::UploadBusy, "another request is writing this upload"));
+        return Err(ApiError::new(
+            Problem::UploadBusy,
+            "another request is writing this upload",
+        ));
     };
     let upload = load_upload(&state, &id).await?;
     let offset = u64::try_from(upload.upload_offset).unwrap_or(0);
@@ -276,7 +332,10 @@ async fn patch(
         return if client_offset == length {
             Ok(upload_response(HttpResponse::NoContent(), &upload))
         } else {
-            Err(ApiError::new(Problem::OffsetConflict, "the upload is already complete"))
+            Err(ApiError::new(
+                Problem::OffsetConflict,
+                "the upload is already complete",
+            ))
         };
     }
     if client_offset != offset {
@@ -290,7 +349,10 @@ async fn patch(
     if declared.is_some_and(|n| n > remaining) {
         return Err(ApiError::new(
             Problem::UploadTooLarge,
-            format!("{} bytes sent but only {remaining} remain", declared.unwrap_or(0)),
+            format!(
+                "{} bytes sent but only {remaining} remain",
+                declared.unwrap_or(0)
+            ),
         ));
     }
 
@@ -316,7 +378,9 @@ async fn patch(
     }
     // Anything past the committed offset is from a request that never committed.
     file.set_len(offset).await.map_err(io)?;
-    file.seek(std::io::SeekFrom::Start(offset)).await.map_err(io)?;
+    file.seek(std::io::SeekFrom::Start(offset))
+        .await
+        .map_err(io)?;
 
     let mut written: u64 = 0;
     let mut cut: Option<String> = None;
@@ -371,7 +435,10 @@ async fn patch(
     .await
     .map_err(|e| ApiError::unavailable("database", e))?;
     if !moved {
-        return Err(ApiError::new(Problem::OffsetConflict, "the upload moved on meanwhile"));
+        return Err(ApiError::new(
+            Problem::OffsetConflict,
+            "the upload moved on meanwhile",
+        ));
     }
     if let Some(why) = cut {
         log::info!("upload {id}: connection cut at offset {new_offset} of {length}: {why}");
@@ -390,7 +457,11 @@ async fn patch(
 }
 
 /// The last byte has arrived: check the hash, store the object, verify, record, sign.
-async fn finish(state: &AppState, upload: &UploadRow, part: &std::path::Path) -> Result<(), ApiError> {
+async fn finish(
+    state: &AppState,
+    upload: &UploadRow,
+    part: &std::path::Path,
+) -> Result<(), ApiError> {
     let pool = &state.db.pool;
     let db_err = |e| ApiError::unavailable("database", e);
     let io = |e: std::io::Error| ApiError::unavailable("upload storage", e);
@@ -403,7 +474,9 @@ async fn finish(state: &AppState, upload: &UploadRow, part: &std::path::Path) ->
     if image_hash.to_hex() != submission.image_sha256 {
         // Start the upload over; nothing is stored.
         tokio::fs::remove_file(part).await.map_err(io)?;
-        db::set_upload_offset(pool, &upload.id, upload.upload_offset, 0).await.map_err(db_err)?;
+        db::set_upload_offset(pool, &upload.id, upload.upload_offset, 0)
+            .await
+            .map_err(db_err)?;
         return Err(ApiError::new(
             Problem::ImageHashMismatch,
             format!(
@@ -419,22 +492,28 @@ async fn finish(state: &AppState, upload: &UploadRow, part: &std::path::Path) ->
         .map_err(|e| ApiError::unavailable("object store", e))?;
 
     // Context for verification.
-    let manifest_hash: Sha256Digest =
-        submission.manifest_hash.parse().map_err(|e| ApiError::internal("stored hash", e))?;
+    let manifest_hash: Sha256Digest = submission
+        .manifest_hash
+        .parse()
+        .map_err(|e| ApiError::internal("stored hash", e))?;
     let manifest_bytes = state
         .store
         .get(&crate::store::ObjectKey::for_digest(&manifest_hash))
         .await
         .map_err(|e| ApiError::unavailable("object store", e))?
         .ok_or_else(|| ApiError::internal("manifest object", "missing"))?;
-    let signature: SignatureBytes =
-        submission.signature.parse().map_err(|e| ApiError::internal("stored signature", e))?;
+    let signature: SignatureBytes = submission
+        .signature
+        .parse()
+        .map_err(|e| ApiError::internal("stored signature", e))?;
     let device = db::get_device(pool, &submission.device_key)
         .await
         .map_err(db_err)?
         .ok_or_else(|| ApiError::internal("device", "missing"))?;
-    let device_key: PublicKey =
-        device.device_key.parse().map_err(|e| ApiError::internal("stored key", e))?;
+    let device_key: PublicKey = device
+        .device_key
+        .parse()
+        .map_err(|e| ApiError::internal("stored key", e))?;
     let known_images = db::candidate_duplicates(
         pool,
         &submission.image_sha256,
@@ -459,7 +538,10 @@ async fn finish(state: &AppState, upload: &UploadRow, part: &std::path::Path) ->
         .map_err(db_err)?
         .into_iter()
         .filter_map(|(seq, mh)| {
-            Some(PriorCapture { seq: u64::try_from(seq).ok()?, manifest_hash: mh.parse().ok()? })
+            Some(PriorCapture {
+                seq: u64::try_from(seq).ok()?,
+                manifest_hash: mh.parse().ok()?,
+            })
         })
         .collect();
     let package = crate::routes::elections::load_package(state, &submission.election_id).await?;
@@ -521,7 +603,9 @@ async fn finish(state: &AppState, upload: &UploadRow, part: &std::path::Path) ->
         receipt_json: serde_json::to_string(&receipt)
             .map_err(|e| ApiError::internal("receipt", e))?,
     };
-    db::complete_submission(pool, &completion).await.map_err(db_err)?;
+    db::complete_submission(pool, &completion)
+        .await
+        .map_err(db_err)?;
     // The object store holds the image now; the part file (or its link) can go.
     if let Err(e) = tokio::fs::remove_file(part).await {
         log::warn!("could not remove {}: {e}", part.display());

@@ -109,7 +109,14 @@ impl S3Store {
     }
 
     async fn head_full(&self, key: &str) -> Result<Option<u64>, StoreError> {
-        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
             Ok(out) => Ok(Some(out.content_length().unwrap_or(0).max(0) as u64)),
             Err(e) if status_of(&e) == Some(404) => Ok(None),
             Err(e) => Err(backend("head_object", e)),
@@ -142,7 +149,14 @@ impl ObjectStore for S3Store {
 
     async fn get(&self, key: &ObjectKey) -> Result<Option<Bytes>, StoreError> {
         let full = self.full_key(key.as_str());
-        match self.client.get_object().bucket(&self.bucket).key(&full).send().await {
+        match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(&full)
+            .send()
+            .await
+        {
             Ok(out) => {
                 let data = out
                     .body

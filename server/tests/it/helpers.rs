@@ -44,9 +44,13 @@ pub fn component(var: &str, what: &str, test: &str) -> Option<String> {
         Ok(v) if !v.is_empty() => Some(v),
         _ => {
             if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("{var} is not set under CI=true: {what} is required (run scripts/services.sh)");
+                panic!(
+                    "{var} is not set under CI=true: {what} is required (run scripts/services.sh)"
+                );
             }
-            skipped(&format!("SKIPPED (no {what}): {test} — set {var} (see scripts/services.sh)"));
+            skipped(&format!(
+                "SKIPPED (no {what}): {test} — set {var} (see scripts/services.sh)"
+            ));
             None
         }
     }
@@ -69,9 +73,15 @@ fn s3_config(test: &str) -> Option<S3Config> {
 async fn fresh_pg_database(test: &str) -> Option<String> {
     let admin = component("TALLYSEAL_TEST_PG_URL", "PostgreSQL", test)?;
     let name = format!("ts_{}", random_hex(8).unwrap());
-    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to TALLYSEAL_TEST_PG_URL");
-    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("create database");
-    let (base, _) = admin.rsplit_once('/').expect("admin URL has a database path");
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to TALLYSEAL_TEST_PG_URL");
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .expect("create database");
+    let (base, _) = admin
+        .rsplit_once('/')
+        .expect("admin URL has a database path");
     Some(format!("{base}/{name}"))
 }
 
@@ -90,7 +100,11 @@ pub struct TestApp {
 }
 
 /// Configuration for a fresh app; `None` when a component is missing (skipped).
-pub async fn test_config(db: Db, store: Store, test: &str) -> Option<(ServerConfig, tempfile::TempDir)> {
+pub async fn test_config(
+    db: Db,
+    store: Store,
+    test: &str,
+) -> Option<(ServerConfig, tempfile::TempDir)> {
     let dir = tempfile::tempdir().unwrap();
     let mut config = ServerConfig {
         data_dir: dir.path().to_owned(),
@@ -114,7 +128,9 @@ pub async fn test_config(db: Db, store: Store, test: &str) -> Option<(ServerConf
 impl TestApp {
     /// Start a server with `config` (from [`test_config`], possibly adjusted).
     pub async fn start(config: ServerConfig, dir: Arc<tempfile::TempDir>) -> TestApp {
-        let app = Application::build(config.clone()).await.expect("server starts");
+        let app = Application::build(config.clone())
+            .await
+            .expect("server starts");
         let port = app.port();
         let admin_token = app.admin_token();
         let commission_key = app.commission_key();
@@ -148,11 +164,20 @@ impl TestApp {
     }
 
     pub async fn count(&self, sql: &'static str) -> i64 {
-        sqlx::query(sql).fetch_one(&self.db).await.unwrap().try_get::<i64, _>(0).unwrap()
+        sqlx::query(sql)
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
+            .try_get::<i64, _>(0)
+            .unwrap()
     }
 
     pub async fn object_exists(&self, digest: &Sha256Digest) -> bool {
-        self.store.head(&ObjectKey::for_digest(digest)).await.unwrap().is_some()
+        self.store
+            .head(&ObjectKey::for_digest(digest))
+            .await
+            .unwrap()
+            .is_some()
     }
 
     pub async fn admin_post(&self, path: &str, body: Value) -> reqwest::Response {
@@ -168,7 +193,9 @@ impl TestApp {
     /// Import the demo package (signed by the demo Commission key).
     pub async fn import_demo_package(&self) -> String {
         let (_, signed) = demo::signed_package().unwrap();
-        let r = self.admin_post("/api/v1/elections", json!({"signed_note": signed.note})).await;
+        let r = self
+            .admin_post("/api/v1/elections", json!({"signed_note": signed.note}))
+            .await;
         assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
         signed.hash().to_hex()
     }
@@ -192,7 +219,9 @@ impl TestApp {
         if let Some(t) = ttl_secs {
             body["ttl_secs"] = json!(t);
         }
-        let r = self.admin_post("/api/v1/elections/pk-ge-2024-demo/enrolment-codes", body).await;
+        let r = self
+            .admin_post("/api/v1/elections/pk-ge-2024-demo/enrolment-codes", body)
+            .await;
         assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
         let v: Value = r.json().await.unwrap();
         v["code"].as_str().unwrap().to_owned()
@@ -237,9 +266,19 @@ impl TestApp {
     }
 
     pub async fn head_offset(&self, url: &str) -> u64 {
-        let r = self.client.head(url).header("Tus-Resumable", "1.0.0").send().await.unwrap();
+        let r = self
+            .client
+            .head(url)
+            .header("Tus-Resumable", "1.0.0")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
-        r.headers()["Upload-Offset"].to_str().unwrap().parse().unwrap()
+        r.headers()["Upload-Offset"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
     }
 
     pub async fn capture_status(&self, sealed: &SealedCapture) -> Value {
@@ -288,13 +327,18 @@ pub fn upload_metadata(manifest_hash: &Sha256Digest) -> String {
 
 /// A real phone photo from the project's test data.
 pub fn jpeg() -> Vec<u8> {
-    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/images/camera_gps/nikon_P6000_DSCN0010.jpg"))
-        .unwrap()
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/images/camera_gps/nikon_P6000_DSCN0010.jpg"
+    ))
+    .unwrap()
 }
 
 /// `n` pseudo-random bytes (incompressible, deterministic per `seed`).
 pub fn noise(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     (0..n)
         .map(|_| {
             x ^= x << 13;
@@ -306,7 +350,13 @@ pub fn noise(n: usize, seed: u64) -> Vec<u8> {
 }
 
 /// Seal `image` for NA-128 `station` with `key`, as capture `chain`.
-pub fn seal_capture(image: Vec<u8>, key: &DeviceKey, station: u32, chain: &ChainState, package_hash: Option<Sha256Digest>) -> SealedCapture {
+pub fn seal_capture(
+    image: Vec<u8>,
+    key: &DeviceKey,
+    station: u32,
+    chain: &ChainState,
+    package_hash: Option<Sha256Digest>,
+) -> SealedCapture {
     let mut input = demo::capture_input(image, package_hash, demo::STATION_1).unwrap();
     input.station = station;
     if station != 1 {
@@ -318,11 +368,23 @@ pub fn seal_capture(image: Vec<u8>, key: &DeviceKey, station: u32, chain: &Chain
 /// The problem `type` slug of a response (asserting it is problem+json).
 pub async fn problem(r: reqwest::Response) -> (u16, String) {
     let status = r.status().as_u16();
-    let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
-    assert_eq!(ct.as_deref(), Some("application/problem+json"), "status {status}");
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(
+        ct.as_deref(),
+        Some("application/problem+json"),
+        "status {status}"
+    );
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["status"], status);
     assert!(v["detail"].as_str().is_some_and(|d| !d.is_empty()));
     let t = v["type"].as_str().unwrap();
-    (status, t.strip_prefix("https://tallyseal.org/problems/").unwrap().to_owned())
+    (
+        status,
+        t.strip_prefix("https://tallyseal.org/problems/")
+            .unwrap()
+            .to_owned(),
+    )
 }

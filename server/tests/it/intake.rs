@@ -13,11 +13,19 @@ use crate::helpers::*;
 use crate::{on_all_backends, on_default_and_production};
 
 async fn full_intake(db: Db, store: Store, test: &str) {
-    let Some(app) = spawn_app(db, store, test).await else { return };
+    let Some(app) = spawn_app(db, store, test).await else {
+        return;
+    };
     let device = demo::device_key();
     let enrolment = app.enrol(&device, 1).await;
     let package_hash = enrolment["package_hash"].as_str().unwrap().parse().unwrap();
-    let sealed = seal_capture(jpeg(), &device, 1, &ChainState::genesis(), Some(package_hash));
+    let sealed = seal_capture(
+        jpeg(),
+        &device,
+        1,
+        &ChainState::genesis(),
+        Some(package_hash),
+    );
 
     // Step one: the manifest. A signed receipt comes back at once.
     let r = app.send_manifest(&sealed).await;
@@ -27,8 +35,14 @@ async fn full_intake(db: Db, store: Store, test: &str) {
     receipt.verify(&[app.commission_key]).unwrap();
     assert_eq!(receipt.body.manifest_hash, sealed.manifest_hash);
     assert_eq!(receipt.body.status, ReceiptStatus::ManifestReceived);
-    assert!(app.object_exists(&sealed.manifest_hash).await, "manifest object stored");
-    assert!(!app.object_exists(&sha256(&sealed.image)).await, "no image yet");
+    assert!(
+        app.object_exists(&sealed.manifest_hash).await,
+        "manifest object stored"
+    );
+    assert!(
+        !app.object_exists(&sha256(&sealed.image)).await,
+        "no image yet"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM submissions").await, 1);
 
     // Step two: the image over tus, in two PATCHes.
@@ -44,43 +58,64 @@ async fn full_intake(db: Db, store: Store, test: &str) {
 
     // Stored: the image object (bytes intact), the report, a verified receipt, the events.
     let image_key = tallyseal_server::store::ObjectKey::for_digest(&sha256(&sealed.image));
-    assert_eq!(app.store.get(&image_key).await.unwrap().unwrap().as_ref(), &sealed.image[..]);
+    assert_eq!(
+        app.store.get(&image_key).await.unwrap().unwrap().as_ref(),
+        &sealed.image[..]
+    );
     let status = app.capture_status(&sealed).await;
     assert_eq!(status["status"], "verified");
     let receipt: Receipt = serde_json::from_value(status["receipt"].clone()).unwrap();
     receipt.verify(&[app.commission_key]).unwrap();
     assert_eq!(receipt.body.status, ReceiptStatus::Verified);
     assert_eq!(receipt.body.image_sha256, Some(sha256(&sealed.image)));
-    assert_eq!(receipt.body.received_at_ms, status["received_at_ms"].as_i64().unwrap());
+    assert_eq!(
+        receipt.body.received_at_ms,
+        status["received_at_ms"].as_i64().unwrap()
+    );
     let report = &status["report"];
     assert_eq!(report["manifest_hash"], sealed.manifest_hash.to_hex());
     let check = |name: &str| {
-        report["checks"].as_array().unwrap().iter().find(|c| c["check"] == name).cloned()
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == name)
+            .cloned()
     };
     assert_eq!(check("signature").unwrap()["outcome"], "pass");
     assert_eq!(check("device_enrolled").unwrap()["outcome"], "pass");
     assert_eq!(check("image_hash").unwrap()["outcome"], "pass");
     assert_eq!(check("duplicate_image").unwrap()["outcome"], "pass");
     assert_eq!(receipt.body.verdict.as_deref(), report["verdict"].as_str());
-    assert_eq!(app.count("SELECT COUNT(*) FROM verification_reports").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM verification_reports").await,
+        1
+    );
     assert_eq!(
         app.event_kinds(&sealed.manifest_hash.to_hex()).await,
         ["manifest_received", "image_received", "verified"]
     );
     // The part file is gone once the object is stored.
-    let parts = std::fs::read_dir(app.config.data_dir.join("uploads")).unwrap().count();
+    let parts = std::fs::read_dir(app.config.data_dir.join("uploads"))
+        .unwrap()
+        .count();
     assert_eq!(parts, 0);
 
     // Re-uploading: creation returns the finished upload; nothing is stored twice.
     let again = app.create_upload(&sealed).await;
     assert_eq!(again, url);
     assert_eq!(app.head_offset(&again).await, sealed.image.len() as u64);
-    assert_eq!(app.count("SELECT COUNT(*) FROM verification_reports").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM verification_reports").await,
+        1
+    );
 }
 on_all_backends!(full_intake_is_verified_and_stored, full_intake);
 
 async fn replayed_manifest(db: Db, store: Store, test: &str) {
-    let Some(app) = spawn_app(db, store, test).await else { return };
+    let Some(app) = spawn_app(db, store, test).await else {
+        return;
+    };
     let device = demo::device_key();
     app.enrol(&device, 1).await;
     let sealed = seal_capture(jpeg(), &device, 1, &ChainState::genesis(), None);
@@ -92,15 +127,23 @@ async fn replayed_manifest(db: Db, store: Store, test: &str) {
     let r = app.send_manifest(&sealed).await;
     assert_eq!(r.status(), 200, "a replay is not a new submission");
     let second: Value = r.json().await.unwrap();
-    assert_eq!(first["receipt"], second["receipt"], "the same receipt, same received time");
+    assert_eq!(
+        first["receipt"], second["receipt"],
+        "the same receipt, same received time"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM submissions").await, 1);
-    assert_eq!(app.event_kinds(&sealed.manifest_hash.to_hex()).await, ["manifest_received"]);
+    assert_eq!(
+        app.event_kinds(&sealed.manifest_hash.to_hex()).await,
+        ["manifest_received"]
+    );
 }
 on_default_and_production!(replayed_manifest_is_idempotent, replayed_manifest);
 
 /// Two servers on one database and one store receive the same manifest at once.
 async fn two_servers_race(db: Db, store: Store, test: &str) {
-    let Some((config, dir)) = test_config(db, store, test).await else { return };
+    let Some((config, dir)) = test_config(db, store, test).await else {
+        return;
+    };
     let dir = Arc::new(dir);
     let a = TestApp::start(config.clone(), dir.clone()).await;
     let b = TestApp::start(config, dir).await;
@@ -110,7 +153,11 @@ async fn two_servers_race(db: Db, store: Store, test: &str) {
     let sealed = seal_capture(jpeg(), &device, 1, &ChainState::genesis(), None);
     let mut tasks = Vec::new();
     for i in 0..8 {
-        let server = if i % 2 == 0 { a.base.clone() } else { b.base.clone() };
+        let server = if i % 2 == 0 {
+            a.base.clone()
+        } else {
+            b.base.clone()
+        };
         let body = manifest_body(&sealed);
         tasks.push(tokio::spawn(async move {
             let r = reqwest::Client::new()
@@ -133,27 +180,46 @@ async fn two_servers_race(db: Db, store: Store, test: &str) {
         receipts.push(receipt);
     }
     assert_eq!(created, 1, "exactly one request created the submission");
-    assert!(receipts.iter().all(|r| r == &receipts[0]), "everyone got the same receipt");
+    assert!(
+        receipts.iter().all(|r| r == &receipts[0]),
+        "everyone got the same receipt"
+    );
     assert_eq!(a.count("SELECT COUNT(*) FROM submissions").await, 1);
-    assert_eq!(a.count("SELECT COUNT(*) FROM events WHERE kind = 'manifest_received'").await, 1);
+    assert_eq!(
+        a.count("SELECT COUNT(*) FROM events WHERE kind = 'manifest_received'")
+            .await,
+        1
+    );
 }
 on_default_and_production!(two_servers_racing_end_with_one_record, two_servers_race);
 
 /// Nothing is stored for a refused manifest.
 async fn assert_nothing_stored(app: &TestApp, sealed: &tallyseal_core::seal::SealedCapture) {
     assert_eq!(app.count("SELECT COUNT(*) FROM submissions").await, 0);
-    assert_eq!(app.count("SELECT COUNT(*) FROM events WHERE kind = 'manifest_received'").await, 0);
-    assert!(!app.object_exists(&sealed.manifest_hash).await, "no manifest object");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM events WHERE kind = 'manifest_received'")
+            .await,
+        0
+    );
+    assert!(
+        !app.object_exists(&sealed.manifest_hash).await,
+        "no manifest object"
+    );
 }
 
 async fn forged_signature(db: Db, store: Store, test: &str) {
-    let Some(app) = spawn_app(db, store, test).await else { return };
+    let Some(app) = spawn_app(db, store, test).await else {
+        return;
+    };
     let device = demo::device_key();
     app.enrol(&device, 1).await;
     let mut sealed = seal_capture(jpeg(), &device, 1, &ChainState::genesis(), None);
     // Signed by someone else's key over the same bytes.
     let forger = DeviceKey::from_seed(&[0x66; 32]);
-    sealed.signature = forger.sign(tallyseal_core::manifest::MANIFEST_DOMAIN, &sealed.manifest_bytes);
+    sealed.signature = forger.sign(
+        tallyseal_core::manifest::MANIFEST_DOMAIN,
+        &sealed.manifest_bytes,
+    );
     let (status, kind) = problem(app.send_manifest(&sealed).await).await;
     assert_eq!((status, kind.as_str()), (422, "bad-signature"));
     assert_nothing_stored(&app, &sealed).await;
@@ -161,7 +227,9 @@ async fn forged_signature(db: Db, store: Store, test: &str) {
     // A manifest altered after signing.
     let mut altered = seal_capture(jpeg(), &device, 1, &ChainState::genesis(), None);
     let text = String::from_utf8(altered.manifest_bytes.clone()).unwrap();
-    altered.manifest_bytes = text.replacen("\"station\":1", "\"station\":2", 1).into_bytes();
+    altered.manifest_bytes = text
+        .replacen("\"station\":1", "\"station\":2", 1)
+        .into_bytes();
     let (status, kind) = problem(app.send_manifest(&altered).await).await;
     assert_eq!((status, kind.as_str()), (422, "bad-signature"));
     assert_eq!(app.count("SELECT COUNT(*) FROM submissions").await, 0);
@@ -169,7 +237,9 @@ async fn forged_signature(db: Db, store: Store, test: &str) {
 on_default_and_production!(forged_signature_is_refused, forged_signature);
 
 async fn wrong_station(db: Db, store: Store, test: &str) {
-    let Some(app) = spawn_app(db, store, test).await else { return };
+    let Some(app) = spawn_app(db, store, test).await else {
+        return;
+    };
     let device = demo::device_key();
     app.enrol(&device, 2).await;
     let sealed = seal_capture(jpeg(), &device, 1, &ChainState::genesis(), None);
@@ -180,7 +250,9 @@ async fn wrong_station(db: Db, store: Store, test: &str) {
 on_default_and_production!(wrong_station_is_refused, wrong_station);
 
 async fn revoked_device(db: Db, store: Store, test: &str) {
-    let Some(app) = spawn_app(db, store, test).await else { return };
+    let Some(app) = spawn_app(db, store, test).await else {
+        return;
+    };
     let device = demo::device_key();
     app.enrol(&device, 1).await;
     let r = app
@@ -194,11 +266,17 @@ async fn revoked_device(db: Db, store: Store, test: &str) {
     let revoked_at = v["revoked_at_ms"].as_i64().unwrap();
     // Revoking again keeps the first time.
     let r = app
-        .admin_post(&format!("/api/v1/devices/{}/revoke", device.public_key()), serde_json::json!({}))
+        .admin_post(
+            &format!("/api/v1/devices/{}/revoke", device.public_key()),
+            serde_json::json!({}),
+        )
         .await;
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["revoked_at_ms"].as_i64().unwrap(), revoked_at);
-    assert_eq!(app.event_kinds(&device.public_key().to_hex()).await, ["device_enrolled", "device_revoked"]);
+    assert_eq!(
+        app.event_kinds(&device.public_key().to_hex()).await,
+        ["device_enrolled", "device_revoked"]
+    );
 
     let sealed = seal_capture(jpeg(), &device, 1, &ChainState::genesis(), None);
     let (status, kind) = problem(app.send_manifest(&sealed).await).await;
@@ -208,7 +286,9 @@ async fn revoked_device(db: Db, store: Store, test: &str) {
 on_default_and_production!(revoked_device_is_refused, revoked_device);
 
 async fn unknown_device(db: Db, store: Store, test: &str) {
-    let Some(app) = spawn_app(db, store, test).await else { return };
+    let Some(app) = spawn_app(db, store, test).await else {
+        return;
+    };
     let stranger = DeviceKey::from_seed(&[0x77; 32]);
     let sealed = seal_capture(jpeg(), &stranger, 1, &ChainState::genesis(), None);
     let (status, kind) = problem(app.send_manifest(&sealed).await).await;
@@ -238,7 +318,9 @@ fn outcome(status: &Value, check: &str) -> String {
 }
 
 async fn duplicates_across_stations(db: Db, store: Store, test: &str) {
-    let Some(app) = spawn_app(db, store, test).await else { return };
+    let Some(app) = spawn_app(db, store, test).await else {
+        return;
+    };
     let phone1 = demo::device_key();
     let phone2 = DeviceKey::from_seed(&[0x02; 32]);
     let phone3 = DeviceKey::from_seed(&[0x03; 32]);
@@ -246,11 +328,19 @@ async fn duplicates_across_stations(db: Db, store: Store, test: &str) {
     app.enrol(&phone2, 2).await;
     app.enrol(&phone3, 3).await;
     let image = jpeg();
-    let first = submit_fully(&app, &seal_capture(image.clone(), &phone1, 1, &ChainState::genesis(), None)).await;
+    let first = submit_fully(
+        &app,
+        &seal_capture(image.clone(), &phone1, 1, &ChainState::genesis(), None),
+    )
+    .await;
     assert_eq!(outcome(&first, "duplicate_image"), "pass");
 
     // The same bytes for another station: the named check fails.
-    let second = submit_fully(&app, &seal_capture(image.clone(), &phone2, 2, &ChainState::genesis(), None)).await;
+    let second = submit_fully(
+        &app,
+        &seal_capture(image.clone(), &phone2, 2, &ChainState::genesis(), None),
+    )
+    .await;
     assert_eq!(outcome(&second, "duplicate_image"), "fail");
     assert_eq!(second["verdict"], "failed");
     // One image object for both: content-addressed.
@@ -259,9 +349,21 @@ async fn duplicates_across_stations(db: Db, store: Store, test: &str) {
     // The same picture with different bytes (trailing data after the JPEG end): perceptual match.
     let mut copy = image.clone();
     copy.extend_from_slice(b"re-saved by another tool");
-    let third = submit_fully(&app, &seal_capture(copy, &phone3, 3, &ChainState::genesis(), None)).await;
+    let third = submit_fully(
+        &app,
+        &seal_capture(copy, &phone3, 3, &ChainState::genesis(), None),
+    )
+    .await;
     assert_eq!(outcome(&third, "duplicate_image"), "pass");
     // The core flags a perceptual match as a warning (the same picture may be re-sent legitimately).
-    assert_ne!(outcome(&third, "near_duplicate_image"), "pass", "{}", third["report"]);
+    assert_ne!(
+        outcome(&third, "near_duplicate_image"),
+        "pass",
+        "{}",
+        third["report"]
+    );
 }
-on_default_and_production!(duplicate_images_across_stations_fail_named_checks, duplicates_across_stations);
+on_default_and_production!(
+    duplicate_images_across_stations_fail_named_checks,
+    duplicates_across_stations
+);

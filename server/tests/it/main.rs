@@ -30,12 +30,16 @@ macro_rules! on_backends {
 #[macro_export]
 macro_rules! on_all_backends {
     ($name:ident, $body:ident) => {
-        $crate::on_backends!($name, $body, [
-            (Sqlite, Local, sqlite_local),
-            (Postgres, Local, postgres_local),
-            (Sqlite, Garage, sqlite_garage),
-            (Postgres, Garage, postgres_garage),
-        ]);
+        $crate::on_backends!(
+            $name,
+            $body,
+            [
+                (Sqlite, Local, sqlite_local),
+                (Postgres, Local, postgres_local),
+                (Sqlite, Garage, sqlite_garage),
+                (Postgres, Garage, postgres_garage),
+            ]
+        );
     };
 }
 
@@ -43,9 +47,13 @@ macro_rules! on_all_backends {
 #[macro_export]
 macro_rules! on_default_and_production {
     ($name:ident, $body:ident) => {
-        $crate::on_backends!($name, $body, [
-            (Sqlite, Local, sqlite_local),
-            (Postgres, Garage, postgres_garage),
-        ]);
+        $crate::on_backends!(
+            $name,
+            $body,
+            [
+                (Sqlite, Local, sqlite_local),
+                (Postgres, Garage, postgres_garage),
+            ]
+        );
     };
 }

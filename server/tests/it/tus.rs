@@ -30,7 +30,9 @@ async fn cut_patch(app: &TestApp, upload_path: &str, offset: usize, body: &[u8],
 }
 
 async fn interrupted_upload(db: Db, store: Store, test: &str) {
-    let Some(app) = spawn_app(db, store, test).await else { return };
+    let Some(app) = spawn_app(db, store, test).await else {
+        return;
+    };
     let device = demo::device_key();
     app.enrol(&device, 1).await;
     let image = noise(1_500_000, 7);
@@ -50,9 +52,18 @@ async fn interrupted_upload(db: Db, store: Store, test: &str) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(offset, forty as u64, "resumes from the bytes received before the cut");
-    assert_eq!(app.capture_status(&sealed).await["status"], "manifest_received");
-    assert!(!app.object_exists(&sha256(&image)).await, "a partial image is never an object");
+    assert_eq!(
+        offset, forty as u64,
+        "resumes from the bytes received before the cut"
+    );
+    assert_eq!(
+        app.capture_status(&sealed).await["status"],
+        "manifest_received"
+    );
+    assert!(
+        !app.object_exists(&sha256(&image)).await,
+        "a partial image is never an object"
+    );
 
     // Resume: only the rest is sent.
     let rest = image[forty..].to_vec();
@@ -62,12 +73,20 @@ async fn interrupted_upload(db: Db, store: Store, test: &str) {
     let status = app.capture_status(&sealed).await;
     assert_eq!(status["status"], "verified");
     let key = tallyseal_server::store::ObjectKey::for_digest(&sha256(&image));
-    assert_eq!(app.store.get(&key).await.unwrap().unwrap().as_ref(), &image[..]);
+    assert_eq!(
+        app.store.get(&key).await.unwrap().unwrap().as_ref(),
+        &image[..]
+    );
 }
-on_default_and_production!(interrupted_upload_resumes_from_server_offset, interrupted_upload);
+on_default_and_production!(
+    interrupted_upload_resumes_from_server_offset,
+    interrupted_upload
+);
 
 async fn truncated_and_wrong_uploads(db: Db, store: Store, test: &str) {
-    let Some(app) = spawn_app(db, store, test).await else { return };
+    let Some(app) = spawn_app(db, store, test).await else {
+        return;
+    };
     let device = demo::device_key();
     app.enrol(&device, 1).await;
     let image = noise(200_000, 9);
@@ -79,8 +98,14 @@ async fn truncated_and_wrong_uploads(db: Db, store: Store, test: &str) {
     let r = app.patch(&url, 0, image[..100_000].to_vec()).await;
     assert_eq!(r.status(), 204);
     assert_eq!(app.head_offset(&url).await, 100_000);
-    assert_eq!(app.capture_status(&sealed).await["status"], "manifest_received");
-    assert_eq!(app.count("SELECT COUNT(*) FROM verification_reports").await, 0);
+    assert_eq!(
+        app.capture_status(&sealed).await["status"],
+        "manifest_received"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM verification_reports").await,
+        0
+    );
     assert!(!app.object_exists(&sha256(&image)).await);
 
     // Wrong offset: 409, nothing changes.
@@ -97,7 +122,10 @@ async fn truncated_and_wrong_uploads(db: Db, store: Store, test: &str) {
         .header("Content-Type", "application/offset+octet-stream")
         .header(
             "Upload-Checksum",
-            format!("sha256 {}", base64::engine::general_purpose::STANDARD.encode(sha256(b"other").0)),
+            format!(
+                "sha256 {}",
+                base64::engine::general_purpose::STANDARD.encode(sha256(b"other").0)
+            ),
         )
         .body(image[100_000..150_000].to_vec())
         .send()
@@ -117,7 +145,10 @@ async fn truncated_and_wrong_uploads(db: Db, store: Store, test: &str) {
         .header("Content-Type", "application/offset+octet-stream")
         .header(
             "Upload-Checksum",
-            format!("sha256 {}", base64::engine::general_purpose::STANDARD.encode(sha256(&chunk).0)),
+            format!(
+                "sha256 {}",
+                base64::engine::general_purpose::STANDARD.encode(sha256(&chunk).0)
+            ),
         )
         .body(chunk)
         .send()
@@ -149,17 +180,28 @@ async fn truncated_and_wrong_uploads(db: Db, store: Store, test: &str) {
     assert_eq!(problem(r).await, (422, "image-hash-mismatch".into()));
     assert_eq!(app.head_offset(&url).await, 0);
     assert!(!app.object_exists(&sha256(&image)).await);
-    assert_eq!(app.count("SELECT COUNT(*) FROM verification_reports").await, 0);
-    assert_eq!(app.capture_status(&sealed).await["status"], "manifest_received");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM verification_reports").await,
+        0
+    );
+    assert_eq!(
+        app.capture_status(&sealed).await["status"],
+        "manifest_received"
+    );
 
     // A clean retry from zero completes.
     assert_eq!(app.patch(&url, 0, image.clone()).await.status(), 204);
     assert_eq!(app.capture_status(&sealed).await["status"], "verified");
 }
-on_default_and_production!(truncated_checksum_offset_and_hash_errors, truncated_and_wrong_uploads);
+on_default_and_production!(
+    truncated_checksum_offset_and_hash_errors,
+    truncated_and_wrong_uploads
+);
 
 async fn creation_rules(db: Db, store: Store, test: &str) {
-    let Some((mut config, dir)) = test_config(db, store, test).await else { return };
+    let Some((mut config, dir)) = test_config(db, store, test).await else {
+        return;
+    };
     config.limits.upload_slots_per_device = 2;
     let app = TestApp::start(config, std::sync::Arc::new(dir)).await;
     app.import_demo_package().await;
@@ -182,25 +224,54 @@ async fn creation_rules(db: Db, store: Store, test: &str) {
             .send()
     };
     // Length must match the signed size.
-    assert_eq!(problem(create(&sealed[0], 999).await.unwrap()).await, (422, "upload-length-mismatch".into()));
+    assert_eq!(
+        problem(create(&sealed[0], 999).await.unwrap()).await,
+        (422, "upload-length-mismatch".into())
+    );
     // Unknown manifest.
-    let stranger = seal_capture(noise(10, 99), &DeviceKey::from_seed(&[9; 32]), 1, &ChainState::genesis(), None);
-    assert_eq!(problem(create(&stranger, 10).await.unwrap()).await, (404, "unknown-submission".into()));
+    let stranger = seal_capture(
+        noise(10, 99),
+        &DeviceKey::from_seed(&[9; 32]),
+        1,
+        &ChainState::genesis(),
+        None,
+    );
+    assert_eq!(
+        problem(create(&stranger, 10).await.unwrap()).await,
+        (404, "unknown-submission".into())
+    );
     // Slots: two unfinished uploads per device, the third waits.
     assert_eq!(create(&sealed[0], 1000).await.unwrap().status(), 201);
     assert_eq!(create(&sealed[1], 1000).await.unwrap().status(), 201);
-    assert_eq!(problem(create(&sealed[2], 1000).await.unwrap()).await, (429, "too-many-uploads".into()));
+    assert_eq!(
+        problem(create(&sealed[2], 1000).await.unwrap()).await,
+        (429, "too-many-uploads".into())
+    );
     // Creating again for an existing upload is fine (same upload).
     assert_eq!(create(&sealed[0], 1000).await.unwrap().status(), 201);
     // Without the tus version header.
-    let r = app.client.post(app.url("/api/v1/uploads")).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/uploads"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(problem(r).await, (412, "tus-version".into()));
     // OPTIONS advertises the protocol.
-    let r = app.client.request(reqwest::Method::OPTIONS, app.url("/api/v1/uploads")).send().await.unwrap();
+    let r = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/api/v1/uploads"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
     assert_eq!(r.headers()["Tus-Version"], "1.0.0");
-    assert!(r.headers()["Tus-Extension"].to_str().unwrap().contains("checksum"));
+    assert!(
+        r.headers()["Tus-Extension"]
+            .to_str()
+            .unwrap()
+            .contains("checksum")
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM uploads").await, 2);
 }
 on_default_and_production!(upload_creation_rules_and_slots, creation_rules);
-

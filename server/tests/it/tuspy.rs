@@ -29,8 +29,12 @@ fn python_with_tuspy(test: &str) -> Option<String> {
 }
 
 async fn tuspy_uploads(db: Db, store: Store, test: &str) {
-    let Some(python) = python_with_tuspy(test) else { return };
-    let Some(app) = spawn_app(db, store, test).await else { return };
+    let Some(python) = python_with_tuspy(test) else {
+        return;
+    };
+    let Some(app) = spawn_app(db, store, test).await else {
+        return;
+    };
     let device = demo::device_key();
     app.enrol(&device, 1).await;
     let image = jpeg();
@@ -39,16 +43,33 @@ async fn tuspy_uploads(db: Db, store: Store, test: &str) {
     let file = app.config.data_dir.join("form45-to-upload.jpg");
     std::fs::write(&file, &image).unwrap();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tus/tuspy_upload.py");
-    let (base, path, hash) = (app.base.clone(), file.clone(), sealed.manifest_hash.to_hex());
+    let (base, path, hash) = (
+        app.base.clone(),
+        file.clone(),
+        sealed.manifest_hash.to_hex(),
+    );
     let out = tokio::task::spawn_blocking(move || {
-        Command::new(python).arg(script).arg(base).arg(path).arg(hash).output().unwrap()
+        Command::new(python)
+            .arg(script)
+            .arg(base)
+            .arg(path)
+            .arg(hash)
+            .output()
+            .unwrap()
     })
     .await
     .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "tuspy failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "tuspy failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("resuming at 65536"), "{stdout}");
-    assert!(stdout.contains(&format!("done {}", image.len())), "{stdout}");
+    assert!(
+        stdout.contains(&format!("done {}", image.len())),
+        "{stdout}"
+    );
     let status = app.capture_status(&sealed).await;
     assert_eq!(status["status"], "verified");
     assert!(app.object_exists(&sha256(&image)).await);

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The one test command (README): formatting, lints, then every test of the workspace.
+# It installs or starts whatever the tests need; under CI=true a missing component is a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\n== %s\n' "$*"; }
+need() { command -v "$1" >/dev/null 2>&1; }
+
+if ! need cargo-nextest && ! cargo nextest --version >/dev/null 2>&1; then
+  say "installing cargo-nextest"
+  cargo install cargo-nextest --locked
+fi
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+
+say "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+say "cargo nextest run"
+profile=default
+[ "${CI:-}" = "true" ] && profile=ci
+cargo nextest run --workspace --all-targets --profile "$profile"
