@@ -41,6 +41,9 @@ enum Command {
     Keygen(commands::keygen::Args),
     /// Run the demonstration: seal good, tampered and misplaced captures and verify them.
     Demo(commands::demo::Args),
+    /// Build, sign and inspect election packages.
+    #[command(subcommand)]
+    Package(commands::package::Command),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         Command::Seal(a) => commands::seal::run(a),
         Command::Keygen(a) => commands::keygen::run(a),
         Command::Demo(a) => commands::demo::run(a),
+        Command::Package(c) => commands::package::run(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -120,3 +120,59 @@ fn exif_json_reads_a_fixture() {
     assert_eq!(e["model"], "iPhone 4");
     assert!((e["gps"]["lat"].as_f64().unwrap() - 41.853).abs() < 1e-6);
 }
+
+#[test]
+fn import_2024_lists_then_sign_once_every_station_has_coordinates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let na = testdata("elections/pakistan/candidates_2024_zlenner/NA");
+    let mut args: Vec<String> = vec!["package".into(), "import".into(), "--candidates".into()];
+    for f in ["punjab", "sindh", "kpk", "balochistan"] {
+        args.push(format!("{na}/{f}.json"));
+    }
+    args.extend(
+        ["--stations-dir", &testdata("elections/pakistan/form45_2024_zlenner"), "--only-complete", "--out", "draft.json"]
+            .map(String::from),
+    );
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = tallyseal(&argv, d);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("constituencies         49"), "{text}");
+    assert!(text.contains("missing locations      14838"), "{text}");
+
+    assert_eq!(code(&tallyseal(&["keygen", "--out", "ecp.key"], d)), 0);
+    // No coordinates yet: signing is refused.
+    let o = tallyseal(&["package", "sign", "draft.json", "--key", "ecp.key", "--name", "ecp.example/elections", "--out", "p.note"], d);
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("station"), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // A coordinates file for every station (synthetic positions: the real ones are not public).
+    let draft: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("draft.json")).unwrap()).unwrap();
+    let mut csv = String::from("constituency,station,lat,lon,radius_m\n");
+    for (i, k) in draft["constituencies"].as_array().unwrap().iter().enumerate() {
+        for s in k["stations"].as_array().unwrap() {
+            let n = s["number"].as_u64().unwrap();
+            let lat = 30.0 + i as f64 * 0.01;
+            let lon = 70.0 + n as f64 * 0.001;
+            csv.push_str(&format!("{},{n},{lat:.6},{lon:.6},300\n", k["code"].as_str().unwrap()));
+        }
+    }
+    std::fs::write(d.join("coords.csv"), csv).unwrap();
+    let mut with_coords = args.clone();
+    with_coords.extend(["--coordinates", "coords.csv"].map(String::from));
+    let argv: Vec<&str> = with_coords.iter().map(String::as_str).collect();
+    let o = tallyseal(&argv, d);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("missing locations      0"));
+    let o = tallyseal(&["package", "sign", "draft.json", "--key", "ecp.key", "--name", "ecp.example/elections", "--out", "p.note"], d);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let vkey = out.lines().find_map(|l| l.strip_prefix("verifier key")).unwrap().trim().to_owned();
+    let o = tallyseal(&["package", "show", "p.note", "--commission-key", &vkey], d);
+    assert_eq!(code(&o), 0);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("stations               14838"));
+    // A tampered package does not open.
+    let note = std::fs::read_to_string(d.join("p.note")).unwrap().replacen("\"NA-128\"", "\"NA-129\"", 1);
+    std::fs::write(d.join("bad.note"), note).unwrap();
+    assert_eq!(code(&tallyseal(&["package", "show", "bad.note", "--commission-key", &vkey], d)), 1);
+}

@@ -435,10 +435,10 @@ fn jpeg_exif(b: &[u8]) -> Result<Option<&[u8]>, &'static str> {
         i += 2;
         let seg = b.get(i..i + len).ok_or(BROKEN)?;
         i += len;
-        if code == 0xe1 {
-            if let Some(tiff) = seg.strip_prefix(EXIF_ID) {
-                return Ok(Some(tiff));
-            }
+        if code == 0xe1
+            && let Some(tiff) = seg.strip_prefix(EXIF_ID)
+        {
+            return Ok(Some(tiff));
         }
     }
 }
@@ -485,7 +485,7 @@ fn webp_exif(b: &[u8]) -> Result<Option<&[u8]>, &'static str> {
         if fourcc == b"EXIF" {
             return b.get(i..i.saturating_add(size)).ok_or(BROKEN).map(Some);
         }
-        if size % 2 != 0 && file_size > 0 {
+        if !size.is_multiple_of(2) && file_size > 0 {
             file_size -= 1;
             size = size.saturating_add(1);
         }
@@ -1181,15 +1181,13 @@ fn read_strings(r: &FieldReader<'_>, s: &mut ExifSummary, f: &mut Findings) {
             *slot = Some(text);
         }
     }
-    if let Some(sw) = &s.software {
-        if let Some(editor) = editing_software(sw) {
-            f.push(
-                codes::EDITING_SOFTWARE,
-                format!(
-                    "Software \"{sw}\" names an image editor ({editor}): the image was re-saved"
-                ),
-            );
-        }
+    if let Some(sw) = &s.software
+        && let Some(editor) = editing_software(sw)
+    {
+        f.push(
+            codes::EDITING_SOFTWARE,
+            format!("Software \"{sw}\" names an image editor ({editor}): the image was re-saved"),
+        );
     }
 }
 
@@ -1257,7 +1255,7 @@ fn parse_exif_datetime(raw: &str) -> DateParse {
     let Some(date) = parse_date(&main[0..10]) else {
         return DateParse::Invalid;
     };
-    let hms = [&main[11..13], &main[14..16], &main[17..19]].map(|p| digits(p));
+    let hms = [&main[11..13], &main[14..16], &main[17..19]].map(digits);
     let [Some(h), Some(m), Some(sec)] = hms else {
         return DateParse::Invalid;
     };
@@ -1606,17 +1604,17 @@ fn read_altitude(r: &FieldReader<'_>, f: &mut Findings) -> Option<f64> {
 fn read_gps_time(r: &FieldReader<'_>, f: &mut Findings) -> Option<i64> {
     let date = r.text(Tag::GPSDateStamp, f);
     let time = r.rationals(Tag::GPSTimeStamp, f);
-    if let Some(d) = date {
-        if parse_date(clean_text(d).0.as_bytes()).is_none() {
-            f.push(
-                codes::GPS_DATESTAMP_INVALID,
-                format!(
-                    "GPSDateStamp \"{}\" is not a valid YYYY:MM:DD date",
-                    clean_text(d).0
-                ),
-            );
-            return None;
-        }
+    if let Some(d) = date
+        && parse_date(clean_text(d).0.as_bytes()).is_none()
+    {
+        f.push(
+            codes::GPS_DATESTAMP_INVALID,
+            format!(
+                "GPSDateStamp \"{}\" is not a valid YYYY:MM:DD date",
+                clean_text(d).0
+            ),
+        );
+        return None;
     }
     let (date, time) = (date?, time?);
     match gps_timestamp_ms(clean_text(date).0.as_bytes(), &time) {

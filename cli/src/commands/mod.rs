@@ -3,5 +3,6 @@
 pub mod demo;
 pub mod exif;
 pub mod keygen;
+pub mod package;
 pub mod seal;
 pub mod verify;

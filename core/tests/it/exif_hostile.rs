@@ -7,6 +7,8 @@
 //! tests of this binary running in parallel do not disturb the numbers). It only counts; every
 //! call goes straight to `System`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::time::{Duration, Instant};
@@ -1080,6 +1082,33 @@ fn overlapping_ifd_bomb_is_refused() {
     assert!(s.has_finding(codes::MAKE_EMPTY), "{:?}", s.findings);
 }
 
+/// The guard is not theoretical: kamadak-exif on its own, given a smaller bomb, allocates tens of
+/// megabytes (and the counting allocator sees it), while `extract_exif` stays small.
+#[test]
+fn bomb_would_blow_up_kamadak_alone() {
+    let t = overlapping_ifd_bomb(1000);
+    let start = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(start));
+    let r = exif::Reader::new()
+        .continue_on_error(true)
+        .read_raw(t.clone());
+    let fields = match &r {
+        Err(e) => e.to_string(),
+        Ok(e) => format!("{} fields", e.fields().len()),
+    };
+    drop(r);
+    let kamadak_peak = (PEAK.with(Cell::get) - start).max(0) as usize;
+    let (s, ours) = extract_measured(&t);
+    println!(
+        "bomb of {} B: kamadak-exif alone peaks at {kamadak_peak} B ({fields}); \
+         extract_exif peaks at {ours} B",
+        t.len()
+    );
+    assert!(kamadak_peak > 10 << 20, "{kamadak_peak}");
+    assert!(ours < 1 << 20, "{ours}");
+    assert!(s.has_finding(codes::EXIF_TOO_COMPLEX));
+}
+
 #[test]
 fn heif_structures() {
     let tiff = Exif::phone(true).build();
@@ -1169,10 +1198,10 @@ fn random_byte_flips() {
         let bytes = support::read_testdata(&file);
         if bytes.len() < 8_000 {
             inputs.push((file, bytes));
-        } else if let Some(tiff) = jpeg_tiff_block(&bytes) {
-            if tiff.len() < 20_000 {
-                inputs.push((format!("{file} (EXIF block)"), wrap_jpeg(&tiff)));
-            }
+        } else if let Some(tiff) = jpeg_tiff_block(&bytes)
+            && tiff.len() < 20_000
+        {
+            inputs.push((format!("{file} (EXIF block)"), wrap_jpeg(&tiff)));
         }
     }
     let sample = jpeg_tiff_block(&support::read_testdata(

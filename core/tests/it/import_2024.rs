@@ -193,6 +193,15 @@ fn the_58_station_files_give_their_stations_with_types() {
         .find(|w| w.constituency == "NA-117" && w.message.contains("no station type"))
         .unwrap();
     assert_eq!(w.stations.len(), 329);
+    let flagged = |what: &str| -> usize {
+        r.warnings
+            .iter()
+            .filter(|w| w.message.contains(what))
+            .map(|w| w.stations.len())
+            .sum()
+    };
+    assert_eq!(flagged("gives no station type"), 6_298);
+    assert_eq!(flagged("more than one station type"), 2);
     // "(Male) (Female)-I": ambiguous, combined with a warning
     assert!(r.warnings.iter().any(|w| w.constituency == "NA-77"
         && w.message.contains("more than one station type")

@@ -1,5 +1,7 @@
 //! Integration tests of tallyseal-core (one test binary, one module per concern).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 mod bundle_format;

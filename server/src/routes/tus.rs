@@ -407,20 +407,21 @@ async fn patch(
         }
     }
     file.flush().await.map_err(io)?;
-    if let Some(expected) = checksum {
-        if cut.is_some() || !expected.matches() {
-            file.set_len(offset).await.map_err(io)?;
-            return Err(match cut {
-                Some(why) => ApiError::new(
-                    Problem::BadRequest,
-                    format!("the body was cut short ({why}); nothing was kept"),
-                ),
-                None => ApiError::new(
-                    Problem::ChecksumMismatch,
-                    "the bytes received do not match Upload-Checksum; nothing was kept",
-                ),
-            });
-        }
+    // With a checksum, a request's bytes are kept whole or not at all.
+    if let Some(expected) = checksum
+        && (cut.is_some() || !expected.matches())
+    {
+        file.set_len(offset).await.map_err(io)?;
+        return Err(match cut {
+            Some(why) => ApiError::new(
+                Problem::BadRequest,
+                format!("the body was cut short ({why}); nothing was kept"),
+            ),
+            None => ApiError::new(
+                Problem::ChecksumMismatch,
+                "the bytes received do not match Upload-Checksum; nothing was kept",
+            ),
+        });
     }
     // Durable before the offset moves: the offset is what the server promises to hold.
     file.sync_data().await.map_err(io)?;

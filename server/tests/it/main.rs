@@ -1,6 +1,9 @@
 //! Integration tests: the real server on port 0, against SQLite and PostgreSQL, and against the
 //! local object store and Garage. One binary, one module per area.
 
+// Test code: a failed expectation is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod helpers;
 
 mod enrolment;

@@ -1,0 +1,331 @@
+//! Intake benchmark: sealed 2 MB captures pushed through the full path — manifest, tus upload,
+//! verification, storage, verified receipt — by many concurrent clients, against the embedded
+//! default (SQLite + local folder) and, when `TALLYSEAL_TEST_PG_URL` and `TALLYSEAL_TEST_S3_*`
+//! are set (scripts/services.sh), PostgreSQL + Garage. Next to it, the raw PUT throughput of the
+//! same object store, measured in the same run.
+//!
+//!     cargo bench -p tallyseal-server --bench intake
+//!     BENCH_CAPTURES=600 BENCH_CLIENTS=32 BENCH_IMAGE_BYTES=2000000 cargo bench -p tallyseal-server --bench intake
+//!
+//! The server runs as a child process (this executable, re-run with `TALLYSEAL_BENCH_ROLE=server`)
+//! so its peak memory (VmHWM) is measured on its own.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use bytes::Bytes;
+use serde_json::{Value, json};
+use tallyseal_core::demo;
+use tallyseal_core::keys::DeviceKey;
+use tallyseal_core::seal::{ChainState, SealedCapture, seal};
+use tallyseal_server::config::{ObjectStoreConfig, S3Config, ServerConfig};
+use tallyseal_server::store::{LocalFsStore, ObjectStore, s3::S3Store};
+
+fn env_num(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn noise(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) | 1;
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.truncate(n);
+    out
+}
+
+fn main() {
+    if std::env::var("TALLYSEAL_BENCH_ROLE").as_deref() == Ok("server") {
+        let config = ServerConfig::load(None).expect("config");
+        let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+        rt.block_on(tallyseal_server::run(config)).expect("server");
+        return;
+    }
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing useful: run small.
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let data = tempfile::tempdir().unwrap();
+        let embedded = ServerConfig {
+            data_dir: data.path().join("embedded"),
+            ..ServerConfig::default()
+        };
+        run_case("embedded (SQLite + local folder)", embedded).await;
+        match production_config(data.path()).await {
+            Some(config) => run_case("production (PostgreSQL + Garage)", config).await,
+            None => println!(
+                "SKIPPED (no PostgreSQL/Garage): production case — run scripts/services.sh start"
+            ),
+        }
+    });
+}
+
+async fn production_config(dir: &std::path::Path) -> Option<ServerConfig> {
+    use sqlx::{Connection, Executor};
+    let admin = std::env::var("TALLYSEAL_TEST_PG_URL").ok()?;
+    let endpoint = std::env::var("TALLYSEAL_TEST_S3_ENDPOINT").ok()?;
+    let name = format!("bench_{}", tallyseal_server::random_hex(6).unwrap());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
+    let (base, _) = admin.rsplit_once('/')?;
+    Some(ServerConfig {
+        data_dir: dir.join("production"),
+        database_url: Some(format!("{base}/{name}")),
+        database_max_connections: 32,
+        object_store: ObjectStoreConfig::S3(S3Config {
+            endpoint: Some(endpoint),
+            bucket: std::env::var("TALLYSEAL_TEST_S3_BUCKET").ok()?,
+            region: std::env::var("TALLYSEAL_TEST_S3_REGION").unwrap_or_else(|_| "garage".into()),
+            access_key_id: std::env::var("TALLYSEAL_TEST_S3_ACCESS_KEY").ok()?,
+            secret_access_key: std::env::var("TALLYSEAL_TEST_S3_SECRET_KEY").ok()?,
+            path_style: true,
+            prefix: format!("{name}/"),
+        }),
+        ..ServerConfig::default()
+    })
+}
+
+/// The server child process; killed on drop.
+struct ServerProcess(std::process::Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn_server(config: &ServerConfig, port: u16) -> ServerProcess {
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.env("TALLYSEAL_BENCH_ROLE", "server")
+        .env("TALLYSEAL_DATA_DIR", &config.data_dir)
+        .env("TALLYSEAL_BIND", format!("127.0.0.1:{port}"))
+        .env("TALLYSEAL_ADMIN_TOKEN", "bench-admin-token-0123456789")
+        .env("TALLYSEAL_SERVER_KEY", hex::encode(demo::SERVER_SEED))
+        .env("TALLYSEAL_TRUSTED_PACKAGE_KEYS", demo::commission_verifier().unwrap().to_vkey());
+    if let Some(url) = &config.database_url {
+        cmd.env("TALLYSEAL_DATABASE_URL", url);
+    }
+    if let ObjectStoreConfig::S3(s3) = &config.object_store {
+        cmd.env("TALLYSEAL_OBJECT_STORE", "s3")
+            .env("TALLYSEAL_S3_ENDPOINT", s3.endpoint.clone().unwrap_or_default())
+            .env("TALLYSEAL_S3_BUCKET", &s3.bucket)
+            .env("TALLYSEAL_S3_REGION", &s3.region)
+            .env("TALLYSEAL_S3_ACCESS_KEY", &s3.access_key_id)
+            .env("TALLYSEAL_S3_SECRET_KEY", &s3.secret_access_key)
+            .env("TALLYSEAL_S3_PREFIX", &s3.prefix);
+    }
+    ServerProcess(cmd.spawn().expect("spawn server"))
+}
+
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+async fn run_case(label: &str, config: ServerConfig) {
+    let captures = env_num("BENCH_CAPTURES", 400);
+    let clients = env_num("BENCH_CLIENTS", 32).max(1);
+    let image_bytes = env_num("BENCH_IMAGE_BYTES", 2_000_000);
+    std::fs::create_dir_all(&config.data_dir).unwrap();
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let server = spawn_server(&config, port);
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
+    for _ in 0..200 {
+        if http.get(format!("{base}/api/v1/health")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let admin = "bench-admin-token-0123456789";
+    let (_, signed) = demo::signed_package().unwrap();
+    let r = http
+        .post(format!("{base}/api/v1/elections"))
+        .bearer_auth(admin)
+        .json(&json!({"signed_note": signed.note}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "import: {}", r.text().await.unwrap());
+
+    // One phone per client, enrolled for one of the demo stations; captures sealed in advance.
+    let per_client = captures.div_ceil(clients);
+    let mut work: Vec<Vec<SealedCapture>> = Vec::new();
+    for c in 0..clients {
+        let station = (c % 3) as u32 + 1;
+        let mut seed = [0u8; 32];
+        seed[..8].copy_from_slice(&(c as u64 + 1000).to_le_bytes());
+        let key = DeviceKey::from_seed(&seed);
+        let code: Value = http
+            .post(format!("{base}/api/v1/elections/pk-ge-2024-demo/enrolment-codes"))
+            .bearer_auth(admin)
+            .json(&json!({"constituency": "NA-128", "station": station}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let r = http
+            .post(format!("{base}/api/v1/enrol"))
+            .json(&json!({"code": code["code"], "device_key": key.public_key().to_hex(), "officer_name": "bench"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let mut chain = ChainState::genesis();
+        let mut list = Vec::new();
+        for i in 0..per_client {
+            let image = noise(image_bytes, (c * 100_000 + i) as u64);
+            let mut input = demo::capture_input(image, Some(signed.hash()), demo::STATION_1).unwrap();
+            input.station = station;
+            input.figures = None;
+            let s = seal(input, &key, &chain).unwrap();
+            chain = s.next_chain();
+            list.push(s);
+        }
+        work.push(list);
+    }
+    let total: usize = work.iter().map(Vec::len).sum();
+
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for list in work {
+        let http = http.clone();
+        let base = base.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            for s in list {
+                let t = Instant::now();
+                intake_one(&http, &base, &s).await;
+                latencies.push(t.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::new();
+    for t in tasks {
+        latencies.extend(t.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let rss = peak_rss_kib(server.0.id());
+    drop(server);
+
+    // Raw PUT of the same store, same concurrency, same object size.
+    let store: Arc<dyn ObjectStore> = match &config.object_store {
+        ObjectStoreConfig::Local { .. } => {
+            Arc::new(LocalFsStore::open(config.data_dir.join("objects")).unwrap())
+        }
+        ObjectStoreConfig::S3(s3) => Arc::new(S3Store::new(s3)),
+    };
+    let blob = Bytes::from(noise(image_bytes, 424242));
+    let started_raw = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let store = store.clone();
+        let blob = blob.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..per_client {
+                store.put_raw(&format!("bench/{c}/{i}"), blob.clone()).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let raw_elapsed = started_raw.elapsed();
+    let raw_per_s = total as f64 / raw_elapsed.as_secs_f64();
+    let per_s = total as f64 / elapsed.as_secs_f64();
+
+    println!("== intake benchmark: {label}");
+    println!(
+        "   {total} captures of {image_bytes} bytes, {clients} concurrent clients, {:.1} s",
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "   full intake: {per_s:.1} captures/s   p50 {:.0} ms   p99 {:.0} ms",
+        percentile(&latencies, 0.50).as_secs_f64() * 1000.0,
+        percentile(&latencies, 0.99).as_secs_f64() * 1000.0
+    );
+    println!(
+        "   raw PUT of the same store: {raw_per_s:.1} objects/s ({:.1} MB/s)   intake = {:.0}% of raw",
+        raw_per_s * image_bytes as f64 / 1e6,
+        100.0 * per_s / raw_per_s
+    );
+    match rss {
+        Some(kib) => println!("   server peak RSS (VmHWM): {:.1} MiB", kib as f64 / 1024.0),
+        None => println!("   server peak RSS: unavailable"),
+    }
+}
+
+/// Manifest, tus create, one PATCH, verified receipt.
+async fn intake_one(http: &reqwest::Client, base: &str, s: &SealedCapture) {
+    let r = http
+        .post(format!("{base}/api/v1/captures"))
+        .json(&json!({
+            "manifest": base64::engine::general_purpose::STANDARD.encode(&s.manifest_bytes),
+            "signature": s.signature.to_hex(),
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let r = http
+        .post(format!("{base}/api/v1/uploads"))
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", s.image.len().to_string())
+        .header(
+            "Upload-Metadata",
+            format!(
+                "manifest_hash {}",
+                base64::engine::general_purpose::STANDARD.encode(s.manifest_hash.to_hex())
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let location = r.headers()["Location"].to_str().unwrap().to_owned();
+    let r = http
+        .patch(format!("{base}{location}"))
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Offset", "0")
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(s.image.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+    let v: Value = http
+        .get(format!("{base}/api/v1/captures/{}", s.manifest_hash))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["status"], "verified");
+}
