@@ -46,8 +46,9 @@ pub struct ContextFile {
 /// here: a context whose package does not verify is an error, not evidence.
 pub fn load(path: &Path, now_ms: i64) -> Result<VerificationContext, CliError> {
     let bytes = std::fs::read(path).map_err(|e| CliError::Io(path.to_owned(), e))?;
-    let file: ContextFile = serde_json::from_slice(&bytes)
-        .map_err(|e| CliError::Usage(format!("{}: not a valid context file: {e}", path.display())))?;
+    let file: ContextFile = serde_json::from_slice(&bytes).map_err(|e| {
+        CliError::Usage(format!("{}: not a valid context file: {e}", path.display()))
+    })?;
     let base = path.parent().unwrap_or(Path::new("."));
     build(file, base, now_ms)
 }
@@ -77,7 +78,9 @@ pub fn build(file: ContextFile, base: &Path, now_ms: i64) -> Result<Verification
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| CliError::Usage(format!("commission key: {e}")))?;
             let (pkg, signed) = SignedPackage::open(&note, &verifiers).map_err(|e| {
-                CliError::Usage(format!("the context's election package does not verify: {e}"))
+                CliError::Usage(format!(
+                    "the context's election package does not verify: {e}"
+                ))
             })?;
             (Some(pkg), Some(signed.hash()))
         }

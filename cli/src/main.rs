@@ -23,7 +23,11 @@ pub enum CliError {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "tallyseal", version, about = "Forensic capture and verification of polling-station results")]
+#[command(
+    name = "tallyseal",
+    version,
+    about = "Forensic capture and verification of polling-station results"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -1,5 +1,7 @@
 //! The `tallyseal` binary, run as a user would.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -16,7 +18,11 @@ fn code(o: &Output) -> i32 {
 }
 
 fn testdata(rel: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata").join(rel).display().to_string()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata")
+        .join(rel)
+        .display()
+        .to_string()
 }
 
 #[test]
@@ -27,7 +33,16 @@ fn demo_then_verify_gives_three_different_correct_outcomes() {
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
 
     let verify = |name: &str| {
-        let o = tallyseal(&["verify", &format!("demo/{name}"), "--context", "demo/context.json", "--json"], d);
+        let o = tallyseal(
+            &[
+                "verify",
+                &format!("demo/{name}"),
+                "--context",
+                "demo/context.json",
+                "--json",
+            ],
+            d,
+        );
         let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         (code(&o), report)
     };
@@ -51,7 +66,12 @@ fn demo_then_verify_gives_three_different_correct_outcomes() {
     let (c, far) = verify("far.tsb");
     assert_eq!(c, 1);
     assert_eq!(failing(&far), vec!["geofence"]);
-    let g = far["checks"].as_array().unwrap().iter().find(|c| c["check"] == "geofence").unwrap();
+    let g = far["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "geofence")
+        .unwrap();
     let dist = g["measured"]["distance_to_station_m"].as_f64().unwrap();
     assert!((dist - 5000.0).abs() < 50.0, "{dist}");
 
@@ -71,7 +91,10 @@ fn command_errors_exit_2_and_corrupt_bundles_exit_1() {
     assert_eq!(code(&tallyseal(&["frobnicate"], d)), 2);
     std::fs::write(d.join("ctx.json"), b"{\"nonsense\": 1}").unwrap();
     std::fs::write(d.join("x.tsb"), b"TSBUNDLE\x00\x01MANI").unwrap();
-    assert_eq!(code(&tallyseal(&["verify", "x.tsb", "--context", "ctx.json"], d)), 2);
+    assert_eq!(
+        code(&tallyseal(&["verify", "x.tsb", "--context", "ctx.json"], d)),
+        2
+    );
     let o = tallyseal(&["verify", "x.tsb"], d);
     assert_eq!(code(&o), 1);
     assert!(String::from_utf8_lossy(&o.stdout).contains("truncated"));
@@ -91,9 +114,25 @@ fn keygen_seal_verify_round_trip_from_a_real_phone_photo() {
     let photo = testdata("images/phone_gps/samsung_SM-G900F_orientation.jpg");
     let o = tallyseal(
         &[
-            "seal", "--image", &photo, "--key", "device.key", "--out", "c.tsb",
-            "--election", "test", "--constituency", "NA-1", "--station", "7",
-            "--lat", "43.6958", "--lon", "7.2714", "--time", "2018-10-03T16:56:19+02:00",
+            "seal",
+            "--image",
+            &photo,
+            "--key",
+            "device.key",
+            "--out",
+            "c.tsb",
+            "--election",
+            "test",
+            "--constituency",
+            "NA-1",
+            "--station",
+            "7",
+            "--lat",
+            "43.6958",
+            "--lon",
+            "7.2714",
+            "--time",
+            "2018-10-03T16:56:19+02:00",
         ],
         d,
     );
@@ -101,7 +140,13 @@ fn keygen_seal_verify_round_trip_from_a_real_phone_photo() {
     let o = tallyseal(&["verify", "c.tsb", "--json"], d);
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let outcome = |id: &str| {
-        r["checks"].as_array().unwrap().iter().find(|c| c["check"] == id).unwrap()["outcome"].clone()
+        r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == id)
+            .unwrap()["outcome"]
+            .clone()
     };
     assert_eq!(outcome("signature"), "pass");
     assert_eq!(outcome("image_hash"), "pass");
@@ -113,7 +158,14 @@ fn keygen_seal_verify_round_trip_from_a_real_phone_photo() {
 #[test]
 fn exif_json_reads_a_fixture() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = tallyseal(&["exif", &testdata("images/phone_gps/apple_iphone4.jpg"), "--json"], tmp.path());
+    let o = tallyseal(
+        &[
+            "exif",
+            &testdata("images/phone_gps/apple_iphone4.jpg"),
+            "--json",
+        ],
+        tmp.path(),
+    );
     assert_eq!(code(&o), 0);
     let e: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(e["make"], "Apple");
@@ -131,8 +183,14 @@ fn import_2024_lists_then_sign_once_every_station_has_coordinates() {
         args.push(format!("{na}/{f}.json"));
     }
     args.extend(
-        ["--stations-dir", &testdata("elections/pakistan/form45_2024_zlenner"), "--only-complete", "--out", "draft.json"]
-            .map(String::from),
+        [
+            "--stations-dir",
+            &testdata("elections/pakistan/form45_2024_zlenner"),
+            "--only-complete",
+            "--out",
+            "draft.json",
+        ]
+        .map(String::from),
     );
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let o = tallyseal(&argv, d);
@@ -143,19 +201,45 @@ fn import_2024_lists_then_sign_once_every_station_has_coordinates() {
 
     assert_eq!(code(&tallyseal(&["keygen", "--out", "ecp.key"], d)), 0);
     // No coordinates yet: signing is refused.
-    let o = tallyseal(&["package", "sign", "draft.json", "--key", "ecp.key", "--name", "ecp.example/elections", "--out", "p.note"], d);
+    let o = tallyseal(
+        &[
+            "package",
+            "sign",
+            "draft.json",
+            "--key",
+            "ecp.key",
+            "--name",
+            "ecp.example/elections",
+            "--out",
+            "p.note",
+        ],
+        d,
+    );
     assert_eq!(code(&o), 2);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("station"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("station"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 
     // A coordinates file for every station (synthetic positions: the real ones are not public).
-    let draft: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("draft.json")).unwrap()).unwrap();
+    let draft: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("draft.json")).unwrap()).unwrap();
     let mut csv = String::from("constituency,station,lat,lon,radius_m\n");
-    for (i, k) in draft["constituencies"].as_array().unwrap().iter().enumerate() {
+    for (i, k) in draft["constituencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
         for s in k["stations"].as_array().unwrap() {
             let n = s["number"].as_u64().unwrap();
             let lat = 30.0 + i as f64 * 0.01;
             let lon = 70.0 + n as f64 * 0.001;
-            csv.push_str(&format!("{},{n},{lat:.6},{lon:.6},300\n", k["code"].as_str().unwrap()));
+            csv.push_str(&format!(
+                "{},{n},{lat:.6},{lon:.6},300\n",
+                k["code"].as_str().unwrap()
+            ));
         }
     }
     std::fs::write(d.join("coords.csv"), csv).unwrap();
@@ -164,15 +248,42 @@ fn import_2024_lists_then_sign_once_every_station_has_coordinates() {
     let argv: Vec<&str> = with_coords.iter().map(String::as_str).collect();
     let o = tallyseal(&argv, d);
     assert!(String::from_utf8_lossy(&o.stdout).contains("missing locations      0"));
-    let o = tallyseal(&["package", "sign", "draft.json", "--key", "ecp.key", "--name", "ecp.example/elections", "--out", "p.note"], d);
+    let o = tallyseal(
+        &[
+            "package",
+            "sign",
+            "draft.json",
+            "--key",
+            "ecp.key",
+            "--name",
+            "ecp.example/elections",
+            "--out",
+            "p.note",
+        ],
+        d,
+    );
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
     let out = String::from_utf8(o.stdout).unwrap();
-    let vkey = out.lines().find_map(|l| l.strip_prefix("verifier key")).unwrap().trim().to_owned();
+    let vkey = out
+        .lines()
+        .find_map(|l| l.strip_prefix("verifier key"))
+        .unwrap()
+        .trim()
+        .to_owned();
     let o = tallyseal(&["package", "show", "p.note", "--commission-key", &vkey], d);
     assert_eq!(code(&o), 0);
     assert!(String::from_utf8_lossy(&o.stdout).contains("stations               14838"));
     // A tampered package does not open.
-    let note = std::fs::read_to_string(d.join("p.note")).unwrap().replacen("\"NA-128\"", "\"NA-129\"", 1);
+    let note =
+        std::fs::read_to_string(d.join("p.note"))
+            .unwrap()
+            .replacen("\"NA-128\"", "\"NA-129\"", 1);
     std::fs::write(d.join("bad.note"), note).unwrap();
-    assert_eq!(code(&tallyseal(&["package", "show", "bad.note", "--commission-key", &vkey], d)), 1);
+    assert_eq!(
+        code(&tallyseal(
+            &["package", "show", "bad.note", "--commission-key", &vkey],
+            d
+        )),
+        1
+    );
 }

@@ -4,6 +4,8 @@
 //! The image is a real 4.2 MB Samsung Galaxy S7 Edge photo from `testdata/` (see SOURCES.md).
 //! `sha256_only` is the floor: sealing cannot be faster than hashing the image once.
 
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::hint::black_box;
 use std::path::PathBuf;
 
@@ -33,7 +35,9 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(image.len() as u64));
     g.sample_size(30);
     g.bench_function("sha256_only", |b| b.iter(|| sha256(black_box(&image))));
-    g.bench_function("exif_extract", |b| b.iter(|| extract_exif(black_box(&image))));
+    g.bench_function("exif_extract", |b| {
+        b.iter(|| extract_exif(black_box(&image)))
+    });
     g.bench_function("seal", |b| {
         b.iter_batched(
             || input.clone(),
@@ -42,7 +46,14 @@ fn bench(c: &mut Criterion) {
         )
     });
     g.bench_function("verify", |b| {
-        b.iter(|| verify_capture(&sealed.manifest_bytes, &sealed.signature, Some(&sealed.image), &ctx))
+        b.iter(|| {
+            verify_capture(
+                &sealed.manifest_bytes,
+                &sealed.signature,
+                Some(&sealed.image),
+                &ctx,
+            )
+        })
     });
     g.bench_function("seal_and_verify", |b| {
         b.iter_batched(

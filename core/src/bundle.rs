@@ -67,7 +67,9 @@ pub enum BundleError {
 }
 
 fn tag_name(tag: &[u8]) -> String {
-    tag.iter().map(|&b| if b.is_ascii_graphic() { b as char } else { '?' }).collect()
+    tag.iter()
+        .map(|&b| if b.is_ascii_graphic() { b as char } else { '?' })
+        .collect()
 }
 
 fn limit_for(tag: [u8; 4]) -> Option<u64> {
@@ -84,10 +86,17 @@ fn limit_for(tag: [u8; 4]) -> Option<u64> {
 
 /// Section order: each tag's rank; sections must appear with strictly increasing rank.
 fn rank(tag: [u8; 4]) -> Option<u8> {
-    [TAG_MANIFEST, TAG_SIGNATURE, TAG_IMAGE, TAG_RECEIPT, TAG_LOG_PROOF, TAG_END]
-        .iter()
-        .position(|t| *t == tag)
-        .map(|p| p as u8)
+    [
+        TAG_MANIFEST,
+        TAG_SIGNATURE,
+        TAG_IMAGE,
+        TAG_RECEIPT,
+        TAG_LOG_PROOF,
+        TAG_END,
+    ]
+    .iter()
+    .position(|t| *t == tag)
+    .map(|p| p as u8)
 }
 
 impl EvidenceBundle {
@@ -158,7 +167,11 @@ impl EvidenceBundle {
             last_rank = Some(r);
             let limit = limit_for(tag).unwrap_or(0);
             if len > limit {
-                return Err(BundleError::SectionTooLarge { tag: name, len, limit });
+                return Err(BundleError::SectionTooLarge {
+                    tag: name,
+                    len,
+                    limit,
+                });
             }
             let start = pos + 12;
             let remaining = (bytes.len() - start) as u64;
@@ -230,7 +243,10 @@ mod tests {
     fn every_truncation_is_an_error() {
         let bytes = sample().to_bytes();
         for cut in 0..bytes.len() {
-            assert!(EvidenceBundle::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
+            assert!(
+                EvidenceBundle::from_bytes(&bytes[..cut]).is_err(),
+                "cut at {cut}"
+            );
         }
     }
 

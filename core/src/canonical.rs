@@ -150,7 +150,10 @@ mod tests {
 
     #[test]
     fn refuses_floats_and_unsafe_integers() {
-        assert!(matches!(to_canonical_bytes(&json!({"a": 1.5})), Err(CanonicalError::NonInteger(_))));
+        assert!(matches!(
+            to_canonical_bytes(&json!({"a": 1.5})),
+            Err(CanonicalError::NonInteger(_))
+        ));
         assert!(matches!(
             to_canonical_bytes(&json!({"a": 9007199254740992u64})),
             Err(CanonicalError::NonInteger(_))
@@ -174,7 +177,10 @@ mod tests {
             from_canonical_bytes::<Value>(br#"{"a":"\u0041"}"#),
             Err(CanonicalError::NotCanonical)
         );
-        assert!(matches!(from_canonical_bytes::<Value>(b"{"), Err(CanonicalError::Syntax(_))));
+        assert!(matches!(
+            from_canonical_bytes::<Value>(b"{"),
+            Err(CanonicalError::Syntax(_))
+        ));
     }
 
     #[test]

@@ -51,7 +51,10 @@ pub fn commission_verifier() -> Result<Verifier, PackageError> {
 }
 
 /// Location of demo station 1 (Lahore Cantonment); the others lie a few hundred metres away.
-pub const STATION_1: LatLon = LatLon { lat: 31.5204, lon: 74.3587 };
+pub const STATION_1: LatLon = LatLon {
+    lat: 31.5204,
+    lon: 74.3587,
+};
 
 fn station(number: u32, name: &str, t: StationType, dlat: f64, reg: (u32, u32)) -> PollingStation {
     PollingStation {
@@ -59,10 +62,17 @@ fn station(number: u32, name: &str, t: StationType, dlat: f64, reg: (u32, u32)) 
         name: name.to_owned(),
         station_type: t,
         location: Some(StationLocation {
-            point: LatLon { lat: STATION_1.lat + dlat, lon: STATION_1.lon },
+            point: LatLon {
+                lat: STATION_1.lat + dlat,
+                lon: STATION_1.lon,
+            },
             geofence: Geofence::Radius { radius_m: 250.0 },
         }),
-        registered: Some(GenderCounts { male: reg.0, female: reg.1, transgender: 0 }),
+        registered: Some(GenderCounts {
+            male: reg.0,
+            female: reg.1,
+            transgender: 0,
+        }),
         booths: Some(3),
     }
 }
@@ -72,7 +82,11 @@ pub fn package() -> ElectionPackage {
     let candidates = [
         ("Muhammad Aun Saqlain", "PML(N)", "TIGER"),
         ("Salman Akram Raja", "Independent", "RACKET"),
-        ("Shahid Mehmood", "Pakistan Peoples Party Parliamentarians", "ARROW"),
+        (
+            "Shahid Mehmood",
+            "Pakistan Peoples Party Parliamentarians",
+            "ARROW",
+        ),
         ("Muhammad Javed", "Tehreek-e-Labbaik Pakistan", "CRANE"),
     ];
     let constituency = Constituency {
@@ -92,9 +106,27 @@ pub fn package() -> ElectionPackage {
             })
             .collect(),
         stations: vec![
-            station(1, "Govt Girls High School, Custom Colony Lahore CANTT (Male)-I", StationType::Male, 0.0, (1_450, 0)),
-            station(2, "Govt Girls High School, Custom Colony Lahore CANTT (Female)-I", StationType::Female, 0.0, (0, 1_320)),
-            station(3, "Ali Garh College of Nursing, Ali Colony, Lahore Cantt (Combined)", StationType::Combined, 0.006, (980, 870)),
+            station(
+                1,
+                "Govt Girls High School, Custom Colony Lahore CANTT (Male)-I",
+                StationType::Male,
+                0.0,
+                (1_450, 0),
+            ),
+            station(
+                2,
+                "Govt Girls High School, Custom Colony Lahore CANTT (Female)-I",
+                StationType::Female,
+                0.0,
+                (0, 1_320),
+            ),
+            station(
+                3,
+                "Ali Garh College of Nursing, Ali Colony, Lahore Cantt (Combined)",
+                StationType::Combined,
+                0.006,
+                (980, 870),
+            ),
         ],
     };
     let election = Election {
@@ -121,12 +153,23 @@ pub fn form45_station1() -> Form45Figures {
     let votes = [412, 268, 61, 37];
     let total_valid: u32 = votes.iter().sum();
     Form45Figures {
-        registered: GenderCounts { male: 1_450, female: 0, transgender: 0 },
-        polled: GenderCounts { male: total_valid + 14, female: 0, transgender: 0 },
+        registered: GenderCounts {
+            male: 1_450,
+            female: 0,
+            transgender: 0,
+        },
+        polled: GenderCounts {
+            male: total_valid + 14,
+            female: 0,
+            transgender: 0,
+        },
         candidate_votes: votes
             .iter()
             .enumerate()
-            .map(|(i, v)| CandidateVotes { ballot_no: i as u32 + 1, votes: *v })
+            .map(|(i, v)| CandidateVotes {
+                ballot_no: i as u32 + 1,
+                votes: *v,
+            })
             .collect(),
         total_valid,
         rejected: 14,

@@ -45,7 +45,11 @@ pub fn distance_m(a: LatLon, b: LatLon) -> f64 {
 /// Test a fix against a station's geofence. `accuracy_m` is the 68 % radius the phone reported;
 /// negative or non-finite accuracies count as 0. Both points must be valid coordinates.
 pub fn measure(station: &StationLocation, fix: LatLon, accuracy_m: f64) -> FenceMeasure {
-    let accuracy_m = if accuracy_m.is_finite() && accuracy_m > 0.0 { accuracy_m } else { 0.0 };
+    let accuracy_m = if accuracy_m.is_finite() && accuracy_m > 0.0 {
+        accuracy_m
+    } else {
+        0.0
+    };
     let distance_to_station_m = distance_m(station.point, fix);
     let (inside_margin, outside_by) = match &station.geofence {
         Geofence::Radius { radius_m } => {
@@ -61,7 +65,12 @@ pub fn measure(station: &StationLocation, fix: LatLon, accuracy_m: f64) -> Fence
     } else {
         FencePosition::Uncertain
     };
-    FenceMeasure { position, distance_to_station_m, distance_outside_m: outside_by, accuracy_m }
+    FenceMeasure {
+        position,
+        distance_to_station_m,
+        distance_outside_m: outside_by,
+        accuracy_m,
+    }
 }
 
 /// For a polygon fence: (distance from the fix to the boundary when inside, distance outside).
@@ -73,12 +82,14 @@ fn polygon_margin(vertices: &[LatLon], fix: LatLon) -> (f64, f64) {
     let polygon = Polygon::new(ring.clone(), vec![]);
     let p = Point::new(fix.lon, fix.lat);
     let to_boundary = match ring.closest_point(&p) {
-        Closest::Intersection(q) | Closest::SinglePoint(q) => {
-            Geodesic.distance(p, q)
-        }
+        Closest::Intersection(q) | Closest::SinglePoint(q) => Geodesic.distance(p, q),
         Closest::Indeterminate => 0.0,
     };
-    if polygon.contains(&p) { (to_boundary, 0.0) } else { (0.0, to_boundary) }
+    if polygon.contains(&p) {
+        (to_boundary, 0.0)
+    } else {
+        (0.0, to_boundary)
+    }
 }
 
 #[cfg(test)]
@@ -87,14 +98,26 @@ mod tests {
 
     fn station(radius_m: f64) -> StationLocation {
         StationLocation {
-            point: LatLon { lat: 31.5204, lon: 74.3587 },
+            point: LatLon {
+                lat: 31.5204,
+                lon: 74.3587,
+            },
             geofence: Geofence::Radius { radius_m },
         }
     }
 
     #[test]
     fn one_degree_of_latitude_is_about_110_km() {
-        let d = distance_m(LatLon { lat: 31.0, lon: 74.0 }, LatLon { lat: 32.0, lon: 74.0 });
+        let d = distance_m(
+            LatLon {
+                lat: 31.0,
+                lon: 74.0,
+            },
+            LatLon {
+                lat: 32.0,
+                lon: 74.0,
+            },
+        );
         assert!((d - 110_900.0).abs() < 300.0, "{d}");
     }
 
@@ -102,16 +125,25 @@ mod tests {
     fn radius_fence_honours_accuracy() {
         let s = station(200.0);
         // ~111 m north
-        let near = LatLon { lat: 31.5214, lon: 74.3587 };
+        let near = LatLon {
+            lat: 31.5214,
+            lon: 74.3587,
+        };
         assert_eq!(measure(&s, near, 10.0).position, FencePosition::Inside);
         assert_eq!(measure(&s, near, 150.0).position, FencePosition::Uncertain);
         // ~5 km north
-        let far = LatLon { lat: 31.5655, lon: 74.3587 };
+        let far = LatLon {
+            lat: 31.5655,
+            lon: 74.3587,
+        };
         let m = measure(&s, far, 20.0);
         assert_eq!(m.position, FencePosition::Outside);
         assert!((m.distance_to_station_m - 5000.0).abs() < 30.0, "{m:?}");
         // outside, but by less than the accuracy radius
-        let edge = LatLon { lat: 31.5224, lon: 74.3587 };
+        let edge = LatLon {
+            lat: 31.5224,
+            lon: 74.3587,
+        };
         assert_eq!(measure(&s, edge, 100.0).position, FencePosition::Uncertain);
     }
 
@@ -119,20 +151,54 @@ mod tests {
     fn polygon_fence() {
         let sq = |d: f64| {
             vec![
-                LatLon { lat: 31.52 - d, lon: 74.35 - d },
-                LatLon { lat: 31.52 - d, lon: 74.35 + d },
-                LatLon { lat: 31.52 + d, lon: 74.35 + d },
-                LatLon { lat: 31.52 + d, lon: 74.35 - d },
+                LatLon {
+                    lat: 31.52 - d,
+                    lon: 74.35 - d,
+                },
+                LatLon {
+                    lat: 31.52 - d,
+                    lon: 74.35 + d,
+                },
+                LatLon {
+                    lat: 31.52 + d,
+                    lon: 74.35 + d,
+                },
+                LatLon {
+                    lat: 31.52 + d,
+                    lon: 74.35 - d,
+                },
             ]
         };
         let s = StationLocation {
-            point: LatLon { lat: 31.52, lon: 74.35 },
-            geofence: Geofence::Polygon { vertices: sq(0.002) },
+            point: LatLon {
+                lat: 31.52,
+                lon: 74.35,
+            },
+            geofence: Geofence::Polygon {
+                vertices: sq(0.002),
+            },
         };
-        let inside = measure(&s, LatLon { lat: 31.52, lon: 74.35 }, 5.0);
+        let inside = measure(
+            &s,
+            LatLon {
+                lat: 31.52,
+                lon: 74.35,
+            },
+            5.0,
+        );
         assert_eq!(inside.position, FencePosition::Inside);
-        let outside = measure(&s, LatLon { lat: 31.53, lon: 74.35 }, 5.0);
+        let outside = measure(
+            &s,
+            LatLon {
+                lat: 31.53,
+                lon: 74.35,
+            },
+            5.0,
+        );
         assert_eq!(outside.position, FencePosition::Outside);
-        assert!((outside.distance_outside_m - 887.0).abs() < 20.0, "{outside:?}");
+        assert!(
+            (outside.distance_outside_m - 887.0).abs() < 20.0,
+            "{outside:?}"
+        );
     }
 }

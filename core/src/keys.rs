@@ -65,7 +65,9 @@ impl DeviceKey {
 
     /// The key for a 32-byte RFC 8032 seed (the "private key" of the RFC).
     pub fn from_seed(seed: &[u8; 32]) -> Self {
-        Self { inner: SigningKey::from_bytes(seed) }
+        Self {
+            inner: SigningKey::from_bytes(seed),
+        }
     }
 
     /// The 32-byte seed, for key custody to store.
@@ -90,7 +92,12 @@ impl DeviceKey {
 
 impl PublicKey {
     /// Verify a domain-separated signature (see the module documentation).
-    pub fn verify(&self, domain: &str, message: &[u8], sig: &SignatureBytes) -> Result<(), KeyError> {
+    pub fn verify(
+        &self,
+        domain: &str,
+        message: &[u8],
+        sig: &SignatureBytes,
+    ) -> Result<(), KeyError> {
         self.verify_raw(&signing_input(domain, message), sig)
     }
 
@@ -98,7 +105,8 @@ impl PublicKey {
     pub fn verify_raw(&self, message: &[u8], sig: &SignatureBytes) -> Result<(), KeyError> {
         let vk = VerifyingKey::from_bytes(&self.0).map_err(|_| KeyError::BadPublicKey)?;
         let sig = ed25519_dalek::Signature::from_bytes(&sig.0);
-        vk.verify_strict(message, &sig).map_err(|_| KeyError::SignatureMismatch)
+        vk.verify_strict(message, &sig)
+            .map_err(|_| KeyError::SignatureMismatch)
     }
 
     /// Whether the bytes decode to a usable verification key.
@@ -134,14 +142,18 @@ fn decode_fixed<const N: usize>(s: &str) -> Option<[u8; N]> {
 impl FromStr for PublicKey {
     type Err = KeyError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        decode_fixed::<32>(s).map(PublicKey).ok_or(KeyError::BadPublicKey)
+        decode_fixed::<32>(s)
+            .map(PublicKey)
+            .ok_or(KeyError::BadPublicKey)
     }
 }
 
 impl FromStr for SignatureBytes {
     type Err = KeyError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        decode_fixed::<64>(s).map(SignatureBytes).ok_or(KeyError::BadSignatureEncoding)
+        decode_fixed::<64>(s)
+            .map(SignatureBytes)
+            .ok_or(KeyError::BadSignatureEncoding)
     }
 }
 
@@ -192,7 +204,11 @@ mod tests {
     fn domain_separation_prevents_cross_use() {
         let key = DeviceKey::from_seed(&[7u8; 32]);
         let sig = key.sign("tallyseal/a/v1", b"hello");
-        assert!(key.public_key().verify("tallyseal/a/v1", b"hello", &sig).is_ok());
+        assert!(
+            key.public_key()
+                .verify("tallyseal/a/v1", b"hello", &sig)
+                .is_ok()
+        );
         assert_eq!(
             key.public_key().verify("tallyseal/b/v1", b"hello", &sig),
             Err(KeyError::SignatureMismatch)

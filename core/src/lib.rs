@@ -17,9 +17,13 @@
 //! - [`manifest`], [`seal`], [`bundle`]: the signed capture manifest, sealing a capture, and the
 //!   one-file evidence bundle.
 //! - [`verify`]: the forensic checks, producing a [`verify::VerificationReport`].
+//! - `client` (feature `client`, the only part that does I/O): the phone side — key custody,
+//!   enrolment, time anchors, the crash-safe outbox and the resumable uploader.
 
 pub mod bundle;
 pub mod canonical;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod demo;
 pub mod exif;
 pub mod form;

@@ -150,7 +150,10 @@ impl CaptureManifest {
         }
         let m: CaptureManifest = from_canonical_bytes(bytes)?;
         if m.format != MANIFEST_FORMAT || m.v != MANIFEST_VERSION {
-            return Err(ManifestError::Unsupported { format: m.format, v: m.v });
+            return Err(ManifestError::Unsupported {
+                format: m.format,
+                v: m.v,
+            });
         }
         // Every field must be present (no defaults): the struct's own encoding must be the input.
         if to_canonical_bytes(&m)? != bytes {
@@ -173,10 +176,16 @@ impl CaptureManifest {
     pub fn check_consistency(&self) -> Result<(), ManifestError> {
         let bad = |s: String| Err(ManifestError::Invalid(s));
         if self.page == 0 || self.page > self.pages || self.pages > MAX_PAGES {
-            return bad(format!("page {} of {} is not a valid page number", self.page, self.pages));
+            return bad(format!(
+                "page {} of {} is not a valid page number",
+                self.page, self.pages
+            ));
         }
         if self.capture_set.len() != 32
-            || !self.capture_set.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            || !self
+                .capture_set
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
         {
             return bad("capture_set must be 32 lowercase hex digits".into());
         }
@@ -186,14 +195,14 @@ impl CaptureManifest {
         if (self.device.seq == 1) != self.device.prev.is_none() {
             return bad("only the first capture (seq 1) has no previous manifest".into());
         }
-        if let Some(f) = &self.figures {
-            if f.kind() != self.form {
-                return bad(format!(
-                    "figures are for {} but the capture is {}",
-                    f.kind().as_str(),
-                    self.form.as_str()
-                ));
-            }
+        if let Some(f) = &self.figures
+            && f.kind() != self.form
+        {
+            return bad(format!(
+                "figures are for {} but the capture is {}",
+                f.kind().as_str(),
+                self.form.as_str()
+            ));
         }
         if self.election.is_empty() || self.constituency.is_empty() || self.station == 0 {
             return bad("election, constituency and station must be set".into());

@@ -21,7 +21,10 @@ pub fn dhash(image: &[u8]) -> Option<u64> {
     let mut decoder = Decoder::new(Cursor::new(image));
     decoder.read_info().ok()?;
     let info = decoder.info()?;
-    if info.width == 0 || info.height == 0 || info.width > MAX_DIMENSION || info.height > MAX_DIMENSION
+    if info.width == 0
+        || info.height == 0
+        || info.width > MAX_DIMENSION
+        || info.height > MAX_DIMENSION
     {
         return None;
     }

@@ -59,7 +59,10 @@ pub enum ReceiptError {
     #[error("the receipt is not valid canonical JSON: {0}")]
     Encoding(#[from] CanonicalError),
     #[error("the receipt is for manifest {found}, not {expected}")]
-    WrongManifest { expected: Sha256Digest, found: Sha256Digest },
+    WrongManifest {
+        expected: Sha256Digest,
+        found: Sha256Digest,
+    },
 }
 
 impl Receipt {
@@ -67,7 +70,10 @@ impl Receipt {
     pub fn issue(key: &DeviceKey, mut body: ReceiptBody) -> Result<Receipt, ReceiptError> {
         body.server_key = key.public_key();
         let bytes = to_canonical_bytes(&body)?;
-        Ok(Receipt { signature: key.sign(RECEIPT_DOMAIN, &bytes), body })
+        Ok(Receipt {
+            signature: key.sign(RECEIPT_DOMAIN, &bytes),
+            body,
+        })
     }
 
     /// Check the signature and that the server key is trusted.
@@ -76,7 +82,9 @@ impl Receipt {
             return Err(ReceiptError::UntrustedKey);
         }
         let bytes = to_canonical_bytes(&self.body)?;
-        self.body.server_key.verify(RECEIPT_DOMAIN, &bytes, &self.signature)?;
+        self.body
+            .server_key
+            .verify(RECEIPT_DOMAIN, &bytes, &self.signature)?;
         Ok(())
     }
 

@@ -65,7 +65,10 @@ pub struct ChainState {
 impl ChainState {
     /// The state of a device that has never captured.
     pub fn genesis() -> ChainState {
-        ChainState { next_seq: 1, prev: None }
+        ChainState {
+            next_seq: 1,
+            prev: None,
+        }
     }
 }
 
@@ -133,12 +136,20 @@ pub fn seal(
         page: input.page,
         pages: input.pages,
         capture_set: input.capture_set,
-        image: ImageRef { sha256: sha256(&input.image), bytes: len, media_type: input.media_type },
+        image: ImageRef {
+            sha256: sha256(&input.image),
+            bytes: len,
+            media_type: input.media_type,
+        },
         exif: ManifestExif::from_summary(&exif),
         fix,
         clock: input.clock,
         figures: input.figures,
-        device: DeviceChain { key: key.public_key(), seq: chain.next_seq, prev: chain.prev },
+        device: DeviceChain {
+            key: key.public_key(),
+            seq: chain.next_seq,
+            prev: chain.prev,
+        },
         supersedes: input.supersedes,
         app: input.app,
     };
@@ -157,7 +168,10 @@ pub fn seal(
 impl SealedCapture {
     /// The chain state for the device's next capture.
     pub fn next_chain(&self) -> ChainState {
-        ChainState { next_seq: self.manifest.device.seq + 1, prev: Some(self.manifest_hash) }
+        ChainState {
+            next_seq: self.manifest.device.seq + 1,
+            prev: Some(self.manifest_hash),
+        }
     }
 
     /// The one-file evidence bundle (no receipt yet).

@@ -71,7 +71,12 @@ impl TimeAnchor {
         server_time_ms: i64,
         uncertainty_ms: u64,
     ) -> Result<TimeAnchor, TimeError> {
-        let body = TimeAnchorBody { v: 1, nonce: nonce.to_owned(), server_time_ms, uncertainty_ms };
+        let body = TimeAnchorBody {
+            v: 1,
+            nonce: nonce.to_owned(),
+            server_time_ms,
+            uncertainty_ms,
+        };
         let bytes = to_canonical_bytes(&body)?;
         Ok(TimeAnchor {
             body,
@@ -86,7 +91,8 @@ impl TimeAnchor {
             return Err(TimeError::UntrustedKey);
         }
         let bytes = to_canonical_bytes(&self.body)?;
-        self.key.verify(TIME_ANCHOR_DOMAIN, &bytes, &self.signature)?;
+        self.key
+            .verify(TIME_ANCHOR_DOMAIN, &bytes, &self.signature)?;
         Ok(())
     }
 }
@@ -213,10 +219,15 @@ pub fn assess_time(
                 source: TimeSource::Anchor,
                 time_ms: ev.anchor.body.server_time_ms.saturating_add(elapsed as i64),
                 uncertainty_ms: Some(
-                    ev.anchor.body.uncertainty_ms.saturating_add(drift_allowance(elapsed)),
+                    ev.anchor
+                        .body
+                        .uncertainty_ms
+                        .saturating_add(drift_allowance(elapsed)),
                 ),
             });
-            let wall_elapsed = clock.device_time_ms.saturating_sub(ev.received_device_time_ms);
+            let wall_elapsed = clock
+                .device_time_ms
+                .saturating_sub(ev.received_device_time_ms);
             clock_moved_ms = Some(wall_elapsed.saturating_sub(elapsed as i64));
         }
     }
@@ -272,7 +283,10 @@ mod tests {
         assert_eq!(a.best.source, TimeSource::Anchor);
         assert_eq!(a.best.time_ms, 1_707_390_000_000 + 6_000_000);
         assert_eq!(a.best.uncertainty_ms, Some(500 + 1_200));
-        assert_eq!(a.device_clock_skew_ms, Some(1_707_400_000_000 - 1_707_396_000_000));
+        assert_eq!(
+            a.device_clock_skew_ms,
+            Some(1_707_400_000_000 - 1_707_396_000_000)
+        );
         assert_eq!(a.clock_moved_ms, Some(0));
     }
 
@@ -300,12 +314,18 @@ mod tests {
         let server = DeviceKey::from_seed(&[9; 32]);
         let mut anchor = TimeAnchor::issue(&server, "00ff", 1_707_390_000_000, 500).unwrap();
         anchor.body.server_time_ms += 3_600_000;
-        assert!(matches!(anchor.verify(&[server.public_key()]), Err(TimeError::Signature(_))));
+        assert!(matches!(
+            anchor.verify(&[server.public_key()]),
+            Err(TimeError::Signature(_))
+        ));
     }
 
     #[test]
     fn gnss_time_is_aged_by_monotonic_clock() {
-        let g = GnssReading { gnss_time_ms: 1_707_399_000_000, fix_monotonic_ms: Some(9_990_000) };
+        let g = GnssReading {
+            gnss_time_ms: 1_707_399_000_000,
+            fix_monotonic_ms: Some(9_990_000),
+        };
         let a = assess_time(&readings(None), Some(g), &[]);
         assert_eq!(a.best.source, TimeSource::Gnss);
         assert_eq!(a.best.time_ms, 1_707_399_010_000);

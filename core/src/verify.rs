@@ -219,13 +219,24 @@ impl VerificationReport {
 struct Checks(Vec<CheckResult>);
 
 impl Checks {
-    fn add(&mut self, check: CheckId, outcome: Outcome, reason: impl Into<String>, measured: Value) {
+    fn add(
+        &mut self,
+        check: CheckId,
+        outcome: Outcome,
+        reason: impl Into<String>,
+        measured: Value,
+    ) {
         let measured = match measured {
             Value::Object(m) => m.into_iter().collect(),
             Value::Null => BTreeMap::new(),
             other => BTreeMap::from([("value".to_owned(), other)]),
         };
-        self.0.push(CheckResult { check, outcome, reason: reason.into(), measured });
+        self.0.push(CheckResult {
+            check,
+            outcome,
+            reason: reason.into(),
+            measured,
+        });
     }
     fn pass(&mut self, c: CheckId, r: impl Into<String>, m: Value) {
         self.add(c, Outcome::Pass, r, m)
@@ -246,7 +257,11 @@ pub fn verify_bundle(bundle: &EvidenceBundle, ctx: &VerificationContext) -> Veri
     if let Some(bytes) = &bundle.receipt {
         let mut c = Checks(Vec::new());
         match Receipt::from_bytes(bytes) {
-            Err(e) => c.fail(CheckId::Receipt, format!("the receipt cannot be read: {e}"), json!({})),
+            Err(e) => c.fail(
+                CheckId::Receipt,
+                format!("the receipt cannot be read: {e}"),
+                json!({}),
+            ),
             Ok(r) => {
                 let m = json!({
                     "received_at_ms": r.body.received_at_ms,
@@ -254,7 +269,11 @@ pub fn verify_bundle(bundle: &EvidenceBundle, ctx: &VerificationContext) -> Veri
                     "server_key": r.body.server_key,
                 });
                 if r.body.manifest_hash != manifest_hash {
-                    c.fail(CheckId::Receipt, "the receipt is for a different manifest", m);
+                    c.fail(
+                        CheckId::Receipt,
+                        "the receipt is for a different manifest",
+                        m,
+                    );
                 } else if ctx.receipt_keys.is_empty() {
                     c.warn(
                         CheckId::Receipt,
@@ -265,7 +284,11 @@ pub fn verify_bundle(bundle: &EvidenceBundle, ctx: &VerificationContext) -> Veri
                     match r.verify_for(&manifest_hash, &ctx.receipt_keys) {
                         Ok(()) => {
                             received_at_ms = received_at_ms.or(Some(r.body.received_at_ms));
-                            c.pass(CheckId::Receipt, "signed receipt from a trusted server key", m)
+                            c.pass(
+                                CheckId::Receipt,
+                                "signed receipt from a trusted server key",
+                                m,
+                            )
                         }
                         Err(e) => c.fail(CheckId::Receipt, e.to_string(), m),
                     }
@@ -276,8 +299,12 @@ pub fn verify_bundle(bundle: &EvidenceBundle, ctx: &VerificationContext) -> Veri
     }
     let mut ctx_view = ctx.clone();
     ctx_view.received_at_ms = received_at_ms;
-    let mut report =
-        verify_capture(&bundle.manifest, &bundle.signature, bundle.image.as_deref(), &ctx_view);
+    let mut report = verify_capture(
+        &bundle.manifest,
+        &bundle.signature,
+        bundle.image.as_deref(),
+        &ctx_view,
+    );
     if let Some(c) = receipt_check {
         report.checks.push(c);
         report.verdict = verdict_of(&report.checks);
@@ -306,7 +333,11 @@ pub fn verify_capture(
     let m = match CaptureManifest::parse(manifest_bytes) {
         Ok(m) => m,
         Err(e) => {
-            c.fail(CheckId::ManifestFormat, format!("the manifest cannot be accepted: {e}"), json!({}));
+            c.fail(
+                CheckId::ManifestFormat,
+                format!("the manifest cannot be accepted: {e}"),
+                json!({}),
+            );
             return VerificationReport {
                 format: "tallyseal.verification-report".into(),
                 v: 1,
@@ -329,7 +360,11 @@ pub fn verify_capture(
         json!({"bytes": manifest_bytes.len()}),
     );
 
-    match m.device.key.verify(MANIFEST_DOMAIN, manifest_bytes, signature) {
+    match m
+        .device
+        .key
+        .verify(MANIFEST_DOMAIN, manifest_bytes, signature)
+    {
         Ok(()) => c.pass(
             CheckId::Signature,
             "the device's ed25519 signature over the manifest is valid",
@@ -388,7 +423,11 @@ fn check_package_and_station<'a>(
              could not be checked",
             json!({"manifest_package": m.package}),
         );
-        c.warn(CheckId::StationKnown, "not checked: no election package", json!({}));
+        c.warn(
+            CheckId::StationKnown,
+            "not checked: no election package",
+            json!({}),
+        );
         return (None, None);
     };
     let measured = json!({
@@ -399,11 +438,18 @@ fn check_package_and_station<'a>(
     if pkg.election.id != m.election {
         c.fail(
             CheckId::ElectionPackage,
-            format!("the capture is for election {:?}, the package is for {:?}", m.election, pkg.election.id),
+            format!(
+                "the capture is for election {:?}, the package is for {:?}",
+                m.election, pkg.election.id
+            ),
             measured,
         );
     } else if m.package.is_none() {
-        c.warn(CheckId::ElectionPackage, "the phone did not hold a signed election package", measured);
+        c.warn(
+            CheckId::ElectionPackage,
+            "the phone did not hold a signed election package",
+            measured,
+        );
     } else if ctx.package_hash.is_some() && m.package != ctx.package_hash {
         c.warn(
             CheckId::ElectionPackage,
@@ -411,13 +457,20 @@ fn check_package_and_station<'a>(
             measured,
         );
     } else {
-        c.pass(CheckId::ElectionPackage, "the phone held this election's signed package", measured);
+        c.pass(
+            CheckId::ElectionPackage,
+            "the phone held this election's signed package",
+            measured,
+        );
     }
 
     let Some(con) = pkg.constituencies.iter().find(|k| k.code == m.constituency) else {
         c.fail(
             CheckId::StationKnown,
-            format!("constituency {} is not in the election package", m.constituency),
+            format!(
+                "constituency {} is not in the election package",
+                m.constituency
+            ),
             json!({"constituency": m.constituency}),
         );
         return (None, None);
@@ -452,7 +505,11 @@ fn check_enrolment(m: &CaptureManifest, ctx: &VerificationContext, c: &mut Check
         );
         return;
     }
-    let records: Vec<&EnrolledDevice> = ctx.devices.iter().filter(|d| d.key == m.device.key).collect();
+    let records: Vec<&EnrolledDevice> = ctx
+        .devices
+        .iter()
+        .filter(|d| d.key == m.device.key)
+        .collect();
     let reference_ms = ctx.received_at_ms.unwrap_or(ctx.now_ms);
     let here = records
         .iter()
@@ -506,7 +563,11 @@ fn check_image_hash(m: &CaptureManifest, image: Option<&[u8]>, c: &mut Checks) {
         "actual_bytes": image.len(),
     });
     if actual == m.image.sha256 && image.len() as u64 == m.image.bytes {
-        c.pass(CheckId::ImageHash, "the image bytes match the signed SHA-256", measured);
+        c.pass(
+            CheckId::ImageHash,
+            "the image bytes match the signed SHA-256",
+            measured,
+        );
     } else {
         c.fail(
             CheckId::ImageHash,
@@ -516,7 +577,6 @@ fn check_image_hash(m: &CaptureManifest, image: Option<&[u8]>, c: &mut Checks) {
     }
 }
 
-
 fn check_location(
     m: &CaptureManifest,
     station: Option<&PollingStation>,
@@ -525,14 +585,22 @@ fn check_location(
     c: &mut Checks,
 ) {
     let Some(fix) = &m.fix else {
-        c.fail(CheckId::Geofence, "no location fix was recorded with the capture", json!({}));
+        c.fail(
+            CheckId::Geofence,
+            "no location fix was recorded with the capture",
+            json!({}),
+        );
         c.warn(CheckId::MockLocation, "no location fix to check", json!({}));
         check_exif_gps(m, None, ctx, exif_from_image, c);
         return;
     };
-    let p = LatLon { lat: from_e7(fix.lat_e7), lon: from_e7(fix.lon_e7) };
+    let p = LatLon {
+        lat: from_e7(fix.lat_e7),
+        lon: from_e7(fix.lon_e7),
+    };
     let accuracy_m = fix.accuracy_mm as f64 / 1000.0;
-    let base = json!({"lat": p.lat, "lon": p.lon, "accuracy_m": accuracy_m, "provider": fix.provider});
+    let base =
+        json!({"lat": p.lat, "lon": p.lon, "accuracy_m": accuracy_m, "provider": fix.provider});
     if !is_valid_coordinate(p) {
         c.fail(
             CheckId::Geofence,
@@ -546,7 +614,11 @@ fn check_location(
             base,
         );
     } else if fix.accuracy_mm < 0 {
-        c.fail(CheckId::Geofence, "the fix reports a negative accuracy", base);
+        c.fail(
+            CheckId::Geofence,
+            "the fix reports a negative accuracy",
+            base,
+        );
     } else {
         match station.and_then(|s| s.location.as_ref()) {
             None => c.warn(
@@ -609,9 +681,15 @@ fn check_location(
 
 fn exif_gps(m: &CaptureManifest, from_image: Option<&ExifSummary>) -> Option<LatLon> {
     match from_image {
-        Some(s) => s.gps.map(|g| LatLon { lat: g.lat, lon: g.lon }),
+        Some(s) => s.gps.map(|g| LatLon {
+            lat: g.lat,
+            lon: g.lon,
+        }),
         None => match (m.exif.gps_lat_e7, m.exif.gps_lon_e7) {
-            (Some(a), Some(b)) => Some(LatLon { lat: from_e7(a), lon: from_e7(b) }),
+            (Some(a), Some(b)) => Some(LatLon {
+                lat: from_e7(a),
+                lon: from_e7(b),
+            }),
             _ => None,
         },
     }
@@ -625,34 +703,55 @@ fn check_exif_gps(
     c: &mut Checks,
 ) {
     let Some(e) = exif_gps(m, from_image) else {
-        c.pass(CheckId::ExifGps, "the image carries no EXIF GPS position to compare", json!({}));
+        c.pass(
+            CheckId::ExifGps,
+            "the image carries no EXIF GPS position to compare",
+            json!({}),
+        );
         return;
     };
     let measured = json!({"exif_lat": e.lat, "exif_lon": e.lon});
     if !is_valid_coordinate(e) || (e.lat == 0.0 && e.lon == 0.0) {
         c.warn(
             CheckId::ExifGps,
-            format!("the EXIF GPS position ({}, {}) is not a valid place", e.lat, e.lon),
+            format!(
+                "the EXIF GPS position ({}, {}) is not a valid place",
+                e.lat, e.lon
+            ),
             measured,
         );
         return;
     }
     let Some(f) = fix.filter(|f| is_valid_coordinate(*f)) else {
-        c.warn(CheckId::ExifGps, "EXIF has a GPS position but there is no valid fix to compare it with", measured);
+        c.warn(
+            CheckId::ExifGps,
+            "EXIF has a GPS position but there is no valid fix to compare it with",
+            measured,
+        );
         return;
     };
     let d = crate::geofence::distance_m(e, f);
-    let accuracy_m = m.fix.as_ref().map_or(0.0, |x| x.accuracy_mm as f64 / 1000.0);
+    let accuracy_m = m
+        .fix
+        .as_ref()
+        .map_or(0.0, |x| x.accuracy_mm as f64 / 1000.0);
     let tolerance = ctx.policy.exif_gps_tolerance_m.max(3.0 * accuracy_m);
     let measured = json!({
         "exif_lat": e.lat, "exif_lon": e.lon, "distance_from_fix_m": round1(d), "tolerance_m": tolerance,
     });
     if d <= tolerance {
-        c.pass(CheckId::ExifGps, format!("EXIF GPS agrees with the fix ({d:.0} m apart)"), measured);
+        c.pass(
+            CheckId::ExifGps,
+            format!("EXIF GPS agrees with the fix ({d:.0} m apart)"),
+            measured,
+        );
     } else {
         c.fail(
             CheckId::ExifGps,
-            format!("EXIF GPS puts the photo {:.1} km from the recorded fix", d / 1000.0),
+            format!(
+                "EXIF GPS puts the photo {:.1} km from the recorded fix",
+                d / 1000.0
+            ),
             measured,
         );
     }
@@ -660,7 +759,10 @@ fn check_exif_gps(
 
 fn check_time(m: &CaptureManifest, ctx: &VerificationContext, c: &mut Checks) -> TimeAssessment {
     let gnss = m.fix.as_ref().filter(|f| !f.mock).and_then(|f| {
-        f.gnss_time_ms.map(|t| GnssReading { gnss_time_ms: t, fix_monotonic_ms: f.fix_monotonic_ms })
+        f.gnss_time_ms.map(|t| GnssReading {
+            gnss_time_ms: t,
+            fix_monotonic_ms: f.fix_monotonic_ms,
+        })
     });
     let t = assess_time(&m.clock, gnss, &ctx.anchor_keys);
     let best = t.best;
@@ -674,7 +776,10 @@ fn check_time(m: &CaptureManifest, ctx: &VerificationContext, c: &mut Checks) ->
         "reference_time": fmt_ms(reference_ms),
     });
     let window = ctx.package.as_ref().and_then(|p| {
-        Some((parse_rfc3339_ms(&p.election.poll_close)?, parse_rfc3339_ms(&p.election.results_deadline)))
+        Some((
+            parse_rfc3339_ms(&p.election.poll_close)?,
+            parse_rfc3339_ms(&p.election.results_deadline),
+        ))
     });
     if let Some((close, _)) = window {
         measured["poll_close"] = json!(fmt_ms(close));
@@ -721,12 +826,20 @@ fn check_time(m: &CaptureManifest, ctx: &VerificationContext, c: &mut Checks) ->
         } else {
             c.pass(
                 CheckId::CaptureTime,
-                format!("taken {} after poll close (by {:?} time)", fmt_duration(best.time_ms - close), best.source),
+                format!(
+                    "taken {} after poll close (by {:?} time)",
+                    fmt_duration(best.time_ms - close),
+                    best.source
+                ),
                 measured,
             );
         }
     } else {
-        c.warn(CheckId::CaptureTime, "poll times unknown to the verifier: the time window was not checked", measured);
+        c.warn(
+            CheckId::CaptureTime,
+            "poll times unknown to the verifier: the time window was not checked",
+            measured,
+        );
     }
 
     let mut sk = json!({
@@ -735,11 +848,17 @@ fn check_time(m: &CaptureManifest, ctx: &VerificationContext, c: &mut Checks) ->
         "clock_moved_ms": t.clock_moved_ms,
         "anchor_problem": t.anchor_problem,
     });
-    if let Some(moved) = t.clock_moved_ms.filter(|d| d.abs() > crate::time::CLOCK_MOVED_THRESHOLD_MS) {
+    if let Some(moved) = t
+        .clock_moved_ms
+        .filter(|d| d.abs() > crate::time::CLOCK_MOVED_THRESHOLD_MS)
+    {
         sk["clock_moved_ms"] = json!(moved);
         c.warn(
             CheckId::ClockSkew,
-            format!("the device clock was moved by {} after the last time anchor", fmt_duration(moved)),
+            format!(
+                "the device clock was moved by {} after the last time anchor",
+                fmt_duration(moved)
+            ),
             sk,
         );
     } else if let Some(skew) = t.device_clock_skew_ms {
@@ -750,11 +869,25 @@ fn check_time(m: &CaptureManifest, ctx: &VerificationContext, c: &mut Checks) ->
                 sk,
             );
         } else {
-            c.pass(CheckId::ClockSkew, format!("the device clock is within {} of the best time", fmt_duration(skew)), sk);
+            c.pass(
+                CheckId::ClockSkew,
+                format!(
+                    "the device clock is within {} of the best time",
+                    fmt_duration(skew)
+                ),
+                sk,
+            );
         }
     } else {
-        let why = t.anchor_problem.clone().unwrap_or_else(|| "no GNSS time and no time anchor".into());
-        c.warn(CheckId::ClockSkew, format!("the device clock could not be checked: {why}"), sk);
+        let why = t
+            .anchor_problem
+            .clone()
+            .unwrap_or_else(|| "no GNSS time and no time anchor".into());
+        c.warn(
+            CheckId::ClockSkew,
+            format!("the device clock could not be checked: {why}"),
+            sk,
+        );
     }
     t
 }
@@ -768,11 +901,21 @@ fn check_exif(
     // What we compare: the verifier's own reading of the image when it has the image, else the
     // manifest's record of what the phone read.
     let from_manifest = ExifView::from_manifest(&m.exif);
-    let view = from_image.map(ExifView::from_summary).unwrap_or(from_manifest.clone());
+    let view = from_image
+        .map(ExifView::from_summary)
+        .unwrap_or(from_manifest.clone());
 
     match (&view.datetime_original, view.status) {
-        (_, ExifStatus::Unreadable) => c.warn(CheckId::ExifDatetime, "the image's EXIF is unreadable", json!({})),
-        (None, _) => c.warn(CheckId::ExifDatetime, "the image has no EXIF DateTimeOriginal", json!({})),
+        (_, ExifStatus::Unreadable) => c.warn(
+            CheckId::ExifDatetime,
+            "the image's EXIF is unreadable",
+            json!({}),
+        ),
+        (None, _) => c.warn(
+            CheckId::ExifDatetime,
+            "the image has no EXIF DateTimeOriginal",
+            json!({}),
+        ),
         (Some(raw), _) => {
             let offset_min = view
                 .offset_time_original
@@ -794,9 +937,23 @@ fn check_exif(
                         "difference_ms": diff, "capture_time": fmt_ms(time.best.time_ms),
                     });
                     if beyond <= 10 * 60_000 {
-                        c.pass(CheckId::ExifDatetime, format!("EXIF time agrees with the capture time ({} apart)", fmt_duration(diff)), measured);
+                        c.pass(
+                            CheckId::ExifDatetime,
+                            format!(
+                                "EXIF time agrees with the capture time ({} apart)",
+                                fmt_duration(diff)
+                            ),
+                            measured,
+                        );
                     } else if beyond <= 60 * 60_000 {
-                        c.warn(CheckId::ExifDatetime, format!("EXIF time differs from the capture time by {}", fmt_duration(diff)), measured);
+                        c.warn(
+                            CheckId::ExifDatetime,
+                            format!(
+                                "EXIF time differs from the capture time by {}",
+                                fmt_duration(diff)
+                            ),
+                            measured,
+                        );
                     } else {
                         c.fail(
                             CheckId::ExifDatetime,
@@ -812,23 +969,38 @@ fn check_exif(
     let dev = json!({"make": view.make, "model": view.model});
     match (&view.make, &view.model) {
         (Some(mk), Some(md)) => c.pass(CheckId::ExifDevice, format!("camera: {mk} {md}"), dev),
-        _ => c.warn(CheckId::ExifDevice, "the image does not name the camera's make and model", dev),
+        _ => c.warn(
+            CheckId::ExifDevice,
+            "the image does not name the camera's make and model",
+            dev,
+        ),
     }
 
     let editor = view.software.as_deref().filter(|s| is_editing_software(s));
     if editor.is_some() || view.findings.iter().any(|f| f == "editing_software") {
         c.fail(
             CheckId::EditingSoftware,
-            format!("the image was saved by editing software: {}", view.software.as_deref().unwrap_or("(named in EXIF)")),
+            format!(
+                "the image was saved by editing software: {}",
+                view.software.as_deref().unwrap_or("(named in EXIF)")
+            ),
             json!({"software": view.software}),
         );
     } else {
-        c.pass(CheckId::EditingSoftware, "no editing software named in EXIF", json!({"software": view.software}));
+        c.pass(
+            CheckId::EditingSoftware,
+            "no editing software named in EXIF",
+            json!({"software": view.software}),
+        );
     }
 
     if let Some(s) = from_image {
         if ManifestExif::from_summary(s) == m.exif {
-            c.pass(CheckId::ExifMatchesManifest, "the EXIF recorded at sealing matches the image", json!({}));
+            c.pass(
+                CheckId::ExifMatchesManifest,
+                "the EXIF recorded at sealing matches the image",
+                json!({}),
+            );
         } else {
             c.warn(
                 CheckId::ExifMatchesManifest,
@@ -870,9 +1042,28 @@ impl ExifView {
 /// Names of image editors seen in the Software tag of edited photos.
 pub fn is_editing_software(software: &str) -> bool {
     const EDITORS: &[&str] = &[
-        "photoshop", "gimp", "lightroom", "snapseed", "picsart", "pixlr", "paint.net", "mspaint",
-        "photo viewer", "photos app", "affinity", "canva", "facetune", "fotor", "pixelmator",
-        "acdsee", "corel", "paintshop", "darktable", "rawtherapee", "capture one", "luminar",
+        "photoshop",
+        "gimp",
+        "lightroom",
+        "snapseed",
+        "picsart",
+        "pixlr",
+        "paint.net",
+        "mspaint",
+        "photo viewer",
+        "photos app",
+        "affinity",
+        "canva",
+        "facetune",
+        "fotor",
+        "pixelmator",
+        "acdsee",
+        "corel",
+        "paintshop",
+        "darktable",
+        "rawtherapee",
+        "capture one",
+        "luminar",
     ];
     let s = software.to_ascii_lowercase();
     EDITORS.iter().any(|e| s.contains(e))
@@ -890,7 +1081,9 @@ fn check_duplicates(
         .iter()
         .filter(|k| k.sha256 == m.image.sha256 && &k.manifest_hash != manifest_hash)
         .collect();
-    let elsewhere = same.iter().find(|k| k.constituency != m.constituency || k.station != m.station);
+    let elsewhere = same
+        .iter()
+        .find(|k| k.constituency != m.constituency || k.station != m.station);
     if let Some(k) = elsewhere {
         c.fail(
             CheckId::DuplicateImage,
@@ -920,7 +1113,11 @@ fn check_duplicates(
         .filter(|k| k.phash.is_some() && k.sha256 != m.image.sha256)
         .collect();
     if candidates.is_empty() {
-        c.pass(CheckId::NearDuplicateImage, "no perceptual hashes of other images to compare", json!({}));
+        c.pass(
+            CheckId::NearDuplicateImage,
+            "no perceptual hashes of other images to compare",
+            json!({}),
+        );
         return;
     }
     let Some(ours) = image.and_then(phash::dhash) else {
@@ -960,9 +1157,12 @@ fn check_sequence(
     c: &mut Checks,
 ) {
     let seq = m.device.seq;
-    let measured = json!({"seq": seq, "prev": m.device.prev, "known_captures": ctx.prior_captures.len()});
-    if let Some(fork) =
-        ctx.prior_captures.iter().find(|p| p.seq == seq && &p.manifest_hash != manifest_hash)
+    let measured =
+        json!({"seq": seq, "prev": m.device.prev, "known_captures": ctx.prior_captures.len()});
+    if let Some(fork) = ctx
+        .prior_captures
+        .iter()
+        .find(|p| p.seq == seq && &p.manifest_hash != manifest_hash)
     {
         c.fail(
             CheckId::CaptureSequence,
@@ -972,7 +1172,11 @@ fn check_sequence(
         return;
     }
     if seq == 1 {
-        c.pass(CheckId::CaptureSequence, "the device's first capture", measured);
+        c.pass(
+            CheckId::CaptureSequence,
+            "the device's first capture",
+            measured,
+        );
         return;
     }
     match ctx.prior_captures.iter().find(|p| p.seq == seq - 1) {
@@ -1013,22 +1217,42 @@ fn check_figures(
 ) {
     let Some(figures) = &m.figures else {
         if m.page == 1 {
-            c.warn(CheckId::FormArithmetic, "no figures were entered with this capture", json!({}));
+            c.warn(
+                CheckId::FormArithmetic,
+                "no figures were entered with this capture",
+                json!({}),
+            );
         } else {
-            c.pass(CheckId::FormArithmetic, "figures travel with page 1", json!({}));
+            c.pass(
+                CheckId::FormArithmetic,
+                "figures travel with page 1",
+                json!({}),
+            );
         }
         return;
     };
     let candidates = constituency.map(|k| k.candidates.as_slice());
     let violations = validate(figures, station, candidates);
     let summary = match figures {
-        FormFigures::Form45(f) => json!({"total_valid": f.total_valid, "rejected": f.rejected, "total_polled": f.total_polled}),
-        FormFigures::Form46(f) => json!({"ballots_received": f.ballots_received, "ballots_issued": f.ballots_issued}),
+        FormFigures::Form45(f) => {
+            json!({"total_valid": f.total_valid, "rejected": f.rejected, "total_polled": f.total_polled})
+        }
+        FormFigures::Form46(f) => {
+            json!({"ballots_received": f.ballots_received, "ballots_issued": f.ballots_issued})
+        }
     };
     if violations.is_empty() {
-        c.pass(CheckId::FormArithmetic, "the figures satisfy every consistency rule", summary);
+        c.pass(
+            CheckId::FormArithmetic,
+            "the figures satisfy every consistency rule",
+            summary,
+        );
     } else {
-        let reason = violations.iter().map(|v| v.detail.as_str()).collect::<Vec<_>>().join("; ");
+        let reason = violations
+            .iter()
+            .map(|v| v.detail.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
         c.fail(
             CheckId::FormArithmetic,
             reason,
@@ -1045,7 +1269,10 @@ fn round1(x: f64) -> f64 {
 pub fn fmt_ms(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_else(|| format!("{ms} ms"))
 }
 
@@ -1086,12 +1313,19 @@ fn parse_offset_minutes(s: &str) -> Option<i32> {
 fn parse_exif_datetime_ms(raw: &str, offset_min: i32) -> Option<i64> {
     let s = raw.trim_end_matches('\0').trim();
     let b = s.as_bytes();
-    if b.len() < 19 || b[4] != b':' || b[7] != b':' || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
+    if b.len() < 19
+        || b[4] != b':'
+        || b[7] != b':'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i32>().ok();
     let month = time::Month::try_from(u8::try_from(num(5..7)?).ok()?).ok()?;
-    let date = time::Date::from_calendar_date(num(0..4)?, month, u8::try_from(num(8..10)?).ok()?).ok()?;
+    let date =
+        time::Date::from_calendar_date(num(0..4)?, month, u8::try_from(num(8..10)?).ok()?).ok()?;
     let t = time::Time::from_hms(
         u8::try_from(num(11..13)?).ok()?,
         u8::try_from(num(14..16)?).ok()?,
@@ -1109,7 +1343,10 @@ mod tests {
 
     #[test]
     fn exif_datetime_parsing() {
-        assert_eq!(parse_exif_datetime_ms("1970:01:01 00:00:10", 0), Some(10_000));
+        assert_eq!(
+            parse_exif_datetime_ms("1970:01:01 00:00:10", 0),
+            Some(10_000)
+        );
         assert_eq!(parse_exif_datetime_ms("1970:01:01 05:00:00", 300), Some(0));
         assert_eq!(parse_exif_datetime_ms("0000:00:00 00:00:00", 0), None);
         assert_eq!(parse_exif_datetime_ms("", 0), None);
@@ -1123,14 +1360,21 @@ mod tests {
     fn editors_are_recognised() {
         assert!(is_editing_software("Adobe Photoshop CC 2019 (Macintosh)"));
         assert!(is_editing_software("GIMP 2.8.16"));
-        assert!(is_editing_software("Microsoft Windows Photo Viewer 10.0.19041.1"));
+        assert!(is_editing_software(
+            "Microsoft Windows Photo Viewer 10.0.19041.1"
+        ));
         assert!(!is_editing_software("G935LKLU1APL1"));
         assert!(!is_editing_software("HDR+ 1.0.570503588zd"));
     }
 
     #[test]
     fn garbage_manifest_fails_cleanly() {
-        let r = verify_capture(b"{not json", &SignatureBytes([0; 64]), None, &VerificationContext::default());
+        let r = verify_capture(
+            b"{not json",
+            &SignatureBytes([0; 64]),
+            None,
+            &VerificationContext::default(),
+        );
         assert_eq!(r.verdict, Verdict::Failed);
         assert_eq!(r.checks[0].check, CheckId::ManifestFormat);
     }

@@ -33,7 +33,12 @@ impl PhotoSpec {
                 software: Some("A155FXXU1AXA1".into()),
                 datetime_original: Some(exif_datetime(time_ms, offset_min)),
                 offset_time_original: Some(exif_offset(offset_min)),
-                gps: Some(GpsSpec { lat, lon, altitude_m: Some(214.0), time_ms: Some(time_ms) }),
+                gps: Some(GpsSpec {
+                    lat,
+                    lon,
+                    altitude_m: Some(214.0),
+                    time_ms: Some(time_ms),
+                }),
                 pixel_width: Some(1200),
                 pixel_height: Some(1600),
             },
@@ -77,7 +82,10 @@ impl XorShift {
 
 /// Render, encode and tag a photo. Deterministic for a given spec.
 pub fn photograph(spec: &PhotoSpec) -> Vec<u8> {
-    let (w, h) = (usize::from(spec.width.max(16)), usize::from(spec.height.max(16)));
+    let (w, h) = (
+        usize::from(spec.width.max(16)),
+        usize::from(spec.height.max(16)),
+    );
     let mut rng = XorShift(spec.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let mut px = vec![0u8; w * h * 3];
     // Every photograph is framed and lit differently: the sheet sits at a seed-dependent offset
@@ -179,7 +187,10 @@ mod tests {
         assert_eq!(e.datetime_original.as_deref(), Some("2024:02:08 17:40:00"));
         assert_eq!(e.datetime_original_ms, Some(t));
         let g = e.gps.expect("gps");
-        assert!((g.lat - 31.5204).abs() < 1e-6 && (g.lon - 74.3587).abs() < 1e-6, "{g:?}");
+        assert!(
+            (g.lat - 31.5204).abs() < 1e-6 && (g.lon - 74.3587).abs() < 1e-6,
+            "{g:?}"
+        );
         assert_eq!(g.timestamp_ms, Some(t));
     }
 

@@ -95,7 +95,11 @@ fn dms(deg: f64) -> Vec<(u32, u32)> {
     let d = a.floor();
     let m = ((a - d) * 60.0).floor();
     let s = ((a - d) * 60.0 - m) * 60.0;
-    vec![(d as u32, 1), (m as u32, 1), ((s * 10_000.0).round() as u32, 10_000)]
+    vec![
+        (d as u32, 1),
+        (m as u32, 1),
+        ((s * 10_000.0).round() as u32, 10_000),
+    ]
 }
 
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -117,7 +121,12 @@ pub fn exif_datetime(ms: i64, offset_min: i32) -> String {
     let local_s = ms.div_euclid(1000) + i64::from(offset_min) * 60;
     let (y, mo, d) = civil_from_days(local_s.div_euclid(86_400));
     let sod = local_s.rem_euclid(86_400);
-    format!("{y:04}:{mo:02}:{d:02} {:02}:{:02}:{:02}", sod / 3600, sod / 60 % 60, sod % 60)
+    format!(
+        "{y:04}:{mo:02}:{d:02} {:02}:{:02}:{:02}",
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60
+    )
 }
 
 /// `+05:00` for an offset in minutes.
@@ -131,35 +140,71 @@ pub fn exif_offset(offset_min: i32) -> String {
 pub fn tiff_bytes(spec: &ExifSpec) -> Vec<u8> {
     let mut ifd0 = Vec::new();
     if let Some(v) = &spec.make {
-        ifd0.push(Entry { tag: 0x010f, value: Value::Ascii(v.clone()) });
+        ifd0.push(Entry {
+            tag: 0x010f,
+            value: Value::Ascii(v.clone()),
+        });
     }
     if let Some(v) = &spec.model {
-        ifd0.push(Entry { tag: 0x0110, value: Value::Ascii(v.clone()) });
+        ifd0.push(Entry {
+            tag: 0x0110,
+            value: Value::Ascii(v.clone()),
+        });
     }
     if let Some(v) = &spec.software {
-        ifd0.push(Entry { tag: 0x0131, value: Value::Ascii(v.clone()) });
+        ifd0.push(Entry {
+            tag: 0x0131,
+            value: Value::Ascii(v.clone()),
+        });
     }
     let mut exif = Vec::new();
     if let Some(v) = &spec.datetime_original {
-        exif.push(Entry { tag: 0x9003, value: Value::Ascii(v.clone()) });
+        exif.push(Entry {
+            tag: 0x9003,
+            value: Value::Ascii(v.clone()),
+        });
     }
     if let Some(v) = &spec.offset_time_original {
-        exif.push(Entry { tag: 0x9011, value: Value::Ascii(v.clone()) });
+        exif.push(Entry {
+            tag: 0x9011,
+            value: Value::Ascii(v.clone()),
+        });
     }
     if let Some(w) = spec.pixel_width {
-        exif.push(Entry { tag: 0xa002, value: Value::Long(w) });
+        exif.push(Entry {
+            tag: 0xa002,
+            value: Value::Long(w),
+        });
     }
     if let Some(h) = spec.pixel_height {
-        exif.push(Entry { tag: 0xa003, value: Value::Long(h) });
+        exif.push(Entry {
+            tag: 0xa003,
+            value: Value::Long(h),
+        });
     }
     let mut gps = Vec::new();
     if let Some(g) = spec.gps {
-        gps.push(Entry { tag: 0x0001, value: Value::Ascii(if g.lat < 0.0 { "S" } else { "N" }.into()) });
-        gps.push(Entry { tag: 0x0002, value: Value::Rationals(dms(g.lat)) });
-        gps.push(Entry { tag: 0x0003, value: Value::Ascii(if g.lon < 0.0 { "W" } else { "E" }.into()) });
-        gps.push(Entry { tag: 0x0004, value: Value::Rationals(dms(g.lon)) });
+        gps.push(Entry {
+            tag: 0x0001,
+            value: Value::Ascii(if g.lat < 0.0 { "S" } else { "N" }.into()),
+        });
+        gps.push(Entry {
+            tag: 0x0002,
+            value: Value::Rationals(dms(g.lat)),
+        });
+        gps.push(Entry {
+            tag: 0x0003,
+            value: Value::Ascii(if g.lon < 0.0 { "W" } else { "E" }.into()),
+        });
+        gps.push(Entry {
+            tag: 0x0004,
+            value: Value::Rationals(dms(g.lon)),
+        });
         if let Some(a) = g.altitude_m {
-            gps.push(Entry { tag: 0x0005, value: Value::Byte(u8::from(a < 0.0)) });
+            gps.push(Entry {
+                tag: 0x0005,
+                value: Value::Byte(u8::from(a < 0.0)),
+            });
             gps.push(Entry {
                 tag: 0x0006,
                 value: Value::Rationals(vec![((a.abs() * 100.0).round() as u32, 100)]),
@@ -168,14 +213,21 @@ pub fn tiff_bytes(spec: &ExifSpec) -> Vec<u8> {
         if let Some(t) = g.time_ms {
             let dt = exif_datetime(t, 0);
             let (date, time) = dt.split_at(10);
-            let hms: Vec<u32> = time.trim().split(':').filter_map(|p| p.parse().ok()).collect();
+            let hms: Vec<u32> = time
+                .trim()
+                .split(':')
+                .filter_map(|p| p.parse().ok())
+                .collect();
             if hms.len() == 3 {
                 gps.push(Entry {
                     tag: 0x0007,
                     value: Value::Rationals(vec![(hms[0], 1), (hms[1], 1), (hms[2], 1)]),
                 });
             }
-            gps.push(Entry { tag: 0x001d, value: Value::Ascii(date.to_owned()) });
+            gps.push(Entry {
+                tag: 0x001d,
+                value: Value::Ascii(date.to_owned()),
+            });
         }
     }
     // Layout: header(8) | IFD0 | Exif IFD | GPS IFD. Pointer entries have fixed size, so compute
@@ -183,16 +235,30 @@ pub fn tiff_bytes(spec: &ExifSpec) -> Vec<u8> {
     let has_exif = !exif.is_empty();
     let has_gps = !gps.is_empty();
     if has_exif {
-        ifd0.push(Entry { tag: 0x8769, value: Value::Long(0) });
+        ifd0.push(Entry {
+            tag: 0x8769,
+            value: Value::Long(0),
+        });
     }
     if has_gps {
-        ifd0.push(Entry { tag: 0x8825, value: Value::Long(0) });
+        ifd0.push(Entry {
+            tag: 0x8825,
+            value: Value::Long(0),
+        });
     }
     let ifd0_len = ifd_bytes(&mut ifd0, 8).len() as u32;
     let exif_at = 8 + ifd0_len;
-    let exif_block = if has_exif { ifd_bytes(&mut exif, exif_at) } else { Vec::new() };
+    let exif_block = if has_exif {
+        ifd_bytes(&mut exif, exif_at)
+    } else {
+        Vec::new()
+    };
     let gps_at = exif_at + exif_block.len() as u32;
-    let gps_block = if has_gps { ifd_bytes(&mut gps, gps_at) } else { Vec::new() };
+    let gps_block = if has_gps {
+        ifd_bytes(&mut gps, gps_at)
+    } else {
+        Vec::new()
+    };
     for e in ifd0.iter_mut() {
         match e.tag {
             0x8769 => e.value = Value::Long(exif_at),

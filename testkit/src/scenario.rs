@@ -20,7 +20,13 @@ pub enum ScenarioError {
 
 /// A phone photo taken at `position` at the demo capture time (EXIF agrees with both).
 pub fn demo_photo(position: LatLon, seed: u64) -> Vec<u8> {
-    photograph(&PhotoSpec::phone(position.lat, position.lon, demo::CAPTURE_MS, 300, seed))
+    photograph(&PhotoSpec::phone(
+        position.lat,
+        position.lon,
+        demo::CAPTURE_MS,
+        300,
+        seed,
+    ))
 }
 
 /// Seal `image` as the demo phone's capture for station 1, with the phone at `position`.

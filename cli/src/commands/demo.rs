@@ -55,29 +55,46 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         let mid = img.len() / 2;
         img[mid] ^= 0x01;
     }
-    let far_point = LatLon { lat: demo::STATION_1.lat + 5_000.0 / 110_880.0, lon: demo::STATION_1.lon };
+    let far_point = LatLon {
+        lat: demo::STATION_1.lat + 5_000.0 / 110_880.0,
+        lon: demo::STATION_1.lon,
+    };
     let far = seal_demo(far_point, 2).map_err(fail)?.into_bundle();
 
     let file: ContextFile = serde_json::from_str(&ctx_text).map_err(fail)?;
     let ctx = context_file::build(file, &a.dir, crate::now_ms())?;
-    println!("Demo election: NA-128 Lahore-XII, poll closed {}", fmt_ms(demo::POLL_CLOSE_MS));
+    println!(
+        "Demo election: NA-128 Lahore-XII, poll closed {}",
+        fmt_ms(demo::POLL_CLOSE_MS)
+    );
     println!("Files in {}\n", a.dir.display());
     let mut outcomes = Vec::new();
     for (name, bundle, what) in [
         ("good.tsb", &good, "an honest capture at the station"),
-        ("tampered.tsb", &tampered, "the same capture with one image byte changed"),
+        (
+            "tampered.tsb",
+            &tampered,
+            "the same capture with one image byte changed",
+        ),
         ("far.tsb", &far, "a capture taken 5 km from its station"),
     ] {
         let path = a.dir.join(name);
         write_file(&path, &bundle.to_bytes())?;
         let back = EvidenceBundle::from_bytes(&bundle.to_bytes()).map_err(fail)?;
         let r = verify_bundle(&back, &ctx);
-        let failed: Vec<String> = r.with_outcome(Outcome::Fail).map(|c| c.check.as_str()).collect();
+        let failed: Vec<String> = r
+            .with_outcome(Outcome::Fail)
+            .map(|c| c.check.as_str())
+            .collect();
         println!(
             "{name:<13} {what}\n              -> {} (exit {}){}",
             r.verdict.as_str(),
             exit_code(r.verdict),
-            if failed.is_empty() { String::new() } else { format!(", failed: {}", failed.join(", ")) }
+            if failed.is_empty() {
+                String::new()
+            } else {
+                format!(", failed: {}", failed.join(", "))
+            }
         );
         for c in r.with_outcome(Outcome::Fail) {
             println!("              {}", c.reason);

@@ -34,9 +34,23 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     show("offset_time_original", s.offset_time_original.clone());
     show(
         "gps",
-        s.gps.map(|g| format!("{:.6}, {:.6}{}", g.lat, g.lon, g.altitude_m.map(|a| format!(" alt {a:.1} m")).unwrap_or_default())),
+        s.gps.map(|g| {
+            format!(
+                "{:.6}, {:.6}{}",
+                g.lat,
+                g.lon,
+                g.altitude_m
+                    .map(|a| format!(" alt {a:.1} m"))
+                    .unwrap_or_default()
+            )
+        }),
     );
-    show("pixels", s.pixel_width.zip(s.pixel_height).map(|(w, h)| format!("{w} x {h}")));
+    show(
+        "pixels",
+        s.pixel_width
+            .zip(s.pixel_height)
+            .map(|(w, h)| format!("{w} x {h}")),
+    );
     for f in &s.findings {
         println!("finding: {} — {}", f.code, f.detail);
     }

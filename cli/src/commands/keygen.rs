@@ -15,7 +15,10 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<u8, CliError> {
     if a.out.exists() {
-        return Err(CliError::Usage(format!("{} exists; not overwriting a key", a.out.display())));
+        return Err(CliError::Usage(format!(
+            "{} exists; not overwriting a key",
+            a.out.display()
+        )));
     }
     let key = DeviceKey::generate().map_err(|e| CliError::Failed(e.to_string()))?;
     write_file(&a.out, format!("{}\n", hex::encode(key.seed())).as_bytes())?;
@@ -27,7 +30,11 @@ pub fn run(a: Args) -> Result<u8, CliError> {
 pub fn read_key(path: &std::path::Path) -> Result<DeviceKey, CliError> {
     let text = std::fs::read_to_string(path).map_err(|e| CliError::Io(path.to_owned(), e))?;
     let mut seed = [0u8; 32];
-    hex::decode_to_slice(text.trim(), &mut seed)
-        .map_err(|_| CliError::Usage(format!("{}: not a key file (64 hex digits)", path.display())))?;
+    hex::decode_to_slice(text.trim(), &mut seed).map_err(|_| {
+        CliError::Usage(format!(
+            "{}: not a key file (64 hex digits)",
+            path.display()
+        ))
+    })?;
     Ok(DeviceKey::from_seed(&seed))
 }

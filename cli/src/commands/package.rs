@@ -88,15 +88,22 @@ pub fn run(c: Command) -> Result<u8, CliError> {
 }
 
 fn import(a: ImportArgs) -> Result<u8, CliError> {
-    let candidate_files = a.candidates.iter().map(|p| read_file(p)).collect::<Result<Vec<_>, _>>()?;
+    let candidate_files = a
+        .candidates
+        .iter()
+        .map(|p| read_file(p))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut station_files = Vec::new();
-    let entries = std::fs::read_dir(&a.stations_dir).map_err(|e| CliError::Io(a.stations_dir.clone(), e))?;
+    let entries =
+        std::fs::read_dir(&a.stations_dir).map_err(|e| CliError::Io(a.stations_dir.clone(), e))?;
     for entry in entries {
-        let path = entry.map_err(|e| CliError::Io(a.stations_dir.clone(), e))?.path();
-        if path.extension().is_some_and(|x| x == "csv") {
-            if let Some(code) = path.file_stem().and_then(|s| s.to_str()) {
-                station_files.push((code.to_owned(), read_file(&path)?));
-            }
+        let path = entry
+            .map_err(|e| CliError::Io(a.stations_dir.clone(), e))?
+            .path();
+        if path.extension().is_some_and(|x| x == "csv")
+            && let Some(code) = path.file_stem().and_then(|s| s.to_str())
+        {
+            station_files.push((code.to_owned(), read_file(&path)?));
         }
     }
     station_files.sort();
@@ -111,13 +118,32 @@ fn import(a: ImportArgs) -> Result<u8, CliError> {
         results_deadline: a.results_deadline,
     };
     let cands: Vec<&[u8]> = candidate_files.iter().map(Vec::as_slice).collect();
-    let stations: Vec<(&str, &[u8])> = station_files.iter().map(|(c, b)| (c.as_str(), b.as_slice())).collect();
-    let mut report = import_2024(&cands, &stations, coordinates.as_deref(), election, &a.published_at)
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let stations: Vec<(&str, &[u8])> = station_files
+        .iter()
+        .map(|(c, b)| (c.as_str(), b.as_slice()))
+        .collect();
+    let mut report = import_2024(
+        &cands,
+        &stations,
+        coordinates.as_deref(),
+        election,
+        &a.published_at,
+    )
+    .map_err(|e| CliError::Usage(e.to_string()))?;
     if a.only_complete {
-        report.package.constituencies.retain(|k| !k.candidates.is_empty() && !k.stations.is_empty());
-        let kept: Vec<&str> = report.package.constituencies.iter().map(|k| k.code.as_str()).collect();
-        report.missing_locations.retain(|s| kept.contains(&s.constituency.as_str()));
+        report
+            .package
+            .constituencies
+            .retain(|k| !k.candidates.is_empty() && !k.stations.is_empty());
+        let kept: Vec<&str> = report
+            .package
+            .constituencies
+            .iter()
+            .map(|k| k.code.as_str())
+            .collect();
+        report
+            .missing_locations
+            .retain(|s| kept.contains(&s.constituency.as_str()));
     }
     let text = serde_json::to_string_pretty(&report.package)
         .map_err(|e| CliError::Usage(format!("cannot encode the draft: {e}")))?;
@@ -128,9 +154,16 @@ fn import(a: ImportArgs) -> Result<u8, CliError> {
     for (k, v) in summarize(&report.package) {
         println!("{k:<22} {v}");
     }
-    println!("{:<22} {}", "station rows skipped", report.station_rows_skipped);
+    println!(
+        "{:<22} {}",
+        "station rows skipped", report.station_rows_skipped
+    );
     println!("{:<22} {}", "warnings", report.warnings.len());
-    println!("{:<22} {}", "missing locations", report.missing_locations.len());
+    println!(
+        "{:<22} {}",
+        "missing locations",
+        report.missing_locations.len()
+    );
     if !report.missing_locations.is_empty() {
         println!("the draft cannot be signed until every station has coordinates (--coordinates)");
     }
@@ -145,10 +178,16 @@ fn sign(a: SignArgs) -> Result<u8, CliError> {
         for p in problems.iter().take(20) {
             eprintln!("problem: {p}");
         }
-        return Err(CliError::Usage(format!("the draft has {} problem(s); not signing", problems.len())));
+        return Err(CliError::Usage(format!(
+            "the draft has {} problem(s); not signing",
+            problems.len()
+        )));
     }
-    let signer = Signer::new(&a.name, read_key(&a.key)?).map_err(|e| CliError::Usage(e.to_string()))?;
-    let signed = draft.sign(&signer).map_err(|e| CliError::Usage(e.to_string()))?;
+    let signer =
+        Signer::new(&a.name, read_key(&a.key)?).map_err(|e| CliError::Usage(e.to_string()))?;
+    let signed = draft
+        .sign(&signer)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     write_file(&a.out, signed.as_bytes())?;
     println!("package hash   {}", signed.hash());
     println!("verifier key   {}", signer.verifier().to_vkey());
@@ -160,7 +199,10 @@ fn show(a: ShowArgs) -> Result<u8, CliError> {
     let (pkg, signed) = SignedPackage::open(&read_file(&a.package)?, &[v])
         .map_err(|e| CliError::Failed(format!("{}: {e}", a.package.display())))?;
     println!("election       {} ({})", pkg.election.name, pkg.election.id);
-    println!("poll           {} to {}", pkg.election.poll_open, pkg.election.poll_close);
+    println!(
+        "poll           {} to {}",
+        pkg.election.poll_open, pkg.election.poll_close
+    );
     println!("package hash   {}", signed.hash());
     for (k, v) in summarize(&pkg) {
         println!("{k:<22} {v}");

@@ -89,7 +89,8 @@ pub struct Args {
 fn time_arg(s: &Option<String>, name: &str) -> Result<Option<i64>, CliError> {
     s.as_ref()
         .map(|t| {
-            parse_rfc3339_ms(t).ok_or_else(|| CliError::Usage(format!("--{name} {t:?} is not RFC 3339")))
+            parse_rfc3339_ms(t)
+                .ok_or_else(|| CliError::Usage(format!("--{name} {t:?} is not RFC 3339")))
         })
         .transpose()
 }
@@ -105,7 +106,8 @@ pub fn run(a: Args) -> Result<u8, CliError> {
                 .commission_key
                 .as_deref()
                 .ok_or_else(|| CliError::Usage("--package needs --commission-key".into()))?;
-            let v = Verifier::parse(vk).map_err(|e| CliError::Usage(format!("--commission-key: {e}")))?;
+            let v = Verifier::parse(vk)
+                .map_err(|e| CliError::Usage(format!("--commission-key: {e}")))?;
             let (pkg, signed) = SignedPackage::open(&note, &[v])
                 .map_err(|e| CliError::Usage(format!("{}: {e}", p.display())))?;
             (Some(signed.hash()), Some(pkg.election.id))
@@ -118,7 +120,11 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     let form = match a.form.as_str() {
         "form45" => FormKind::Form45,
         "form46" => FormKind::Form46,
-        other => return Err(CliError::Usage(format!("--form {other:?}: use form45 or form46"))),
+        other => {
+            return Err(CliError::Usage(format!(
+                "--form {other:?}: use form45 or form46"
+            )));
+        }
     };
     let figures: Option<FormFigures> = match &a.figures {
         None => None,
@@ -137,7 +143,11 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     let supersedes = match (a.supersedes, a.reason) {
         (Some(manifest), Some(reason)) => Some(Supersedes { manifest, reason }),
         (None, None) => None,
-        _ => return Err(CliError::Usage("--supersedes and --reason go together".into())),
+        _ => {
+            return Err(CliError::Usage(
+                "--supersedes and --reason go together".into(),
+            ));
+        }
     };
     let input = CaptureInput {
         image,
@@ -171,7 +181,10 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         supersedes,
         app: format!("tallyseal-cli/{}", env!("CARGO_PKG_VERSION")),
     };
-    let chain = ChainState { next_seq: a.seq, prev: a.prev };
+    let chain = ChainState {
+        next_seq: a.seq,
+        prev: a.prev,
+    };
     let sealed = seal(input, &key, &chain).map_err(|e| CliError::Usage(e.to_string()))?;
     write_file(&a.out, &sealed.to_bundle().to_bytes())?;
     println!("{}", sealed.manifest_hash);

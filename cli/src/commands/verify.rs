@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use tallyseal_core::bundle::EvidenceBundle;
-use tallyseal_core::verify::{VerificationContext, Verdict, verify_bundle};
+use tallyseal_core::verify::{Verdict, VerificationContext, verify_bundle};
 
 use crate::{CliError, context_file, now_ms, out, read_file, report_text};
 
@@ -23,7 +23,10 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     let bytes = read_file(&a.bundle)?;
     let ctx = match &a.context {
         Some(p) => context_file::load(p, now_ms())?,
-        None => VerificationContext { now_ms: now_ms(), ..Default::default() },
+        None => VerificationContext {
+            now_ms: now_ms(),
+            ..Default::default()
+        },
     };
     let bundle = match EvidenceBundle::from_bytes(&bytes) {
         Ok(b) => b,
@@ -34,7 +37,9 @@ pub fn run(a: Args) -> Result<u8, CliError> {
                     serde_json::json!({"verdict": "failed", "error": format!("not a valid evidence bundle: {e}")})
                 ));
             } else {
-                out(&format!("not a valid evidence bundle: {e}\nverdict: failed\n"));
+                out(&format!(
+                    "not a valid evidence bundle: {e}\nverdict: failed\n"
+                ));
             }
             return Ok(1);
         }

@@ -28,25 +28,41 @@ fn sealed_bundle_round_trips_with_receipt() {
     let back = EvidenceBundle::from_bytes(&bytes).unwrap();
     assert_eq!(back, bundle);
     let r = Receipt::from_bytes(back.receipt.as_deref().unwrap()).unwrap();
-    r.verify_for(&sealed.manifest_hash, &[demo::server_key().public_key()]).unwrap();
+    r.verify_for(&sealed.manifest_hash, &[demo::server_key().public_key()])
+        .unwrap();
 }
 
 #[test]
 fn truncations_and_corruptions_of_a_real_bundle_are_errors() {
-    let bytes = seal_demo(demo::STATION_1, 2).unwrap().to_bundle().to_bytes();
+    let bytes = seal_demo(demo::STATION_1, 2)
+        .unwrap()
+        .to_bundle()
+        .to_bytes();
     let mut state = 0x1234_5678_9abc_def0u64;
     for _ in 0..300 {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
         let cut = (state % bytes.len() as u64) as usize;
-        assert!(EvidenceBundle::from_bytes(&bytes[..cut]).is_err(), "truncated at {cut}");
+        assert!(
+            EvidenceBundle::from_bytes(&bytes[..cut]).is_err(),
+            "truncated at {cut}"
+        );
         let mut flipped = bytes.clone();
         flipped[cut] ^= 1 << (state % 8);
-        assert!(EvidenceBundle::from_bytes(&flipped).is_err(), "bit flip at {cut}");
+        assert!(
+            EvidenceBundle::from_bytes(&flipped).is_err(),
+            "bit flip at {cut}"
+        );
     }
     let mut trailing = bytes.clone();
     trailing.push(0);
-    assert_eq!(EvidenceBundle::from_bytes(&trailing), Err(BundleError::TrailingBytes(1)));
-    assert_eq!(EvidenceBundle::from_bytes(b"GIF89a......"), Err(BundleError::BadMagic));
+    assert_eq!(
+        EvidenceBundle::from_bytes(&trailing),
+        Err(BundleError::TrailingBytes(1))
+    );
+    assert_eq!(
+        EvidenceBundle::from_bytes(b"GIF89a......"),
+        Err(BundleError::BadMagic)
+    );
 }

@@ -44,7 +44,11 @@ fn sealing_reproduces_the_documented_vector() {
         std::fs::write(dir.join("image.jpg"), &image).unwrap();
         std::fs::write(dir.join("manifest.json"), &sealed.manifest_bytes).unwrap();
         std::fs::write(dir.join("signature.hex"), format!("{}\n", sealed.signature)).unwrap();
-        std::fs::write(dir.join("manifest.sha256"), format!("{}\n", sealed.manifest_hash)).unwrap();
+        std::fs::write(
+            dir.join("manifest.sha256"),
+            format!("{}\n", sealed.manifest_hash),
+        )
+        .unwrap();
         std::fs::write(dir.join("bundle.tsb"), sealed.to_bundle().to_bytes()).unwrap();
         std::fs::write(dir.join("package.note"), &signed.note).unwrap();
     }
@@ -64,7 +68,10 @@ fn sealing_reproduces_the_documented_vector() {
     let bundle = std::fs::read(dir.join("bundle.tsb")).unwrap();
     assert_eq!(sealed.to_bundle().to_bytes(), bundle, "bundle bytes differ");
     let (_, signed) = demo::signed_package().unwrap();
-    assert_eq!(std::fs::read_to_string(dir.join("package.note")).unwrap(), signed.note);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("package.note")).unwrap(),
+        signed.note
+    );
     // And the vector verifies as documented.
     let parsed = EvidenceBundle::from_bytes(&bundle).unwrap();
     let m = verify_manifest_signature(&parsed.manifest, &parsed.signature).unwrap();
@@ -77,7 +84,10 @@ fn sealing_is_deterministic_and_canonical() {
     let a = seal_vector(vector_image());
     let b = seal_vector(vector_image());
     assert_eq!(a, b);
-    assert_eq!(CaptureManifest::parse(&a.manifest_bytes).unwrap(), a.manifest);
+    assert_eq!(
+        CaptureManifest::parse(&a.manifest_bytes).unwrap(),
+        a.manifest
+    );
     // Integers only, sorted keys, no white space.
     let text = String::from_utf8(a.manifest_bytes.clone()).unwrap();
     assert!(!text.contains(": ") && !text.contains('\n'));

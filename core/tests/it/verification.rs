@@ -12,7 +12,7 @@ use tallyseal_core::phash::dhash;
 use tallyseal_core::receipt::{Receipt, ReceiptBody, ReceiptStatus};
 use tallyseal_core::seal::{CaptureInput, ChainState, SealedCapture, seal};
 use tallyseal_core::verify::{
-    CheckId, KnownImage, Outcome, PriorCapture, VerificationContext, VerificationReport, Verdict,
+    CheckId, KnownImage, Outcome, PriorCapture, Verdict, VerificationContext, VerificationReport,
     verify_bundle, verify_capture,
 };
 use tallyseal_testkit::camera::{PhotoSpec, photograph};
@@ -29,7 +29,9 @@ fn verify(s: &SealedCapture, ctx: &VerificationContext) -> VerificationReport {
 }
 
 fn outcome(r: &VerificationReport, id: CheckId) -> Outcome {
-    r.check(id).unwrap_or_else(|| panic!("no {id:?} check in {r:#?}")).outcome
+    r.check(id)
+        .unwrap_or_else(|| panic!("no {id:?} check in {r:#?}"))
+        .outcome
 }
 
 fn input(image: Vec<u8>, pos: LatLon) -> CaptureInput {
@@ -39,23 +41,42 @@ fn input(image: Vec<u8>, pos: LatLon) -> CaptureInput {
 
 /// Lat/lon `metres` north of station 1.
 fn north_of_station(metres: f64) -> LatLon {
-    LatLon { lat: demo::STATION_1.lat + metres / 110_880.0, lon: demo::STATION_1.lon }
+    LatLon {
+        lat: demo::STATION_1.lat + metres / 110_880.0,
+        lon: demo::STATION_1.lon,
+    }
 }
 
 #[test]
 fn honest_capture_is_verified_with_every_check_passing() {
     let s = seal_demo(demo::STATION_1, 1).unwrap();
     let r = verify(&s, &ctx());
-    let not_pass: Vec<_> = r.checks.iter().filter(|c| c.outcome != Outcome::Pass).collect();
+    let not_pass: Vec<_> = r
+        .checks
+        .iter()
+        .filter(|c| c.outcome != Outcome::Pass)
+        .collect();
     assert!(not_pass.is_empty(), "{not_pass:#?}");
     assert_eq!(r.verdict, Verdict::Verified);
     // Every check of MISSION.md is present.
     for id in [
-        CheckId::Signature, CheckId::DeviceEnrolled, CheckId::ImageHash, CheckId::Geofence,
-        CheckId::MockLocation, CheckId::ExifGps, CheckId::CaptureTime, CheckId::ClockSkew,
-        CheckId::ExifDatetime, CheckId::ExifDevice, CheckId::EditingSoftware,
-        CheckId::DuplicateImage, CheckId::NearDuplicateImage, CheckId::CaptureSequence,
-        CheckId::FormArithmetic, CheckId::StationKnown, CheckId::ElectionPackage,
+        CheckId::Signature,
+        CheckId::DeviceEnrolled,
+        CheckId::ImageHash,
+        CheckId::Geofence,
+        CheckId::MockLocation,
+        CheckId::ExifGps,
+        CheckId::CaptureTime,
+        CheckId::ClockSkew,
+        CheckId::ExifDatetime,
+        CheckId::ExifDevice,
+        CheckId::EditingSoftware,
+        CheckId::DuplicateImage,
+        CheckId::NearDuplicateImage,
+        CheckId::CaptureSequence,
+        CheckId::FormArithmetic,
+        CheckId::StationKnown,
+        CheckId::ElectionPackage,
     ] {
         assert_eq!(outcome(&r, id), Outcome::Pass, "{id:?}");
     }
@@ -80,7 +101,12 @@ fn any_changed_image_byte_fails_the_image_hash_check() {
         assert_eq!(r.verdict, Verdict::Failed);
     }
     // Truncated and extended images too.
-    let r = verify_capture(&s.manifest_bytes, &s.signature, Some(&s.image[..n - 1]), &ctx);
+    let r = verify_capture(
+        &s.manifest_bytes,
+        &s.signature,
+        Some(&s.image[..n - 1]),
+        &ctx,
+    );
     assert_eq!(outcome(&r, CheckId::ImageHash), Outcome::Fail);
 }
 
@@ -104,9 +130,15 @@ fn any_changed_manifest_field_fails_the_signature_check() {
             Value::Null => continue,
             other => other,
         };
-        let Ok(bytes) = to_canonical_bytes(&v) else { continue };
+        let Ok(bytes) = to_canonical_bytes(&v) else {
+            continue;
+        };
         let r = verify_capture(&bytes, &s.signature, Some(&s.image), &ctx);
-        assert_eq!(r.verdict, Verdict::Failed, "changing {path} was not detected");
+        assert_eq!(
+            r.verdict,
+            Verdict::Failed,
+            "changing {path} was not detected"
+        );
         let sig = r.check(CheckId::Signature).map(|c| c.outcome);
         let fmt = r.check(CheckId::ManifestFormat).map(|c| c.outcome);
         assert!(
@@ -120,8 +152,13 @@ fn any_changed_manifest_field_fails_the_signature_check() {
 
 fn collect_leaves(v: &Value, at: String, out: &mut Vec<String>) {
     match v {
-        Value::Object(m) => m.iter().for_each(|(k, x)| collect_leaves(x, format!("{at}/{k}"), out)),
-        Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| collect_leaves(x, format!("{at}/{i}"), out)),
+        Value::Object(m) => m
+            .iter()
+            .for_each(|(k, x)| collect_leaves(x, format!("{at}/{k}"), out)),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| collect_leaves(x, format!("{at}/{i}"), out)),
         _ => out.push(at),
     }
 }
@@ -153,7 +190,10 @@ fn capture_5_km_from_the_station_fails_the_geofence_with_the_distance() {
 
 #[test]
 fn borderline_fix_warns_rather_than_fails() {
-    let mut i = input(demo_photo(north_of_station(260.0), 7), north_of_station(260.0));
+    let mut i = input(
+        demo_photo(north_of_station(260.0), 7),
+        north_of_station(260.0),
+    );
     i.fix.as_mut().unwrap().accuracy_m = 40.0;
     let s = seal(i, &demo::device_key(), &ChainState::genesis()).unwrap();
     let r = verify(&s, &ctx());
@@ -208,15 +248,24 @@ fn enrolment_checks_name_the_problem() {
     // Revoked before receipt.
     let mut c = ctx();
     c.devices[0].revoked_at_ms = Some(demo::CAPTURE_MS + 60_000);
-    assert_eq!(outcome(&verify(&s, &c), CheckId::DeviceEnrolled), Outcome::Fail);
+    assert_eq!(
+        outcome(&verify(&s, &c), CheckId::DeviceEnrolled),
+        Outcome::Fail
+    );
     // Revoked only after it was received: still fine.
     c.devices[0].revoked_at_ms = Some(demo::CAPTURE_MS + 3_600_000);
-    assert_eq!(outcome(&verify(&s, &c), CheckId::DeviceEnrolled), Outcome::Pass);
+    assert_eq!(
+        outcome(&verify(&s, &c), CheckId::DeviceEnrolled),
+        Outcome::Pass
+    );
     // Station not in the scheme.
     let mut i = input(demo_photo(demo::STATION_1, 11), demo::STATION_1);
     i.station = 99;
     let s = seal(i, &demo::device_key(), &ChainState::genesis()).unwrap();
-    assert_eq!(outcome(&verify(&s, &ctx()), CheckId::StationKnown), Outcome::Fail);
+    assert_eq!(
+        outcome(&verify(&s, &ctx()), CheckId::StationKnown),
+        Outcome::Fail
+    );
 }
 
 #[test]
@@ -224,7 +273,13 @@ fn capture_times_outside_the_window_fail() {
     // Before poll close, by every clock (the EXIF time too).
     let early = demo::POLL_CLOSE_MS - 3 * 3_600_000;
     let mut i = input(
-        photograph(&PhotoSpec::phone(demo::STATION_1.lat, demo::STATION_1.lon, early, 300, 12)),
+        photograph(&PhotoSpec::phone(
+            demo::STATION_1.lat,
+            demo::STATION_1.lon,
+            early,
+            300,
+            12,
+        )),
         demo::STATION_1,
     );
     shift_clocks(&mut i, early - demo::CAPTURE_MS);
@@ -238,7 +293,10 @@ fn capture_times_outside_the_window_fail() {
     let mut c = ctx();
     c.received_at_ms = Some(demo::CAPTURE_MS - 3_600_000);
     let s = seal_demo(demo::STATION_1, 13).unwrap();
-    assert_eq!(outcome(&verify(&s, &c), CheckId::CaptureTime), Outcome::Fail);
+    assert_eq!(
+        outcome(&verify(&s, &c), CheckId::CaptureTime),
+        Outcome::Fail
+    );
 }
 
 fn shift_clocks(i: &mut CaptureInput, by_ms: i64) {
@@ -292,7 +350,13 @@ fn same_image_for_two_stations_fails_and_near_copy_warns() {
     assert!(d.reason.contains("station 3"), "{}", d.reason);
 
     // The same scene re-encoded at another quality: different bytes, same picture.
-    let mut spec = PhotoSpec::phone(demo::STATION_1.lat, demo::STATION_1.lon, demo::CAPTURE_MS, 300, 15);
+    let mut spec = PhotoSpec::phone(
+        demo::STATION_1.lat,
+        demo::STATION_1.lon,
+        demo::CAPTURE_MS,
+        300,
+        15,
+    );
     spec.quality = 60;
     let copy = seal_demo_image(photograph(&spec), demo::STATION_1, &ChainState::genesis()).unwrap();
     assert_ne!(copy.manifest.image.sha256, s.manifest.image.sha256);
@@ -309,11 +373,21 @@ fn same_image_for_two_stations_fails_and_near_copy_warns() {
 #[test]
 fn sequence_gaps_and_forks_are_reported() {
     let first = seal_demo(demo::STATION_1, 16).unwrap();
-    let second =
-        seal_demo_image(demo_photo(demo::STATION_1, 17), demo::STATION_1, &first.next_chain()).unwrap();
+    let second = seal_demo_image(
+        demo_photo(demo::STATION_1, 17),
+        demo::STATION_1,
+        &first.next_chain(),
+    )
+    .unwrap();
     let mut c = ctx();
-    c.prior_captures.push(PriorCapture { seq: 1, manifest_hash: first.manifest_hash });
-    assert_eq!(outcome(&verify(&second, &c), CheckId::CaptureSequence), Outcome::Pass);
+    c.prior_captures.push(PriorCapture {
+        seq: 1,
+        manifest_hash: first.manifest_hash,
+    });
+    assert_eq!(
+        outcome(&verify(&second, &c), CheckId::CaptureSequence),
+        Outcome::Pass
+    );
     // Gap: the verifier never saw capture 1.
     let r = verify(&second, &ctx());
     let g = r.check(CheckId::CaptureSequence).unwrap();
@@ -321,8 +395,14 @@ fn sequence_gaps_and_forks_are_reported() {
     assert!(g.reason.contains("capture 1"), "{}", g.reason);
     // Fork: another capture already claimed sequence number 2.
     let mut c2 = c.clone();
-    c2.prior_captures.push(PriorCapture { seq: 2, manifest_hash: tallyseal_core::sha256(b"x") });
-    assert_eq!(outcome(&verify(&second, &c2), CheckId::CaptureSequence), Outcome::Fail);
+    c2.prior_captures.push(PriorCapture {
+        seq: 2,
+        manifest_hash: tallyseal_core::sha256(b"x"),
+    });
+    assert_eq!(
+        outcome(&verify(&second, &c2), CheckId::CaptureSequence),
+        Outcome::Fail
+    );
 }
 
 #[test]
@@ -341,13 +421,19 @@ fn bad_sums_fail_the_form_arithmetic_check_naming_the_rule() {
         .iter()
         .map(|v| v["rule"].as_str().unwrap())
         .collect();
-    assert!(rules.contains(&"candidate_sum_equals_total_valid"), "{rules:?}");
+    assert!(
+        rules.contains(&"candidate_sum_equals_total_valid"),
+        "{rules:?}"
+    );
 }
 
 #[test]
 fn without_context_the_unchecked_checks_warn() {
     let s = seal_demo(demo::STATION_1, 19).unwrap();
-    let c = VerificationContext { now_ms: demo::CAPTURE_MS + 60_000, ..Default::default() };
+    let c = VerificationContext {
+        now_ms: demo::CAPTURE_MS + 60_000,
+        ..Default::default()
+    };
     let r = verify(&s, &c);
     assert_eq!(r.verdict, Verdict::VerifiedWithWarnings);
     assert_eq!(outcome(&r, CheckId::ElectionPackage), Outcome::Warn);
@@ -370,7 +456,12 @@ fn bundle_receipts_are_checked() {
         server_key: demo::server_key().public_key(),
     };
     let mut bundle: EvidenceBundle = s.to_bundle();
-    bundle.receipt = Some(Receipt::issue(&demo::server_key(), body.clone()).unwrap().to_bytes().unwrap());
+    bundle.receipt = Some(
+        Receipt::issue(&demo::server_key(), body.clone())
+            .unwrap()
+            .to_bytes()
+            .unwrap(),
+    );
     let mut c = ctx();
     c.received_at_ms = None;
     let r = verify_bundle(&bundle, &c);
