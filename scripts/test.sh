@@ -18,6 +18,10 @@ cargo fmt --all -- --check
 say "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+say "independent check of the documented test vector (Python, pyca/cryptography)"
+python3 -c "import cryptography" 2>/dev/null || pip install --quiet cryptography
+python3 docs/vectors/verify_vector.py
+
 say "cargo nextest run"
 profile=default
 [ "${CI:-}" = "true" ] && profile=ci
