@@ -10,7 +10,7 @@
 //!    mirror what `exif::Reader::read_from_container` does (a unit test checks that they return
 //!    the very same bytes on every fixture), but they never copy more than the EXIF block itself
 //!    and cap the HEIF extent list.
-//! 2. Before kamadak-exif parses the TIFF structure, [`TiffScan`] walks the same IFD graph the
+//! 2. Before kamadak-exif parses the TIFF structure, `TiffScan` walks the same IFD graph the
 //!    same way kamadak-exif does, without allocating per entry, and counts it. kamadak-exif only
 //!    refuses to revisit an IFD at the *same* offset, so a few kilobytes of EXIF whose IFD0 holds
 //!    thousands of Exif-IFD pointers to overlapping IFDs make it allocate one `Field` per entry per

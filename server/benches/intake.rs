@@ -25,11 +25,17 @@ use tallyseal_server::config::{ObjectStoreConfig, S3Config, ServerConfig};
 use tallyseal_server::store::{LocalFsStore, ObjectStore, s3::S3Store};
 
 fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn noise(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) | 1;
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407)
+        | 1;
     let mut out = Vec::with_capacity(n);
     while out.len() < n {
         x ^= x << 13;
@@ -44,12 +50,18 @@ fn noise(n: usize, seed: u64) -> Vec<u8> {
 fn main() {
     if std::env::var("TALLYSEAL_BENCH_ROLE").as_deref() == Ok("server") {
         let config = ServerConfig::load(None).expect("config");
-        let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(tallyseal_server::run(config)).expect("server");
         return;
     }
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing useful: run small.
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let data = tempfile::tempdir().unwrap();
         let embedded = ServerConfig {
@@ -72,7 +84,9 @@ async fn production_config(dir: &std::path::Path) -> Option<ServerConfig> {
     let endpoint = std::env::var("TALLYSEAL_TEST_S3_ENDPOINT").ok()?;
     let name = format!("bench_{}", tallyseal_server::random_hex(6).unwrap());
     let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .unwrap();
     let (base, _) = admin.rsplit_once('/')?;
     Some(ServerConfig {
         data_dir: dir.join("production"),
@@ -108,13 +122,19 @@ fn spawn_server(config: &ServerConfig, port: u16) -> ServerProcess {
         .env("TALLYSEAL_BIND", format!("127.0.0.1:{port}"))
         .env("TALLYSEAL_ADMIN_TOKEN", "bench-admin-token-0123456789")
         .env("TALLYSEAL_SERVER_KEY", hex::encode(demo::SERVER_SEED))
-        .env("TALLYSEAL_TRUSTED_PACKAGE_KEYS", demo::commission_verifier().unwrap().to_vkey());
+        .env(
+            "TALLYSEAL_TRUSTED_PACKAGE_KEYS",
+            demo::commission_verifier().unwrap().to_vkey(),
+        );
     if let Some(url) = &config.database_url {
         cmd.env("TALLYSEAL_DATABASE_URL", url);
     }
     if let ObjectStoreConfig::S3(s3) = &config.object_store {
         cmd.env("TALLYSEAL_OBJECT_STORE", "s3")
-            .env("TALLYSEAL_S3_ENDPOINT", s3.endpoint.clone().unwrap_or_default())
+            .env(
+                "TALLYSEAL_S3_ENDPOINT",
+                s3.endpoint.clone().unwrap_or_default(),
+            )
             .env("TALLYSEAL_S3_BUCKET", &s3.bucket)
             .env("TALLYSEAL_S3_REGION", &s3.region)
             .env("TALLYSEAL_S3_ACCESS_KEY", &s3.access_key_id)
@@ -149,12 +169,24 @@ async fn run_case(label: &str, config: ServerConfig) {
     let image_bytes = env_num("BENCH_IMAGE_BYTES", 2_000_000);
     std::fs::create_dir_all(&config.data_dir).unwrap();
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let server = spawn_server(&config, port);
     let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .unwrap();
     for _ in 0..200 {
-        if http.get(format!("{base}/api/v1/health")).send().await.is_ok() {
+        if http
+            .get(format!("{base}/api/v1/health"))
+            .send()
+            .await
+            .is_ok()
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -168,7 +200,11 @@ async fn run_case(label: &str, config: ServerConfig) {
         .send()
         .await
         .unwrap();
-    assert!(r.status().is_success(), "import: {}", r.text().await.unwrap());
+    assert!(
+        r.status().is_success(),
+        "import: {}",
+        r.text().await.unwrap()
+    );
 
     // One phone per client, enrolled for one of the demo stations; captures sealed in advance.
     let per_client = captures.div_ceil(clients);
@@ -179,7 +215,9 @@ async fn run_case(label: &str, config: ServerConfig) {
         seed[..8].copy_from_slice(&(c as u64 + 1000).to_le_bytes());
         let key = DeviceKey::from_seed(&seed);
         let code: Value = http
-            .post(format!("{base}/api/v1/elections/pk-ge-2024-demo/enrolment-codes"))
+            .post(format!(
+                "{base}/api/v1/elections/pk-ge-2024-demo/enrolment-codes"
+            ))
             .bearer_auth(admin)
             .json(&json!({"constituency": "NA-128", "station": station}))
             .send()
@@ -199,7 +237,8 @@ async fn run_case(label: &str, config: ServerConfig) {
         let mut list = Vec::new();
         for i in 0..per_client {
             let image = noise(image_bytes, (c * 100_000 + i) as u64);
-            let mut input = demo::capture_input(image, Some(signed.hash()), demo::STATION_1).unwrap();
+            let mut input =
+                demo::capture_input(image, Some(signed.hash()), demo::STATION_1).unwrap();
             input.station = station;
             input.figures = None;
             let s = seal(input, &key, &chain).unwrap();
@@ -249,7 +288,10 @@ async fn run_case(label: &str, config: ServerConfig) {
         let blob = blob.clone();
         tasks.push(tokio::spawn(async move {
             for i in 0..per_client {
-                store.put_raw(&format!("bench/{c}/{i}"), blob.clone()).await.unwrap();
+                store
+                    .put_raw(&format!("bench/{c}/{i}"), blob.clone())
+                    .await
+                    .unwrap();
             }
         }));
     }

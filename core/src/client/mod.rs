@@ -46,5 +46,5 @@ pub mod selfcheck;
 pub mod tus;
 pub mod uploader;
 
-pub use error::{ClientError, Problem};
+pub use error::{ClientError, ClientResult, Problem};
 pub use phone::{PhoneClient, PhoneOptions, Settings};

@@ -35,6 +35,8 @@ struct Tally {
     fields: usize,
     allowed: Vec<(String, String)>,
     failures: Vec<String>,
+    /// (files with EXIF pixel dimensions, of which equal to exiftool's ImageWidth/ImageHeight)
+    dims: (usize, usize),
 }
 
 impl Tally {
@@ -72,6 +74,16 @@ fn ours_str(s: &Option<String>) -> Option<String> {
 }
 
 fn compare(t: &mut Tally, file: &str, e: &Json, s: &ExifSummary) {
+    // Informational only: exiftool's ImageWidth/ImageHeight are the frame size of the image
+    // itself, while EXIF PixelX/YDimension are what the camera wrote (editors often leave them
+    // stale, and rotation may swap them).
+    if let (Some(w), Some(h)) = (s.pixel_width, s.pixel_height) {
+        t.dims.0 += 1;
+        let et = (et_num(e, "et_ImageWidth"), et_num(e, "et_ImageHeight"));
+        if et == (Some(f64::from(w)), Some(f64::from(h))) {
+            t.dims.1 += 1;
+        }
+    }
     t.check(file, "status", s.status == ExifStatus::Present, || {
         format!("status {:?}, findings {:?}", s.status, s.findings)
     });
@@ -192,6 +204,11 @@ fn exif_agrees_with_exiftool_on_fixtures() {
         t.fields,
         t.allowed.len(),
         t.allowed
+    );
+    println!(
+        "exif fixtures: EXIF pixel dimensions equal exiftool's image size on {} of {} files \
+         (informational)",
+        t.dims.1, t.dims.0
     );
     assert!(
         t.failures.is_empty(),
