@@ -22,6 +22,11 @@ say "independent check of the documented test vector (Python, pyca/cryptography)
 python3 -c "import cryptography" 2>/dev/null || pip install --quiet cryptography
 python3 docs/vectors/verify_vector.py
 
+say "starting throwaway PostgreSQL and Garage (scripts/services.sh)"
+export TALLYSEAL_SERVICES_DIR="${TALLYSEAL_SERVICES_DIR:-$(mktemp -d /tmp/tallyseal-services.XXXXXX)}"
+trap 'scripts/services.sh stop >/dev/null 2>&1 || true' EXIT
+eval "$(scripts/services.sh start)"
+
 say "cargo nextest run"
 profile=default
 [ "${CI:-}" = "true" ] && profile=ci

@@ -45,6 +45,8 @@ enum Command {
     Keygen(commands::keygen::Args),
     /// Run the demonstration: seal good, tampered and misplaced captures and verify them.
     Demo(commands::demo::Args),
+    /// Run the server (embedded default: SQLite + local files under ./tallyseal-data).
+    Serve(commands::serve::Args),
     /// Build, sign and inspect election packages.
     #[command(subcommand)]
     Package(commands::package::Command),
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
         Command::Keygen(a) => commands::keygen::run(a),
         Command::Demo(a) => commands::demo::run(a),
         Command::Package(c) => commands::package::run(c),
+        Command::Serve(a) => commands::serve::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -5,4 +5,5 @@ pub mod exif;
 pub mod keygen;
 pub mod package;
 pub mod seal;
+pub mod serve;
 pub mod verify;
