@@ -1147,7 +1147,7 @@ const EDITORS: &[&str] = &[
 ];
 
 /// The editor named by a Software string, if any.
-fn editing_software(software: &str) -> Option<&'static str> {
+pub fn editing_software(software: &str) -> Option<&'static str> {
     let lower = software.to_ascii_lowercase();
     EDITORS.iter().copied().find(|e| lower.contains(e))
 }

@@ -1039,34 +1039,9 @@ impl ExifView {
     }
 }
 
-/// Names of image editors seen in the Software tag of edited photos.
+/// Whether an EXIF Software string names an image editor (the list lives in [`crate::exif`]).
 pub fn is_editing_software(software: &str) -> bool {
-    const EDITORS: &[&str] = &[
-        "photoshop",
-        "gimp",
-        "lightroom",
-        "snapseed",
-        "picsart",
-        "pixlr",
-        "paint.net",
-        "mspaint",
-        "photo viewer",
-        "photos app",
-        "affinity",
-        "canva",
-        "facetune",
-        "fotor",
-        "pixelmator",
-        "acdsee",
-        "corel",
-        "paintshop",
-        "darktable",
-        "rawtherapee",
-        "capture one",
-        "luminar",
-    ];
-    let s = software.to_ascii_lowercase();
-    EDITORS.iter().any(|e| s.contains(e))
+    crate::exif::editing_software(software).is_some()
 }
 
 fn check_duplicates(

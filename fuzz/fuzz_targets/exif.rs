@@ -13,7 +13,13 @@ fuzz_target!(|data: &[u8]| {
         assert!(g.altitude_m.is_none_or(f64::is_finite));
         assert_eq!(s.status, ExifStatus::Present);
     }
-    for t in [&s.make, &s.model, &s.software, &s.datetime_original, &s.offset_time_original] {
+    for t in [
+        &s.make,
+        &s.model,
+        &s.software,
+        &s.datetime_original,
+        &s.offset_time_original,
+    ] {
         assert!(t.as_ref().is_none_or(|t| t.chars().count() <= 256));
     }
     if s.status != ExifStatus::Present {
