@@ -65,13 +65,19 @@ pub struct ChurnArgs {
 
 /// Open the simulated phone in `dir` (key custody = a 0600 file next to the data directory's files).
 pub fn open_phone(dir: &Path, clock_offset_s: i64) -> ClientResult<PhoneClient> {
-    std::fs::create_dir_all(dir).map_err(|e| ClientError::storage("creating the data directory", e))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| ClientError::storage("creating the data directory", e))?;
     PhoneClient::open(PhoneOptions {
         data_dir: dir.to_owned(),
         app: format!("tallyseal-field/{}", env!("CARGO_PKG_VERSION")),
         transport: Arc::new(StdHttpTransport::default()),
-        custody: Arc::new(FileKeyCustody { path: dir.join("device.key") }),
-        clock: Arc::new(SystemClock { wall_offset_ms: clock_offset_s.saturating_mul(1000), tz_offset_min: 300 }),
+        custody: Arc::new(FileKeyCustody {
+            path: dir.join("device.key"),
+        }),
+        clock: Arc::new(SystemClock {
+            wall_offset_ms: clock_offset_s.saturating_mul(1000),
+            tz_offset_min: 300,
+        }),
         listener: None,
     })
 }
@@ -82,7 +88,9 @@ fn figures(spec: &str) -> ClientResult<Option<FormFigures>> {
         "demo" => Ok(Some(FormFigures::Form45(demo::form45_station1()))),
         path => {
             let bytes = std::fs::read(path).map_err(|e| ClientError::storage(path, e))?;
-            serde_json::from_slice(&bytes).map(Some).map_err(|e| ClientError::InvalidInput(format!("{path}: {e}")))
+            serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| ClientError::InvalidInput(format!("{path}: {e}")))
         }
     }
 }
@@ -97,7 +105,11 @@ pub fn capture_request(args: &CaptureArgs, clock: &dyn Clock) -> ClientResult<Ca
         lon: args.lon,
         accuracy_m: args.accuracy,
         altitude_m: Some(214.0),
-        provider: if args.mock { "mock".into() } else { "gps".into() },
+        provider: if args.mock {
+            "mock".into()
+        } else {
+            "gps".into()
+        },
         mock: args.mock,
         // GNSS time is satellite time: right even when the phone's clock is not.
         gnss_time_ms: (!args.mock).then_some(real_now - 1_000),
@@ -106,13 +118,29 @@ pub fn capture_request(args: &CaptureArgs, clock: &dyn Clock) -> ClientResult<Ca
     let mut pages = Vec::new();
     for p in 0..args.pages.max(1) {
         let image = match &args.image {
-            Some(path) => std::fs::read(path).map_err(|e| ClientError::storage(path.display().to_string(), e))?,
-            None => photo::synthetic_photo(args.lat, args.lon, now.wall_ms, seed.wrapping_add(u64::from(p)), args.photo_kb),
+            Some(path) => std::fs::read(path)
+                .map_err(|e| ClientError::storage(path.display().to_string(), e))?,
+            None => photo::synthetic_photo(
+                args.lat,
+                args.lon,
+                now.wall_ms,
+                seed.wrapping_add(u64::from(p)),
+                args.photo_kb,
+            ),
         };
-        pages.push(PageInput { image, media_type: "image/jpeg".into(), fix: Some(fix.clone()) });
+        pages.push(PageInput {
+            image,
+            media_type: "image/jpeg".into(),
+            fix: Some(fix.clone()),
+        });
     }
     let figures = figures(&args.figures)?;
-    Ok(CaptureRequest { form: FormKind::Form45, figures, pages, supersedes: None })
+    Ok(CaptureRequest {
+        form: FormKind::Form45,
+        figures,
+        pages,
+        supersedes: None,
+    })
 }
 
 fn print_report(r: &SyncReport) {
@@ -152,7 +180,12 @@ fn item_json(i: &OutboxItem) -> serde_json::Value {
 pub fn run(cli: Cli) -> ClientResult<()> {
     let dir = cli.data.as_path();
     match cli.command {
-        Command::Enrol { code, server, officer, trust } => {
+        Command::Enrol {
+            code,
+            server,
+            officer,
+            trust,
+        } => {
             let phone = open_phone(dir, 0)?;
             if !trust.is_empty() {
                 let mut s = phone.settings();
@@ -162,12 +195,20 @@ pub fn run(cli: Cli) -> ClientResult<()> {
             let e = phone.enrol(&code, &officer, server.as_deref())?;
             println!(
                 "ENROLLED key={} election={} constituency={} station={} package={} trust={:?}",
-                e.device_key, e.election, e.constituency, e.station, e.package_hash, e.package_trust
+                e.device_key,
+                e.election,
+                e.constituency,
+                e.station,
+                e.package_hash,
+                e.package_trust
             );
         }
         Command::Capture(args) => {
             let phone = open_phone(dir, args.clock_offset)?;
-            let clock = SystemClock { wall_offset_ms: args.clock_offset.saturating_mul(1000), tz_offset_min: 300 };
+            let clock = SystemClock {
+                wall_offset_ms: args.clock_offset.saturating_mul(1000),
+                tz_offset_min: 300,
+            };
             let outcome = phone.capture(capture_request(&args, &clock)?)?;
             for p in &outcome.pages {
                 println!(
@@ -178,7 +219,12 @@ pub fn run(cli: Cli) -> ClientResult<()> {
                     p.pages,
                     p.self_check.verdict.as_str()
                 );
-                for c in p.self_check.checks.iter().filter(|c| c.outcome != tallyseal_core::verify::Outcome::Pass) {
+                for c in p
+                    .self_check
+                    .checks
+                    .iter()
+                    .filter(|c| c.outcome != tallyseal_core::verify::Outcome::Pass)
+                {
                     println!("  CHECK {} {:?}: {}", c.check.as_str(), c.outcome, c.reason);
                 }
                 println!("  AGENT {}", p.agent_copy);
@@ -187,7 +233,12 @@ pub fn run(cli: Cli) -> ClientResult<()> {
                 println!("  FIGURES {}: {}", v.rule, v.detail);
             }
         }
-        Command::Sync { wait, force, chunk_kb, backoff_ms } => {
+        Command::Sync {
+            wait,
+            force,
+            chunk_kb,
+            backoff_ms,
+        } => {
             let phone = open_phone(dir, 0)?;
             if chunk_kb.is_some() || backoff_ms.is_some() {
                 let mut s = phone.settings();
@@ -227,7 +278,10 @@ pub fn run(cli: Cli) -> ClientResult<()> {
                         i.state.stage.as_str(),
                         i.state.offset,
                         i.manifest.image.bytes,
-                        i.state.needs_attention.as_ref().map_or("-".into(), |a| a.reason.replace(' ', "_"))
+                        i.state
+                            .needs_attention
+                            .as_ref()
+                            .map_or("-".into(), |a| a.reason.replace(' ', "_"))
                     );
                 }
             }
@@ -235,15 +289,25 @@ pub fn run(cli: Cli) -> ClientResult<()> {
         Command::Anchor => {
             let phone = open_phone(dir, 0)?;
             let a = phone.refresh_time_anchor()?;
-            println!("ANCHOR server_time_ms={} monotonic_ms={}", a.anchor.body.server_time_ms, a.received_monotonic_ms);
+            println!(
+                "ANCHOR server_time_ms={} monotonic_ms={}",
+                a.anchor.body.server_time_ms, a.received_monotonic_ms
+            );
         }
         Command::Retry { seq } => open_phone(dir, 0)?.retry(seq)?,
         Command::Clear { seq } => open_phone(dir, 0)?.clear(seq)?,
         Command::Bundle { seq, out } => {
             let bytes = open_phone(dir, 0)?.bundle(seq)?;
-            std::fs::write(&out, bytes).map_err(|e| ClientError::storage(out.display().to_string(), e))?;
+            std::fs::write(&out, bytes)
+                .map_err(|e| ClientError::storage(out.display().to_string(), e))?;
         }
-        Command::Code { server, admin_token, election, constituency, station } => {
+        Command::Code {
+            server,
+            admin_token,
+            election,
+            constituency,
+            station,
+        } => {
             let c = admin::issue_code(&server, &admin_token, &election, &constituency, station)?;
             println!("CODE code={} qr={}", c.code, c.qr_payload);
         }
@@ -262,7 +326,10 @@ fn churn(dir: &Path, args: &ChurnArgs) -> ClientResult<()> {
     s.backoff_base_ms = 50;
     s.backoff_cap_ms = 1_000;
     phone.update_settings(s)?;
-    let clock = SystemClock { wall_offset_ms: 0, tz_offset_min: 300 };
+    let clock = SystemClock {
+        wall_offset_ms: 0,
+        tz_offset_min: 300,
+    };
     loop {
         let have = phone.items()?.last().map_or(0, |i| i.seq);
         if have >= args.captures {

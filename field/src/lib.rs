@@ -27,7 +27,10 @@ use clap::{Parser, Subcommand};
 
 /// Command line.
 #[derive(Debug, Parser)]
-#[command(name = "tallyseal-field", about = "Simulated Presiding Officer phones (tallyseal)")]
+#[command(
+    name = "tallyseal-field",
+    about = "Simulated Presiding Officer phones (tallyseal)"
+)]
 pub struct Cli {
     /// The phone's data directory (app-private storage on a real phone).
     #[arg(long, global = true, default_value = "field-phone")]

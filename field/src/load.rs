@@ -39,10 +39,23 @@ pub struct LoadArgs {
 
 fn one_phone(dir: &Path, args: &LoadArgs, i: u32) -> ClientResult<(u32, u32)> {
     let station = args.stations[i as usize % args.stations.len().max(1)];
-    let code = issue_code(&args.server, &args.admin_token, &args.election, &args.constituency, station)?;
+    let code = issue_code(
+        &args.server,
+        &args.admin_token,
+        &args.election,
+        &args.constituency,
+        station,
+    )?;
     let phone = open_phone(dir, 0)?;
-    phone.enrol(&code.qr_payload, &format!("Load PO {i}"), Some(&args.server))?;
-    let clock = SystemClock { wall_offset_ms: 0, tz_offset_min: 300 };
+    phone.enrol(
+        &code.qr_payload,
+        &format!("Load PO {i}"),
+        Some(&args.server),
+    )?;
+    let clock = SystemClock {
+        wall_offset_ms: 0,
+        tz_offset_min: 300,
+    };
     for c in 0..args.captures {
         let capture = CaptureArgs {
             image: None,
@@ -98,7 +111,9 @@ pub fn run(dir: &Path, args: &LoadArgs) -> ClientResult<()> {
         f64::from(verified) / secs.max(0.001)
     );
     if failed > 0 || verified < args.phones * args.captures {
-        return Err(ClientError::Protocol("not every capture was verified".into()));
+        return Err(ClientError::Protocol(
+            "not every capture was verified".into(),
+        ));
     }
     Ok(())
 }

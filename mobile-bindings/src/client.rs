@@ -12,7 +12,9 @@ use tallyseal_core::form::{FormFigures, FormKind};
 use tallyseal_core::manifest::Supersedes;
 
 use crate::error::{TallysealError, guarded};
-use crate::platform::{CustodyAdapter, HttpTransport, KeyCustody, ListenerAdapter, StatusListener, TransportAdapter};
+use crate::platform::{
+    CustodyAdapter, HttpTransport, KeyCustody, ListenerAdapter, StatusListener, TransportAdapter,
+};
 use crate::records::*;
 
 /// The Presiding Officer's phone.
@@ -28,7 +30,9 @@ impl std::fmt::Debug for TallysealClient {
 }
 
 fn invalid(reason: impl Into<String>) -> TallysealError {
-    TallysealError::InvalidInput { reason: reason.into() }
+    TallysealError::InvalidInput {
+        reason: reason.into(),
+    }
 }
 
 #[uniffi::export]
@@ -66,8 +70,18 @@ impl TallysealClient {
     }
 
     /// Enrol with a QR payload or a bare code (`server` then required).
-    pub fn enrol(&self, payload: String, officer_name: String, server: Option<String>) -> Result<EnrolmentInfo, TallysealError> {
-        guarded(|| Ok(self.inner.enrol(&payload, &officer_name, server.as_deref())?.into()))
+    pub fn enrol(
+        &self,
+        payload: String,
+        officer_name: String,
+        server: Option<String>,
+    ) -> Result<EnrolmentInfo, TallysealError> {
+        guarded(|| {
+            Ok(self
+                .inner
+                .enrol(&payload, &officer_name, server.as_deref())?
+                .into())
+        })
     }
 
     /// The enrolment, if enrolled.
@@ -110,8 +124,18 @@ impl TallysealClient {
     }
 
     /// Check Form-45 figures as they are typed.
-    pub fn check_figures(&self, figures: Form45Input) -> Result<Vec<FigureProblem>, TallysealError> {
-        guarded(|| Ok(self.inner.check_figures(&FormFigures::from(figures))?.iter().map(Into::into).collect()))
+    pub fn check_figures(
+        &self,
+        figures: Form45Input,
+    ) -> Result<Vec<FigureProblem>, TallysealError> {
+        guarded(|| {
+            Ok(self
+                .inner
+                .check_figures(&FormFigures::from(figures))?
+                .iter()
+                .map(Into::into)
+                .collect())
+        })
     }
 
     /// Seal every page and write it durably to the outbox (nothing is sent); returns the
@@ -120,11 +144,17 @@ impl TallysealClient {
         guarded(|| {
             let supersedes = match (request.supersedes_manifest, request.supersedes_reason) {
                 (Some(m), Some(reason)) => Some(Supersedes {
-                    manifest: m.parse().map_err(|_| invalid("supersedes_manifest is not a manifest hash"))?,
+                    manifest: m
+                        .parse()
+                        .map_err(|_| invalid("supersedes_manifest is not a manifest hash"))?,
                     reason,
                 }),
                 (None, None) => None,
-                _ => return Err(invalid("a correction needs both the manifest and the reason")),
+                _ => {
+                    return Err(invalid(
+                        "a correction needs both the manifest and the reason",
+                    ));
+                }
             };
             let outcome = self.inner.capture(CoreCapture {
                 form: FormKind::Form45,
@@ -132,7 +162,11 @@ impl TallysealClient {
                 pages: request
                     .pages
                     .into_iter()
-                    .map(|p| PageInput { image: p.image, media_type: p.media_type, fix: p.fix.map(Into::into) })
+                    .map(|p| PageInput {
+                        image: p.image,
+                        media_type: p.media_type,
+                        fix: p.fix.map(Into::into),
+                    })
                     .collect(),
                 supersedes,
             })?;

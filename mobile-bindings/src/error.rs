@@ -17,7 +17,11 @@ pub enum TallysealError {
     Storage { reason: String },
     /// The server refused; `problem_type` is the stable problem slug (`unknown-code`, ...).
     #[error("server: {reason}")]
-    Server { reason: String, problem_type: String, status: u16 },
+    Server {
+        reason: String,
+        problem_type: String,
+        status: u16,
+    },
     #[error("{reason}")]
     Other { reason: String },
 }
@@ -28,24 +32,31 @@ impl From<ClientError> for TallysealError {
         match e {
             ClientError::Network(_) => TallysealError::Network { reason },
             ClientError::Server(p) => TallysealError::Server {
-                reason: if p.detail.is_empty() { p.title.clone() } else { p.detail.clone() },
+                reason: if p.detail.is_empty() {
+                    p.title.clone()
+                } else {
+                    p.detail.clone()
+                },
                 problem_type: p.slug().to_owned(),
                 status: p.status,
             },
             ClientError::Storage { .. } => TallysealError::Storage { reason },
-            ClientError::InvalidInput(_) | ClientError::NotEnrolled | ClientError::AlreadyEnrolled(_) => {
-                TallysealError::InvalidInput { reason }
-            }
-            ClientError::Custody(_) | ClientError::Untrusted(_) | ClientError::Protocol(_) | ClientError::Seal(_) => {
-                TallysealError::Other { reason }
-            }
+            ClientError::InvalidInput(_)
+            | ClientError::NotEnrolled
+            | ClientError::AlreadyEnrolled(_) => TallysealError::InvalidInput { reason },
+            ClientError::Custody(_)
+            | ClientError::Untrusted(_)
+            | ClientError::Protocol(_)
+            | ClientError::Seal(_) => TallysealError::Other { reason },
         }
     }
 }
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for TallysealError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        TallysealError::Other { reason: format!("platform callback failed: {}", e.reason) }
+        TallysealError::Other {
+            reason: format!("platform callback failed: {}", e.reason),
+        }
     }
 }
 
@@ -59,7 +70,9 @@ pub fn guarded<T>(f: impl FnOnce() -> Result<T, TallysealError>) -> Result<T, Ta
                 .map(|s| (*s).to_owned())
                 .or_else(|| p.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown".into());
-            Err(TallysealError::Other { reason: format!("internal error (panic): {what}") })
+            Err(TallysealError::Other {
+                reason: format!("internal error (panic): {what}"),
+            })
         }
     }
 }

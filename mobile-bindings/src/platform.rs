@@ -39,24 +39,37 @@ impl core_custody::KeyCustody for CustodyAdapter {
         self.0.load_seed().map_err(|e| CustodyError(e.to_string()))
     }
     fn store_seed(&self, seed: &[u8]) -> Result<(), CustodyError> {
-        self.0.store_seed(seed.to_vec()).map_err(|e| CustodyError(e.to_string()))
+        self.0
+            .store_seed(seed.to_vec())
+            .map_err(|e| CustodyError(e.to_string()))
     }
 }
 
 pub(crate) struct TransportAdapter(pub Arc<dyn HttpTransport>);
 
 impl core_http::HttpTransport for TransportAdapter {
-    fn execute(&self, r: core_http::HttpRequest) -> Result<core_http::HttpResponse, TransportError> {
+    fn execute(
+        &self,
+        r: core_http::HttpRequest,
+    ) -> Result<core_http::HttpResponse, TransportError> {
         let req = HttpRequest {
             method: r.method,
             url: r.url,
-            headers: r.headers.into_iter().map(|(name, value)| HttpHeader { name, value }).collect(),
+            headers: r
+                .headers
+                .into_iter()
+                .map(|(name, value)| HttpHeader { name, value })
+                .collect(),
             body: r.body,
         };
         match self.0.execute(req) {
             Ok(resp) => Ok(core_http::HttpResponse {
                 status: resp.status,
-                headers: resp.headers.into_iter().map(|h| (h.name, h.value)).collect(),
+                headers: resp
+                    .headers
+                    .into_iter()
+                    .map(|h| (h.name, h.value))
+                    .collect(),
                 body: resp.body,
             }),
             Err(e) => Err(TransportError::Io(e.to_string())),

@@ -1,11 +1,11 @@
 //! Records and enums crossing the boundary, and their conversions from the core's types. Field
 //! names are what the shells see (camelCase in Kotlin/Swift).
 
+use tallyseal_core::client::Settings;
 use tallyseal_core::client::capture::SealedPage;
 use tallyseal_core::client::enrol::{Enrolment, PackageTrust};
 use tallyseal_core::client::outbox::{OutboxItem, Stage};
 use tallyseal_core::client::uploader::{SyncEvent, SyncReport};
-use tallyseal_core::client::Settings;
 use tallyseal_core::form::{CandidateVotes, Form45Figures, FormFigures, RuleViolation};
 use tallyseal_core::model::GenderCounts;
 use tallyseal_core::seal::LocationFix;
@@ -98,12 +98,20 @@ pub struct Counts {
 
 impl From<Counts> for GenderCounts {
     fn from(c: Counts) -> Self {
-        GenderCounts { male: c.male, female: c.female, transgender: c.transgender }
+        GenderCounts {
+            male: c.male,
+            female: c.female,
+            transgender: c.transgender,
+        }
     }
 }
 impl From<GenderCounts> for Counts {
     fn from(c: GenderCounts) -> Self {
-        Counts { male: c.male, female: c.female, transgender: c.transgender }
+        Counts {
+            male: c.male,
+            female: c.female,
+            transgender: c.transgender,
+        }
     }
 }
 
@@ -127,7 +135,10 @@ impl From<Form45Input> for FormFigures {
                 .candidate_votes
                 .iter()
                 .enumerate()
-                .map(|(i, v)| CandidateVotes { ballot_no: i as u32 + 1, votes: *v })
+                .map(|(i, v)| CandidateVotes {
+                    ballot_no: i as u32 + 1,
+                    votes: *v,
+                })
                 .collect(),
             total_valid: f.total_valid,
             rejected: f.rejected,
@@ -145,7 +156,10 @@ pub struct FigureProblem {
 
 impl From<&RuleViolation> for FigureProblem {
     fn from(v: &RuleViolation) -> Self {
-        FigureProblem { rule: v.rule.as_str().to_owned(), detail: v.detail.clone() }
+        FigureProblem {
+            rule: v.rule.as_str().to_owned(),
+            detail: v.detail.clone(),
+        }
     }
 }
 
@@ -299,7 +313,11 @@ pub struct OutboxEntry {
 
 impl From<&OutboxItem> for OutboxEntry {
     fn from(i: &OutboxItem) -> Self {
-        let receipt = i.state.final_receipt.as_ref().or(i.state.manifest_receipt.as_ref());
+        let receipt = i
+            .state
+            .final_receipt
+            .as_ref()
+            .or(i.state.manifest_receipt.as_ref());
         OutboxEntry {
             seq: i.seq,
             manifest_hash: i.manifest_hash.to_hex(),
@@ -312,8 +330,12 @@ impl From<&OutboxItem> for OutboxEntry {
             attempts: i.state.attempts,
             last_error: i.state.last_error.clone(),
             needs_attention: i.state.needs_attention.as_ref().map(|a| a.reason.clone()),
-            receipt_json: receipt.and_then(|r| r.to_bytes().ok()).map(|b| String::from_utf8_lossy(&b).into_owned()),
-            receipt_status: receipt.and_then(|r| serde_json::to_value(r.body.status).ok()).and_then(|v| v.as_str().map(str::to_owned)),
+            receipt_json: receipt
+                .and_then(|r| r.to_bytes().ok())
+                .map(|b| String::from_utf8_lossy(&b).into_owned()),
+            receipt_status: receipt
+                .and_then(|r| serde_json::to_value(r.body.status).ok())
+                .and_then(|v| v.as_str().map(str::to_owned)),
             received_at_ms: receipt.map(|r| r.body.received_at_ms),
         }
     }
@@ -349,25 +371,57 @@ impl From<SyncReport> for SyncSummary {
 /// A progress or state event.
 #[derive(Debug, Clone, uniffi::Enum)]
 pub enum StatusEvent {
-    StageChanged { seq: u64, manifest_hash: String, stage: ItemStage },
-    Progress { seq: u64, uploaded_bytes: u64, total_bytes: u64 },
-    RetryScheduled { seq: u64, delay_ms: u64, error: String },
-    NeedsAttention { seq: u64, reason: String },
+    StageChanged {
+        seq: u64,
+        manifest_hash: String,
+        stage: ItemStage,
+    },
+    Progress {
+        seq: u64,
+        uploaded_bytes: u64,
+        total_bytes: u64,
+    },
+    RetryScheduled {
+        seq: u64,
+        delay_ms: u64,
+        error: String,
+    },
+    NeedsAttention {
+        seq: u64,
+        reason: String,
+    },
 }
 
 impl From<&SyncEvent> for StatusEvent {
     fn from(e: &SyncEvent) -> Self {
         match e {
-            SyncEvent::StageChanged { seq, manifest_hash, stage } => {
-                StatusEvent::StageChanged { seq: *seq, manifest_hash: manifest_hash.to_hex(), stage: (*stage).into() }
-            }
-            SyncEvent::Progress { seq, offset, total } => {
-                StatusEvent::Progress { seq: *seq, uploaded_bytes: *offset, total_bytes: *total }
-            }
-            SyncEvent::RetryScheduled { seq, delay_ms, error } => {
-                StatusEvent::RetryScheduled { seq: *seq, delay_ms: *delay_ms, error: error.clone() }
-            }
-            SyncEvent::NeedsAttention { seq, reason } => StatusEvent::NeedsAttention { seq: *seq, reason: reason.clone() },
+            SyncEvent::StageChanged {
+                seq,
+                manifest_hash,
+                stage,
+            } => StatusEvent::StageChanged {
+                seq: *seq,
+                manifest_hash: manifest_hash.to_hex(),
+                stage: (*stage).into(),
+            },
+            SyncEvent::Progress { seq, offset, total } => StatusEvent::Progress {
+                seq: *seq,
+                uploaded_bytes: *offset,
+                total_bytes: *total,
+            },
+            SyncEvent::RetryScheduled {
+                seq,
+                delay_ms,
+                error,
+            } => StatusEvent::RetryScheduled {
+                seq: *seq,
+                delay_ms: *delay_ms,
+                error: error.clone(),
+            },
+            SyncEvent::NeedsAttention { seq, reason } => StatusEvent::NeedsAttention {
+                seq: *seq,
+                reason: reason.clone(),
+            },
         }
     }
 }

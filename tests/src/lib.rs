@@ -8,9 +8,9 @@ use tallyseal_core::client::api::ServerUrl;
 use tallyseal_core::client::http::{HttpRequest, HttpTransport, StdHttpTransport};
 use tallyseal_core::demo;
 use tallyseal_core::keys::PublicKey;
+use tallyseal_server::Application;
 use tallyseal_server::config::ServerConfig;
 use tallyseal_server::db::{self, Database, SubmissionRow, UploadRow};
-use tallyseal_server::Application;
 
 pub use tallyseal_field::admin::IssuedCode;
 
@@ -22,12 +22,15 @@ pub struct TestServer {
     pub data_dir: PathBuf,
     db: Database,
     rt: tokio::runtime::Runtime,
+    serving: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
 }
 
 impl std::fmt::Debug for TestServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestServer").field("url", &self.url).finish_non_exhaustive()
+        f.debug_struct("TestServer")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -49,7 +52,11 @@ impl TestServer {
             workers: Some(2),
             database_max_connections: 8,
             server_key_seed: Some(hex::encode(demo::SERVER_SEED)),
-            trusted_package_keys: vec![demo::commission_verifier().map_err(|e| e.to_string())?.to_vkey()],
+            trusted_package_keys: vec![
+                demo::commission_verifier()
+                    .map_err(|e| e.to_string())?
+                    .to_vkey(),
+            ],
             ..ServerConfig::default()
         };
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -57,52 +64,82 @@ impl TestServer {
             .enable_all()
             .build()
             .map_err(|e| e.to_string())?;
-        let app = rt.block_on(Application::build(config.clone())).map_err(|e| e.to_string())?;
+        let app = rt
+            .block_on(Application::build(config.clone()))
+            .map_err(|e| e.to_string())?;
         let url = format!("http://127.0.0.1:{}", app.port());
         let admin_token = app.admin_token();
         let commission_key = app.commission_key();
-        rt.spawn(app.run_until_stopped());
+        let serving = Some(rt.spawn(app.run_until_stopped()));
         let db = rt
             .block_on(Database::connect(&config.effective_database_url(), 2))
             .map_err(|e| e.to_string())?;
-        let server = TestServer { url, admin_token, commission_key, data_dir: data_dir.to_owned(), db, rt, _dir: None };
+        let server = TestServer {
+            url,
+            admin_token,
+            commission_key,
+            data_dir: data_dir.to_owned(),
+            db,
+            rt,
+            serving,
+            _dir: None,
+        };
         server.import_demo_package()?;
         Ok(server)
     }
 
     fn import_demo_package(&self) -> Result<(), String> {
         let (_, signed) = demo::signed_package().map_err(|e| e.to_string())?;
-        let body = serde_json::to_vec(&serde_json::json!({"signed_note": signed.note})).map_err(|e| e.to_string())?;
+        let body = serde_json::to_vec(&serde_json::json!({"signed_note": signed.note}))
+            .map_err(|e| e.to_string())?;
         let server = ServerUrl::new(&self.url).map_err(|e| e.to_string())?;
         let req = HttpRequest::new("POST", server.join("/api/v1/elections"))
             .header("Authorization", format!("Bearer {}", self.admin_token))
             .json_body(body);
-        let resp = StdHttpTransport::default().execute(req).map_err(|e| e.to_string())?;
+        let resp = StdHttpTransport::default()
+            .execute(req)
+            .map_err(|e| e.to_string())?;
         if resp.status != 201 && resp.status != 200 {
-            return Err(format!("import: HTTP {} {}", resp.status, String::from_utf8_lossy(&resp.body)));
+            return Err(format!(
+                "import: HTTP {} {}",
+                resp.status,
+                String::from_utf8_lossy(&resp.body)
+            ));
         }
         Ok(())
     }
 
     /// An enrolment code for demo constituency NA-128, `station`.
     pub fn issue_code(&self, station: u32) -> Result<IssuedCode, String> {
-        tallyseal_field::admin::issue_code(&self.url, &self.admin_token, "pk-ge-2024-demo", "NA-128", station)
-            .map_err(|e| e.to_string())
+        tallyseal_field::admin::issue_code(
+            &self.url,
+            &self.admin_token,
+            "pk-ge-2024-demo",
+            "NA-128",
+            station,
+        )
+        .map_err(|e| e.to_string())
     }
 
     /// The demo Commission's C2SP verifier key (what an app would have built in).
     pub fn package_vkey() -> Result<String, String> {
-        Ok(demo::commission_verifier().map_err(|e| e.to_string())?.to_vkey())
+        Ok(demo::commission_verifier()
+            .map_err(|e| e.to_string())?
+            .to_vkey())
     }
 
     /// Number of submission rows.
     pub fn submission_count(&self) -> Result<i64, String> {
-        self.rt.block_on(db::count_submissions(&self.db.pool)).map_err(|e| e.to_string())
+        self.rt
+            .block_on(db::count_submissions(&self.db.pool))
+            .map_err(|e| e.to_string())
     }
 
     /// The submission row for a manifest hash.
     pub fn submission(&self, manifest_hash: &str) -> Result<Option<SubmissionRow>, String> {
-        self.rt.block_on(db::get_submission(&self.db.pool, manifest_hash)).map_err(|e| e.to_string())
+        self.rt
+            .block_on(db::get_submission(&self.db.pool, manifest_hash))
+            .map_err(|e| e.to_string())
     }
 
     /// The tus upload row for a manifest hash.
@@ -114,8 +151,22 @@ impl TestServer {
 
     /// Audit events about a subject (a manifest hash).
     pub fn events(&self, subject: &str) -> Result<Vec<String>, String> {
-        let rows = self.rt.block_on(db::events_for(&self.db.pool, subject)).map_err(|e| e.to_string())?;
+        let rows = self
+            .rt
+            .block_on(db::events_for(&self.db.pool, subject))
+            .map_err(|e| e.to_string())?;
         Ok(rows.into_iter().map(|r| r.kind).collect())
+    }
+
+    /// Serve until the server stops (SIGINT/SIGTERM are handled by actix-web's graceful stop).
+    pub fn wait_until_stopped(mut self) -> Result<(), String> {
+        match self.serving.take() {
+            Some(h) => match self.rt.block_on(h) {
+                Ok(r) => r.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            },
+            None => Ok(()),
+        }
     }
 
     /// Block on a future on the server's runtime (for ad-hoc queries).

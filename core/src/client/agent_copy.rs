@@ -26,7 +26,11 @@ pub struct AgentCopy {
 const PREFIX: &str = "tallyseal:agent-copy?";
 
 impl AgentCopy {
-    pub fn for_capture(manifest: &CaptureManifest, manifest_hash: Sha256Digest, signature: SignatureBytes) -> AgentCopy {
+    pub fn for_capture(
+        manifest: &CaptureManifest,
+        manifest_hash: Sha256Digest,
+        signature: SignatureBytes,
+    ) -> AgentCopy {
         AgentCopy {
             constituency: manifest.constituency.clone(),
             station: manifest.station,
@@ -51,7 +55,10 @@ impl AgentCopy {
     /// Parse the QR text.
     pub fn parse(text: &str) -> ClientResult<AgentCopy> {
         let bad = |w: &str| ClientError::InvalidInput(format!("agent copy: {w}"));
-        let query = text.trim().strip_prefix(PREFIX).ok_or_else(|| bad("not an agent copy"))?;
+        let query = text
+            .trim()
+            .strip_prefix(PREFIX)
+            .ok_or_else(|| bad("not an agent copy"))?;
         let (mut st, mut q, mut m, mut s, mut v) = (None, None, None, None, None);
         for pair in query.split('&') {
             match pair.split_once('=') {
@@ -66,7 +73,9 @@ impl AgentCopy {
         if v != Some("1") {
             return Err(bad("unsupported version"));
         }
-        let (constituency, station) = st.and_then(|x| x.rsplit_once('/')).ok_or_else(|| bad("station"))?;
+        let (constituency, station) = st
+            .and_then(|x| x.rsplit_once('/'))
+            .ok_or_else(|| bad("station"))?;
         let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(s.ok_or_else(|| bad("signature"))?)
             .ok()
@@ -75,8 +84,12 @@ impl AgentCopy {
         Ok(AgentCopy {
             constituency: constituency.to_owned(),
             station: station.parse().map_err(|_| bad("station"))?,
-            seq: q.and_then(|x| x.parse().ok()).ok_or_else(|| bad("sequence"))?,
-            manifest_hash: m.and_then(|x| x.parse().ok()).ok_or_else(|| bad("manifest hash"))?,
+            seq: q
+                .and_then(|x| x.parse().ok())
+                .ok_or_else(|| bad("sequence"))?,
+            manifest_hash: m
+                .and_then(|x| x.parse().ok())
+                .ok_or_else(|| bad("manifest hash"))?,
             signature: SignatureBytes(sig),
         })
     }
@@ -85,7 +98,9 @@ impl AgentCopy {
     /// with the device key named in the manifest.
     pub fn matches(&self, manifest_bytes: &[u8]) -> ClientResult<CaptureManifest> {
         if sha256(manifest_bytes) != self.manifest_hash {
-            return Err(ClientError::Untrusted("the published manifest is not the one the agent saw".into()));
+            return Err(ClientError::Untrusted(
+                "the published manifest is not the one the agent saw".into(),
+            ));
         }
         verify_manifest_signature(manifest_bytes, &self.signature)
             .map_err(|e| ClientError::Untrusted(format!("agent copy signature: {e}")))

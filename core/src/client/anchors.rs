@@ -17,7 +17,8 @@ pub fn fetch_anchor(
     clock: &dyn Clock,
 ) -> ClientResult<AnchorEvidence> {
     let mut nonce = [0u8; 16];
-    getrandom::getrandom(&mut nonce).map_err(|e| ClientError::Custody(format!("randomness: {e}")))?;
+    getrandom::getrandom(&mut nonce)
+        .map_err(|e| ClientError::Custody(format!("randomness: {e}")))?;
     let nonce = hex::encode(nonce);
     let resp = transport.execute(server.time_anchor_request(&nonce)?)?;
     // Read the clocks as soon as the answer is in: the anchor's uncertainty covers the round trip.
@@ -27,7 +28,9 @@ pub fn fetch_anchor(
         .verify(std::slice::from_ref(commission_key))
         .map_err(|e| ClientError::Untrusted(format!("time anchor: {e}")))?;
     if anchor.body.nonce != nonce {
-        return Err(ClientError::Untrusted("the time anchor is not for the nonce this phone sent".into()));
+        return Err(ClientError::Untrusted(
+            "the time anchor is not for the nonce this phone sent".into(),
+        ));
     }
     Ok(AnchorEvidence {
         anchor,
@@ -41,7 +44,8 @@ pub fn fetch_anchor(
 /// this boot; an anchor from before a restart cannot be aged by the monotonic clock).
 pub fn readings_now(clock: &dyn Clock, anchor: Option<AnchorEvidence>) -> ClockReadings {
     let now = clock.now();
-    let anchor = anchor.filter(|a| a.boot_id == now.boot_id && a.received_monotonic_ms <= now.monotonic_ms);
+    let anchor =
+        anchor.filter(|a| a.boot_id == now.boot_id && a.received_monotonic_ms <= now.monotonic_ms);
     ClockReadings {
         device_time_ms: now.wall_ms,
         tz_offset_min: now.tz_offset_min,

@@ -76,7 +76,9 @@ impl ServerUrl {
     pub fn new(url: &str) -> ClientResult<ServerUrl> {
         let u = url.trim().trim_end_matches('/');
         if !(u.starts_with("http://") || u.starts_with("https://")) || u.len() < 10 {
-            return Err(ClientError::InvalidInput(format!("not a server URL: {url:?}")));
+            return Err(ClientError::InvalidInput(format!(
+                "not a server URL: {url:?}"
+            )));
         }
         Ok(ServerUrl(u.to_owned()))
     }
@@ -96,8 +98,17 @@ impl ServerUrl {
         HttpRequest::new("GET", self.join("/api/v1/keys")).header("Accept", "application/json")
     }
 
-    pub fn enrol_request(&self, code: &str, key: &PublicKey, officer_name: &str) -> ClientResult<HttpRequest> {
-        let body = EnrolRequest { code, device_key: key.to_hex(), officer_name };
+    pub fn enrol_request(
+        &self,
+        code: &str,
+        key: &PublicKey,
+        officer_name: &str,
+    ) -> ClientResult<HttpRequest> {
+        let body = EnrolRequest {
+            code,
+            device_key: key.to_hex(),
+            officer_name,
+        };
         Ok(HttpRequest::new("POST", self.join("/api/v1/enrol")).json_body(to_json(&body)?))
     }
 
@@ -106,7 +117,11 @@ impl ServerUrl {
             .json_body(to_json(&serde_json::json!({ "nonce": nonce }))?))
     }
 
-    pub fn submit_manifest_request(&self, manifest: &[u8], signature: &SignatureBytes) -> ClientResult<HttpRequest> {
+    pub fn submit_manifest_request(
+        &self,
+        manifest: &[u8],
+        signature: &SignatureBytes,
+    ) -> ClientResult<HttpRequest> {
         let body = serde_json::json!({
             "manifest": base64::engine::general_purpose::STANDARD.encode(manifest),
             "signature": signature.to_hex(),
@@ -115,8 +130,11 @@ impl ServerUrl {
     }
 
     pub fn capture_status_request(&self, manifest_hash: &Sha256Digest) -> HttpRequest {
-        HttpRequest::new("GET", self.join(&format!("/api/v1/captures/{}", manifest_hash.to_hex())))
-            .header("Accept", "application/json")
+        HttpRequest::new(
+            "GET",
+            self.join(&format!("/api/v1/captures/{}", manifest_hash.to_hex())),
+        )
+        .header("Accept", "application/json")
     }
 }
 
@@ -157,7 +175,10 @@ mod tests {
     #[test]
     fn urls_and_problems() {
         let s = ServerUrl::new("http://127.0.0.1:8080/").unwrap();
-        assert_eq!(s.join("/api/v1/uploads/ab"), "http://127.0.0.1:8080/api/v1/uploads/ab");
+        assert_eq!(
+            s.join("/api/v1/uploads/ab"),
+            "http://127.0.0.1:8080/api/v1/uploads/ab"
+        );
         assert_eq!(s.join("http://other/x"), "http://other/x");
         assert!(ServerUrl::new("ftp://x").is_err());
         let resp = HttpResponse {
@@ -172,7 +193,11 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let resp = HttpResponse { status: 503, headers: vec![], body: b"down".to_vec() };
+        let resp = HttpResponse {
+            status: 503,
+            headers: vec![],
+            body: b"down".to_vec(),
+        };
         assert!(problem(&resp).is_retryable());
     }
 }

@@ -11,7 +11,10 @@ pub struct Backoff {
 
 impl Default for Backoff {
     fn default() -> Self {
-        Backoff { base_ms: 2_000, cap_ms: 300_000 }
+        Backoff {
+            base_ms: 2_000,
+            cap_ms: 300_000,
+        }
     }
 }
 
@@ -28,7 +31,10 @@ impl Backoff {
     /// Upper bound of the delay after `attempts` failures (1 = first failure).
     pub fn ceiling_ms(&self, attempts: u32) -> u64 {
         let exp = attempts.saturating_sub(1).min(30);
-        self.base_ms.saturating_mul(1u64 << exp).min(self.cap_ms).max(1)
+        self.base_ms
+            .saturating_mul(1u64 << exp)
+            .min(self.cap_ms)
+            .max(1)
     }
 
     /// The delay to wait after `attempts` failures: jittered in `[ceiling/2, ceiling]`.
@@ -45,7 +51,10 @@ mod tests {
 
     #[test]
     fn grows_to_the_cap_with_jitter() {
-        let b = Backoff { base_ms: 1_000, cap_ms: 60_000 };
+        let b = Backoff {
+            base_ms: 1_000,
+            cap_ms: 60_000,
+        };
         assert_eq!(b.ceiling_ms(1), 1_000);
         assert_eq!(b.ceiling_ms(3), 4_000);
         assert_eq!(b.ceiling_ms(30), 60_000);

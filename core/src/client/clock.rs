@@ -69,10 +69,18 @@ impl Clock for SystemClock {
             _ => {
                 let (start, start_wall) = process_start();
                 let elapsed = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
-                (elapsed, Some(format!("process-{}-{start_wall}", std::process::id())))
+                (
+                    elapsed,
+                    Some(format!("process-{}-{start_wall}", std::process::id())),
+                )
             }
         };
-        ClockNow { wall_ms, monotonic_ms, boot_id, tz_offset_min: self.tz_offset_min }
+        ClockNow {
+            wall_ms,
+            monotonic_ms,
+            boot_id,
+            tz_offset_min: self.tz_offset_min,
+        }
     }
 }
 
@@ -82,7 +90,10 @@ mod tests {
 
     #[test]
     fn monotonic_does_not_go_back_and_offset_applies() {
-        let c = SystemClock { wall_offset_ms: -3_600_000, tz_offset_min: 300 };
+        let c = SystemClock {
+            wall_offset_ms: -3_600_000,
+            tz_offset_min: 300,
+        };
         let a = c.now();
         let b = c.now();
         assert!(b.monotonic_ms >= a.monotonic_ms);

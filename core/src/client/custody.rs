@@ -56,10 +56,17 @@ pub struct MemoryKeyCustody {
 
 impl KeyCustody for MemoryKeyCustody {
     fn load_seed(&self) -> Result<Option<Vec<u8>>, CustodyError> {
-        Ok(self.seed.lock().map_err(|_| CustodyError("poisoned".into()))?.clone())
+        Ok(self
+            .seed
+            .lock()
+            .map_err(|_| CustodyError("poisoned".into()))?
+            .clone())
     }
     fn store_seed(&self, seed: &[u8]) -> Result<(), CustodyError> {
-        *self.seed.lock().map_err(|_| CustodyError("poisoned".into()))? = Some(seed.to_vec());
+        *self
+            .seed
+            .lock()
+            .map_err(|_| CustodyError("poisoned".into()))? = Some(seed.to_vec());
         Ok(())
     }
 }
@@ -68,10 +75,9 @@ impl KeyCustody for MemoryKeyCustody {
 pub fn load_or_create_key(custody: &dyn KeyCustody) -> ClientResult<DeviceKey> {
     let custody_err = |e: CustodyError| ClientError::Custody(e.0);
     if let Some(seed) = custody.load_seed().map_err(custody_err)? {
-        let seed: [u8; 32] = seed
-            .as_slice()
-            .try_into()
-            .map_err(|_| ClientError::Custody(format!("stored seed is {} bytes, not 32", seed.len())))?;
+        let seed: [u8; 32] = seed.as_slice().try_into().map_err(|_| {
+            ClientError::Custody(format!("stored seed is {} bytes, not 32", seed.len()))
+        })?;
         return Ok(DeviceKey::from_seed(&seed));
     }
     let key = DeviceKey::generate().map_err(|e| ClientError::Custody(e.to_string()))?;
@@ -79,7 +85,9 @@ pub fn load_or_create_key(custody: &dyn KeyCustody) -> ClientResult<DeviceKey> {
     // Read back: custody that silently loses the seed must fail here, not after enrolment.
     match custody.load_seed().map_err(custody_err)? {
         Some(s) if s.as_slice() == key.seed().as_slice() => Ok(key),
-        _ => Err(ClientError::Custody("key custody did not keep the seed it was given".into())),
+        _ => Err(ClientError::Custody(
+            "key custody did not keep the seed it was given".into(),
+        )),
     }
 }
 
@@ -104,7 +112,9 @@ mod tests {
     #[test]
     fn file_custody_keeps_the_key() {
         let dir = tempfile::tempdir().unwrap();
-        let c = FileKeyCustody { path: dir.path().join("device.key") };
+        let c = FileKeyCustody {
+            path: dir.path().join("device.key"),
+        };
         let a = load_or_create_key(&c).unwrap();
         let b = load_or_create_key(&c).unwrap();
         assert_eq!(a.public_key(), b.public_key());

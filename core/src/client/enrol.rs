@@ -49,15 +49,29 @@ fn percent_decode(s: &str) -> String {
 pub fn parse_enrolment_payload(text: &str) -> ClientResult<EnrolmentCode> {
     let text = text.trim();
     if text.is_empty() || text.len() > 4096 {
-        return Err(ClientError::InvalidInput("the enrolment code is empty or too long".into()));
+        return Err(ClientError::InvalidInput(
+            "the enrolment code is empty or too long".into(),
+        ));
     }
     let Some(query) = text.strip_prefix("tallyseal:enrol?") else {
         if text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Ok(EnrolmentCode { server: None, election: None, code: text.to_owned(), package_verifier: None });
+            return Ok(EnrolmentCode {
+                server: None,
+                election: None,
+                code: text.to_owned(),
+                package_verifier: None,
+            });
         }
-        return Err(ClientError::InvalidInput("not a tallyseal enrolment code or QR payload".into()));
+        return Err(ClientError::InvalidInput(
+            "not a tallyseal enrolment code or QR payload".into(),
+        ));
     };
-    let mut code = EnrolmentCode { server: None, election: None, code: String::new(), package_verifier: None };
+    let mut code = EnrolmentCode {
+        server: None,
+        election: None,
+        code: String::new(),
+        package_verifier: None,
+    };
     for pair in query.split('&') {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let v = percent_decode(v);
@@ -70,7 +84,9 @@ pub fn parse_enrolment_payload(text: &str) -> ClientResult<EnrolmentCode> {
         }
     }
     if code.code.is_empty() {
-        return Err(ClientError::InvalidInput("the QR payload has no code".into()));
+        return Err(ClientError::InvalidInput(
+            "the QR payload has no code".into(),
+        ));
     }
     Ok(code)
 }
@@ -117,7 +133,10 @@ mod tests {
         assert_eq!(c.server.as_deref(), Some("http://127.0.0.1:8080"));
         assert_eq!(c.code, "ABCD-EFGH-JKLM");
         assert_eq!(c.package_verifier.as_deref(), Some("demo+x"));
-        assert_eq!(parse_enrolment_payload(" ABCD-EFGH-JKLM ").unwrap().server, None);
+        assert_eq!(
+            parse_enrolment_payload(" ABCD-EFGH-JKLM ").unwrap().server,
+            None
+        );
         assert!(parse_enrolment_payload("tallyseal:enrol?server=x").is_err());
         assert!(parse_enrolment_payload("hello world").is_err());
         assert!(parse_enrolment_payload("").is_err());

@@ -38,7 +38,10 @@ impl Problem {
     /// Whether trying again later can succeed (server busy, storage down, race lost).
     pub fn is_retryable(&self) -> bool {
         matches!(self.status, 408 | 423 | 425 | 429 | 460 | 500..=599)
-            || matches!(self.slug(), "offset-conflict" | "upload-busy" | "checksum-mismatch")
+            || matches!(
+                self.slug(),
+                "offset-conflict" | "upload-busy" | "checksum-mismatch"
+            )
     }
 }
 
@@ -59,7 +62,10 @@ pub enum ClientError {
     Server(Problem),
     /// The phone's own storage failed.
     #[error("storage ({context}): {source}")]
-    Storage { context: String, source: std::io::Error },
+    Storage {
+        context: String,
+        source: std::io::Error,
+    },
     /// The caller passed something unusable.
     #[error("invalid input: {0}")]
     InvalidInput(String),
@@ -82,7 +88,10 @@ pub enum ClientError {
 
 impl ClientError {
     pub fn storage(context: impl Into<String>, source: std::io::Error) -> ClientError {
-        ClientError::Storage { context: context.into(), source }
+        ClientError::Storage {
+            context: context.into(),
+            source,
+        }
     }
 
     /// Whether the uploader should simply try again later (with backoff).

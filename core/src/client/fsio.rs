@@ -99,7 +99,10 @@ impl StagedDir {
         let dir = parent_of(target)?;
         let staging = dir.join(temp_name("dir"));
         fs::create_dir(&staging)?;
-        Ok(StagedDir { staging, target: target.to_owned() })
+        Ok(StagedDir {
+            staging,
+            target: target.to_owned(),
+        })
     }
 
     /// Add a file (written and synced).
@@ -112,7 +115,10 @@ impl StagedDir {
         sync_dir(&self.staging)?;
         if self.target.exists() {
             let _ = fs::remove_dir_all(&self.staging);
-            return Err(io::Error::new(io::ErrorKind::AlreadyExists, "target already exists"));
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "target already exists",
+            ));
         }
         fs::rename(&self.staging, &self.target)?;
         sync_dir(parent_of(&self.target)?)

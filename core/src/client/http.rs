@@ -28,7 +28,12 @@ pub struct HttpResponse {
 
 impl HttpRequest {
     pub fn new(method: &str, url: impl Into<String>) -> HttpRequest {
-        HttpRequest { method: method.to_owned(), url: url.into(), headers: Vec::new(), body: Vec::new() }
+        HttpRequest {
+            method: method.to_owned(),
+            url: url.into(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> HttpRequest {
@@ -37,7 +42,8 @@ impl HttpRequest {
     }
 
     pub fn json_body(mut self, body: Vec<u8>) -> HttpRequest {
-        self.headers.push(("Content-Type".into(), "application/json".into()));
+        self.headers
+            .push(("Content-Type".into(), "application/json".into()));
         self.body = body;
         self
     }
@@ -46,7 +52,10 @@ impl HttpRequest {
 impl HttpResponse {
     /// The first header named `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -111,11 +120,15 @@ impl HttpUrl {
         let (host, port) = match authority.rsplit_once(':') {
             Some((h, p)) if !h.is_empty() && !p.contains(']') => (
                 h.to_owned(),
-                p.parse().map_err(|_| TransportError::Url(format!("{url}: bad port")))?,
+                p.parse()
+                    .map_err(|_| TransportError::Url(format!("{url}: bad port")))?,
             ),
             _ => (authority.to_owned(), 80),
         };
-        if host.is_empty() || host.contains(['@', ' ']) || (host.contains(':') && !host.starts_with('[')) {
+        if host.is_empty()
+            || host.contains(['@', ' '])
+            || (host.contains(':') && !host.starts_with('['))
+        {
             return Err(TransportError::Url(format!("{url}: bad host")));
         }
         Ok(HttpUrl { host, port, target })
@@ -151,10 +164,17 @@ impl HttpTransport for StdHttpTransport {
     fn execute(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
         let url = HttpUrl::parse(&req.url)?;
         let stream = self.connect(&url)?;
-        stream.set_read_timeout(Some(self.io_timeout)).map_err(io_err)?;
-        stream.set_write_timeout(Some(self.io_timeout)).map_err(io_err)?;
+        stream
+            .set_read_timeout(Some(self.io_timeout))
+            .map_err(io_err)?;
+        stream
+            .set_write_timeout(Some(self.io_timeout))
+            .map_err(io_err)?;
         let _ = stream.set_nodelay(true);
-        let mut head = format!("{} {} HTTP/1.1\r\nHost: {}", req.method, url.target, url.host);
+        let mut head = format!(
+            "{} {} HTTP/1.1\r\nHost: {}",
+            req.method, url.target, url.host
+        );
         if url.port != 80 {
             head.push_str(&format!(":{}", url.port));
         }
@@ -173,15 +193,25 @@ impl HttpTransport for StdHttpTransport {
         writer.write_all(head.as_bytes()).map_err(io_err)?;
         writer.write_all(&req.body).map_err(io_err)?;
         writer.flush().map_err(io_err)?;
-        read_response(BufReader::new(&stream), req.method == "HEAD", self.max_response_bytes)
+        read_response(
+            BufReader::new(&stream),
+            req.method == "HEAD",
+            self.max_response_bytes,
+        )
     }
 }
 
 fn read_line<R: BufRead>(r: &mut R, what: &str) -> Result<String, TransportError> {
     let mut line = Vec::new();
-    let n = r.by_ref().take(16 * 1024).read_until(b'\n', &mut line).map_err(io_err)?;
+    let n = r
+        .by_ref()
+        .take(16 * 1024)
+        .read_until(b'\n', &mut line)
+        .map_err(io_err)?;
     if n == 0 || !line.ends_with(b"\n") {
-        return Err(TransportError::Io(format!("connection closed in the {what}")));
+        return Err(TransportError::Io(format!(
+            "connection closed in the {what}"
+        )));
     }
     while matches!(line.last(), Some(b'\n' | b'\r')) {
         line.pop();
@@ -200,7 +230,9 @@ pub fn read_response<R: BufRead>(
         let mut parts = status_line.splitn(3, ' ');
         let version = parts.next().unwrap_or("");
         if !version.starts_with("HTTP/1.") {
-            return Err(TransportError::Protocol(format!("status line {status_line:?}")));
+            return Err(TransportError::Protocol(format!(
+                "status line {status_line:?}"
+            )));
         }
         let status: u16 = parts
             .next()
@@ -224,7 +256,11 @@ pub fn read_response<R: BufRead>(
         }
         break (status, headers);
     };
-    let resp = HttpResponse { status, headers, body: Vec::new() };
+    let resp = HttpResponse {
+        status,
+        headers,
+        body: Vec::new(),
+    };
     if head_request || status == 204 || status == 304 {
         return Ok(resp);
     }
@@ -234,17 +270,22 @@ pub fn read_response<R: BufRead>(
     let body = if chunked {
         read_chunked(&mut r, max_body)?
     } else if let Some(len) = resp.header("Content-Length") {
-        let len: usize =
-            len.parse().map_err(|_| TransportError::Protocol("bad Content-Length".into()))?;
+        let len: usize = len
+            .parse()
+            .map_err(|_| TransportError::Protocol("bad Content-Length".into()))?;
         if len > max_body {
-            return Err(TransportError::Protocol(format!("response of {len} bytes is too large")));
+            return Err(TransportError::Protocol(format!(
+                "response of {len} bytes is too large"
+            )));
         }
         let mut body = vec![0; len];
         r.read_exact(&mut body).map_err(io_err)?;
         body
     } else {
         let mut body = Vec::new();
-        r.take(max_body as u64 + 1).read_to_end(&mut body).map_err(io_err)?;
+        r.take(max_body as u64 + 1)
+            .read_to_end(&mut body)
+            .map_err(io_err)?;
         if body.len() > max_body {
             return Err(TransportError::Protocol("response too large".into()));
         }
@@ -282,7 +323,10 @@ mod tests {
     #[test]
     fn urls() {
         let u = HttpUrl::parse("http://127.0.0.1:8080/api/v1/keys?x=1").unwrap();
-        assert_eq!((u.host.as_str(), u.port, u.target.as_str()), ("127.0.0.1", 8080, "/api/v1/keys?x=1"));
+        assert_eq!(
+            (u.host.as_str(), u.port, u.target.as_str()),
+            ("127.0.0.1", 8080, "/api/v1/keys?x=1")
+        );
         assert_eq!(HttpUrl::parse("http://example.org").unwrap().target, "/");
         assert!(HttpUrl::parse("https://example.org/").is_err());
         assert!(HttpUrl::parse("http://:80/").is_err());
@@ -290,8 +334,16 @@ mod tests {
 
     #[test]
     fn responses_by_length_chunks_and_close() {
-        let r = read_response(&b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\nX: y\r\n\r\nok"[..], false, 100).unwrap();
-        assert_eq!((r.status, r.body.as_slice(), r.header("x")), (201, &b"ok"[..], Some("y")));
+        let r = read_response(
+            &b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\nX: y\r\n\r\nok"[..],
+            false,
+            100,
+        )
+        .unwrap();
+        assert_eq!(
+            (r.status, r.body.as_slice(), r.header("x")),
+            (201, &b"ok"[..], Some("y"))
+        );
         let r = read_response(
             &b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=1\r\nde\r\n0\r\n\r\n"[..],
             false,
@@ -303,7 +355,14 @@ mod tests {
         assert_eq!(r.body, b"until close");
         let r = read_response(&b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\nUpload-Offset: 5\r\n\r\n"[..], false, 100).unwrap();
         assert_eq!((r.status, r.header("upload-offset")), (204, Some("5")));
-        assert!(read_response(&b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"[..], false, 100).is_err());
+        assert!(
+            read_response(
+                &b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"[..],
+                false,
+                100
+            )
+            .is_err()
+        );
         assert!(read_response(&b"garbage\r\n\r\n"[..], false, 100).is_err());
     }
 }

@@ -143,14 +143,18 @@ impl Outbox {
         std::fs::create_dir_all(&dir).map_err(storage("creating the outbox"))?;
         fsio::sweep_temporaries(data_dir).map_err(storage("sweeping the data directory"))?;
         fsio::sweep_temporaries(&dir).map_err(storage("sweeping the outbox"))?;
-        let outbox = Outbox { root: data_dir.to_owned(), dir };
+        let outbox = Outbox {
+            root: data_dir.to_owned(),
+            dir,
+        };
         for seq in outbox.seqs()? {
             let d = outbox.item_dir(seq);
             fsio::sweep_temporaries(&d).map_err(storage("sweeping an item"))?;
             // A crash after "verified" was recorded but before the image copy was removed.
             let item = outbox.load(seq)?;
             if item.state.stage == Stage::Verified && item.has_image && item.has_bundle {
-                fsio::remove_file_durably(&d.join(IMAGE_FILE)).map_err(storage("removing an image"))?;
+                fsio::remove_file_durably(&d.join(IMAGE_FILE))
+                    .map_err(storage("removing an image"))?;
             }
         }
         outbox.recover_chain()?;
@@ -185,7 +189,10 @@ impl Outbox {
         if target.exists() {
             return Err(ClientError::storage(
                 "committing a capture",
-                std::io::Error::new(std::io::ErrorKind::AlreadyExists, "sequence number already used"),
+                std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    "sequence number already used",
+                ),
             ));
         }
         let staged = fsio::StagedDir::new(&target).map_err(storage("staging a capture"))?;
@@ -207,15 +214,17 @@ impl Outbox {
     /// Read one item.
     pub fn load(&self, seq: u64) -> ClientResult<OutboxItem> {
         let d = self.item_dir(seq);
-        let manifest_bytes = std::fs::read(d.join(MANIFEST_FILE)).map_err(storage("reading a manifest"))?;
-        let sig_text = std::fs::read_to_string(d.join(SIGNATURE_FILE)).map_err(storage("reading a signature"))?;
-        let signature: SignatureBytes = sig_text
-            .trim()
-            .parse()
-            .map_err(|_| ClientError::storage("reading a signature", bad_data("not a signature")))?;
+        let manifest_bytes =
+            std::fs::read(d.join(MANIFEST_FILE)).map_err(storage("reading a manifest"))?;
+        let sig_text = std::fs::read_to_string(d.join(SIGNATURE_FILE))
+            .map_err(storage("reading a signature"))?;
+        let signature: SignatureBytes = sig_text.trim().parse().map_err(|_| {
+            ClientError::storage("reading a signature", bad_data("not a signature"))
+        })?;
         let manifest = verify_manifest_signature(&manifest_bytes, &signature)
             .map_err(|e| ClientError::storage("reading a manifest", bad_data(&e.to_string())))?;
-        let state_bytes = std::fs::read(d.join(STATE_FILE)).map_err(storage("reading an item state"))?;
+        let state_bytes =
+            std::fs::read(d.join(STATE_FILE)).map_err(storage("reading an item state"))?;
         let state: ItemState = serde_json::from_slice(&state_bytes)
             .map_err(|e| ClientError::storage("reading an item state", bad_data(&e.to_string())))?;
         Ok(OutboxItem {
@@ -237,14 +246,18 @@ impl Outbox {
 
     /// Replace an item's state durably.
     pub fn save_state(&self, seq: u64, state: &ItemState) -> ClientResult<()> {
-        let bytes = serde_json::to_vec_pretty(state).map_err(|e| ClientError::InvalidInput(e.to_string()))?;
-        fsio::write_atomic(&self.item_dir(seq).join(STATE_FILE), &bytes).map_err(storage("saving an item state"))
+        let bytes = serde_json::to_vec_pretty(state)
+            .map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+        fsio::write_atomic(&self.item_dir(seq).join(STATE_FILE), &bytes)
+            .map_err(storage("saving an item state"))
     }
 
     /// The image bytes of an item (from the bundle once the image copy is gone).
     pub fn image(&self, seq: u64) -> ClientResult<Vec<u8>> {
         let d = self.item_dir(seq);
-        if let Some(b) = fsio::read_optional(&d.join(IMAGE_FILE)).map_err(storage("reading an image"))? {
+        if let Some(b) =
+            fsio::read_optional(&d.join(IMAGE_FILE)).map_err(storage("reading an image"))?
+        {
             return Ok(b);
         }
         self.bundle(seq)?
@@ -255,7 +268,9 @@ impl Outbox {
     /// The evidence bundle: with the verified receipt once verified, else without a receipt.
     pub fn bundle(&self, seq: u64) -> ClientResult<EvidenceBundle> {
         let d = self.item_dir(seq);
-        if let Some(b) = fsio::read_optional(&d.join(BUNDLE_FILE)).map_err(storage("reading a bundle"))? {
+        if let Some(b) =
+            fsio::read_optional(&d.join(BUNDLE_FILE)).map_err(storage("reading a bundle"))?
+        {
             return EvidenceBundle::from_bytes(&b)
                 .map_err(|e| ClientError::storage("reading a bundle", bad_data(&e.to_string())));
         }
@@ -278,10 +293,15 @@ impl Outbox {
             manifest: item.manifest_bytes.clone(),
             signature: item.signature,
             image: Some(self.image(seq)?),
-            receipt: Some(receipt.to_bytes().map_err(|e| ClientError::Protocol(e.to_string()))?),
+            receipt: Some(
+                receipt
+                    .to_bytes()
+                    .map_err(|e| ClientError::Protocol(e.to_string()))?,
+            ),
             log_proof: None,
         };
-        fsio::write_atomic(&d.join(BUNDLE_FILE), &bundle.to_bytes()).map_err(storage("writing a bundle"))?;
+        fsio::write_atomic(&d.join(BUNDLE_FILE), &bundle.to_bytes())
+            .map_err(storage("writing a bundle"))?;
         let mut state = item.state;
         state.stage = Stage::Verified;
         state.final_receipt = Some(receipt.clone());
@@ -305,26 +325,38 @@ impl Outbox {
         // The chain must not depend on this item any more.
         let chain = self.load_chain()?;
         if chain.next_seq <= seq {
-            self.save_chain(&ChainState { next_seq: seq + 1, prev: Some(item.manifest_hash) })?;
+            self.save_chain(&ChainState {
+                next_seq: seq + 1,
+                prev: Some(item.manifest_hash),
+            })?;
         }
         fsio::remove_dir_durably(&self.item_dir(seq)).map_err(storage("clearing a capture"))
     }
 
     /// The device's chain state (`chain.json`).
     pub fn load_chain(&self) -> ClientResult<ChainState> {
-        match fsio::read_optional(&self.root.join(CHAIN_FILE)).map_err(storage("reading the chain"))? {
+        match fsio::read_optional(&self.root.join(CHAIN_FILE))
+            .map_err(storage("reading the chain"))?
+        {
             None => Ok(ChainState::genesis()),
             Some(b) => {
-                let v: ChainFile = serde_json::from_slice(&b)
-                    .map_err(|e| ClientError::storage("reading the chain", bad_data(&e.to_string())))?;
-                Ok(ChainState { next_seq: v.next_seq, prev: v.prev })
+                let v: ChainFile = serde_json::from_slice(&b).map_err(|e| {
+                    ClientError::storage("reading the chain", bad_data(&e.to_string()))
+                })?;
+                Ok(ChainState {
+                    next_seq: v.next_seq,
+                    prev: v.prev,
+                })
             }
         }
     }
 
     fn save_chain(&self, chain: &ChainState) -> ClientResult<()> {
-        let bytes = serde_json::to_vec(&ChainFile { next_seq: chain.next_seq, prev: chain.prev })
-            .map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+        let bytes = serde_json::to_vec(&ChainFile {
+            next_seq: chain.next_seq,
+            prev: chain.prev,
+        })
+        .map_err(|e| ClientError::InvalidInput(e.to_string()))?;
         fsio::write_atomic(&self.root.join(CHAIN_FILE), &bytes).map_err(storage("saving the chain"))
     }
 
@@ -335,7 +367,10 @@ impl Outbox {
             && last >= chain.next_seq
         {
             let item = self.load(last)?;
-            self.save_chain(&ChainState { next_seq: last + 1, prev: Some(item.manifest_hash) })?;
+            self.save_chain(&ChainState {
+                next_seq: last + 1,
+                prev: Some(item.manifest_hash),
+            })?;
         }
         Ok(())
     }
@@ -358,7 +393,12 @@ mod tests {
     use crate::seal::seal;
 
     fn sealed(chain: &ChainState) -> SealedCapture {
-        let input = demo::capture_input(b"\xff\xd8 not really a jpeg \xff\xd9".to_vec(), None, demo::STATION_1).unwrap();
+        let input = demo::capture_input(
+            b"\xff\xd8 not really a jpeg \xff\xd9".to_vec(),
+            None,
+            demo::STATION_1,
+        )
+        .unwrap();
         seal(input, &demo::device_key(), chain).unwrap()
     }
 
@@ -415,6 +455,11 @@ mod tests {
         std::fs::create_dir(dir.path().join("outbox").join(fsio::temp_name("dir"))).unwrap();
         let ob = Outbox::open(dir.path()).unwrap();
         assert_eq!(ob.load_chain().unwrap(), a.next_chain());
-        assert_eq!(std::fs::read_dir(dir.path().join("outbox")).unwrap().count(), 1);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("outbox"))
+                .unwrap()
+                .count(),
+            1
+        );
     }
 }

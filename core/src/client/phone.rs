@@ -18,9 +18,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 
+use crate::client::agent_copy::AgentCopy;
 use crate::client::anchors::{fetch_anchor, readings_now};
 use crate::client::api::{EnrolResponse, KeysResponse, ServerUrl, parse_json};
-use crate::client::agent_copy::AgentCopy;
 use crate::client::backoff::Backoff;
 use crate::client::capture::{CaptureOutcome, CaptureRequest, SealedPage};
 use crate::client::clock::Clock;
@@ -89,7 +89,10 @@ pub struct PhoneOptions {
 
 impl std::fmt::Debug for PhoneOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PhoneOptions").field("data_dir", &self.data_dir).field("app", &self.app).finish_non_exhaustive()
+        f.debug_struct("PhoneOptions")
+            .field("data_dir", &self.data_dir)
+            .field("app", &self.app)
+            .finish_non_exhaustive()
     }
 }
 
@@ -113,7 +116,9 @@ pub struct PhoneClient {
 
 impl std::fmt::Debug for PhoneClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PhoneClient").field("data_dir", &self.opts.data_dir).finish_non_exhaustive()
+        f.debug_struct("PhoneClient")
+            .field("data_dir", &self.opts.data_dir)
+            .finish_non_exhaustive()
     }
 }
 
@@ -127,22 +132,28 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path, what: &str) -> ClientRes
     match fsio::read_optional(path).map_err(|e| ClientError::storage(what, e))? {
         None => Ok(None),
         Some(b) => serde_json::from_slice(&b).map(Some).map_err(|e| {
-            ClientError::storage(what, std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))
+            ClientError::storage(
+                what,
+                std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+            )
         }),
     }
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T, what: &str) -> ClientResult<()> {
-    let bytes = serde_json::to_vec_pretty(value).map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+    let bytes =
+        serde_json::to_vec_pretty(value).map_err(|e| ClientError::InvalidInput(e.to_string()))?;
     fsio::write_atomic(path, &bytes).map_err(|e| ClientError::storage(what, e))
 }
 
 impl PhoneClient {
     /// Open (creating) the phone's data directory; recovers from any earlier crash.
     pub fn open(opts: PhoneOptions) -> ClientResult<PhoneClient> {
-        std::fs::create_dir_all(&opts.data_dir).map_err(|e| ClientError::storage("creating the data directory", e))?;
+        std::fs::create_dir_all(&opts.data_dir)
+            .map_err(|e| ClientError::storage("creating the data directory", e))?;
         let outbox = Outbox::open(&opts.data_dir)?;
-        let settings = read_json(&opts.data_dir.join(SETTINGS_FILE), "reading settings")?.unwrap_or_default();
+        let settings =
+            read_json(&opts.data_dir.join(SETTINGS_FILE), "reading settings")?.unwrap_or_default();
         Ok(PhoneClient {
             opts,
             outbox,
@@ -168,7 +179,9 @@ impl PhoneClient {
     /// Replace the settings (persisted).
     pub fn update_settings(&self, settings: Settings) -> ClientResult<()> {
         if settings.chunk_bytes == 0 || settings.backoff_base_ms == 0 {
-            return Err(ClientError::InvalidInput("chunk size and backoff must be positive".into()));
+            return Err(ClientError::InvalidInput(
+                "chunk size and backoff must be positive".into(),
+            ));
         }
         write_json(&self.path(SETTINGS_FILE), &settings, "saving settings")?;
         *lock(&self.settings) = settings;
@@ -181,8 +194,9 @@ impl PhoneClient {
     }
 
     fn signing_key(&self) -> ClientResult<DeviceKey> {
-        load_key(self.opts.custody.as_ref())?
-            .ok_or_else(|| ClientError::Custody("key custody no longer holds the device key".into()))
+        load_key(self.opts.custody.as_ref())?.ok_or_else(|| {
+            ClientError::Custody("key custody no longer holds the device key".into())
+        })
     }
 
     /// The enrolment record, if enrolled.
@@ -191,29 +205,47 @@ impl PhoneClient {
     }
 
     /// Enrol with a QR payload or a bare code (then `server` is required).
-    pub fn enrol(&self, payload: &str, officer_name: &str, server: Option<&str>) -> ClientResult<Enrolment> {
+    pub fn enrol(
+        &self,
+        payload: &str,
+        officer_name: &str,
+        server: Option<&str>,
+    ) -> ClientResult<Enrolment> {
         if let Some(e) = self.enrolment()? {
-            return Err(ClientError::AlreadyEnrolled(format!("{} station {}", e.constituency, e.station)));
+            return Err(ClientError::AlreadyEnrolled(format!(
+                "{} station {}",
+                e.constituency, e.station
+            )));
         }
         let officer = officer_name.trim();
         if officer.is_empty() {
-            return Err(ClientError::InvalidInput("the officer's name is required".into()));
+            return Err(ClientError::InvalidInput(
+                "the officer's name is required".into(),
+            ));
         }
         let code = parse_enrolment_payload(payload)?;
-        let server = ServerUrl::new(
-            server
-                .or(code.server.as_deref())
-                .ok_or_else(|| ClientError::InvalidInput("no server given with the code".into()))?,
-        )?;
+        let server =
+            ServerUrl::new(server.or(code.server.as_deref()).ok_or_else(|| {
+                ClientError::InvalidInput("no server given with the code".into())
+            })?)?;
         let key = load_or_create_key(self.opts.custody.as_ref())?;
         let transport = self.opts.transport.as_ref();
-        let resp = transport.execute(server.enrol_request(&code.code, &key.public_key(), officer)?)?;
+        let resp =
+            transport.execute(server.enrol_request(&code.code, &key.public_key(), officer)?)?;
         let answer: EnrolResponse = parse_json(&resp, &[200, 201])?;
         if answer.device_key != key.public_key().to_hex() {
-            return Err(ClientError::Protocol("the enrolment is for another key".into()));
+            return Err(ClientError::Protocol(
+                "the enrolment is for another key".into(),
+            ));
         }
-        if code.election.as_ref().is_some_and(|e| *e != answer.election) {
-            return Err(ClientError::Protocol("the enrolment is for another election than the code".into()));
+        if code
+            .election
+            .as_ref()
+            .is_some_and(|e| *e != answer.election)
+        {
+            return Err(ClientError::Protocol(
+                "the enrolment is for another election than the code".into(),
+            ));
         }
         let commission_key: PublicKey = answer
             .commission_key
@@ -222,13 +254,19 @@ impl PhoneClient {
 
         // Which keys may have signed the package?
         let settings = self.settings();
-        let (vkeys, trust) = match (&code.package_verifier, settings.trusted_package_keys.is_empty()) {
+        let (vkeys, trust) = match (
+            &code.package_verifier,
+            settings.trusted_package_keys.is_empty(),
+        ) {
             (Some(v), _) => (vec![v.clone()], PackageTrust::Pinned),
             (None, false) => (settings.trusted_package_keys.clone(), PackageTrust::Pinned),
             (None, true) => {
-                let keys: KeysResponse = parse_json(&transport.execute(server.keys_request())?, &[200])?;
+                let keys: KeysResponse =
+                    parse_json(&transport.execute(server.keys_request())?, &[200])?;
                 if keys.commission_key != answer.commission_key {
-                    return Err(ClientError::Untrusted("the server published another commission key".into()));
+                    return Err(ClientError::Untrusted(
+                        "the server published another commission key".into(),
+                    ));
                 }
                 let mut v = keys.package_verifiers;
                 if !keys.note_verifier.is_empty() {
@@ -239,19 +277,28 @@ impl PhoneClient {
         };
         let verifiers: Vec<Verifier> = vkeys
             .iter()
-            .map(|v| Verifier::parse(v).map_err(|e| ClientError::InvalidInput(format!("verifier key {v}: {e}"))))
+            .map(|v| {
+                Verifier::parse(v)
+                    .map_err(|e| ClientError::InvalidInput(format!("verifier key {v}: {e}")))
+            })
             .collect::<ClientResult<_>>()?;
         let (package, signed) = SignedPackage::open(answer.package_note.as_bytes(), &verifiers)
             .map_err(|e| ClientError::Untrusted(format!("election package: {e}")))?;
         if signed.hash().to_hex() != answer.package_hash {
-            return Err(ClientError::Untrusted("the package hash does not match the package".into()));
+            return Err(ClientError::Untrusted(
+                "the package hash does not match the package".into(),
+            ));
         }
         if package.election.id != answer.election {
-            return Err(ClientError::Untrusted("the package is for another election".into()));
+            return Err(ClientError::Untrusted(
+                "the package is for another election".into(),
+            ));
         }
         let station = package
             .station(&answer.constituency, answer.station)
-            .ok_or_else(|| ClientError::Untrusted("the enrolled station is not in the package".into()))?;
+            .ok_or_else(|| {
+                ClientError::Untrusted("the enrolled station is not in the package".into())
+            })?;
         let verifier = verifiers
             .iter()
             .find(|v| SignedPackage::open(signed.as_bytes(), std::slice::from_ref(v)).is_ok())
@@ -273,7 +320,11 @@ impl PhoneClient {
         };
         fsio::write_atomic(&self.path(PACKAGE_FILE), signed.as_bytes())
             .map_err(|e| ClientError::storage("saving the package", e))?;
-        write_json(&self.path(IDENTITY_FILE), &enrolment, "saving the enrolment")?;
+        write_json(
+            &self.path(IDENTITY_FILE),
+            &enrolment,
+            "saving the enrolment",
+        )?;
         *lock(&self.loaded) = Some((enrolment.clone(), Arc::new(package)));
         // Best effort: a first time anchor while the phone is online.
         let _ = self.refresh_time_anchor();
@@ -287,13 +338,16 @@ impl PhoneClient {
             return Ok(l.clone());
         }
         let enrolment = self.enrolment()?.ok_or(ClientError::NotEnrolled)?;
-        let note = std::fs::read(self.path(PACKAGE_FILE)).map_err(|e| ClientError::storage("reading the package", e))?;
+        let note = std::fs::read(self.path(PACKAGE_FILE))
+            .map_err(|e| ClientError::storage("reading the package", e))?;
         let verifier = Verifier::parse(&enrolment.package_verifier)
             .map_err(|e| ClientError::Untrusted(format!("stored package verifier: {e}")))?;
         let (package, signed) = SignedPackage::open(&note, &[verifier])
             .map_err(|e| ClientError::Untrusted(format!("stored election package: {e}")))?;
         if signed.hash() != enrolment.package_hash {
-            return Err(ClientError::Untrusted("the stored package changed since enrolment".into()));
+            return Err(ClientError::Untrusted(
+                "the stored package changed since enrolment".into(),
+            ));
         }
         let l = (enrolment, Arc::new(package));
         *loaded = Some(l.clone());
@@ -305,11 +359,17 @@ impl PhoneClient {
         let (enrolment, package) = self.enrolled()?;
         let constituency = package
             .constituency(&enrolment.constituency)
-            .ok_or_else(|| ClientError::Untrusted("constituency missing from the package".into()))?;
+            .ok_or_else(|| {
+                ClientError::Untrusted("constituency missing from the package".into())
+            })?;
         let station = constituency
             .station(enrolment.station)
             .ok_or_else(|| ClientError::Untrusted("station missing from the package".into()))?;
-        Ok(StationView { station: station.clone(), constituency: constituency.clone(), enrolment })
+        Ok(StationView {
+            station: station.clone(),
+            constituency: constituency.clone(),
+            enrolment,
+        })
     }
 
     /// The time anchor the phone holds.
@@ -321,7 +381,12 @@ impl PhoneClient {
     pub fn refresh_time_anchor(&self) -> ClientResult<AnchorEvidence> {
         let enrolment = self.enrolment()?.ok_or(ClientError::NotEnrolled)?;
         let server = ServerUrl::new(&enrolment.server)?;
-        let ev = fetch_anchor(self.opts.transport.as_ref(), &server, &enrolment.commission_key, self.opts.clock.as_ref())?;
+        let ev = fetch_anchor(
+            self.opts.transport.as_ref(),
+            &server,
+            &enrolment.commission_key,
+            self.opts.clock.as_ref(),
+        )?;
         write_json(&self.path(ANCHOR_FILE), &ev, "saving the time anchor")?;
         Ok(ev)
     }
@@ -330,7 +395,11 @@ impl PhoneClient {
     /// package).
     pub fn check_figures(&self, figures: &FormFigures) -> ClientResult<Vec<RuleViolation>> {
         let view = self.station()?;
-        Ok(validate(figures, Some(&view.station), Some(&view.constituency.candidates)))
+        Ok(validate(
+            figures,
+            Some(&view.station),
+            Some(&view.constituency.candidates),
+        ))
     }
 
     /// Seal every page and write each durably to the outbox the moment it is sealed; then run
@@ -338,17 +407,24 @@ impl PhoneClient {
     pub fn capture(&self, request: CaptureRequest) -> ClientResult<CaptureOutcome> {
         let n = u32::try_from(request.pages.len()).unwrap_or(u32::MAX);
         if n == 0 || n > crate::manifest::MAX_PAGES {
-            return Err(ClientError::InvalidInput(format!("a capture has 1 to {} pages", crate::manifest::MAX_PAGES)));
+            return Err(ClientError::InvalidInput(format!(
+                "a capture has 1 to {} pages",
+                crate::manifest::MAX_PAGES
+            )));
         }
         if let Some(f) = &request.figures
             && f.kind() != request.form
         {
-            return Err(ClientError::InvalidInput("the figures are for another form".into()));
+            return Err(ClientError::InvalidInput(
+                "the figures are for another form".into(),
+            ));
         }
         let (enrolment, package) = self.enrolled()?;
         let key = self.signing_key()?;
         if key.public_key() != enrolment.device_key {
-            return Err(ClientError::Custody("key custody holds another key than the enrolled one".into()));
+            return Err(ClientError::Custody(
+                "key custody holds another key than the enrolled one".into(),
+            ));
         }
         let figure_problems = match &request.figures {
             Some(f) => self.check_figures(f)?,
@@ -381,7 +457,12 @@ impl PhoneClient {
             let sealed = seal(input, &key, &chain)?;
             // Durable before anything else.
             self.outbox.commit(&sealed, self.opts.clock.now().wall_ms)?;
-            let ctx = phone_context(&enrolment, &package, previous, self.opts.clock.now().wall_ms);
+            let ctx = phone_context(
+                &enrolment,
+                &package,
+                previous,
+                self.opts.clock.now().wall_ms,
+            );
             pages.push(SealedPage {
                 seq: sealed.manifest.device.seq,
                 page: i as u32 + 1,
@@ -389,10 +470,19 @@ impl PhoneClient {
                 manifest_hash: sealed.manifest_hash,
                 image_sha256: sealed.manifest.image.sha256,
                 self_check: self_check(&sealed, &ctx),
-                agent_copy: AgentCopy::for_capture(&sealed.manifest, sealed.manifest_hash, sealed.signature).to_payload(),
+                agent_copy: AgentCopy::for_capture(
+                    &sealed.manifest,
+                    sealed.manifest_hash,
+                    sealed.signature,
+                )
+                .to_payload(),
             });
         }
-        Ok(CaptureOutcome { capture_set, pages, figure_problems })
+        Ok(CaptureOutcome {
+            capture_set,
+            pages,
+            figure_problems,
+        })
     }
 
     /// Every outbox item, oldest first.
@@ -416,7 +506,10 @@ impl PhoneClient {
             tuning: UploadTuning {
                 chunk_bytes: settings.chunk_bytes,
                 patch_checksum: settings.patch_checksum,
-                backoff: Backoff { base_ms: settings.backoff_base_ms, cap_ms: settings.backoff_cap_ms },
+                backoff: Backoff {
+                    base_ms: settings.backoff_base_ms,
+                    cap_ms: settings.backoff_cap_ms,
+                },
             },
             listener: self.opts.listener.as_deref(),
             now_ms: &now_ms,
@@ -433,7 +526,8 @@ impl PhoneClient {
         let stale = match self.time_anchor() {
             Ok(Some(a)) => {
                 a.boot_id != now.boot_id
-                    || now.monotonic_ms.saturating_sub(a.received_monotonic_ms) > settings.anchor_refresh_ms
+                    || now.monotonic_ms.saturating_sub(a.received_monotonic_ms)
+                        > settings.anchor_refresh_ms
             }
             _ => true,
         };
@@ -451,7 +545,10 @@ impl PhoneClient {
             if report.settled() || elapsed >= max_wait_ms {
                 return Ok(report);
             }
-            let wait = report.next_attempt_in_ms.unwrap_or(100).clamp(10, max_wait_ms - elapsed);
+            let wait = report
+                .next_attempt_in_ms
+                .unwrap_or(100)
+                .clamp(10, max_wait_ms - elapsed);
             std::thread::sleep(std::time::Duration::from_millis(wait));
         }
     }
@@ -493,7 +590,9 @@ impl PhoneClient {
             }
             match item.state.stage {
                 Stage::Sealed => s.sealed += 1,
-                Stage::ManifestAcknowledged | Stage::Uploading | Stage::Received => s.uploading += 1,
+                Stage::ManifestAcknowledged | Stage::Uploading | Stage::Received => {
+                    s.uploading += 1
+                }
                 Stage::Verified => s.verified += 1,
             }
         }

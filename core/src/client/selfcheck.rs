@@ -6,7 +6,9 @@ use crate::client::enrol::Enrolment;
 use crate::hash::Sha256Digest;
 use crate::package::ElectionPackage;
 use crate::seal::SealedCapture;
-use crate::verify::{EnrolledDevice, PriorCapture, VerificationContext, VerificationReport, verify_capture};
+use crate::verify::{
+    EnrolledDevice, PriorCapture, VerificationContext, VerificationReport, verify_capture,
+};
 
 /// The verification context the phone can build from what it holds.
 pub fn phone_context(
@@ -38,5 +40,10 @@ pub fn phone_context(
 
 /// Run the verifier on a sealed page.
 pub fn self_check(sealed: &SealedCapture, ctx: &VerificationContext) -> VerificationReport {
-    verify_capture(&sealed.manifest_bytes, &sealed.signature, Some(&sealed.image), ctx)
+    verify_capture(
+        &sealed.manifest_bytes,
+        &sealed.signature,
+        Some(&sealed.image),
+        ctx,
+    )
 }

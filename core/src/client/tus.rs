@@ -23,17 +23,29 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 /// `POST <endpoint>`: create (or find again) the upload for a submission's image.
-pub fn creation_request(endpoint_url: &str, length: u64, manifest_hash: &Sha256Digest) -> HttpRequest {
+pub fn creation_request(
+    endpoint_url: &str,
+    length: u64,
+    manifest_hash: &Sha256Digest,
+) -> HttpRequest {
     HttpRequest::new("POST", endpoint_url)
         .header("Tus-Resumable", TUS_VERSION)
         .header("Upload-Length", length.to_string())
-        .header("Upload-Metadata", format!("manifest_hash {}", b64(manifest_hash.to_hex().as_bytes())))
+        .header(
+            "Upload-Metadata",
+            format!("manifest_hash {}", b64(manifest_hash.to_hex().as_bytes())),
+        )
 }
 
 fn offset_of(resp: &HttpResponse) -> ClientResult<u64> {
     resp.header("Upload-Offset")
         .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| ClientError::Protocol(format!("HTTP {} without a valid Upload-Offset", resp.status)))
+        .ok_or_else(|| {
+            ClientError::Protocol(format!(
+                "HTTP {} without a valid Upload-Offset",
+                resp.status
+            ))
+        })
 }
 
 /// The creation answer: the absolute upload URL and the server's offset.
@@ -44,7 +56,10 @@ pub fn parse_creation(resp: &HttpResponse, server: &ServerUrl) -> ClientResult<(
     let location = resp
         .header("Location")
         .ok_or_else(|| ClientError::Protocol("tus creation without Location".into()))?;
-    let offset = resp.header("Upload-Offset").and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+    let offset = resp
+        .header("Upload-Offset")
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
     Ok((server.join(location), offset))
 }
 
@@ -68,7 +83,10 @@ pub fn patch_request(upload_url: &str, offset: u64, chunk: &[u8], checksum: bool
         .header("Upload-Offset", offset.to_string())
         .header("Content-Type", "application/offset+octet-stream");
     if checksum {
-        req = req.header("Upload-Checksum", format!("sha256 {}", b64(&sha256(chunk).0)));
+        req = req.header(
+            "Upload-Checksum",
+            format!("sha256 {}", b64(&sha256(chunk).0)),
+        );
     }
     req.body = chunk.to_vec();
     req
@@ -94,15 +112,29 @@ mod tests {
         assert!(r.headers[2].1.starts_with("manifest_hash "));
         let p = patch_request("http://s/u/1", 5, b"abc", true);
         assert_eq!(p.body, b"abc");
-        assert!(p.headers.iter().any(|(k, v)| k == "Upload-Checksum" && v.starts_with("sha256 ")));
+        assert!(
+            p.headers
+                .iter()
+                .any(|(k, v)| k == "Upload-Checksum" && v.starts_with("sha256 "))
+        );
         let server = ServerUrl::new("http://s:1").unwrap();
         let resp = HttpResponse {
             status: 201,
-            headers: vec![("location".into(), "/api/v1/uploads/ab".into()), ("Upload-Offset".into(), "7".into())],
+            headers: vec![
+                ("location".into(), "/api/v1/uploads/ab".into()),
+                ("Upload-Offset".into(), "7".into()),
+            ],
             body: vec![],
         };
-        assert_eq!(parse_creation(&resp, &server).unwrap(), ("http://s:1/api/v1/uploads/ab".into(), 7));
-        let resp = HttpResponse { status: 204, headers: vec![], body: vec![] };
+        assert_eq!(
+            parse_creation(&resp, &server).unwrap(),
+            ("http://s:1/api/v1/uploads/ab".into(), 7)
+        );
+        let resp = HttpResponse {
+            status: 204,
+            headers: vec![],
+            body: vec![],
+        };
         assert!(matches!(parse_patch(&resp), Err(ClientError::Protocol(_))));
     }
 }

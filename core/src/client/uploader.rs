@@ -28,10 +28,25 @@ use crate::receipt::{Receipt, ReceiptStatus};
 /// Something that happened while syncing (for progress bars and notifications).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncEvent {
-    StageChanged { seq: u64, manifest_hash: Sha256Digest, stage: Stage },
-    Progress { seq: u64, offset: u64, total: u64 },
-    RetryScheduled { seq: u64, delay_ms: u64, error: String },
-    NeedsAttention { seq: u64, reason: String },
+    StageChanged {
+        seq: u64,
+        manifest_hash: Sha256Digest,
+        stage: Stage,
+    },
+    Progress {
+        seq: u64,
+        offset: u64,
+        total: u64,
+    },
+    RetryScheduled {
+        seq: u64,
+        delay_ms: u64,
+        error: String,
+    },
+    NeedsAttention {
+        seq: u64,
+        reason: String,
+    },
 }
 
 /// Receives [`SyncEvent`]s (the shells forward them to the UI).
@@ -85,7 +100,9 @@ pub struct Uploader<'a> {
 
 impl std::fmt::Debug for Uploader<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Uploader").field("server", &self.server).finish_non_exhaustive()
+        f.debug_struct("Uploader")
+            .field("server", &self.server)
+            .finish_non_exhaustive()
     }
 }
 
@@ -97,7 +114,11 @@ enum Step {
 }
 
 fn classify(e: ClientError) -> Step {
-    if e.is_retryable() { Step::Retry(e) } else { Step::Attention(e) }
+    if e.is_retryable() {
+        Step::Retry(e)
+    } else {
+        Step::Attention(e)
+    }
 }
 
 impl Uploader<'_> {
@@ -112,7 +133,11 @@ impl Uploader<'_> {
         item.state.attempts = 0;
         item.state.last_error = None;
         self.outbox.save_state(item.seq, &item.state)?;
-        self.emit(SyncEvent::StageChanged { seq: item.seq, manifest_hash: item.manifest_hash, stage });
+        self.emit(SyncEvent::StageChanged {
+            seq: item.seq,
+            manifest_hash: item.manifest_hash,
+            stage,
+        });
         Ok(())
     }
 
@@ -152,8 +177,10 @@ impl Uploader<'_> {
             if network_down {
                 break;
             }
-            if !matches!(item.state.stage, Stage::ManifestAcknowledged | Stage::Uploading | Stage::Received)
-                || item.state.needs_attention.is_some()
+            if !matches!(
+                item.state.stage,
+                Stage::ManifestAcknowledged | Stage::Uploading | Stage::Received
+            ) || item.state.needs_attention.is_some()
                 || !self.due(&item.state, now, force)
             {
                 continue;
@@ -172,15 +199,22 @@ impl Uploader<'_> {
                 report.needs_attention += 1;
             } else {
                 report.pending += 1;
-                let wait = u64::try_from(item.state.next_attempt_at_ms.saturating_sub(now)).unwrap_or(0);
-                report.next_attempt_in_ms = Some(report.next_attempt_in_ms.map_or(wait, |w| w.min(wait)));
+                let wait =
+                    u64::try_from(item.state.next_attempt_at_ms.saturating_sub(now)).unwrap_or(0);
+                report.next_attempt_in_ms =
+                    Some(report.next_attempt_in_ms.map_or(wait, |w| w.min(wait)));
             }
         }
         Ok(report)
     }
 
     /// Record a failure; returns whether the network is down (stop the pass).
-    fn failed(&self, item: &mut OutboxItem, e: ClientError, report: &mut SyncReport) -> ClientResult<bool> {
+    fn failed(
+        &self,
+        item: &mut OutboxItem,
+        e: ClientError,
+        report: &mut SyncReport,
+    ) -> ClientResult<bool> {
         match classify(e) {
             Step::Retry(e) => {
                 if let ClientError::Storage { .. } = e {
@@ -191,7 +225,11 @@ impl Uploader<'_> {
                 item.state.next_attempt_at_ms = (self.now_ms)().saturating_add(delay as i64);
                 item.state.last_error = Some(e.to_string());
                 self.outbox.save_state(item.seq, &item.state)?;
-                self.emit(SyncEvent::RetryScheduled { seq: item.seq, delay_ms: delay, error: e.to_string() });
+                self.emit(SyncEvent::RetryScheduled {
+                    seq: item.seq,
+                    delay_ms: delay,
+                    error: e.to_string(),
+                });
                 report.last_error = Some(e.to_string());
                 Ok(true)
             }
@@ -204,10 +242,17 @@ impl Uploader<'_> {
                     Some(p) if !p.detail.is_empty() => format!("{}: {}", p.slug(), p.detail),
                     _ => e.to_string(),
                 };
-                item.state.needs_attention = Some(Attention { reason: reason.clone(), problem, at_ms: (self.now_ms)() });
+                item.state.needs_attention = Some(Attention {
+                    reason: reason.clone(),
+                    problem,
+                    at_ms: (self.now_ms)(),
+                });
                 item.state.last_error = Some(e.to_string());
                 self.outbox.save_state(item.seq, &item.state)?;
-                self.emit(SyncEvent::NeedsAttention { seq: item.seq, reason });
+                self.emit(SyncEvent::NeedsAttention {
+                    seq: item.seq,
+                    reason,
+                });
                 Ok(false)
             }
         }
@@ -220,13 +265,17 @@ impl Uploader<'_> {
         if receipt.body.status >= ReceiptStatus::ImageReceived
             && receipt.body.image_sha256 != Some(item.manifest.image.sha256)
         {
-            return Err(ClientError::Untrusted("the receipt names a different image".into()));
+            return Err(ClientError::Untrusted(
+                "the receipt names a different image".into(),
+            ));
         }
         Ok(())
     }
 
     fn send_manifest(&self, item: &mut OutboxItem) -> ClientResult<()> {
-        let req = self.server.submit_manifest_request(&item.manifest_bytes, &item.signature)?;
+        let req = self
+            .server
+            .submit_manifest_request(&item.manifest_bytes, &item.signature)?;
         let resp = self.transport.execute(req)?;
         let answer: SubmissionResponse = parse_json(&resp, &[200, 201])?;
         self.check_receipt(item, &answer.receipt)?;
@@ -240,7 +289,9 @@ impl Uploader<'_> {
 
     fn create_upload(&self, item: &OutboxItem, total: u64) -> ClientResult<(String, u64)> {
         let endpoint = self.server.join(tus::DEFAULT_UPLOAD_ENDPOINT);
-        let resp = self.transport.execute(tus::creation_request(&endpoint, total, &item.manifest_hash))?;
+        let resp =
+            self.transport
+                .execute(tus::creation_request(&endpoint, total, &item.manifest_hash))?;
         tus::parse_creation(&resp, self.server)
     }
 
@@ -257,13 +308,17 @@ impl Uploader<'_> {
             let (url, mut offset) = match item.state.upload_url.clone() {
                 Some(url) => match self.server_offset(&url) {
                     Ok(o) => (url, o),
-                    Err(ClientError::Server(p)) if p.status == 404 || p.status == 410 => self.create_upload(item, total)?,
+                    Err(ClientError::Server(p)) if p.status == 404 || p.status == 410 => {
+                        self.create_upload(item, total)?
+                    }
                     Err(e) => return Err(e),
                 },
                 None => self.create_upload(item, total)?,
             };
             if offset > total {
-                return Err(ClientError::Protocol(format!("server offset {offset} beyond the image ({total})")));
+                return Err(ClientError::Protocol(format!(
+                    "server offset {offset} beyond the image ({total})"
+                )));
             }
             item.state.upload_url = Some(url.clone());
             item.state.offset = offset;
@@ -276,16 +331,25 @@ impl Uploader<'_> {
             while offset < total {
                 let end = total.min(offset.saturating_add(self.tuning.chunk_bytes.max(1)));
                 let chunk = &image[offset as usize..end as usize];
-                let resp = self.transport.execute(tus::patch_request(&url, offset, chunk, self.tuning.patch_checksum))?;
+                let resp = self.transport.execute(tus::patch_request(
+                    &url,
+                    offset,
+                    chunk,
+                    self.tuning.patch_checksum,
+                ))?;
                 match tus::parse_patch(&resp) {
                     Ok(new) if new > offset && new <= total => {
                         report.bytes_sent += new - offset;
                         offset = new;
                     }
                     Ok(new) => {
-                        return Err(ClientError::Protocol(format!("PATCH at {offset} answered offset {new}")));
+                        return Err(ClientError::Protocol(format!(
+                            "PATCH at {offset} answered offset {new}"
+                        )));
                     }
-                    Err(ClientError::Server(p)) if p.slug() == "offset-conflict" && conflicts < 3 => {
+                    Err(ClientError::Server(p))
+                        if p.slug() == "offset-conflict" && conflicts < 3 =>
+                    {
                         conflicts += 1;
                         offset = self.server_offset(&url)?;
                     }
@@ -293,13 +357,21 @@ impl Uploader<'_> {
                 }
                 item.state.offset = offset;
                 self.outbox.save_state(item.seq, &item.state)?;
-                self.emit(SyncEvent::Progress { seq: item.seq, offset, total });
+                self.emit(SyncEvent::Progress {
+                    seq: item.seq,
+                    offset,
+                    total,
+                });
             }
             // The last PATCH answers only once the server has stored and verified the image.
-            let resp = self.transport.execute(self.server.capture_status_request(&item.manifest_hash))?;
+            let resp = self
+                .transport
+                .execute(self.server.capture_status_request(&item.manifest_hash))?;
             let status: CaptureStatus = parse_json(&resp, &[200])?;
             if status.receipt.body.status < ReceiptStatus::ImageReceived {
-                return Err(ClientError::Protocol("the upload is complete but the receipt does not say so yet".into()));
+                return Err(ClientError::Protocol(
+                    "the upload is complete but the receipt does not say so yet".into(),
+                ));
             }
             item.state.final_receipt = Some(status.receipt);
             self.set_stage(item, Stage::Received)?;
@@ -316,10 +388,16 @@ impl Uploader<'_> {
     fn finish(&self, item: &mut OutboxItem, receipt: &Receipt) -> ClientResult<()> {
         self.check_receipt(item, receipt)?;
         if receipt.body.status < ReceiptStatus::ImageReceived {
-            return Err(ClientError::Protocol("the receipt does not cover the image yet".into()));
+            return Err(ClientError::Protocol(
+                "the receipt does not cover the image yet".into(),
+            ));
         }
         item.state = self.outbox.complete(item.seq, receipt)?;
-        self.emit(SyncEvent::StageChanged { seq: item.seq, manifest_hash: item.manifest_hash, stage: Stage::Verified });
+        self.emit(SyncEvent::StageChanged {
+            seq: item.seq,
+            manifest_hash: item.manifest_hash,
+            stage: Stage::Verified,
+        });
         Ok(())
     }
 }

@@ -13,15 +13,25 @@ use std::process::ExitCode;
 use tallyseal_e2e::TestServer;
 
 fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
 }
 
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
-    let codes: u32 = arg(&args, "--codes").map_or(Ok(4), |v| v.parse()).map_err(|e| format!("--codes: {e}"))?;
-    let station: u32 = arg(&args, "--station").map_or(Ok(1), |v| v.parse()).map_err(|e| format!("--station: {e}"))?;
+    let codes: u32 = arg(&args, "--codes")
+        .map_or(Ok(4), |v| v.parse())
+        .map_err(|e| format!("--codes: {e}"))?;
+    let station: u32 = arg(&args, "--station")
+        .map_or(Ok(1), |v| v.parse())
+        .map_err(|e| format!("--station: {e}"))?;
     let (server, _keep) = match arg(&args, "--data") {
-        Some(d) => (TestServer::start_in(std::path::Path::new(&d), "127.0.0.1:0")?, None),
+        Some(d) => (
+            TestServer::start_in(std::path::Path::new(&d), "127.0.0.1:0")?,
+            None,
+        ),
         None => {
             let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
             (TestServer::start_in(dir.path(), "127.0.0.1:0")?, Some(dir))
@@ -30,7 +40,9 @@ fn run() -> Result<(), String> {
     let mut issued = Vec::new();
     for _ in 0..codes {
         let c = server.issue_code(station)?;
-        issued.push(serde_json::json!({"code": c.code, "qr_payload": c.qr_payload, "station": station}));
+        issued.push(
+            serde_json::json!({"code": c.code, "qr_payload": c.qr_payload, "station": station}),
+        );
     }
     let info = serde_json::json!({
         "url": server.url,
@@ -46,9 +58,7 @@ fn run() -> Result<(), String> {
         std::fs::rename(&tmp, &path).map_err(|e| e.to_string())?;
     }
     println!("{line}");
-    loop {
-        std::thread::park();
-    }
+    server.wait_until_stopped()
 }
 
 fn main() -> ExitCode {

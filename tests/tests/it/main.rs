@@ -1,0 +1,17 @@
+//! End-to-end tests: the phone side (`tallyseal_core::client`, the field simulator) against the
+//! real server started in-process on a free port with a fresh data directory.
+//!
+//! - [`vertical`]: enrol → capture → durable outbox → sync → receipt verified, and the
+//!   needs-attention path (revoked device).
+//! - [`kill`]: a child phone process killed with SIGKILL at random points, many runs; every
+//!   capture reported sealed ends up received exactly once.
+//! - [`slow_network`]: through a 2G proxy (~100 kbit/s, 400 ms each way) that cuts the connection
+//!   mid-upload.
+
+// Test helpers outside #[test] functions (proxy, child runner) may unwrap like the tests do.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod kill;
+mod proxy;
+mod slow_network;
+mod vertical;
