@@ -18,6 +18,12 @@ cargo fmt --all -- --check
 say "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+say "generated Kotlin/Swift bindings are up to date"
+scripts/check-bindings.sh
+
+say "phone crates build for Android (pure Rust, aarch64-linux-android)"
+scripts/android-check.sh
+
 say "independent check of the documented test vector (Python, pyca/cryptography)"
 python3 -c "import cryptography" 2>/dev/null || pip install --quiet cryptography
 python3 docs/vectors/verify_vector.py
@@ -31,3 +37,6 @@ say "cargo nextest run"
 profile=default
 [ "${CI:-}" = "true" ] && profile=ci
 cargo nextest run --workspace --all-targets --profile "$profile"
+
+say "Kotlin binding tests on the JVM (kotlinc from npm, JNA from Debian)"
+scripts/kotlin-test.sh
