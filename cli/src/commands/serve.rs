@@ -30,7 +30,8 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     if let Some(b) = a.bind {
         config.bind = b;
     }
-    let _ = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).try_init();
+    let _ = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+        .try_init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -43,7 +44,10 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         println!("tallyseal server listening on port {}", app.port());
         println!("data directory     {}", data_dir.display());
         println!("commission key     {}", app.commission_key());
-        println!("admin token        in {}/admin-token (or TALLYSEAL_ADMIN_TOKEN)", data_dir.display());
+        println!(
+            "admin token        in {}/admin-token (or TALLYSEAL_ADMIN_TOKEN)",
+            data_dir.display()
+        );
         app.run_until_stopped()
             .await
             .map_err(|e| CliError::Failed(format!("server stopped: {e}")))
