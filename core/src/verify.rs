@@ -1082,15 +1082,18 @@ fn check_duplicates(
         );
     }
 
+    // Near-copies matter across stations (one sheet passed off as another station's). At the same
+    // station a near-copy is a retake or the next page of the same sheet, which is expected.
     let candidates: Vec<&KnownImage> = ctx
         .known_images
         .iter()
         .filter(|k| k.phash.is_some() && k.sha256 != m.image.sha256)
+        .filter(|k| k.constituency != m.constituency || k.station != m.station)
         .collect();
     if candidates.is_empty() {
         c.pass(
             CheckId::NearDuplicateImage,
-            "no perceptual hashes of other images to compare",
+            "no perceptual hashes of other stations' images to compare",
             json!({}),
         );
         return;

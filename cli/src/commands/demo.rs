@@ -2,7 +2,8 @@
 //!
 //! Writes a signed demo election package, a verification context and three evidence bundles — an
 //! honest capture, the same capture with one image byte changed, and a capture taken 5 km from its
-//! station — then verifies each and shows the three different outcomes.
+//! station — then verifies each and shows the three different outcomes. Then the live part
+//! ([`super::demo_live`]): the embedded server and a simulated phone, end to end over HTTP.
 
 use std::path::PathBuf;
 
@@ -21,6 +22,9 @@ pub struct Args {
     /// Folder for the demo files.
     #[arg(long, default_value = "tallyseal-demo")]
     dir: PathBuf,
+    /// Only the offline part (no server, no phone).
+    #[arg(long)]
+    offline: bool,
 }
 
 fn fail(e: impl std::fmt::Display) -> CliError {
@@ -107,5 +111,14 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         a.dir.join("context.json").display()
     );
     let expected = [Verdict::Verified, Verdict::Failed, Verdict::Failed];
-    Ok(if outcomes == expected { 0 } else { 1 })
+    let live_ok = if a.offline {
+        true
+    } else {
+        crate::commands::demo_live::run(&a.dir)?
+    };
+    Ok(if outcomes == expected && live_ok {
+        0
+    } else {
+        1
+    })
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod demo;
+pub mod demo_live;
 pub mod exif;
 pub mod keygen;
 pub mod package;
