@@ -36,7 +36,7 @@ eval "$(scripts/services.sh start)"
 say "cargo nextest run"
 profile=default
 [ "${CI:-}" = "true" ] && profile=ci
-cargo nextest run --workspace --all-targets --profile "$profile"
+cargo nextest run --workspace --profile "$profile"
 
 say "Kotlin binding tests on the JVM (kotlinc from npm, JNA from Debian)"
 scripts/kotlin-test.sh

@@ -20,7 +20,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use tallyseal_core::demo;
 use tallyseal_core::keys::DeviceKey;
-use tallyseal_core::seal::{ChainState, SealedCapture, seal};
+use tallyseal_core::seal::{ChainState, seal};
 use tallyseal_server::config::{ObjectStoreConfig, S3Config, ServerConfig};
 use tallyseal_server::store::{LocalFsStore, ObjectStore, s3::S3Store};
 
@@ -155,6 +155,47 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
+/// User + system CPU seconds of process `pid` so far (`/proc/<pid>/stat`, clock ticks of 10 ms).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// (busy, total) CPU ticks of the whole machine (`/proc/stat`): every process, the database and
+/// object store services (and anything else running) included.
+fn machine_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?;
+    let v: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let total: u64 = v.iter().sum();
+    let idle = v.get(3)? + v.get(4)?;
+    Some((total - idle, total))
+}
+
+/// CPU seconds so far of every process whose command name starts with `prefix`.
+fn cpu_seconds_named(prefix: &str) -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    dir.filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim().starts_with(prefix))
+        })
+        .filter_map(cpu_seconds)
+        .sum()
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -208,7 +249,7 @@ async fn run_case(label: &str, config: ServerConfig) {
 
     // One phone per client, enrolled for one of the demo stations; captures sealed in advance.
     let per_client = captures.div_ceil(clients);
-    let mut work: Vec<Vec<SealedCapture>> = Vec::new();
+    let mut work: Vec<Vec<Capture>> = Vec::new();
     for c in 0..clients {
         let station = (c % 3) as u32 + 1;
         let mut seed = [0u8; 32];
@@ -243,12 +284,24 @@ async fn run_case(label: &str, config: ServerConfig) {
             input.figures = None;
             let s = seal(input, &key, &chain).unwrap();
             chain = s.next_chain();
-            list.push(s);
+            list.push(Capture {
+                manifest_json: serde_json::to_vec(&json!({
+                    "manifest": base64::engine::general_purpose::STANDARD.encode(&s.manifest_bytes),
+                    "signature": s.signature.to_hex(),
+                }))
+                .unwrap(),
+                manifest_hash: s.manifest_hash.to_hex(),
+                image: Bytes::from(s.image),
+            });
         }
         work.push(list);
     }
     let total: usize = work.iter().map(Vec::len).sum();
 
+    let server_cpu_before = cpu_seconds(server.0.id());
+    let client_cpu_before = cpu_seconds(std::process::id());
+    let machine_before = machine_ticks();
+    let services_before = [cpu_seconds_named("garage"), cpu_seconds_named("postgres")];
     let started = Instant::now();
     let mut tasks = Vec::new();
     for list in work {
@@ -256,19 +309,41 @@ async fn run_case(label: &str, config: ServerConfig) {
         let base = base.clone();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
+            let mut steps = [Duration::ZERO; 4];
             for s in list {
                 let t = Instant::now();
-                intake_one(&http, &base, &s).await;
+                let took = intake_one(&http, &base, &s).await;
                 latencies.push(t.elapsed());
+                for (sum, d) in steps.iter_mut().zip(took) {
+                    *sum += d;
+                }
             }
-            latencies
+            (latencies, steps)
         }));
     }
     let mut latencies = Vec::new();
+    let mut steps = [Duration::ZERO; 4];
     for t in tasks {
-        latencies.extend(t.await.unwrap());
+        let (l, s) = t.await.unwrap();
+        latencies.extend(l);
+        for (sum, d) in steps.iter_mut().zip(s) {
+            *sum += d;
+        }
     }
     let elapsed = started.elapsed();
+    let server_cpu = cpu_seconds(server.0.id())
+        .zip(server_cpu_before)
+        .map(|(a, b)| a - b);
+    let client_cpu = cpu_seconds(std::process::id())
+        .zip(client_cpu_before)
+        .map(|(a, b)| a - b);
+    let services = [
+        cpu_seconds_named("garage") - services_before[0],
+        cpu_seconds_named("postgres") - services_before[1],
+    ];
+    let machine_busy = machine_ticks()
+        .zip(machine_before)
+        .map(|((b1, t1), (b0, t0))| 100.0 * (b1 - b0) as f64 / (t1 - t0).max(1) as f64);
     latencies.sort();
     let rss = peak_rss_kib(server.0.id());
     drop(server);
@@ -281,6 +356,7 @@ async fn run_case(label: &str, config: ServerConfig) {
         ObjectStoreConfig::S3(s3) => Arc::new(S3Store::new(s3)),
     };
     let blob = Bytes::from(noise(image_bytes, 424242));
+    let garage_raw_before = cpu_seconds_named("garage");
     let started_raw = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..clients {
@@ -299,6 +375,7 @@ async fn run_case(label: &str, config: ServerConfig) {
         t.await.unwrap();
     }
     let raw_elapsed = started_raw.elapsed();
+    let garage_raw = cpu_seconds_named("garage") - garage_raw_before;
     let raw_per_s = total as f64 / raw_elapsed.as_secs_f64();
     let per_s = total as f64 / elapsed.as_secs_f64();
 
@@ -321,20 +398,62 @@ async fn run_case(label: &str, config: ServerConfig) {
         Some(kib) => println!("   server peak RSS (VmHWM): {:.1} MiB", kib as f64 / 1024.0),
         None => println!("   server peak RSS: unavailable"),
     }
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0 / total as f64;
+    println!(
+        "   mean time per step: manifest {:.1} ms, tus create {:.1} ms, PATCH (upload + verify + store) {:.1} ms, receipt GET {:.1} ms",
+        ms(steps[0]),
+        ms(steps[1]),
+        ms(steps[2]),
+        ms(steps[3])
+    );
+    if let (Some(server), Some(client)) = (server_cpu, client_cpu) {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        println!(
+            "   CPU during the timed run: server {:.2} ms/capture, benchmark clients {:.2} ms/capture ({:.0}% of {cores} cores busy with the two)",
+            server * 1000.0 / total as f64,
+            client * 1000.0 / total as f64,
+            100.0 * (server + client) / (elapsed.as_secs_f64() * cores as f64)
+        );
+    }
+    if matches!(config.object_store, ObjectStoreConfig::S3(_)) {
+        println!(
+            "   CPU of the services during the timed run: garage {:.2} ms/capture, postgres {:.2} ms/capture",
+            services[0] * 1000.0 / total as f64,
+            services[1] * 1000.0 / total as f64
+        );
+    }
+    if matches!(config.object_store, ObjectStoreConfig::S3(_)) {
+        println!(
+            "   CPU of garage during the raw PUTs: {:.2} ms/object",
+            garage_raw * 1000.0 / total as f64
+        );
+    }
+    if let Some(busy) = machine_busy {
+        println!(
+            "   whole machine during the timed run: {busy:.0}% CPU busy (all processes: database, object store, others)"
+        );
+    }
 }
 
-/// Manifest, tus create, one PATCH, verified receipt.
-async fn intake_one(http: &reqwest::Client, base: &str, s: &SealedCapture) {
+/// A capture sealed before the timed run, with its request bodies ready.
+struct Capture {
+    manifest_json: Vec<u8>,
+    manifest_hash: String,
+    image: Bytes,
+}
+
+/// Manifest, tus create, one PATCH, verified receipt; the time each step took.
+async fn intake_one(http: &reqwest::Client, base: &str, s: &Capture) -> [Duration; 4] {
+    let t0 = Instant::now();
     let r = http
         .post(format!("{base}/api/v1/captures"))
-        .json(&json!({
-            "manifest": base64::engine::general_purpose::STANDARD.encode(&s.manifest_bytes),
-            "signature": s.signature.to_hex(),
-        }))
+        .header("Content-Type", "application/json")
+        .body(s.manifest_json.clone())
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let t1 = Instant::now();
     let r = http
         .post(format!("{base}/api/v1/uploads"))
         .header("Tus-Resumable", "1.0.0")
@@ -343,7 +462,7 @@ async fn intake_one(http: &reqwest::Client, base: &str, s: &SealedCapture) {
             "Upload-Metadata",
             format!(
                 "manifest_hash {}",
-                base64::engine::general_purpose::STANDARD.encode(s.manifest_hash.to_hex())
+                base64::engine::general_purpose::STANDARD.encode(&s.manifest_hash)
             ),
         )
         .send()
@@ -351,6 +470,7 @@ async fn intake_one(http: &reqwest::Client, base: &str, s: &SealedCapture) {
         .unwrap();
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     let location = r.headers()["Location"].to_str().unwrap().to_owned();
+    let t2 = Instant::now();
     let r = http
         .patch(format!("{base}{location}"))
         .header("Tus-Resumable", "1.0.0")
@@ -361,6 +481,7 @@ async fn intake_one(http: &reqwest::Client, base: &str, s: &SealedCapture) {
         .await
         .unwrap();
     assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+    let t3 = Instant::now();
     let v: Value = http
         .get(format!("{base}/api/v1/captures/{}", s.manifest_hash))
         .send()
@@ -370,4 +491,5 @@ async fn intake_one(http: &reqwest::Client, base: &str, s: &SealedCapture) {
         .await
         .unwrap();
     assert_eq!(v["status"], "verified");
+    [t1 - t0, t2 - t1, t3 - t2, t3.elapsed()]
 }

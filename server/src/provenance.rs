@@ -61,6 +61,32 @@ pub fn open_package(note: &str, verifiers: &[Verifier]) -> Result<OpenedPackage,
     })
 }
 
+/// The C2SP verifier keys (`name+hexid+base64`) among `verifiers` whose signatures on `note`
+/// verify: what an enrolment QR code carries so the phone can pin the package signer.
+pub fn package_signer_vkeys(note: &str, verifiers: &[Verifier]) -> Vec<String> {
+    match tallyseal_core::note::open_note(note.as_bytes(), verifiers) {
+        Ok(opened) => verifiers
+            .iter()
+            .filter(|v| opened.verified_by.iter().any(|n| n == &v.name))
+            .map(Verifier::to_vkey)
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Percent-encode a query-string value (RFC 3986 unreserved characters pass through).
+pub fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Sign a package with the server's signer.
 pub fn sign_package(
     package: &ElectionPackage,
@@ -73,4 +99,28 @@ pub fn sign_package(
         signed,
         hash,
     })
+}
+
+/// Verify a capture whose image has just been received, hashing the image **once**.
+///
+/// The core's [`verify_capture`] hashes the image for its `image_hash` check; the server needs
+/// the same hash to decide whether the bytes may be stored under the signed content address.
+/// Rather than hash 2 MB twice, this reads the core's own `image_hash` check: the image's SHA-256
+/// is `signed_image_sha256` exactly when that check passed (it compares the actual hash and size
+/// with the manifest's, and the manifest is the one whose hash is `manifest_hash`). Returns the
+/// report and whether the image is the signed one.
+pub fn verify_received_image(
+    manifest_bytes: &[u8],
+    manifest_hash: &Sha256Digest,
+    signature: &SignatureBytes,
+    image: &[u8],
+    ctx: &VerificationContext,
+) -> (VerificationReport, bool) {
+    let report = verify_capture(manifest_bytes, signature, Some(image), ctx);
+    let image_matches = &report.manifest_hash == manifest_hash
+        && report
+            .checks
+            .iter()
+            .any(|c| c.check == CheckId::ImageHash && c.outcome == Outcome::Pass);
+    (report, image_matches)
 }

@@ -83,6 +83,18 @@ pub trait ObjectStore: Send + Sync + fmt::Debug {
         self.put_if_absent(digest, Bytes::from(bytes)).await
     }
 
+    /// Store a completed upload: its bytes (`bytes`, already hashed to `digest`), which are also
+    /// the file at `path`. The default sends the bytes; the local store links the file instead.
+    async fn put_upload_if_absent(
+        &self,
+        digest: &Sha256Digest,
+        path: &Path,
+        bytes: Bytes,
+    ) -> Result<PutOutcome, StoreError> {
+        let _ = path;
+        self.put_if_absent(digest, bytes).await
+    }
+
     /// The object's bytes, or `None`.
     async fn get(&self, key: &ObjectKey) -> Result<Option<Bytes>, StoreError>;
 
@@ -198,6 +210,16 @@ impl ObjectStore for LocalFsStore {
         })
         .await
         .map_err(|e| StoreError::Backend(e.to_string()))?
+    }
+
+    async fn put_upload_if_absent(
+        &self,
+        digest: &Sha256Digest,
+        path: &Path,
+        bytes: Bytes,
+    ) -> Result<PutOutcome, StoreError> {
+        drop(bytes);
+        self.put_file_if_absent(digest, path).await
     }
 
     async fn get(&self, key: &ObjectKey) -> Result<Option<Bytes>, StoreError> {

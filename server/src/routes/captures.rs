@@ -187,7 +187,7 @@ async fn submit_manifest(
     // Durable first: the manifest object, then the row (whose commit is the acknowledgement).
     state
         .store
-        .put_if_absent(&manifest_hash, Bytes::from(manifest_bytes))
+        .put_if_absent(&manifest_hash, Bytes::from(manifest_bytes.clone()))
         .await
         .map_err(|e| ApiError::unavailable("object store", e))?;
     let receipt = issue_receipt(
@@ -216,8 +216,9 @@ async fn submit_manifest(
         image_phash: None,
         verdict: None,
         receipt: serde_json::to_string(&receipt).map_err(|e| ApiError::internal("receipt", e))?,
+        manifest: Some(base64::engine::general_purpose::STANDARD.encode(&manifest_bytes)),
     };
-    if db::insert_submission(pool, &row).await.map_err(db_err)? {
+    if state.db.insert_submission(&row).await.map_err(db_err)? {
         return respond(true, &row);
     }
     // Another server (or request) inserted it first: theirs is the receipt.

@@ -87,9 +87,15 @@ async fn import_election(
     }
     let hash = opened.hash.to_hex();
     let pool = &state.db.pool;
-    let created = db::insert_election(pool, &id, &opened.signed.note, &hash, crate::now_ms())
-        .await
-        .map_err(|e| ApiError::unavailable("database", e))?;
+    let created = db::insert_election(
+        &state.db.writer,
+        &id,
+        &opened.signed.note,
+        &hash,
+        crate::now_ms(),
+    )
+    .await
+    .map_err(|e| ApiError::unavailable("database", e))?;
     if !created {
         let existing = db::get_election(pool, &id)
             .await
@@ -156,12 +162,30 @@ pub struct CodeRequest {
 pub struct CodeResponse {
     /// The code to print (`XXXX-XXXX-XXXX`); shown once, only its hash is stored.
     pub code: String,
-    /// Text for a QR code: `tallyseal:enrol?server=<url>&election=<id>&code=<code>`.
+    /// Text for a QR code: `tallyseal:enrol?server=<url>&election=<id>&code=<code>&vkey=<key>`,
+    /// every value percent-encoded; `vkey` is the C2SP verifier key of the package signer, so the
+    /// phone can pin it instead of trusting the server's word.
     pub qr_payload: String,
     pub election: String,
     pub constituency: String,
     pub station: u32,
     pub expires_at_ms: i64,
+}
+
+/// The enrolment QR text (see [`CodeResponse::qr_payload`]).
+pub fn qr_payload(server: &str, election: &str, code: &str, vkey: Option<&str>) -> String {
+    use provenance::percent_encode as enc;
+    let mut s = format!(
+        "tallyseal:enrol?server={}&election={}&code={}",
+        enc(server),
+        enc(election),
+        enc(code)
+    );
+    if let Some(v) = vkey {
+        s.push_str("&vkey=");
+        s.push_str(&enc(v));
+    }
+    s
 }
 
 /// Letters and digits a person cannot confuse (no 0/O, 1/I).
@@ -221,7 +245,7 @@ async fn issue_code(
     let expires_at_ms =
         now.saturating_add(i64::try_from(ttl.saturating_mul(1000)).unwrap_or(i64::MAX));
     db::insert_code(
-        &state.db.pool,
+        &state.db.writer,
         &code_hash(&code),
         &election,
         &body.constituency,
@@ -232,9 +256,13 @@ async fn issue_code(
     .await
     .map_err(|e| ApiError::unavailable("database", e))?;
     Ok(HttpResponse::Created().json(CodeResponse {
-        qr_payload: format!(
-            "tallyseal:enrol?server={}&election={}&code={}",
-            state.public_url, election, code
+        qr_payload: qr_payload(
+            &state.public_url,
+            &election,
+            &code,
+            provenance::package_signer_vkeys(&opened.signed.note, &state.package_verifiers)
+                .first()
+                .map(String::as_str),
         ),
         code,
         election,
@@ -268,7 +296,7 @@ async fn revoke(
         .parse()
         .map_err(|_| ApiError::new(Problem::BadKey, "device key must be 64 hex digits"))?;
     let reason = body.map(|b| b.into_inner().reason).unwrap_or_default();
-    let revoked = db::revoke_device(&state.db.pool, &key.to_hex(), crate::now_ms(), &reason)
+    let revoked = db::revoke_device(&state.db.writer, &key.to_hex(), crate::now_ms(), &reason)
         .await
         .map_err(|e| ApiError::unavailable("database", e))?
         .ok_or_else(|| ApiError::new(Problem::UnknownDevice, "no such device"))?;

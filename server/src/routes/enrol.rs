@@ -127,7 +127,7 @@ async fn enrol(
         enrolled_at_ms: now,
         revoked_at_ms: None,
     };
-    match db::enrol_device(pool, &hash, &device)
+    match db::enrol_device(&state.db.writer, &hash, &device)
         .await
         .map_err(db_err)?
     {

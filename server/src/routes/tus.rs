@@ -207,7 +207,9 @@ async fn create(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
                 upload_offset: 0,
                 completed_at_ms: None,
             };
-            db::create_upload(pool, &row, crate::now_ms())
+            state
+                .db
+                .create_upload(&row, crate::now_ms())
                 .await
                 .map_err(db_err)?
         }
@@ -356,6 +358,20 @@ async fn patch(
         ));
     }
 
+    // A request carrying the whole upload also keeps its bytes in memory (within a fixed budget),
+    // so that completion verifies and stores them without reading the part file back.
+    let mut in_memory: Option<(tokio::sync::SemaphorePermit<'static>, Vec<u8>)> = None;
+    if offset == 0
+        && declared == Some(length)
+        && let Ok(kib) = u32::try_from(length.div_ceil(1024))
+        && let Ok(permit) = memory_budget().try_acquire_many(kib)
+    {
+        in_memory = Some((
+            permit,
+            Vec::with_capacity(usize::try_from(length).unwrap_or(0)),
+        ));
+    }
+
     let io = |e: std::io::Error| ApiError::unavailable("upload storage", e);
     let part = part_path(&state, &id);
     let mut file = tokio::fs::OpenOptions::new()
@@ -370,7 +386,10 @@ async fn patch(
         // The bytes behind the offset are gone (another server's disk, or lost): start over.
         file.set_len(0).await.map_err(io)?;
         file.sync_all().await.map_err(io)?;
-        let _ = db::set_upload_offset(&state.db.pool, &id, upload.upload_offset, 0).await;
+        let _ = state
+            .db
+            .set_upload_offset(&id, upload.upload_offset, 0)
+            .await;
         return Err(ApiError::new(
             Problem::OffsetConflict,
             "this server does not hold the earlier bytes; resume from offset 0",
@@ -382,12 +401,16 @@ async fn patch(
         .await
         .map_err(io)?;
 
+    // Large writes: a `tokio::fs::File` hands every write to the blocking pool, and the body
+    // arrives in chunks of a few KiB; buffering makes that a handful of hand-offs per request.
+    let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
     let mut written: u64 = 0;
     let mut cut: Option<String> = None;
     while let Some(chunk) = payload.next().await {
         match chunk {
             Ok(bytes) => {
                 if written + bytes.len() as u64 > remaining {
+                    let file = file.into_inner();
                     file.set_len(offset).await.map_err(io)?;
                     return Err(ApiError::new(
                         Problem::UploadTooLarge,
@@ -395,6 +418,9 @@ async fn patch(
                     ));
                 }
                 file.write_all(&bytes).await.map_err(io)?;
+                if let Some((_, copy)) = in_memory.as_mut() {
+                    copy.extend_from_slice(&bytes);
+                }
                 if let Some(c) = checksum.as_mut() {
                     c.update(&bytes);
                 }
@@ -407,6 +433,7 @@ async fn patch(
         }
     }
     file.flush().await.map_err(io)?;
+    let file = file.into_inner();
     // With a checksum, a request's bytes are kept whole or not at all.
     if let Some(expected) = checksum
         && (cut.is_some() || !expected.matches())
@@ -423,18 +450,43 @@ async fn patch(
             ),
         });
     }
+    let new_offset = offset + written;
+    let new_offset_i64 = i64::try_from(new_offset).unwrap_or(i64::MAX);
+    if cut.is_none() && new_offset == length {
+        // The last byte: the object store makes the bytes durable (fsync, or the S3 service's
+        // acknowledgement) and the completion moves the offset in the same transaction that
+        // records the verified submission. Nothing is acknowledged before both are durable.
+        drop(file);
+        let image = in_memory.as_mut().map(|(_, copy)| std::mem::take(copy));
+        return match finish(&state, &upload, &part, image).await {
+            Ok(completed_at_ms) => {
+                let mut current = upload.clone();
+                current.upload_offset = new_offset_i64;
+                current.completed_at_ms = Some(completed_at_ms);
+                Ok(upload_response(HttpResponse::NoContent(), &current))
+            }
+            Err(e) if e.problem == Problem::ImageHashMismatch => Err(e),
+            Err(e) => {
+                // Storage or database trouble: keep the bytes and move the offset, so that the
+                // retry (a PATCH at the final offset) need not send them again.
+                if sync_part(&part).await.is_ok() {
+                    let _ = state
+                        .db
+                        .set_upload_offset(&id, upload.upload_offset, new_offset_i64)
+                        .await;
+                }
+                Err(e)
+            }
+        };
+    }
     // Durable before the offset moves: the offset is what the server promises to hold.
     file.sync_data().await.map_err(io)?;
     drop(file);
-    let new_offset = offset + written;
-    let moved = db::set_upload_offset(
-        &state.db.pool,
-        &id,
-        upload.upload_offset,
-        i64::try_from(new_offset).unwrap_or(i64::MAX),
-    )
-    .await
-    .map_err(|e| ApiError::unavailable("database", e))?;
+    let moved = state
+        .db
+        .set_upload_offset(&id, upload.upload_offset, new_offset_i64)
+        .await
+        .map_err(|e| ApiError::unavailable("database", e))?;
     if !moved {
         return Err(ApiError::new(
             Problem::OffsetConflict,
@@ -449,20 +501,41 @@ async fn patch(
         ));
     }
     let mut current = upload.clone();
-    current.upload_offset = i64::try_from(new_offset).unwrap_or(i64::MAX);
-    if new_offset == length {
-        finish(&state, &current, &part).await?;
-        current.completed_at_ms = Some(crate::now_ms());
-    }
+    current.upload_offset = new_offset_i64;
     Ok(upload_response(HttpResponse::NoContent(), &current))
 }
 
-/// The last byte has arrived: check the hash, store the object, verify, record, sign.
+/// Buffer between the request body and the part file.
+const WRITE_BUFFER: usize = 256 * 1024;
+
+/// Request bodies kept in memory at once (next to their part files), across all uploads.
+const MEMORY_BUDGET_BYTES: usize = 64 * 1024 * 1024;
+
+/// The in-memory budget, in KiB permits; a PATCH that cannot get its share simply reads its part
+/// file back on completion, so peak memory stays bounded whatever the load.
+fn memory_budget() -> &'static tokio::sync::Semaphore {
+    static BUDGET: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    BUDGET.get_or_init(|| tokio::sync::Semaphore::new(MEMORY_BUDGET_BYTES / 1024))
+}
+
+async fn sync_part(part: &std::path::Path) -> std::io::Result<()> {
+    tokio::fs::OpenOptions::new()
+        .write(true)
+        .open(part)
+        .await?
+        .sync_data()
+        .await
+}
+
+/// The last byte has arrived: verify (hashing the image once), store the object, record, sign.
+/// `upload` is the row as the database has it (offset before this request). Returns the time
+/// of completion.
 async fn finish(
     state: &AppState,
     upload: &UploadRow,
     part: &std::path::Path,
-) -> Result<(), ApiError> {
+    received: Option<Vec<u8>>,
+) -> Result<i64, ApiError> {
     let pool = &state.db.pool;
     let db_err = |e| ApiError::unavailable("database", e);
     let io = |e: std::io::Error| ApiError::unavailable("upload storage", e);
@@ -470,39 +543,33 @@ async fn finish(
         .await
         .map_err(db_err)?
         .ok_or_else(|| ApiError::internal("upload", "submission missing"))?;
-    let image = tokio::fs::read(part).await.map_err(io)?;
-    let image_hash = sha256(&image);
-    if image_hash.to_hex() != submission.image_sha256 {
-        // Start the upload over; nothing is stored.
-        tokio::fs::remove_file(part).await.map_err(io)?;
-        db::set_upload_offset(pool, &upload.id, upload.upload_offset, 0)
-            .await
-            .map_err(db_err)?;
-        return Err(ApiError::new(
-            Problem::ImageHashMismatch,
-            format!(
-                "the uploaded bytes hash to {image_hash}, the manifest signed {}; the upload was reset",
-                submission.image_sha256
-            ),
-        ));
-    }
-    state
-        .store
-        .put_file_if_absent(&image_hash, part)
-        .await
-        .map_err(|e| ApiError::unavailable("object store", e))?;
+    let image = match received {
+        Some(bytes) if i64::try_from(bytes.len()).ok() == Some(upload.upload_length) => bytes,
+        _ => tokio::fs::read(part).await.map_err(io)?,
+    };
 
     // Context for verification.
     let manifest_hash: Sha256Digest = submission
         .manifest_hash
         .parse()
         .map_err(|e| ApiError::internal("stored hash", e))?;
-    let manifest_bytes = state
-        .store
-        .get(&crate::store::ObjectKey::for_digest(&manifest_hash))
-        .await
-        .map_err(|e| ApiError::unavailable("object store", e))?
-        .ok_or_else(|| ApiError::internal("manifest object", "missing"))?;
+    let image_hash: Sha256Digest = submission
+        .image_sha256
+        .parse()
+        .map_err(|e| ApiError::internal("stored hash", e))?;
+    let manifest_bytes = match &submission.manifest {
+        Some(b64) => base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|e| ApiError::internal("stored manifest", e))?,
+        // Rows from before the manifest column: the object store has it.
+        None => state
+            .store
+            .get(&crate::store::ObjectKey::for_digest(&manifest_hash))
+            .await
+            .map_err(|e| ApiError::unavailable("object store", e))?
+            .ok_or_else(|| ApiError::internal("manifest object", "missing"))?
+            .to_vec(),
+    };
     let signature: SignatureBytes = submission
         .signature
         .parse()
@@ -577,12 +644,47 @@ async fn finish(
         prior_captures,
         policy: provenance::VerificationPolicy::default(),
     };
-    let (report, phash) = tokio::task::spawn_blocking(move || {
-        let report = provenance::verify_capture(&manifest_bytes, &signature, Some(&image), &ctx);
-        (report, provenance::dhash(&image))
+    let (image, report, image_matches, phash) = tokio::task::spawn_blocking(move || {
+        let (report, matches) = provenance::verify_received_image(
+            &manifest_bytes,
+            &manifest_hash,
+            &signature,
+            &image,
+            &ctx,
+        );
+        let phash = if matches {
+            provenance::dhash(&image)
+        } else {
+            None
+        };
+        (image, report, matches, phash)
     })
     .await
     .map_err(|e| ApiError::internal("verification", e))?;
+    if !image_matches {
+        // Start the upload over; nothing is stored.
+        let actual = sha256(&image);
+        tokio::fs::remove_file(part).await.map_err(io)?;
+        state
+            .db
+            .set_upload_offset(&upload.id, upload.upload_offset, 0)
+            .await
+            .map_err(db_err)?;
+        return Err(ApiError::new(
+            Problem::ImageHashMismatch,
+            format!(
+                "the uploaded bytes hash to {actual}, the manifest signed {}; the upload was reset",
+                submission.image_sha256
+            ),
+        ));
+    }
+    // Durable object first (the local store fsyncs the part file and links it into place; S3
+    // sends the bytes already in memory).
+    state
+        .store
+        .put_upload_if_absent(&image_hash, part, bytes::Bytes::from(image))
+        .await
+        .map_err(|e| ApiError::unavailable("object store", e))?;
 
     let now = crate::now_ms();
     let verdict = report.verdict.as_str().to_owned();
@@ -604,12 +706,14 @@ async fn finish(
         receipt_json: serde_json::to_string(&receipt)
             .map_err(|e| ApiError::internal("receipt", e))?,
     };
-    db::complete_submission(pool, &completion)
+    state
+        .db
+        .complete_submission(&completion)
         .await
         .map_err(db_err)?;
     // The object store holds the image now; the part file (or its link) can go.
     if let Err(e) = tokio::fs::remove_file(part).await {
         log::warn!("could not remove {}: {e}", part.display());
     }
-    Ok(())
+    Ok(now)
 }

@@ -2,7 +2,13 @@
 //!
 //! `put_if_absent` does HEAD, then PUT with `If-None-Match: *` (a 412 means another server wrote
 //! it first) and `x-amz-checksum-sha256` so the service checks the bytes it stored. A store that
-//! ignores `If-None-Match` at worst rewrites identical bytes under the same content address.
+//! ignores `If-None-Match` at worst rewrites identical bytes under the same content address in a
+//! race. The HEAD stays because Garage (2.5.0, checked) ignores `If-None-Match` on PUT: without
+//! it, every repeated upload of an image would rewrite the object instead of leaving it alone.
+//!
+//! The payload is not SigV4-signed (`UNSIGNED-PAYLOAD`): the signed `x-amz-checksum-sha256`
+//! header already binds the body, and the digest is the content address the server verified, so
+//! nothing is hashed again on the way out.
 
 use std::path::Path;
 
@@ -99,6 +105,11 @@ impl S3Store {
             .checksum_sha256(checksum)
             .if_none_match("*")
             .body(body)
+            // The body is covered by the signed `x-amz-checksum-sha256` header, which the service
+            // checks against the bytes it stores; signing the payload as well would hash the
+            // image once more here and once more in the service, for no extra integrity.
+            .customize()
+            .disable_payload_signing()
             .send()
             .await;
         match result {
@@ -180,6 +191,9 @@ impl ObjectStore for S3Store {
             .bucket(&self.bucket)
             .key(self.full_key(&format!("raw/{key}")))
             .body(ByteStream::from(bytes))
+            // Like `put_body`: no payload signing (the cheapest PUT the store accepts).
+            .customize()
+            .disable_payload_signing()
             .send()
             .await
             .map_err(|e| backend("put_object (raw)", e))?;

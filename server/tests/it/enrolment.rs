@@ -86,6 +86,24 @@ async fn enrolment_codes(db: Db, store: Store, test: &str) {
         )
         .await;
     assert_eq!(problem(r).await, (422, "unknown-station".into()));
+    // The QR payload pins the package signer's key and percent-encodes every value.
+    let r = app
+        .admin_post(
+            "/api/v1/elections/pk-ge-2024-demo/enrolment-codes",
+            json!({"constituency": "NA-128", "station": 2}),
+        )
+        .await;
+    let qr: serde_json::Value = r.json().await.unwrap();
+    let qr = qr["qr_payload"].as_str().unwrap().to_owned();
+    let vkey = tallyseal_core::demo::commission_verifier()
+        .unwrap()
+        .to_vkey();
+    let encoded_vkey = tallyseal_server::provenance::percent_encode(&vkey);
+    assert!(
+        qr.starts_with("tallyseal:enrol?server=http%3A%2F%2F127.0.0.1%3A"),
+        "{qr}"
+    );
+    assert!(qr.ends_with(&format!("&vkey={encoded_vkey}")), "{qr}");
     // Admin endpoints need the token.
     let r = app
         .client
@@ -97,7 +115,7 @@ async fn enrolment_codes(db: Db, store: Store, test: &str) {
         .unwrap();
     assert_eq!(problem(r).await, (401, "unauthorized".into()));
     assert_eq!(app.count("SELECT COUNT(*) FROM devices").await, 1);
-    assert_eq!(app.count("SELECT COUNT(*) FROM enrolment_codes").await, 3);
+    assert_eq!(app.count("SELECT COUNT(*) FROM enrolment_codes").await, 4);
 }
 on_default_and_production!(enrolment_codes_are_one_time_and_expire, enrolment_codes);
 
