@@ -77,6 +77,10 @@ pub struct Limits {
     pub max_image_bytes: u64,
     /// Unfinished tus uploads one device may hold at once.
     pub upload_slots_per_device: u32,
+    /// An unfinished upload created longer ago than this no longer holds one of its device's
+    /// slots (it can still be resumed), so abandoned uploads — a phone reinstalled, an outbox
+    /// lost — never lock a device out. Seconds.
+    pub upload_slot_idle_secs: u64,
     /// How long an enrolment code stays valid, in seconds.
     pub enrolment_code_ttl_secs: u64,
 }
@@ -89,6 +93,7 @@ impl Default for Limits {
             max_manifest_bytes: 32 * 1024,
             max_image_bytes: 25 * 1024 * 1024,
             upload_slots_per_device: 4,
+            upload_slot_idle_secs: 24 * 3600,
             enrolment_code_ttl_secs: 3 * 24 * 3600,
         }
     }
@@ -234,6 +239,9 @@ impl ServerConfig {
         if let Some(v) = var("TALLYSEAL_UPLOAD_SLOTS_PER_DEVICE") {
             self.limits.upload_slots_per_device =
                 parse_num("TALLYSEAL_UPLOAD_SLOTS_PER_DEVICE", &v)?;
+        }
+        if let Some(v) = var("TALLYSEAL_UPLOAD_SLOT_IDLE_SECS") {
+            self.limits.upload_slot_idle_secs = parse_num("TALLYSEAL_UPLOAD_SLOT_IDLE_SECS", &v)?;
         }
         match var("TALLYSEAL_OBJECT_STORE").as_deref() {
             None => {}

@@ -817,11 +817,17 @@ pub async fn get_upload(db: &AnyPool, id: &str) -> DbResult<Option<UploadRow>> {
     row.as_ref().map(upload_from_row).transpose()
 }
 
-pub async fn count_open_uploads(db: &AnyPool, device: &str) -> DbResult<i64> {
+pub async fn count_open_uploads(
+    db: &AnyPool,
+    device: &str,
+    created_after_ms: i64,
+) -> DbResult<i64> {
     sqlx::query(
-        "SELECT COUNT(*) AS n FROM uploads WHERE device_key = $1 AND completed_at_ms IS NULL",
+        "SELECT COUNT(*) AS n FROM uploads \
+         WHERE device_key = $1 AND completed_at_ms IS NULL AND created_at_ms > $2",
     )
     .bind(device.to_owned())
+    .bind(created_after_ms)
     .fetch_one(db)
     .await?
     .try_get("n")

@@ -189,9 +189,21 @@ async fn create(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     let upload = match existing {
         Some(u) => u,
         None => {
-            let open = db::count_open_uploads(pool, &submission.device_key)
-                .await
-                .map_err(db_err)?;
+            let idle_ms = i64::try_from(
+                state
+                    .config
+                    .limits
+                    .upload_slot_idle_secs
+                    .saturating_mul(1000),
+            )
+            .unwrap_or(i64::MAX);
+            let open = db::count_open_uploads(
+                pool,
+                &submission.device_key,
+                crate::now_ms().saturating_sub(idle_ms),
+            )
+            .await
+            .map_err(db_err)?;
             if open >= i64::from(state.config.limits.upload_slots_per_device) {
                 return Err(ApiError::new(
                     Problem::TooManyUploads,

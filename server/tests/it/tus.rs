@@ -249,6 +249,14 @@ async fn creation_rules(db: Db, store: Store, test: &str) {
     );
     // Creating again for an existing upload is fine (same upload).
     assert_eq!(create(&sealed[0], 1000).await.unwrap().status(), 201);
+    // Abandoned uploads (older than upload_slot_idle_secs) stop holding slots, but stay resumable.
+    sqlx::query("UPDATE uploads SET created_at_ms = created_at_ms - $1")
+        .bind(i64::try_from(app.config.limits.upload_slot_idle_secs * 1000 + 1).unwrap())
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(create(&sealed[2], 1000).await.unwrap().status(), 201);
+    assert_eq!(create(&sealed[0], 1000).await.unwrap().status(), 201);
     // Without the tus version header.
     let r = app
         .client
@@ -272,6 +280,6 @@ async fn creation_rules(db: Db, store: Store, test: &str) {
             .unwrap()
             .contains("checksum")
     );
-    assert_eq!(app.count("SELECT COUNT(*) FROM uploads").await, 2);
+    assert_eq!(app.count("SELECT COUNT(*) FROM uploads").await, 3);
 }
 on_default_and_production!(upload_creation_rules_and_slots, creation_rules);
