@@ -40,6 +40,7 @@ pub mod receipt;
 pub mod seal;
 pub mod time;
 pub mod verify;
+pub mod wire;
 
 pub use bundle::EvidenceBundle;
 pub use hash::{Sha256Digest, sha256};

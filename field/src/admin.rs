@@ -3,13 +3,10 @@
 use tallyseal_core::client::api::{ServerUrl, parse_json};
 use tallyseal_core::client::http::{HttpRequest, HttpTransport, StdHttpTransport};
 use tallyseal_core::client::{ClientError, ClientResult};
+use tallyseal_core::wire::{CodeRequest, CodeResponse};
 
-/// An issued code.
-#[derive(Debug, Clone)]
-pub struct IssuedCode {
-    pub code: String,
-    pub qr_payload: String,
-}
+/// An issued code (the server's answer, `tallyseal_core::wire::CodeResponse`).
+pub type IssuedCode = CodeResponse;
 
 /// `POST /api/v1/elections/{election}/enrolment-codes`.
 pub fn issue_code(
@@ -20,9 +17,12 @@ pub fn issue_code(
     station: u32,
 ) -> ClientResult<IssuedCode> {
     let server = ServerUrl::new(server)?;
-    let body =
-        serde_json::to_vec(&serde_json::json!({"constituency": constituency, "station": station}))
-            .map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+    let body = serde_json::to_vec(&CodeRequest {
+        constituency: constituency.to_owned(),
+        station,
+        ttl_secs: None,
+    })
+    .map_err(|e| ClientError::InvalidInput(e.to_string()))?;
     let req = HttpRequest::new(
         "POST",
         server.join(&format!("/api/v1/elections/{election}/enrolment-codes")),
@@ -30,14 +30,5 @@ pub fn issue_code(
     .header("Authorization", format!("Bearer {admin_token}"))
     .json_body(body);
     let resp = StdHttpTransport::default().execute(req)?;
-    let v: serde_json::Value = parse_json(&resp, &[200, 201])?;
-    let s = |k: &str| {
-        v[k].as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| ClientError::Protocol(format!("no {k}")))
-    };
-    Ok(IssuedCode {
-        code: s("code")?,
-        qr_payload: s("qr_payload")?,
-    })
+    parse_json(&resp, &[200, 201])
 }

@@ -9,64 +9,11 @@ use crate::client::error::{ClientError, ClientResult, Problem};
 use crate::client::http::{HttpRequest, HttpResponse};
 use crate::hash::Sha256Digest;
 use crate::keys::{PublicKey, SignatureBytes};
-use crate::receipt::Receipt;
 use crate::time::TimeAnchor;
-
-/// `GET /api/v1/keys`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KeysResponse {
-    pub commission_key: String,
-    #[serde(default)]
-    pub note_verifier: String,
-    #[serde(default)]
-    pub package_verifiers: Vec<String>,
-    #[serde(default)]
-    pub commission_name: String,
-}
-
-/// `POST /api/v1/enrol` request.
-#[derive(Debug, Clone, Serialize)]
-pub struct EnrolRequest<'a> {
-    pub code: &'a str,
-    pub device_key: String,
-    pub officer_name: &'a str,
-}
-
-/// `POST /api/v1/enrol` answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EnrolResponse {
-    pub device_key: String,
-    pub election: String,
-    pub constituency: String,
-    pub station: u32,
-    pub officer_name: String,
-    pub enrolled_at_ms: i64,
-    pub package_note: String,
-    pub package_hash: String,
-    pub commission_key: String,
-}
-
-/// `POST /api/v1/captures` answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SubmissionResponse {
-    pub manifest_hash: String,
-    pub status: String,
-    pub receipt: Receipt,
-    #[serde(default)]
-    pub upload_endpoint: Option<String>,
-}
-
-/// `GET /api/v1/captures/{hash}` answer (the report is kept as JSON).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CaptureStatus {
-    pub manifest_hash: String,
-    pub status: String,
-    pub receipt: Receipt,
-    #[serde(default)]
-    pub verdict: Option<String>,
-    #[serde(default)]
-    pub report: Option<serde_json::Value>,
-}
+pub use crate::wire::{
+    CaptureStatus, EnrolRequest, EnrolResponse, KeysResponse, ManifestSubmission,
+    SubmissionResponse, TimeAnchorRequest,
+};
 
 /// Base URL of a tallyseal server, without a trailing slash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,16 +52,21 @@ impl ServerUrl {
         officer_name: &str,
     ) -> ClientResult<HttpRequest> {
         let body = EnrolRequest {
-            code,
+            code: code.to_owned(),
             device_key: key.to_hex(),
-            officer_name,
+            officer_name: officer_name.to_owned(),
         };
         Ok(HttpRequest::new("POST", self.join("/api/v1/enrol")).json_body(to_json(&body)?))
     }
 
     pub fn time_anchor_request(&self, nonce: &str) -> ClientResult<HttpRequest> {
-        Ok(HttpRequest::new("POST", self.join("/api/v1/time-anchor"))
-            .json_body(to_json(&serde_json::json!({ "nonce": nonce }))?))
+        Ok(
+            HttpRequest::new("POST", self.join("/api/v1/time-anchor")).json_body(to_json(
+                &TimeAnchorRequest {
+                    nonce: nonce.to_owned(),
+                },
+            )?),
+        )
     }
 
     pub fn submit_manifest_request(
@@ -122,10 +74,10 @@ impl ServerUrl {
         manifest: &[u8],
         signature: &SignatureBytes,
     ) -> ClientResult<HttpRequest> {
-        let body = serde_json::json!({
-            "manifest": base64::engine::general_purpose::STANDARD.encode(manifest),
-            "signature": signature.to_hex(),
-        });
+        let body = ManifestSubmission {
+            manifest: base64::engine::general_purpose::STANDARD.encode(manifest),
+            signature: signature.to_hex(),
+        };
         Ok(HttpRequest::new("POST", self.join("/api/v1/captures")).json_body(to_json(&body)?))
     }
 

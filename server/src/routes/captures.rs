@@ -7,10 +7,10 @@
 use actix_web::{HttpResponse, web};
 use base64::Engine;
 use bytes::Bytes;
-use serde::{Deserialize, Serialize};
 use tallyseal_core::hash::{Sha256Digest, sha256};
 use tallyseal_core::keys::SignatureBytes;
 use tallyseal_core::manifest::ManifestError;
+use tallyseal_core::wire::{CaptureStatus, ManifestSubmission, SubmissionResponse};
 
 use crate::db::{self, SubmissionRow};
 use crate::error::{self, ApiError, Problem};
@@ -28,26 +28,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(get_capture))
             .default_service(web::to(error::method_not_allowed)),
     );
-}
-
-/// `POST /api/v1/captures` body.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ManifestSubmission {
-    /// The canonical manifest bytes, standard base64.
-    pub manifest: String,
-    /// The device's signature over them, 128 hex digits.
-    pub signature: String,
-}
-
-/// Answer to a manifest submission.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct SubmissionResponse {
-    pub manifest_hash: String,
-    pub status: String,
-    pub receipt: Receipt,
-    /// Where to create the tus upload for the image.
-    pub upload_endpoint: String,
 }
 
 /// Sign a receipt with the commission key.
@@ -227,21 +207,6 @@ async fn submit_manifest(
         .map_err(db_err)?
         .ok_or_else(|| ApiError::internal("submission", "vanished after conflict"))?;
     respond(false, &existing)
-}
-
-/// Status of one submission: the latest receipt and, once verified, the report.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct CaptureStatus {
-    pub manifest_hash: String,
-    pub status: String,
-    pub election: String,
-    pub constituency: String,
-    pub station: i64,
-    pub received_at_ms: i64,
-    pub image_received_at_ms: Option<i64>,
-    pub verdict: Option<String>,
-    pub receipt: Receipt,
-    pub report: Option<serde_json::Value>,
 }
 
 async fn get_capture(

@@ -5,6 +5,7 @@ use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use tallyseal_core::keys::PublicKey;
+use tallyseal_core::wire::{CodeRequest, CodeResponse};
 
 use super::require_admin;
 use crate::db;
@@ -149,30 +150,7 @@ async fn get_package(
         .body(opened.signed.note.clone()))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CodeRequest {
-    pub constituency: String,
-    pub station: u32,
-    #[serde(default)]
-    pub ttl_secs: Option<u64>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct CodeResponse {
-    /// The code to print (`XXXX-XXXX-XXXX`); shown once, only its hash is stored.
-    pub code: String,
-    /// Text for a QR code: `tallyseal:enrol?server=<url>&election=<id>&code=<code>&vkey=<key>`,
-    /// every value percent-encoded; `vkey` is the C2SP verifier key of the package signer, so the
-    /// phone can pin it instead of trusting the server's word.
-    pub qr_payload: String,
-    pub election: String,
-    pub constituency: String,
-    pub station: u32,
-    pub expires_at_ms: i64,
-}
-
-/// The enrolment QR text (see [`CodeResponse::qr_payload`]).
+/// The enrolment QR text (see `tallyseal_core::wire::CodeResponse::qr_payload`).
 pub fn qr_payload(server: &str, election: &str, code: &str, vkey: Option<&str>) -> String {
     use provenance::percent_encode as enc;
     let mut s = format!(

@@ -2,8 +2,8 @@
 //! key ↔ station ↔ officer and returns the signed election package.
 
 use actix_web::{HttpResponse, web};
-use serde::{Deserialize, Serialize};
 use tallyseal_core::keys::PublicKey;
+use tallyseal_core::wire::{EnrolRequest, EnrolResponse};
 
 use crate::db::{self, DeviceRow, EnrolOutcome};
 use crate::error::{self, ApiError, Problem};
@@ -16,29 +16,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(enrol))
             .default_service(web::to(error::method_not_allowed)),
     );
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EnrolRequest {
-    pub code: String,
-    pub device_key: String,
-    pub officer_name: String,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct EnrolResponse {
-    pub device_key: String,
-    pub election: String,
-    pub constituency: String,
-    pub station: u32,
-    pub officer_name: String,
-    pub enrolled_at_ms: i64,
-    /// The signed election package (C2SP signed note).
-    pub package_note: String,
-    pub package_hash: String,
-    /// The key that signs receipts, time anchors and the package.
-    pub commission_key: String,
 }
 
 async fn enrol(

@@ -12,7 +12,7 @@ pub mod enrol;
 pub mod tus;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use tallyseal_core::wire::{KeysResponse, TimeAnchorRequest};
 
 use crate::error::{self, ApiError, Problem};
 use crate::provenance;
@@ -92,18 +92,6 @@ async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ok"})))
 }
 
-/// The server's public keys.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct KeysResponse {
-    /// Signs receipts, time anchors and election packages (ed25519, hex).
-    pub commission_key: String,
-    /// The C2SP signed-note verifier key of the same key.
-    pub note_verifier: String,
-    /// Every verifier key whose election packages this server accepts.
-    pub package_verifiers: Vec<String>,
-    pub commission_name: String,
-}
-
 async fn keys(state: web::Data<AppState>) -> HttpResponse {
     let key = state.commission_key.public_key();
     HttpResponse::Ok().json(KeysResponse {
@@ -116,12 +104,6 @@ async fn keys(state: web::Data<AppState>) -> HttpResponse {
             .map(|v| v.to_vkey())
             .collect(),
     })
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TimeAnchorRequest {
-    nonce: String,
 }
 
 /// Bound the server claims on its own clock error, ms.

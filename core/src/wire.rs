@@ -1,0 +1,117 @@
+//! The JSON bodies of the server's HTTP API, shared by the server (`tallyseal-server`), the phone
+//! client (`core::client`) and the field simulator, so both ends of the wire use one definition.
+//! Plain data: no I/O. The API itself is described in `docs/server-api.md`.
+//!
+//! Requests refuse unknown fields (a typo is an error, not a silently ignored value); responses
+//! accept them, so an older phone keeps working against a newer server.
+
+use serde::{Deserialize, Serialize};
+
+use crate::receipt::Receipt;
+
+/// `GET /api/v1/keys`: the server's public keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeysResponse {
+    /// Signs receipts, time anchors and election packages (ed25519, hex).
+    pub commission_key: String,
+    /// The C2SP signed-note verifier key of the same key.
+    pub note_verifier: String,
+    /// Every verifier key whose election packages this server accepts.
+    pub package_verifiers: Vec<String>,
+    pub commission_name: String,
+}
+
+/// `POST /api/v1/time-anchor` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeAnchorRequest {
+    /// The phone's random nonce, 1-128 hex digits.
+    pub nonce: String,
+}
+
+/// `POST /api/v1/elections/{election}/enrolment-codes` body (admin).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    pub constituency: String,
+    pub station: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_secs: Option<u64>,
+}
+
+/// An issued one-time enrolment code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeResponse {
+    /// The code to print (`XXXX-XXXX-XXXX`); shown once, only its hash is stored.
+    pub code: String,
+    /// Text for a QR code: `tallyseal:enrol?server=<url>&election=<id>&code=<code>&vkey=<key>`,
+    /// every value percent-encoded; `vkey` is the C2SP verifier key of the package signer, so the
+    /// phone can pin it instead of trusting the server's word.
+    pub qr_payload: String,
+    pub election: String,
+    pub constituency: String,
+    pub station: u32,
+    pub expires_at_ms: i64,
+}
+
+/// `POST /api/v1/enrol` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolRequest {
+    pub code: String,
+    /// The device's ed25519 public key, hex.
+    pub device_key: String,
+    pub officer_name: String,
+}
+
+/// `POST /api/v1/enrol` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    pub device_key: String,
+    pub election: String,
+    pub constituency: String,
+    pub station: u32,
+    pub officer_name: String,
+    pub enrolled_at_ms: i64,
+    /// The signed election package (C2SP signed note).
+    pub package_note: String,
+    pub package_hash: String,
+    /// The key that signs receipts, time anchors and the package.
+    pub commission_key: String,
+}
+
+/// `POST /api/v1/captures` body: the signed manifest, sent before the image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestSubmission {
+    /// The canonical manifest bytes, standard base64.
+    pub manifest: String,
+    /// The device's signature over them, 128 hex digits.
+    pub signature: String,
+}
+
+/// Answer to a manifest submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionResponse {
+    pub manifest_hash: String,
+    pub status: String,
+    pub receipt: Receipt,
+    /// Where to create the tus upload for the image.
+    pub upload_endpoint: String,
+}
+
+/// `GET /api/v1/captures/{hash}`: the latest receipt and, once verified, the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaptureStatus {
+    pub manifest_hash: String,
+    pub status: String,
+    pub election: String,
+    pub constituency: String,
+    pub station: i64,
+    pub received_at_ms: i64,
+    pub image_received_at_ms: Option<i64>,
+    pub verdict: Option<String>,
+    pub receipt: Receipt,
+    /// The `VerificationReport`, as JSON.
+    pub report: Option<serde_json::Value>,
+}
