@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::package::ElectionPackage;
 use crate::receipt::Receipt;
 
 /// `GET /api/v1/keys`: the server's public keys.
@@ -19,6 +20,24 @@ pub struct KeysResponse {
     /// Every verifier key whose election packages this server accepts.
     pub package_verifiers: Vec<String>,
     pub commission_name: String,
+}
+
+/// `POST /api/v1/elections` body (admin): either a package for the server to sign with its
+/// Commission key, or a note already signed by a key the server trusts.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<ElectionPackage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_note: Option<String>,
+}
+
+/// `POST /api/v1/elections` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportResponse {
+    pub election: String,
+    pub package_hash: String,
 }
 
 /// `POST /api/v1/time-anchor` body.

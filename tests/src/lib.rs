@@ -4,8 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use tallyseal_core::client::api::ServerUrl;
-use tallyseal_core::client::http::{HttpRequest, HttpTransport, StdHttpTransport};
 use tallyseal_core::demo;
 use tallyseal_core::keys::PublicKey;
 use tallyseal_server::Application;
@@ -90,23 +88,9 @@ impl TestServer {
 
     fn import_demo_package(&self) -> Result<(), String> {
         let (_, signed) = demo::signed_package().map_err(|e| e.to_string())?;
-        let body = serde_json::to_vec(&serde_json::json!({"signed_note": signed.note}))
-            .map_err(|e| e.to_string())?;
-        let server = ServerUrl::new(&self.url).map_err(|e| e.to_string())?;
-        let req = HttpRequest::new("POST", server.join("/api/v1/elections"))
-            .header("Authorization", format!("Bearer {}", self.admin_token))
-            .json_body(body);
-        let resp = StdHttpTransport::default()
-            .execute(req)
-            .map_err(|e| e.to_string())?;
-        if resp.status != 201 && resp.status != 200 {
-            return Err(format!(
-                "import: HTTP {} {}",
-                resp.status,
-                String::from_utf8_lossy(&resp.body)
-            ));
-        }
-        Ok(())
+        tallyseal_field::admin::import_signed_package(&self.url, &self.admin_token, &signed.note)
+            .map(|_| ())
+            .map_err(|e| format!("import: {e}"))
     }
 
     /// An enrolment code for demo constituency NA-128, `station`.

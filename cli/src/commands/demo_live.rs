@@ -7,7 +7,6 @@
 use std::path::Path;
 
 use tallyseal_core::client::clock::SystemClock;
-use tallyseal_core::client::http::{HttpRequest, HttpTransport, StdHttpTransport};
 use tallyseal_core::demo;
 use tallyseal_core::model::LatLon;
 use tallyseal_core::verify::Outcome;
@@ -86,20 +85,8 @@ pub fn run(dir: &Path) -> Result<bool, CliError> {
     );
 
     let note = live_package_note(crate::now_ms()).map_err(fail("package"))?;
-    let body = serde_json::to_vec(&serde_json::json!({ "signed_note": note }))
-        .map_err(|e| fail("package")(e.to_string()))?;
-    let resp = StdHttpTransport::default()
-        .execute(
-            HttpRequest::new("POST", format!("{url}/api/v1/elections"))
-                .header("Authorization", format!("Bearer {admin}"))
-                .json_body(body),
-        )
+    tallyseal_field::admin::import_signed_package(&url, &admin, &note)
         .map_err(|e| fail("import")(e.to_string()))?;
-    if !(200..300).contains(&resp.status) {
-        return Err(fail("import")(
-            String::from_utf8_lossy(&resp.body).into_owned(),
-        ));
-    }
     println!("imported the signed election package (poll closed 30 minutes ago)");
     let code = tallyseal_field::admin::issue_code(&url, &admin, ELECTION, "NA-128", 1)
         .map_err(|e| fail("enrolment code")(e.to_string()))?;

@@ -5,14 +5,14 @@ use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use tallyseal_core::keys::PublicKey;
-use tallyseal_core::wire::{CodeRequest, CodeResponse};
+use tallyseal_core::wire::{CodeRequest, CodeResponse, ImportRequest, ImportResponse};
 
 use super::require_admin;
 use crate::db;
 use crate::error::{self, ApiError, Problem};
 use std::sync::Arc;
 
-use crate::provenance::{self, ElectionPackage, OpenedPackage, PackageError};
+use crate::provenance::{self, OpenedPackage, PackageError};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -36,22 +36,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(revoke))
             .default_service(web::to(error::method_not_allowed)),
     );
-}
-
-/// Either a package for the server to sign, or a note already signed by a trusted key.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ImportRequest {
-    #[serde(default)]
-    pub package: Option<ElectionPackage>,
-    #[serde(default)]
-    pub signed_note: Option<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ImportResponse {
-    pub election: String,
-    pub package_hash: String,
 }
 
 async fn import_election(
