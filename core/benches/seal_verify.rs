@@ -38,6 +38,9 @@ fn bench(c: &mut Criterion) {
     g.bench_function("exif_extract", |b| {
         b.iter(|| extract_exif(black_box(&image)))
     });
+    g.bench_function("dhash", |b| {
+        b.iter(|| tallyseal_core::phash::dhash(black_box(&image)))
+    });
     g.bench_function("seal", |b| {
         b.iter_batched(
             || input.clone(),
@@ -65,6 +68,20 @@ fn bench(c: &mut Criterion) {
             criterion::BatchSize::LargeInput,
         )
     });
+    g.finish();
+
+    // The intake benchmark's captures: the synthetic camera's ~2 MB sheet photo.
+    let synthetic = tallyseal_testkit::camera::photograph(
+        &tallyseal_testkit::camera::PhotoSpec::phone(31.52, 74.36, demo::CAPTURE_MS, 300, 1)
+            .with_size_mb(2),
+    );
+    let mut g = c.benchmark_group("synthetic_2mb_jpeg");
+    g.throughput(Throughput::Bytes(synthetic.len() as u64));
+    g.sample_size(20);
+    g.bench_function("dhash", |b| {
+        b.iter(|| tallyseal_core::phash::dhash(black_box(&synthetic)))
+    });
+    g.bench_function("sha256_only", |b| b.iter(|| sha256(black_box(&synthetic))));
     g.finish();
 }
 

@@ -200,6 +200,10 @@ pub struct VerificationReport {
     pub pages: Option<u32>,
     /// Best estimate of the capture time.
     pub capture_time: Option<crate::time::TimeEstimate>,
+    /// The image's perceptual hash (64-bit dHash, hex) when the image was present and decodable;
+    /// what later captures are compared with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_phash: Option<String>,
     pub checks: Vec<CheckResult>,
     /// Version of the verifier that produced the report.
     pub verifier: String,
@@ -349,6 +353,7 @@ pub fn verify_capture(
                 page: None,
                 pages: None,
                 capture_time: None,
+                image_phash: None,
                 checks: c.0,
                 verifier: verifier_version(),
             };
@@ -387,7 +392,7 @@ pub fn verify_capture(
     check_location(&m, station, ctx, exif_from_image.as_ref(), &mut c);
     let time = check_time(&m, ctx, &mut c);
     check_exif(&m, exif_from_image.as_ref(), &time, &mut c);
-    check_duplicates(&m, &manifest_hash, image, ctx, &mut c);
+    let image_phash = check_duplicates(&m, &manifest_hash, image, ctx, &mut c);
     check_sequence(&m, &manifest_hash, ctx, &mut c);
     check_figures(&m, constituency, station, &mut c);
 
@@ -402,6 +407,7 @@ pub fn verify_capture(
         page: Some(m.page),
         pages: Some(m.pages),
         capture_time: Some(time.best),
+        image_phash: image_phash.map(|p| format!("{p:016x}")),
         checks: c.0,
         verifier: verifier_version(),
     }
@@ -1050,7 +1056,7 @@ fn check_duplicates(
     image: Option<&[u8]>,
     ctx: &VerificationContext,
     c: &mut Checks,
-) {
+) -> Option<u64> {
     let same: Vec<&KnownImage> = ctx
         .known_images
         .iter()
@@ -1084,6 +1090,9 @@ fn check_duplicates(
 
     // Near-copies matter across stations (one sheet passed off as another station's). At the same
     // station a near-copy is a retake or the next page of the same sheet, which is expected.
+    // The perceptual hash is computed whenever the image is here: the report records it for
+    // the captures that come later.
+    let ours = image.and_then(phash::dhash);
     let candidates: Vec<&KnownImage> = ctx
         .known_images
         .iter()
@@ -1094,17 +1103,17 @@ fn check_duplicates(
         c.pass(
             CheckId::NearDuplicateImage,
             "no perceptual hashes of other stations' images to compare",
-            json!({}),
+            json!({"phash": ours.map(|p| format!("{p:016x}"))}),
         );
-        return;
+        return ours;
     }
-    let Some(ours) = image.and_then(phash::dhash) else {
+    let Some(ours) = ours else {
         c.warn(
             CheckId::NearDuplicateImage,
             "the image could not be decoded for a perceptual hash",
             json!({}),
         );
-        return;
+        return None;
     };
     let nearest = candidates
         .iter()
@@ -1126,6 +1135,7 @@ fn check_duplicates(
             json!({"phash": format!("{ours:016x}")}),
         ),
     }
+    Some(ours)
 }
 
 fn check_sequence(

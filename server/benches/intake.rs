@@ -20,9 +20,12 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use tallyseal_core::demo;
 use tallyseal_core::keys::DeviceKey;
+use tallyseal_core::model::LatLon;
+use tallyseal_core::package::ElectionPackage;
 use tallyseal_core::seal::{ChainState, seal};
 use tallyseal_server::config::{ObjectStoreConfig, S3Config, ServerConfig};
 use tallyseal_server::store::{LocalFsStore, ObjectStore, s3::S3Store};
+use tallyseal_testkit::camera::{PhotoSpec, photograph};
 
 fn env_num(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -248,7 +251,18 @@ async fn run_case(label: &str, config: ServerConfig) {
     );
 
     // One phone per client, enrolled for one of the demo stations; captures sealed in advance.
+    // Each phone photographs its own sheet (a ~2 MB baseline JPEG with EXIF, like a phone
+    // camera's); its retakes differ by a comment segment, so every capture has its own SHA-256.
     let per_client = captures.div_ceil(clients);
+    let (package, _) = demo::signed_package().unwrap();
+    // BENCH_IMAGES=noise sends random bytes instead (no EXIF, nothing to decode): what the path
+    // costs without reading the picture, to separate that cost out.
+    let noise_images = std::env::var("BENCH_IMAGES").as_deref() == Ok("noise");
+    let photos = if noise_images {
+        Vec::new()
+    } else {
+        photograph_all(clients, image_bytes, &package)
+    };
     let mut work: Vec<Vec<Capture>> = Vec::new();
     for c in 0..clients {
         let station = (c % 3) as u32 + 1;
@@ -276,10 +290,14 @@ async fn run_case(label: &str, config: ServerConfig) {
         assert_eq!(r.status(), 201);
         let mut chain = ChainState::genesis();
         let mut list = Vec::new();
+        let position = station_position(&package, station);
         for i in 0..per_client {
-            let image = noise(image_bytes, (c * 100_000 + i) as u64);
-            let mut input =
-                demo::capture_input(image, Some(signed.hash()), demo::STATION_1).unwrap();
+            let image = if noise_images {
+                noise(image_bytes, (c * 100_000 + i) as u64)
+            } else {
+                retake(photos.get(c).unwrap(), i)
+            };
+            let mut input = demo::capture_input(image, Some(signed.hash()), position).unwrap();
             input.station = station;
             input.figures = None;
             let s = seal(input, &key, &chain).unwrap();
@@ -297,6 +315,7 @@ async fn run_case(label: &str, config: ServerConfig) {
         work.push(list);
     }
     let total: usize = work.iter().map(Vec::len).sum();
+    let sent_bytes: usize = work.iter().flatten().map(|c| c.image.len()).sum();
 
     let server_cpu_before = cpu_seconds(server.0.id());
     let client_cpu_before = cpu_seconds(std::process::id());
@@ -381,7 +400,13 @@ async fn run_case(label: &str, config: ServerConfig) {
 
     println!("== intake benchmark: {label}");
     println!(
-        "   {total} captures of {image_bytes} bytes, {clients} concurrent clients, {:.1} s",
+        "   {total} captures ({}, mean {:.2} MB), {clients} concurrent clients, {:.1} s",
+        if noise_images {
+            "random bytes, BENCH_IMAGES=noise"
+        } else {
+            "baseline JPEG photos with EXIF"
+        },
+        sent_bytes as f64 / total as f64 / 1e6,
         elapsed.as_secs_f64()
     );
     println!(
@@ -433,6 +458,52 @@ async fn run_case(label: &str, config: ServerConfig) {
             "   whole machine during the timed run: {busy:.0}% CPU busy (all processes: database, object store, others)"
         );
     }
+}
+
+/// Where demo station `number` of NA-128 is.
+fn station_position(package: &ElectionPackage, number: u32) -> LatLon {
+    package
+        .station("NA-128", number)
+        .and_then(|s| s.location.as_ref())
+        .map(|l| l.point)
+        .unwrap()
+}
+
+/// One photo per client (its station's sheet), taken at that station, of about `bytes` bytes;
+/// rendered on all cores.
+fn photograph_all(clients: usize, bytes: usize, package: &ElectionPackage) -> Vec<Vec<u8>> {
+    let megabytes = u32::try_from(bytes.div_ceil(1_000_000)).unwrap_or(4).max(1);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut photos: Vec<Vec<u8>> = vec![Vec::new(); clients];
+    std::thread::scope(|scope| {
+        for (t, chunk) in photos.chunks_mut(clients.div_ceil(threads)).enumerate() {
+            let first = t * clients.div_ceil(threads);
+            scope.spawn(move || {
+                for (j, slot) in chunk.iter_mut().enumerate() {
+                    let c = first + j;
+                    let at = station_position(package, (c % 3) as u32 + 1);
+                    let spec =
+                        PhotoSpec::phone(at.lat, at.lon, demo::CAPTURE_MS, 300, c as u64 + 1)
+                            .with_size_mb(megabytes);
+                    *slot = photograph(&spec);
+                }
+            });
+        }
+    });
+    photos
+}
+
+/// The `i`th retake of `photo`: the same JPEG with a comment segment after SOI, so its bytes
+/// (and SHA-256) are its own.
+fn retake(photo: &[u8], i: usize) -> Vec<u8> {
+    let comment = format!("retake {i}");
+    let mut out = Vec::with_capacity(photo.len() + comment.len() + 4);
+    out.extend_from_slice(&photo[..2]);
+    out.extend_from_slice(&[0xff, 0xfe]);
+    out.extend_from_slice(&u16::try_from(comment.len() + 2).unwrap().to_be_bytes());
+    out.extend_from_slice(comment.as_bytes());
+    out.extend_from_slice(&photo[2..]);
+    out
 }
 
 /// A capture sealed before the timed run, with its request bodies ready.

@@ -12,5 +12,6 @@ mod import_2024;
 mod manifest_vectors;
 mod note_vectors;
 mod package;
+mod phash;
 mod rfc8032;
 mod verification;

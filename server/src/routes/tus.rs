@@ -664,8 +664,9 @@ async fn finish(
             &image,
             &ctx,
         );
+        // The verifier computed the perceptual hash once; it is in the report.
         let phash = if matches {
-            provenance::dhash(&image)
+            report.image_phash.clone()
         } else {
             None
         };
@@ -712,7 +713,7 @@ async fn finish(
         manifest_hash: submission.manifest_hash.clone(),
         upload_id: upload.id.clone(),
         now,
-        image_phash: phash.map(|p| format!("{p:016x}")),
+        image_phash: phash,
         verdict,
         report_json: serde_json::to_string(&report).map_err(|e| ApiError::internal("report", e))?,
         receipt_json: serde_json::to_string(&receipt)
