@@ -225,3 +225,32 @@ fn a_huge_frame_with_no_data_is_refused_cheaply() {
     jpeg[sof + 5..sof + 9].copy_from_slice(&[0x40, 0x00, 0x40, 0x00]);
     assert_eq!(dhash_fast(&jpeg), None);
 }
+
+/// The `phash` fuzz target's committed seeds (`fuzz/seeds/phash/`: small JPEGs of every layout)
+/// still exercise the fast path. `TALLYSEAL_WRITE_FUZZ_SEEDS=1` rewrites them first.
+#[test]
+fn phash_fuzz_seeds_cover_the_fast_path() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/phash");
+    let layouts = [
+        (false, SamplingFactor::F_2_2, 0u16),
+        (false, SamplingFactor::F_2_1, 3),
+        (false, SamplingFactor::F_1_1, 1),
+        (false, SamplingFactor::F_4_2, 0),
+        (true, SamplingFactor::F_1_1, 5),
+    ];
+    if std::env::var("TALLYSEAL_WRITE_FUZZ_SEEDS").as_deref() == Ok("1") {
+        std::fs::create_dir_all(&dir).unwrap();
+        for (i, &(grey, sampling, restart)) in layouts.iter().enumerate() {
+            let jpeg = encode(96, 80, grey, sampling, restart, false);
+            std::fs::write(dir.join(format!("layout-{i}.jpg")), jpeg).unwrap();
+        }
+        let jpeg = encode(96, 80, false, SamplingFactor::F_2_2, 0, true);
+        std::fs::write(dir.join("progressive.jpg"), jpeg).unwrap();
+    }
+    for i in 0..layouts.len() {
+        let seed = std::fs::read(dir.join(format!("layout-{i}.jpg"))).unwrap();
+        assert!(dhash_fast(&seed).is_some(), "layout-{i}.jpg");
+    }
+    let progressive = std::fs::read(dir.join("progressive.jpg")).unwrap();
+    assert!(dhash_fast(&progressive).is_none() && dhash(&progressive).is_some());
+}

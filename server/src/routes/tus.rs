@@ -654,7 +654,11 @@ async fn finish(
         now_ms: crate::now_ms(),
         known_images,
         prior_captures,
-        policy: provenance::VerificationPolicy::default(),
+        // The server keeps every image's perceptual hash for the captures that come later.
+        policy: provenance::VerificationPolicy {
+            record_phash: true,
+            ..Default::default()
+        },
     };
     let (image, report, image_matches, phash) = tokio::task::spawn_blocking(move || {
         let (report, matches) = provenance::verify_received_image(
