@@ -78,7 +78,7 @@ pub struct VerificationPolicy {
     pub near_duplicate_max_distance: u32,
     /// Compute the image's perceptual hash (and record it in the report) even when there is no
     /// other station's image to compare it with — what a server that keeps the hashes for later
-    /// captures needs. Off by default: decoding costs ~8.5 ms per MB of JPEG.
+    /// captures needs. Off by default: decoding costs ~7-9 ms per MB of JPEG.
     pub record_phash: bool,
 }
 
