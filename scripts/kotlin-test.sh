@@ -44,8 +44,8 @@ if [ ! -f "$jna" ]; then
 fi
 
 # --- build
-cargo build -q -p tallyseal-mobile --lib
-cargo build -q -p tallyseal-e2e --bin tallyseal-test-server
+# --workspace: the same feature set as the nextest build, so its artifacts are reused, not rebuilt
+cargo build -q --workspace --lib --bins
 lib_dir="$root/target/debug"
 
 work=$(mktemp -d)
