@@ -44,9 +44,26 @@ if [ ! -f "$jna" ]; then
 fi
 
 # --- build
-# --workspace: the same feature set as the nextest build, so its artifacts are reused, not rebuilt
-cargo build -q --workspace --lib --bins
-lib_dir="$root/target/debug"
+# The cdylib and the test server as the workspace test build makes them (the nextest run before
+# this has built them, so nothing is compiled again; `cargo build -p …` would resolve other features
+# and rebuild every dependency a second time). Cargo reports where it put them.
+artifacts=$(cargo test -q --workspace --no-run --message-format=json)
+artifact() { # $1 = target name, $2 = file name suffix
+    printf '%s\n' "$artifacts" | python3 -c '
+import json, sys
+name, suffix = sys.argv[1], sys.argv[2]
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == name and not m["profile"]["test"]:
+        for f in m["filenames"]:
+            if f.endswith(suffix):
+                print(f)
+                sys.exit(0)
+sys.exit("no artifact " + name + " *" + suffix)' "$1" "$2"
+}
+server_bin=$(artifact tallyseal-test-server tallyseal-test-server)
+mobile_lib=$(artifact tallyseal_mobile .so)
+lib_dir=$(dirname "$mobile_lib")
 
 work=$(mktemp -d)
 server_pid=""
@@ -61,7 +78,7 @@ cleanup() {
 trap cleanup EXIT
 
 # --- server
-"$lib_dir/tallyseal-test-server" --codes 6 --info "$work/server.json" >"$work/server.out" 2>"$work/server.err" &
+"$server_bin" --codes 6 --info "$work/server.json" >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 for _ in $(seq 1 120); do
     [ -f "$work/server.json" ] && break

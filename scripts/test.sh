@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 say() { printf '\n== %s\n' "$*"; }
 need() { command -v "$1" >/dev/null 2>&1; }
 
+# Disk: a CI run once failed with "No space left on device"; say what there is up front.
+df -h . | sed 's/^/disk: /'
+# A fresh clone gains nothing from incremental compilation; it only costs disk.
+[ "${CI:-}" = "true" ] && export CARGO_INCREMENTAL=0
+
 if ! need cargo-nextest && ! cargo nextest --version >/dev/null 2>&1; then
   say "installing cargo-nextest"
   cargo install cargo-nextest --locked
@@ -40,3 +45,6 @@ cargo nextest run --workspace --profile "$profile"
 
 say "Kotlin binding tests on the JVM (kotlinc from npm, JNA from Debian)"
 scripts/kotlin-test.sh
+
+say "done"
+du -sh target 2>/dev/null | sed 's/^/disk used by target\/: /'
