@@ -80,6 +80,11 @@ pub struct VerificationPolicy {
     /// other station's image to compare it with — what a server that keeps the hashes for later
     /// captures needs. Off by default: decoding costs ~7-9 ms per MB of JPEG.
     pub record_phash: bool,
+    /// Leave the near-duplicate check to a later, separate analysis ([`near_duplicate_check`],
+    /// [`VerificationReport::complete_pending`]): the report lists it in `pending` and the image is
+    /// not decoded. What a server does so that a receipt does not wait for the perceptual hash,
+    /// and so that captures are compared one after another, never two at once unseen by each other.
+    pub defer_near_duplicates: bool,
 }
 
 impl Default for VerificationPolicy {
@@ -92,6 +97,7 @@ impl Default for VerificationPolicy {
             future_tolerance_ms: 2 * 60_000,
             near_duplicate_max_distance: phash::NEAR_DUPLICATE_MAX_DISTANCE,
             record_phash: false,
+            defer_near_duplicates: false,
         }
     }
 }
@@ -210,6 +216,10 @@ pub struct VerificationReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_phash: Option<String>,
     pub checks: Vec<CheckResult>,
+    /// Checks left to a later analysis (see [`VerificationPolicy::defer_near_duplicates`]); the
+    /// verdict covers the checks present. Empty once the analysis is done.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<CheckId>,
     /// Version of the verifier that produced the report.
     pub verifier: String,
 }
@@ -222,6 +232,15 @@ impl VerificationReport {
     /// The checks with the given outcome.
     pub fn with_outcome(&self, outcome: Outcome) -> impl Iterator<Item = &CheckResult> {
         self.checks.iter().filter(move |c| c.outcome == outcome)
+    }
+
+    /// Add the result of a check that was pending (or replace an earlier result of the same
+    /// check), take it off the pending list and recompute the verdict.
+    pub fn complete_pending(&mut self, result: CheckResult) {
+        self.pending.retain(|p| *p != result.check);
+        self.checks.retain(|c| c.check != result.check);
+        self.checks.push(result);
+        self.verdict = verdict_of(&self.checks);
     }
 }
 
@@ -360,6 +379,7 @@ pub fn verify_capture(
                 capture_time: None,
                 image_phash: None,
                 checks: c.0,
+                pending: Vec::new(),
                 verifier: verifier_version(),
             };
         }
@@ -398,6 +418,11 @@ pub fn verify_capture(
     let time = check_time(&m, ctx, &mut c);
     check_exif(&m, exif_from_image.as_ref(), &time, &mut c);
     let image_phash = check_duplicates(&m, &manifest_hash, image, ctx, &mut c);
+    let pending = if ctx.policy.defer_near_duplicates {
+        vec![CheckId::NearDuplicateImage]
+    } else {
+        Vec::new()
+    };
     check_sequence(&m, &manifest_hash, ctx, &mut c);
     check_figures(&m, constituency, station, &mut c);
 
@@ -414,6 +439,7 @@ pub fn verify_capture(
         capture_time: Some(time.best),
         image_phash: image_phash.map(|p| format!("{p:016x}")),
         checks: c.0,
+        pending,
         verifier: verifier_version(),
     }
 }
@@ -1093,58 +1119,98 @@ fn check_duplicates(
         );
     }
 
-    // Near-copies matter across stations (one sheet passed off as another station's). At the same
-    // station a near-copy is a retake or the next page of the same sheet, which is expected.
+    if ctx.policy.defer_near_duplicates {
+        return None;
+    }
     // The perceptual hash is computed when there is something to compare it with, or when the
     // policy asks for it to be recorded for the captures that come later.
-    let candidates: Vec<&KnownImage> = ctx
+    let has_candidates = ctx
         .known_images
         .iter()
-        .filter(|k| k.phash.is_some() && k.sha256 != m.image.sha256)
-        .filter(|k| k.constituency != m.constituency || k.station != m.station)
-        .collect();
-    let ours = if candidates.is_empty() && !ctx.policy.record_phash {
+        .any(|k| is_near_duplicate_candidate(k, &m.image.sha256, &m.constituency, m.station));
+    let ours = if !has_candidates && !ctx.policy.record_phash {
         None
     } else {
         image.and_then(phash::dhash)
     };
+    c.0.push(near_duplicate_check(
+        ours,
+        &m.image.sha256,
+        &m.constituency,
+        m.station,
+        &ctx.known_images,
+        &ctx.policy,
+    ));
+    ours
+}
+
+/// Near-copies matter across stations (one sheet passed off as another station's). At the same
+/// station a near-copy is a retake or the next page of the same sheet, which is expected; an
+/// identical image is the exact-duplicate check's business.
+fn is_near_duplicate_candidate(
+    k: &KnownImage,
+    sha: &Sha256Digest,
+    constituency: &str,
+    station: u32,
+) -> bool {
+    k.phash.is_some()
+        && &k.sha256 != sha
+        && (k.constituency != constituency || k.station != station)
+}
+
+/// The near-duplicate check of an image whose perceptual hash is `phash` (`None`: the image could
+/// not be decoded) against `known` images: a warning naming the nearest other station's image
+/// within `policy.near_duplicate_max_distance` bits. Used inside [`verify_capture`], and on its own
+/// by an analysis that runs after the receipt (see [`VerificationPolicy::defer_near_duplicates`]).
+pub fn near_duplicate_check(
+    phash: Option<u64>,
+    sha256: &Sha256Digest,
+    constituency: &str,
+    station: u32,
+    known: &[KnownImage],
+    policy: &VerificationPolicy,
+) -> CheckResult {
+    let mut c = Checks(Vec::new());
+    let candidates: Vec<&KnownImage> = known
+        .iter()
+        .filter(|k| is_near_duplicate_candidate(k, sha256, constituency, station))
+        .collect();
     if candidates.is_empty() {
         c.pass(
             CheckId::NearDuplicateImage,
             "no perceptual hashes of other stations' images to compare",
-            json!({"phash": ours.map(|p| format!("{p:016x}"))}),
+            json!({"phash": phash.map(|p| format!("{p:016x}"))}),
         );
-        return ours;
-    }
-    let Some(ours) = ours else {
+    } else if let Some(ours) = phash {
+        let nearest = candidates
+            .iter()
+            .filter_map(|k| k.phash.map(|p| (phash::distance(p, ours), *k)))
+            .min_by_key(|(d, _)| *d);
+        match nearest {
+            Some((d, k)) if d <= policy.near_duplicate_max_distance => c.warn(
+                CheckId::NearDuplicateImage,
+                format!(
+                    "nearly the same picture as one submitted for {} station {} ({d} of 64 bits differ)",
+                    k.constituency, k.station
+                ),
+                json!({"phash": format!("{ours:016x}"), "distance": d, "other_manifest": k.manifest_hash,
+                       "other_constituency": k.constituency, "other_station": k.station,
+                       "compared": candidates.len()}),
+            ),
+            _ => c.pass(
+                CheckId::NearDuplicateImage,
+                "no near-duplicate among the known images",
+                json!({"phash": format!("{ours:016x}"), "compared": candidates.len()}),
+            ),
+        }
+    } else {
         c.warn(
             CheckId::NearDuplicateImage,
             "the image could not be decoded for a perceptual hash",
             json!({}),
         );
-        return None;
-    };
-    let nearest = candidates
-        .iter()
-        .filter_map(|k| k.phash.map(|p| (phash::distance(p, ours), *k)))
-        .min_by_key(|(d, _)| *d);
-    match nearest {
-        Some((d, k)) if d <= ctx.policy.near_duplicate_max_distance => c.warn(
-            CheckId::NearDuplicateImage,
-            format!(
-                "nearly the same picture as one submitted for {} station {} ({d} of 64 bits differ)",
-                k.constituency, k.station
-            ),
-            json!({"phash": format!("{ours:016x}"), "distance": d, "other_manifest": k.manifest_hash,
-                   "other_constituency": k.constituency, "other_station": k.station}),
-        ),
-        _ => c.pass(
-            CheckId::NearDuplicateImage,
-            "no near-duplicate among the known images",
-            json!({"phash": format!("{ours:016x}")}),
-        ),
     }
-    Some(ours)
+    c.0.remove(0)
 }
 
 fn check_sequence(

@@ -1,5 +1,6 @@
 //! Intake benchmark: sealed 2 MB captures pushed through the full path — manifest, tus upload,
-//! verification, storage, verified receipt — by many concurrent clients, against the embedded
+//! verification, storage, verified receipt — by many concurrent clients, then the time the
+//! near-duplicate analysis (which follows the receipts) takes to drain its backlog, against the embedded
 //! default (SQLite + local folder) and, when `TALLYSEAL_TEST_PG_URL` and `TALLYSEAL_TEST_S3_*`
 //! are set (scripts/services.sh), PostgreSQL + Garage. Next to it, the raw PUT throughput of the
 //! same object store, measured in the same run.
@@ -364,6 +365,32 @@ async fn run_case(label: &str, config: ServerConfig) {
         .zip(machine_before)
         .map(|((b1, t1), (b0, t0))| 100.0 * (b1 - b0) as f64 / (t1 - t0).max(1) as f64);
     latencies.sort();
+    // The near-duplicate analysis runs after the receipts (intake first): wait for its backlog to
+    // drain, and measure that too.
+    let analysis_wait = Instant::now();
+    loop {
+        let health: Value = http
+            .get(format!("{base}/api/v1/health"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if health["analysis"]["waiting"] == 0 {
+            break;
+        }
+        assert!(
+            analysis_wait.elapsed() < Duration::from_secs(600),
+            "analysis backlog did not drain: {health}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let analysis_after = analysis_wait.elapsed();
+    let with_analysis = started.elapsed();
+    let server_cpu_all = cpu_seconds(server.0.id())
+        .zip(server_cpu_before)
+        .map(|(a, b)| a - b);
     let rss = peak_rss_kib(server.0.id());
     drop(server);
 
@@ -418,6 +445,16 @@ async fn run_case(label: &str, config: ServerConfig) {
         "   raw PUT of the same store: {raw_per_s:.1} objects/s ({:.1} MB/s)   intake = {:.0}% of raw",
         raw_per_s * image_bytes as f64 / 1e6,
         100.0 * per_s / raw_per_s
+    );
+    println!(
+        "   near-duplicate analysis (after the receipts): backlog drained {:.1} s after the last receipt; \
+         {:.1} captures/s from first request to last analysis{}",
+        analysis_after.as_secs_f64(),
+        total as f64 / with_analysis.as_secs_f64(),
+        server_cpu_all.map_or(String::new(), |c| format!(
+            "; server CPU with the analysis {:.2} ms/capture",
+            c * 1000.0 / total as f64
+        ))
     );
     match rss {
         Some(kib) => println!("   server peak RSS (VmHWM): {:.1} MiB", kib as f64 / 1024.0),

@@ -128,6 +128,37 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     pub object_store: ObjectStoreConfig,
     pub limits: Limits,
+    /// The near-duplicate analysis that runs after the receipt (`[analysis]`).
+    pub analysis: AnalysisConfig,
+}
+
+/// The near-duplicate analysis ([`crate::analysis`]): perceptual hashes of received images,
+/// compared across stations one capture at a time, after the verified receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnalysisConfig {
+    /// Run the analyser in this server. Several servers may run it against one database (each
+    /// capture is claimed by one); a deployment can also leave it to some of them.
+    pub enabled: bool,
+    /// Intake comes first: the analyser starts a capture only when this server has received no
+    /// upload bytes for this long, in milliseconds...
+    pub idle_ms: u64,
+    /// ...unless the oldest capture waiting is older than this, in seconds: then it analyses
+    /// regardless of load, so a constantly busy server still gets through its backlog.
+    pub max_lag_secs: u64,
+    /// A claim older than this (a server that died mid-analysis) is taken over, in seconds.
+    pub claim_timeout_secs: u64,
+}
+
+impl Default for AnalysisConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            idle_ms: 250,
+            max_lag_secs: 300,
+            claim_timeout_secs: 120,
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -145,6 +176,7 @@ impl Default for ServerConfig {
             public_url: None,
             object_store: ObjectStoreConfig::Local { path: None },
             limits: Limits::default(),
+            analysis: AnalysisConfig::default(),
         }
     }
 }
@@ -242,6 +274,24 @@ impl ServerConfig {
         }
         if let Some(v) = var("TALLYSEAL_UPLOAD_SLOT_IDLE_SECS") {
             self.limits.upload_slot_idle_secs = parse_num("TALLYSEAL_UPLOAD_SLOT_IDLE_SECS", &v)?;
+        }
+        if let Some(v) = var("TALLYSEAL_ANALYSIS") {
+            self.analysis.enabled = match v.as_str() {
+                "on" | "true" | "1" => true,
+                "off" | "false" | "0" => false,
+                _ => {
+                    return Err(ConfigError::Env {
+                        name: "TALLYSEAL_ANALYSIS",
+                        message: "expected on or off".into(),
+                    });
+                }
+            };
+        }
+        if let Some(v) = var("TALLYSEAL_ANALYSIS_IDLE_MS") {
+            self.analysis.idle_ms = parse_num("TALLYSEAL_ANALYSIS_IDLE_MS", &v)?;
+        }
+        if let Some(v) = var("TALLYSEAL_ANALYSIS_MAX_LAG_SECS") {
+            self.analysis.max_lag_secs = parse_num("TALLYSEAL_ANALYSIS_MAX_LAG_SECS", &v)?;
         }
         match var("TALLYSEAL_OBJECT_STORE").as_deref() {
             None => {}

@@ -222,6 +222,39 @@ impl Database {
             .await
     }
 
+    /// [`claim_for_analysis`] through [`Database::write`].
+    pub async fn claim_for_analysis(
+        &self,
+        token: &str,
+        now: i64,
+        stale_before_ms: i64,
+    ) -> DbResult<Option<String>> {
+        let token = token.to_owned();
+        self.write(move |c| {
+            Box::pin(async move { claim_for_analysis(c, &token, now, stale_before_ms).await })
+        })
+        .await
+    }
+
+    /// [`record_phash`] through [`Database::write`].
+    pub async fn record_phash(
+        &self,
+        manifest_hash: &str,
+        token: &str,
+        phash: &str,
+    ) -> DbResult<bool> {
+        let (m, t, p) = (manifest_hash.to_owned(), token.to_owned(), phash.to_owned());
+        self.write(move |c| Box::pin(async move { record_phash(c, &m, &t, &p).await }))
+            .await
+    }
+
+    /// [`record_analysis`] through [`Database::write`].
+    pub async fn record_analysis(&self, a: &AnalysisRecord) -> DbResult<bool> {
+        let a = a.clone();
+        self.write(move |c| Box::pin(async move { record_analysis(c, &a).await }))
+            .await
+    }
+
     async fn migrate(&self) -> DbResult<()> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATOR,
@@ -630,25 +663,11 @@ pub async fn count_submissions(db: &AnyPool) -> DbResult<i64> {
         .try_get("n")
 }
 
-/// Images that may duplicate `image_sha256`: every submission with that exact hash, and (for the
-/// perceptual check) every submission in the same constituency with a perceptual hash.
+/// A submission's image as another capture's duplicate check sees it.
 /// Rows: (manifest_hash, image_sha256, image_phash, constituency, station).
-pub async fn candidate_duplicates(
-    db: &AnyPool,
-    image_sha256: &str,
-    election: &str,
-    constituency: &str,
-) -> DbResult<Vec<(String, String, Option<String>, String, i64)>> {
-    let rows = sqlx::query(
-        "SELECT manifest_hash, image_sha256, image_phash, constituency, station FROM submissions \
-         WHERE image_sha256 = $1 \
-            OR (election_id = $2 AND constituency = $3 AND image_phash IS NOT NULL)",
-    )
-    .bind(image_sha256.to_owned())
-    .bind(election.to_owned())
-    .bind(constituency.to_owned())
-    .fetch_all(db)
-    .await?;
+pub type KnownImageRow = (String, String, Option<String>, String, i64);
+
+fn known_images_from_rows(rows: &[sqlx::any::AnyRow]) -> DbResult<Vec<KnownImageRow>> {
     rows.iter()
         .map(|r| {
             Ok((
@@ -660,6 +679,160 @@ pub async fn candidate_duplicates(
             ))
         })
         .collect()
+}
+
+/// Every submission, in any election or constituency, whose signed image hash is `image_sha256`
+/// (the exact-duplicate check at intake).
+pub async fn same_image(db: &AnyPool, image_sha256: &str) -> DbResult<Vec<KnownImageRow>> {
+    let rows = sqlx::query(
+        "SELECT manifest_hash, image_sha256, image_phash, constituency, station FROM submissions \
+         WHERE image_sha256 = $1",
+    )
+    .bind(image_sha256.to_owned())
+    .fetch_all(db)
+    .await?;
+    known_images_from_rows(&rows)
+}
+
+/// Every other submission of the constituency with a perceptual hash (the near-duplicate
+/// analysis).
+pub async fn perceptual_candidates(
+    db: &AnyPool,
+    election: &str,
+    constituency: &str,
+    except_manifest: &str,
+) -> DbResult<Vec<KnownImageRow>> {
+    let rows = sqlx::query(
+        "SELECT manifest_hash, image_sha256, image_phash, constituency, station FROM submissions \
+         WHERE election_id = $1 AND constituency = $2 AND image_phash IS NOT NULL \
+           AND manifest_hash <> $3",
+    )
+    .bind(election.to_owned())
+    .bind(constituency.to_owned())
+    .bind(except_manifest.to_owned())
+    .fetch_all(db)
+    .await?;
+    known_images_from_rows(&rows)
+}
+
+// ----- near-duplicate analysis (after the receipt) ----------------------------------------------
+
+/// Claim the oldest verified capture not yet analysed (or whose claim is older than
+/// `stale_before_ms`) for the analyser holding `token`. Returns the claimed manifest hash.
+/// Two analysers racing for one row: the guarded UPDATE lets one through.
+pub async fn claim_for_analysis(
+    conn: &mut AnyConnection,
+    token: &str,
+    now: i64,
+    stale_before_ms: i64,
+) -> DbResult<Option<String>> {
+    let candidate = sqlx::query(
+        "SELECT manifest_hash FROM submissions WHERE status = 'verified' AND analysed_at_ms IS NULL \
+           AND (analysis_claimed_at_ms IS NULL OR analysis_claimed_at_ms < $1) \
+         ORDER BY image_received_at_ms LIMIT 1",
+    )
+    .bind(stale_before_ms)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = candidate else {
+        return Ok(None);
+    };
+    let manifest_hash: String = row.try_get("manifest_hash")?;
+    let claimed = sqlx::query(
+        "UPDATE submissions SET analysis_claim = $1, analysis_claimed_at_ms = $2 \
+         WHERE manifest_hash = $3 AND analysed_at_ms IS NULL \
+           AND (analysis_claimed_at_ms IS NULL OR analysis_claimed_at_ms < $4)",
+    )
+    .bind(token.to_owned())
+    .bind(now)
+    .bind(manifest_hash.clone())
+    .bind(stale_before_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok((claimed.rows_affected() == 1).then_some(manifest_hash))
+}
+
+/// Captures waiting for the analysis, and when the oldest of them was completed.
+pub async fn analysis_backlog(db: &AnyPool) -> DbResult<(i64, Option<i64>)> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n, MIN(image_received_at_ms) AS oldest FROM submissions \
+         WHERE status = 'verified' AND analysed_at_ms IS NULL",
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((row.try_get("n")?, row.try_get("oldest")?))
+}
+
+/// Record a claimed capture's perceptual hash, on its own and before comparing: of two captures
+/// analysed at the same moment, the one that compares second then sees the other's hash.
+pub async fn record_phash(
+    conn: &mut AnyConnection,
+    manifest_hash: &str,
+    token: &str,
+    phash: &str,
+) -> DbResult<bool> {
+    let done = sqlx::query(
+        "UPDATE submissions SET image_phash = $1 WHERE manifest_hash = $2 AND analysis_claim = $3",
+    )
+    .bind(phash.to_owned())
+    .bind(manifest_hash.to_owned())
+    .bind(token.to_owned())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// What the analysis of one capture records.
+#[derive(Debug, Clone)]
+pub struct AnalysisRecord {
+    pub manifest_hash: String,
+    pub token: String,
+    pub now: i64,
+    pub verdict: String,
+    pub report_json: String,
+    /// A new receipt when the verdict changed.
+    pub receipt_json: Option<String>,
+    pub event: serde_json::Value,
+}
+
+/// The completed report, verdict (and receipt), the time of analysis and the event, in one
+/// transaction; false (nothing written) when the claim was taken over meanwhile.
+pub async fn record_analysis(conn: &mut AnyConnection, a: &AnalysisRecord) -> DbResult<bool> {
+    let mut tx = conn.begin().await?;
+    let done = sqlx::query(
+        "UPDATE submissions SET analysed_at_ms = $1, verdict = $2, \
+           receipt = COALESCE($3, receipt), analysis_claim = NULL \
+         WHERE manifest_hash = $4 AND analysis_claim = $5 AND analysed_at_ms IS NULL",
+    )
+    .bind(a.now)
+    .bind(a.verdict.clone())
+    .bind(a.receipt_json.clone())
+    .bind(a.manifest_hash.clone())
+    .bind(a.token.clone())
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE verification_reports SET verdict = $1, report = $2 WHERE manifest_hash = $3",
+    )
+    .bind(a.verdict.clone())
+    .bind(a.report_json.clone())
+    .bind(a.manifest_hash.clone())
+    .execute(&mut *tx)
+    .await?;
+    insert_event(
+        &mut *tx,
+        a.now,
+        "near_duplicates_analysed",
+        &a.manifest_hash,
+        &a.event,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// The device's capture with sequence number `seq` (to check the hash chain).
@@ -686,7 +859,6 @@ pub struct Completion {
     pub manifest_hash: String,
     pub upload_id: String,
     pub now: i64,
-    pub image_phash: Option<String>,
     pub verdict: String,
     pub report_json: String,
     pub receipt_json: String,
@@ -697,11 +869,10 @@ pub struct Completion {
 pub async fn complete_submission(conn: &mut AnyConnection, c: &Completion) -> DbResult<bool> {
     let mut tx = conn.begin().await?;
     let done = sqlx::query(
-        "UPDATE submissions SET status = 'verified', image_received_at_ms = $1, image_phash = $2, \
-         verdict = $3, receipt = $4 WHERE manifest_hash = $5 AND status = 'manifest_received'",
+        "UPDATE submissions SET status = 'verified', image_received_at_ms = $1, \
+         verdict = $2, receipt = $3 WHERE manifest_hash = $4 AND status = 'manifest_received'",
     )
     .bind(c.now)
-    .bind(c.image_phash.clone())
     .bind(c.verdict.clone())
     .bind(c.receipt_json.clone())
     .bind(c.manifest_hash.clone())

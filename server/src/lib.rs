@@ -8,6 +8,7 @@
 //! - [`db`]: the database (SQLite or PostgreSQL through `sqlx::any`, one set of queries).
 //! - [`store`]: the [`store::ObjectStore`] trait with the local-filesystem, S3 and in-memory backends.
 //! - [`secrets`]: the commission signing key and the admin token (generated on first run).
+//! - [`analysis`]: the near-duplicate analysis that runs after the verified receipt.
 //! - [`provenance`]: the one place the server talks to `tallyseal-core` about manifests, receipts,
 //!   time anchors, packages and verification.
 //! - [`error`]: RFC 9457 problem+json errors with stable `type` URIs.
@@ -16,6 +17,7 @@
 //! The server never derives a storage key from the administrative hierarchy, never overwrites an
 //! object and never updates or deletes an audit event.
 
+pub mod analysis;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -11,11 +11,12 @@ use tallyseal_core::manifest::{CaptureManifest, ManifestError, verify_manifest_s
 
 pub use tallyseal_core::note::{Signer, Verifier};
 pub use tallyseal_core::package::{ElectionPackage, PackageError, SignedPackage};
+pub use tallyseal_core::phash::dhash;
 pub use tallyseal_core::receipt::{Receipt, ReceiptBody, ReceiptStatus};
 pub use tallyseal_core::time::TimeAnchor;
 pub use tallyseal_core::verify::{
     CheckId, EnrolledDevice, KnownImage, Outcome, PriorCapture, Verdict, VerificationContext,
-    VerificationPolicy, VerificationReport, verify_capture,
+    VerificationPolicy, VerificationReport, near_duplicate_check, verify_capture,
 };
 
 /// Parse manifest bytes and check the device signature (key taken from `manifest.device.key`).

@@ -110,8 +110,10 @@ impl Application {
             package_signer,
             package_verifiers,
             packages: Mutex::new(Default::default()),
+            analysis: Default::default(),
             config: config.clone(),
         });
+        crate::analysis::spawn(state.clone());
         let server_state = state.clone();
         let mut server = HttpServer::new(move || {
             let limits = &server_state.config.limits;

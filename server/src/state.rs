@@ -33,6 +33,8 @@ pub struct AppState {
     pub package_verifiers: Vec<Verifier>,
     /// Opened packages by election id (packages are immutable once published).
     pub packages: Mutex<HashMap<String, Arc<OpenedPackage>>>,
+    /// Shared with the near-duplicate analyser ([`crate::analysis`]).
+    pub analysis: crate::analysis::Analysis,
 }
 
 /// Marks an upload busy for as long as it lives.

@@ -1,7 +1,7 @@
 //! Object storage behind one trait: the local filesystem (embedded default), any S3-compatible
 //! store ([`crate::store::s3`]), and memory (unit tests).
 //!
-//! Keys are **content-addressed**: `objects/sha256/ab/cd/<64 hex>` from the SHA-256 of the bytes,
+//! Keys are **content-addressed**: `objects/sha256/ab/<64 hex>` from the SHA-256 of the bytes,
 //! never from an election, constituency or station (the Nigeria 2023 failure). Objects are written
 //! once: [`ObjectStore::put_if_absent`] never replaces an existing object, and nothing in the intake
 //! path deletes one. [`ObjectStore::put_raw`] exists only to measure the store's raw throughput.
@@ -25,11 +25,7 @@ impl ObjectKey {
     /// The key of the object whose SHA-256 is `digest`.
     pub fn for_digest(digest: &Sha256Digest) -> ObjectKey {
         let hex = digest.to_hex();
-        ObjectKey(format!(
-            "objects/sha256/{}/{}/{hex}",
-            &hex[0..2],
-            &hex[2..4]
-        ))
+        ObjectKey(format!("objects/sha256/{}/{hex}", &hex[0..2]))
     }
 
     pub fn as_str(&self) -> &str {

@@ -13,7 +13,7 @@ use tallyseal_core::receipt::{Receipt, ReceiptBody, ReceiptStatus};
 use tallyseal_core::seal::{CaptureInput, ChainState, SealedCapture, seal};
 use tallyseal_core::verify::{
     CheckId, KnownImage, Outcome, PriorCapture, Verdict, VerificationContext, VerificationReport,
-    verify_bundle, verify_capture,
+    near_duplicate_check, verify_bundle, verify_capture,
 };
 use tallyseal_testkit::camera::{PhotoSpec, photograph};
 use tallyseal_testkit::scenario::{demo_photo, seal_demo, seal_demo_image};
@@ -368,6 +368,66 @@ fn same_image_for_two_stations_fails_and_near_copy_warns() {
     let other = seal_demo(demo::STATION_1, 99).unwrap();
     let r = verify(&other, &c);
     assert_eq!(outcome(&r, CheckId::NearDuplicateImage), Outcome::Pass);
+}
+
+/// A server defers the near-duplicate check past the receipt: the report says it is pending, the
+/// verdict covers the rest, and completing it later gives the same result as checking at once.
+#[test]
+fn a_deferred_near_duplicate_check_completes_to_the_same_result() {
+    let s = seal_demo(demo::STATION_1, 15).unwrap();
+    let mut spec = PhotoSpec::phone(
+        demo::STATION_1.lat,
+        demo::STATION_1.lon,
+        demo::CAPTURE_MS,
+        300,
+        15,
+    );
+    spec.quality = 60;
+    let copy = seal_demo_image(photograph(&spec), demo::STATION_1, &ChainState::genesis()).unwrap();
+    let mut c = ctx();
+    c.known_images.push(KnownImage {
+        sha256: s.manifest.image.sha256,
+        phash: dhash(&s.image),
+        constituency: "NA-128".into(),
+        station: 3,
+        manifest_hash: tallyseal_core::sha256(b"another manifest"),
+    });
+    let at_once = verify(&copy, &c);
+
+    c.policy.defer_near_duplicates = true;
+    let mut deferred = verify(&copy, &c);
+    assert_eq!(deferred.pending, vec![CheckId::NearDuplicateImage]);
+    assert!(deferred.check(CheckId::NearDuplicateImage).is_none());
+    assert_eq!(deferred.image_phash, None, "nothing decoded at intake");
+    assert_eq!(deferred.verdict, Verdict::Verified);
+
+    let check = near_duplicate_check(
+        dhash(&copy.image),
+        &copy.manifest.image.sha256,
+        "NA-128",
+        copy.manifest.station,
+        &c.known_images,
+        &c.policy,
+    );
+    deferred.complete_pending(check);
+    assert!(deferred.pending.is_empty());
+    assert_eq!(
+        deferred.check(CheckId::NearDuplicateImage),
+        at_once.check(CheckId::NearDuplicateImage)
+    );
+    assert_eq!(deferred.verdict, at_once.verdict);
+    assert_eq!(deferred.verdict, Verdict::VerifiedWithWarnings);
+    // The report round-trips through JSON with its pending list.
+    let mut pending = verify(&copy, &c);
+    let json = serde_json::to_string(&pending).unwrap();
+    assert!(
+        json.contains("\"pending\":[\"near_duplicate_image\"]"),
+        "{json}"
+    );
+    let back: VerificationReport = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, pending);
+    pending.pending.clear();
+    assert!(!serde_json::to_string(&pending).unwrap().contains("pending"));
 }
 
 #[test]

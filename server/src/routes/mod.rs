@@ -84,12 +84,17 @@ pub async fn read_body(
     Ok(body.freeze())
 }
 
+/// Liveness (the database answers) and the near-duplicate analysis backlog: captures verified but
+/// not yet compared with the other stations' images, and how long the oldest has waited.
 async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    sqlx::query("SELECT 1")
-        .execute(&state.db.pool)
+    let (waiting, oldest) = crate::db::analysis_backlog(&state.db.pool)
         .await
         .map_err(|e| ApiError::unavailable("database", e))?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ok"})))
+    let lag_ms = oldest.map_or(0, |t| crate::now_ms().saturating_sub(t).max(0));
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "status": "ok",
+        "analysis": {"waiting": waiting, "oldest_waiting_ms": lag_ms},
+    })))
 }
 
 async fn keys(state: web::Data<AppState>) -> HttpResponse {

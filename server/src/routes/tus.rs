@@ -11,7 +11,8 @@
 //!   `Upload-Checksum: sha256 <base64>` the request's bytes are kept only if they match (460 if not).
 //! - When the last byte arrives the server checks the file against the signed image hash, stores
 //!   the object, runs the verification, stores the report and signs a `verified` receipt
-//!   (`GET /api/v1/captures/{manifest_hash}`).
+//!   (`GET /api/v1/captures/{manifest_hash}`). The near-duplicate check follows after the receipt
+//!   ([`crate::analysis`]); the report lists it as `pending` until then.
 //!
 //! Unfinished uploads live on the local disk of the server that received them (see
 //! `docs/tus.md`); completed images live only in the object store.
@@ -29,7 +30,7 @@ use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use crate::db::{self, Completion, UploadRow};
 use crate::error::{self, ApiError, Problem};
-use crate::provenance::{self, EnrolledDevice, KnownImage, PriorCapture, ReceiptStatus};
+use crate::provenance::{self, EnrolledDevice, PriorCapture, ReceiptStatus};
 use crate::routes::captures::issue_receipt;
 use crate::state::AppState;
 
@@ -339,6 +340,7 @@ async fn patch(
             "another request is writing this upload",
         ));
     };
+    let _busy = state.analysis.intake_busy();
     let upload = load_upload(&state, &id).await?;
     let offset = u64::try_from(upload.upload_offset).unwrap_or(0);
     let length = u64::try_from(upload.upload_length).unwrap_or(0);
@@ -594,25 +596,14 @@ async fn finish(
         .device_key
         .parse()
         .map_err(|e| ApiError::internal("stored key", e))?;
-    let known_images = db::candidate_duplicates(
-        pool,
-        &submission.image_sha256,
-        &submission.election_id,
-        &submission.constituency,
-    )
-    .await
-    .map_err(db_err)?
-    .into_iter()
-    .filter_map(|(mh, sha, ph, constituency, station)| {
-        Some(KnownImage {
-            sha256: sha.parse().ok()?,
-            phash: ph.and_then(|p| u64::from_str_radix(&p, 16).ok()),
-            constituency,
-            station: u32::try_from(station).ok()?,
-            manifest_hash: mh.parse().ok()?,
-        })
-    })
-    .collect();
+    // The exact-duplicate check runs here; the near-duplicate one after the receipt
+    // (crate::analysis), so the perceptual hash is not computed on the intake path.
+    let known_images = db::same_image(pool, &submission.image_sha256)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .filter_map(crate::analysis::known_image)
+        .collect();
     let prior_captures = db::captures_with_seq(pool, &submission.device_key, submission.seq - 1)
         .await
         .map_err(db_err)?
@@ -654,13 +645,12 @@ async fn finish(
         now_ms: crate::now_ms(),
         known_images,
         prior_captures,
-        // The server keeps every image's perceptual hash for the captures that come later.
         policy: provenance::VerificationPolicy {
-            record_phash: true,
+            defer_near_duplicates: true,
             ..Default::default()
         },
     };
-    let (image, report, image_matches, phash) = tokio::task::spawn_blocking(move || {
+    let (image, report, image_matches) = tokio::task::spawn_blocking(move || {
         let (report, matches) = provenance::verify_received_image(
             &manifest_bytes,
             &manifest_hash,
@@ -668,13 +658,7 @@ async fn finish(
             &image,
             &ctx,
         );
-        // The verifier computed the perceptual hash once; it is in the report.
-        let phash = if matches {
-            report.image_phash.clone()
-        } else {
-            None
-        };
-        (image, report, matches, phash)
+        (image, report, matches)
     })
     .await
     .map_err(|e| ApiError::internal("verification", e))?;
@@ -717,7 +701,6 @@ async fn finish(
         manifest_hash: submission.manifest_hash.clone(),
         upload_id: upload.id.clone(),
         now,
-        image_phash: phash,
         verdict,
         report_json: serde_json::to_string(&report).map_err(|e| ApiError::internal("report", e))?,
         receipt_json: serde_json::to_string(&receipt)
@@ -728,6 +711,7 @@ async fn finish(
         .complete_submission(&completion)
         .await
         .map_err(db_err)?;
+    state.analysis.wake();
     // The object store holds the image now; the part file (or its link) can go.
     if let Err(e) = tokio::fs::remove_file(part).await {
         log::warn!("could not remove {}: {e}", part.display());

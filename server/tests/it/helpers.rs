@@ -292,6 +292,22 @@ impl TestApp {
         r.json().await.unwrap()
     }
 
+    /// The capture's status once the near-duplicate analysis (which runs after the verified
+    /// receipt) has completed its report.
+    pub async fn analysed_status(&self, sealed: &SealedCapture) -> Value {
+        for _ in 0..600 {
+            let status = self.capture_status(sealed).await;
+            if status["status"] == "verified" && status["report"].get("pending").is_none() {
+                return status;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!(
+            "the near-duplicate analysis of {} did not finish in 60 s",
+            sealed.manifest_hash
+        );
+    }
+
     pub async fn event_kinds(&self, subject: &str) -> Vec<String> {
         tallyseal_server::db::events_for(&self.db, subject)
             .await

@@ -91,9 +91,28 @@ async fn full_intake(db: Db, store: Store, test: &str) {
         app.count("SELECT COUNT(*) FROM verification_reports").await,
         1
     );
+    // The near-duplicate check follows the receipt: pending, then done, with its event.
+    let analysed = app.analysed_status(&sealed).await;
+    let near = analysed["report"]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "near_duplicate_image")
+        .cloned()
+        .unwrap();
+    assert_eq!(near["outcome"], "pass", "{near}");
+    assert_eq!(
+        analysed["report"]["image_phash"], near["measured"]["phash"],
+        "the perceptual hash is recorded"
+    );
     assert_eq!(
         app.event_kinds(&sealed.manifest_hash.to_hex()).await,
-        ["manifest_received", "image_received", "verified"]
+        [
+            "manifest_received",
+            "image_received",
+            "verified",
+            "near_duplicates_analysed"
+        ]
     );
     // The part file is gone once the object is stored.
     let parts = std::fs::read_dir(app.config.data_dir.join("uploads"))
@@ -355,14 +374,106 @@ async fn duplicates_across_stations(db: Db, store: Store, test: &str) {
     )
     .await;
     assert_eq!(outcome(&third, "duplicate_image"), "pass");
-    // The core flags a perceptual match as a warning (the same picture may be re-sent legitimately).
-    assert_ne!(
+    // The near-duplicate check runs after the receipt; the core flags a perceptual match as a
+    // warning (the same picture may be re-sent legitimately), and the receipt is signed anew
+    // with the changed verdict.
+    let sealed_third_hash = third["manifest_hash"].as_str().unwrap().to_owned();
+    let third = analysed_by_hash(&app, &sealed_third_hash).await;
+    assert_eq!(
         outcome(&third, "near_duplicate_image"),
-        "pass",
+        "warn",
         "{}",
         third["report"]
     );
+    assert_ne!(third["verdict"], "verified");
+    assert_eq!(third["verdict"], third["report"]["verdict"]);
+    let receipt: tallyseal_core::receipt::Receipt =
+        serde_json::from_value(third["receipt"].clone()).unwrap();
+    receipt.verify(&[app.commission_key]).unwrap();
+    assert_eq!(receipt.body.verdict.as_deref(), third["verdict"].as_str());
 }
+
+/// The capture's status once its near-duplicate analysis is done, by manifest hash.
+async fn analysed_by_hash(app: &TestApp, manifest_hash: &str) -> Value {
+    for _ in 0..600 {
+        let status: Value = app
+            .client
+            .get(app.url(&format!("/api/v1/captures/{manifest_hash}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if status["report"].is_object() && status["report"].get("pending").is_none() {
+            return status;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no analysis of {manifest_hash} in 60 s");
+}
+
+/// Near-copies completed at the same moment for two stations: the analysis compares one capture
+/// at a time after recording its hash, so they cannot both pass unseen by each other.
+async fn simultaneous_near_copies(db: Db, store: Store, test: &str) {
+    let Some(app) = spawn_app(db, store, test).await else {
+        return;
+    };
+    let phone1 = DeviceKey::from_seed(&[0x11; 32]);
+    let phone2 = DeviceKey::from_seed(&[0x12; 32]);
+    app.enrol(&phone1, 1).await;
+    app.enrol(&phone2, 2).await;
+    let image = jpeg();
+    let mut copy = image.clone();
+    copy.extend_from_slice(b"re-saved");
+    let a = seal_capture(image, &phone1, 1, &ChainState::genesis(), None);
+    let b = seal_capture(copy, &phone2, 2, &ChainState::genesis(), None);
+    let (sa, sb) = tokio::join!(submit_fully(&app, &a), submit_fully(&app, &b));
+    assert_eq!(sa["status"], "verified");
+    assert_eq!(sb["status"], "verified");
+    let (sa, sb) = (app.analysed_status(&a).await, app.analysed_status(&b).await);
+    let flagged = [&sa, &sb]
+        .iter()
+        .filter(|s| outcome(s, "near_duplicate_image") == "warn")
+        .count();
+    assert!(flagged >= 1, "{sa}\n{sb}");
+    for s in [&sa, &sb] {
+        // The signed receipt carries the verdict after the analysis.
+        let receipt: tallyseal_core::receipt::Receipt =
+            serde_json::from_value(s["receipt"].clone()).unwrap();
+        receipt.verify(&[app.commission_key]).unwrap();
+        assert_eq!(receipt.body.verdict.as_deref(), s["verdict"].as_str());
+        assert_eq!(s["verdict"], s["report"]["verdict"]);
+        if outcome(s, "near_duplicate_image") == "warn" {
+            assert_ne!(s["verdict"], "verified");
+        }
+    }
+    // Both hashes are recorded; the analysis left its events and an empty backlog.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM submissions WHERE image_phash IS NOT NULL")
+            .await,
+        2
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM events WHERE kind = 'near_duplicates_analysed'")
+            .await,
+        2
+    );
+    let health: Value = app
+        .client
+        .get(app.url("/api/v1/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["analysis"]["waiting"], 0, "{health}");
+}
+on_default_and_production!(
+    simultaneous_near_copies_cannot_both_pass,
+    simultaneous_near_copies
+);
 on_default_and_production!(
     duplicate_images_across_stations_fail_named_checks,
     duplicates_across_stations
