@@ -16,7 +16,7 @@
 //! same moment (here or on another server) the later comparison sees the other — checking both
 //! at intake, side by side, could let both pass unseen.
 //!
-//! Scheduling: intake comes first. The analyser starts a capture only when this server has had no
+//! Scheduling: intake comes first. Captures are analysed as many at a time as there are cores. The analyser starts a capture only when this server has had no
 //! upload in flight for `analysis.idle_ms`, unless the oldest waiting capture is older than
 //! `analysis.max_lag_secs`. The work is durable: the queue is the `submissions` rows with
 //! `analysed_at_ms IS NULL`; a claim left by a server that died is taken over after
@@ -145,15 +145,32 @@ async fn next(state: &AppState) -> Result<Step, String> {
     let now = crate::now_ms();
     let timeout_ms =
         i64::try_from(config.claim_timeout_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-    let Some(manifest_hash) = state
-        .db
-        .claim_for_analysis(&token, now, now.saturating_sub(timeout_ms))
-        .await
-        .map_err(db_err)?
-    else {
+    // As many captures at once as there are cores: decoding is the cost, and each capture's hash
+    // is recorded before its own comparison, so concurrent analyses still see each other.
+    let batch = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let mut claimed = Vec::with_capacity(batch);
+    while claimed.len() < batch {
+        match state
+            .db
+            .claim_for_analysis(&token, now, now.saturating_sub(timeout_ms))
+            .await
+            .map_err(db_err)?
+        {
+            Some(manifest_hash) => claimed.push(manifest_hash),
+            None => break,
+        }
+    }
+    if claimed.is_empty() {
         return Ok(Step::Wait(POLL));
-    };
-    analyse(state, &manifest_hash, &token).await?;
+    }
+    let results =
+        futures_util::future::join_all(claimed.iter().map(|m| analyse(state, m, &token))).await;
+    for (m, r) in claimed.iter().zip(results) {
+        if let Err(e) = r {
+            // The claim stays; another attempt takes it over after claim_timeout_secs.
+            log::warn!("near-duplicate analysis of {m}: {e}");
+        }
+    }
     Ok(Step::Again)
 }
 

@@ -166,11 +166,12 @@ impl ObjectStore for LocalFsStore {
         bytes: Bytes,
     ) -> Result<PutOutcome, StoreError> {
         let dest = self.path_of(&ObjectKey::for_digest(digest));
-        if tokio::fs::try_exists(&dest).await? {
-            return Ok(PutOutcome::AlreadyPresent);
-        }
         let tmp = self.temp_path()?;
+        // One trip to the blocking pool for the whole put, the existence check included.
         tokio::task::spawn_blocking(move || {
+            if dest.try_exists()? {
+                return Ok(PutOutcome::AlreadyPresent);
+            }
             let result =
                 write_durably(&tmp, &bytes).and_then(|()| Self::link_into_place(&tmp, &dest));
             let _ = std::fs::remove_file(&tmp);

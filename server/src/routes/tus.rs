@@ -6,7 +6,8 @@
 //! - `HEAD /api/v1/uploads/{id}` gives the server's `Upload-Offset`.
 //! - `PATCH /api/v1/uploads/{id}` with `Content-Type: application/offset+octet-stream` and the
 //!   matching `Upload-Offset` appends bytes. The body is streamed to `<data_dir>/uploads/<id>.part`
-//!   as it arrives, and when the connection dies mid-body the bytes received so far are fsynced and
+//!   as it arrives (a PATCH carrying the whole upload is received into memory instead, within a
+//!   fixed budget), and when the connection dies mid-body the bytes received so far are fsynced and
 //!   the offset advanced, so the client resumes from there, never from zero. With
 //!   `Upload-Checksum: sha256 <base64>` the request's bytes are kept only if they match (460 if not).
 //! - When the last byte arrives the server checks the file against the signed image hash, stores
@@ -372,18 +373,15 @@ async fn patch(
         ));
     }
 
-    // A request carrying the whole upload also keeps its bytes in memory (within a fixed budget),
-    // so that completion verifies and stores them without reading the part file back.
-    let mut in_memory: Option<(tokio::sync::SemaphorePermit<'static>, Vec<u8>)> = None;
+    // A request carrying the whole upload (the common case) is received into memory, within a
+    // fixed budget, and goes from there to the object store: no part file unless the connection
+    // is cut, when what arrived is written to the part file so the client can resume.
     if offset == 0
         && declared == Some(length)
         && let Ok(kib) = u32::try_from(length.div_ceil(1024))
         && let Ok(permit) = memory_budget().try_acquire_many(kib)
     {
-        in_memory = Some((
-            permit,
-            Vec::with_capacity(usize::try_from(length).unwrap_or(0)),
-        ));
+        return patch_whole(&state, &upload, payload, checksum, length, permit).await;
     }
 
     let io = |e: std::io::Error| ApiError::unavailable("upload storage", e);
@@ -432,9 +430,6 @@ async fn patch(
                     ));
                 }
                 file.write_all(&bytes).await.map_err(io)?;
-                if let Some((_, copy)) = in_memory.as_mut() {
-                    copy.extend_from_slice(&bytes);
-                }
                 if let Some(c) = checksum.as_mut() {
                     c.update(&bytes);
                 }
@@ -471,8 +466,7 @@ async fn patch(
         // acknowledgement) and the completion moves the offset in the same transaction that
         // records the verified submission. Nothing is acknowledged before both are durable.
         drop(file);
-        let image = in_memory.as_mut().map(|(_, copy)| std::mem::take(copy));
-        return match finish(&state, &upload, &part, image).await {
+        return match finish(&state, &upload, &part, Received::PartFile).await {
             Ok(completed_at_ms) => {
                 let mut current = upload.clone();
                 current.upload_offset = new_offset_i64;
@@ -519,6 +513,106 @@ async fn patch(
     Ok(upload_response(HttpResponse::NoContent(), &current))
 }
 
+/// Where the bytes of a completed upload are.
+enum Received {
+    /// All of them in the part file.
+    PartFile,
+    /// All of them in memory (one PATCH from offset 0); there is no part file.
+    Memory(Vec<u8>),
+}
+
+/// A PATCH carrying the whole upload from offset 0, received into memory (`permit` holds its
+/// share of the memory budget).
+async fn patch_whole(
+    state: &AppState,
+    upload: &UploadRow,
+    mut payload: web::Payload,
+    mut checksum: Option<RequestChecksum>,
+    length: u64,
+    permit: tokio::sync::SemaphorePermit<'static>,
+) -> Result<HttpResponse, ApiError> {
+    let mut image = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+    let mut cut: Option<String> = None;
+    while let Some(chunk) = payload.next().await {
+        match chunk {
+            Ok(bytes) => {
+                if (image.len() + bytes.len()) as u64 > length {
+                    return Err(ApiError::new(
+                        Problem::UploadTooLarge,
+                        format!("more than the {length} remaining bytes were sent"),
+                    ));
+                }
+                image.extend_from_slice(&bytes);
+                if let Some(c) = checksum.as_mut() {
+                    c.update(&bytes);
+                }
+            }
+            Err(e) => {
+                cut = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    if let Some(expected) = checksum
+        && (cut.is_some() || !expected.matches())
+    {
+        return Err(match cut {
+            Some(why) => ApiError::new(
+                Problem::BadRequest,
+                format!("the body was cut short ({why}); nothing was kept"),
+            ),
+            None => ApiError::new(
+                Problem::ChecksumMismatch,
+                "the bytes received do not match Upload-Checksum; nothing was kept",
+            ),
+        });
+    }
+    let part = part_path(state, &upload.id);
+    if cut.is_none() && image.len() as u64 == length {
+        // Storage or database trouble leaves the offset at 0: the retry sends the bytes again.
+        let completed_at_ms = finish(state, upload, &part, Received::Memory(image)).await?;
+        drop(permit);
+        let mut current = upload.clone();
+        current.upload_offset = i64::try_from(length).unwrap_or(i64::MAX);
+        current.completed_at_ms = Some(completed_at_ms);
+        return Ok(upload_response(HttpResponse::NoContent(), &current));
+    }
+    // Cut short: what arrived goes to the part file, durably, before the offset moves.
+    let held = image.len() as u64;
+    let io = |e: std::io::Error| ApiError::unavailable("upload storage", e);
+    let write_to = part.clone();
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&write_to)?;
+        f.write_all(&image)?;
+        f.sync_data()
+    })
+    .await
+    .map_err(|e| ApiError::internal("upload storage", e))?
+    .map_err(io)?;
+    drop(permit);
+    let moved = state
+        .db
+        .set_upload_offset(&upload.id, 0, i64::try_from(held).unwrap_or(i64::MAX))
+        .await
+        .map_err(|e| ApiError::unavailable("database", e))?;
+    if !moved {
+        return Err(ApiError::new(
+            Problem::OffsetConflict,
+            "the upload moved on meanwhile",
+        ));
+    }
+    log::info!(
+        "upload {}: connection cut at offset {held} of {length}: {}",
+        upload.id,
+        cut.as_deref().unwrap_or("fewer bytes than declared")
+    );
+    Err(ApiError::new(
+        Problem::BadRequest,
+        format!("the body was cut short; {held} bytes are held, resume from there"),
+    ))
+}
+
 /// Buffer between the request body and the part file.
 const WRITE_BUFFER: usize = 256 * 1024;
 
@@ -548,7 +642,7 @@ async fn finish(
     state: &AppState,
     upload: &UploadRow,
     part: &std::path::Path,
-    received: Option<Vec<u8>>,
+    received: Received,
 ) -> Result<i64, ApiError> {
     let pool = &state.db.pool;
     let db_err = |e| ApiError::unavailable("database", e);
@@ -557,9 +651,9 @@ async fn finish(
         .await
         .map_err(db_err)?
         .ok_or_else(|| ApiError::internal("upload", "submission missing"))?;
-    let image = match received {
-        Some(bytes) if i64::try_from(bytes.len()).ok() == Some(upload.upload_length) => bytes,
-        _ => tokio::fs::read(part).await.map_err(io)?,
+    let (image, on_disk) = match received {
+        Received::Memory(bytes) => (bytes, false),
+        Received::PartFile => (tokio::fs::read(part).await.map_err(io)?, true),
     };
 
     // Context for verification.
@@ -665,7 +759,9 @@ async fn finish(
     if !image_matches {
         // Start the upload over; nothing is stored.
         let actual = sha256(&image);
-        tokio::fs::remove_file(part).await.map_err(io)?;
+        if on_disk {
+            tokio::fs::remove_file(part).await.map_err(io)?;
+        }
         state
             .db
             .set_upload_offset(&upload.id, upload.upload_offset, 0)
@@ -679,13 +775,18 @@ async fn finish(
             ),
         ));
     }
-    // Durable object first (the local store fsyncs the part file and links it into place; S3
-    // sends the bytes already in memory).
-    state
-        .store
-        .put_upload_if_absent(&image_hash, part, bytes::Bytes::from(image))
-        .await
-        .map_err(|e| ApiError::unavailable("object store", e))?;
+    // Durable object first (from a part file the local store fsyncs it and links it into place;
+    // S3 sends the bytes already in memory).
+    let image = bytes::Bytes::from(image);
+    if on_disk {
+        state
+            .store
+            .put_upload_if_absent(&image_hash, part, image)
+            .await
+    } else {
+        state.store.put_if_absent(&image_hash, image).await
+    }
+    .map_err(|e| ApiError::unavailable("object store", e))?;
 
     let now = crate::now_ms();
     let verdict = report.verdict.as_str().to_owned();
@@ -713,7 +814,7 @@ async fn finish(
         .map_err(db_err)?;
     state.analysis.wake();
     // The object store holds the image now; the part file (or its link) can go.
-    if let Err(e) = tokio::fs::remove_file(part).await {
+    if on_disk && let Err(e) = tokio::fs::remove_file(part).await {
         log::warn!("could not remove {}: {e}", part.display());
     }
     Ok(now)
