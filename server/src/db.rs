@@ -656,6 +656,100 @@ pub async fn get_submission(db: &AnyPool, manifest_hash: &str) -> DbResult<Optio
     row.as_ref().map(submission_from_row).transpose()
 }
 
+/// The submission columns qualified with the table alias `s` (for joins).
+fn submission_columns_as_s() -> String {
+    SUBMISSION_COLUMNS
+        .split(',')
+        .map(|c| format!("s.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A submission and its verification report (JSON) when there is one, in one query.
+pub async fn get_submission_with_report(
+    db: &AnyPool,
+    manifest_hash: &str,
+) -> DbResult<Option<(SubmissionRow, Option<String>)>> {
+    let sql = format!(
+        "SELECT {}, r.report AS report FROM submissions s \
+         LEFT JOIN verification_reports r ON r.manifest_hash = s.manifest_hash \
+         WHERE s.manifest_hash = $1",
+        submission_columns_as_s()
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(manifest_hash.to_owned())
+        .fetch_optional(db)
+        .await?;
+    row.map(|r| Ok((submission_from_row(&r)?, r.try_get("report")?)))
+        .transpose()
+}
+
+/// A submission and the device that signed it, in one query.
+pub async fn get_submission_with_device(
+    db: &AnyPool,
+    manifest_hash: &str,
+) -> DbResult<Option<(SubmissionRow, DeviceRow)>> {
+    let sql = format!(
+        "SELECT {}, d.election_id AS device_election, d.constituency AS device_constituency, \
+           d.station AS device_station, d.officer_name, d.enrolled_at_ms, d.revoked_at_ms \
+         FROM submissions s JOIN devices d ON d.device_key = s.device_key \
+         WHERE s.manifest_hash = $1",
+        submission_columns_as_s()
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(manifest_hash.to_owned())
+        .fetch_optional(db)
+        .await?;
+    row.map(|r| {
+        let submission = submission_from_row(&r)?;
+        let device = DeviceRow {
+            device_key: submission.device_key.clone(),
+            election_id: r.try_get("device_election")?,
+            constituency: r.try_get("device_constituency")?,
+            station: r.try_get("device_station")?,
+            officer_name: r.try_get("officer_name")?,
+            enrolled_at_ms: r.try_get("enrolled_at_ms")?,
+            revoked_at_ms: r.try_get("revoked_at_ms")?,
+        };
+        Ok((submission, device))
+    })
+    .transpose()
+}
+
+/// A submission and its tus upload when it has one, in one query.
+pub async fn get_submission_with_upload(
+    db: &AnyPool,
+    manifest_hash: &str,
+) -> DbResult<Option<(SubmissionRow, Option<UploadRow>)>> {
+    let sql = format!(
+        "SELECT {}, u.id AS upload_id, u.device_key AS upload_device_key, u.upload_length, \
+           u.upload_offset, u.completed_at_ms FROM submissions s \
+         LEFT JOIN uploads u ON u.manifest_hash = s.manifest_hash \
+         WHERE s.manifest_hash = $1",
+        submission_columns_as_s()
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(manifest_hash.to_owned())
+        .fetch_optional(db)
+        .await?;
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    let submission = submission_from_row(&r)?;
+    let upload = match r.try_get::<Option<String>, _>("upload_id")? {
+        None => None,
+        Some(id) => Some(UploadRow {
+            id,
+            manifest_hash: submission.manifest_hash.clone(),
+            device_key: r.try_get("upload_device_key")?,
+            upload_length: r.try_get("upload_length")?,
+            upload_offset: r.try_get("upload_offset")?,
+            completed_at_ms: r.try_get("completed_at_ms")?,
+        }),
+    };
+    Ok(Some((submission, upload)))
+}
+
 pub async fn count_submissions(db: &AnyPool) -> DbResult<i64> {
     sqlx::query("SELECT COUNT(*) AS n FROM submissions")
         .fetch_one(db)

@@ -218,13 +218,11 @@ async fn get_capture(
         .map_err(|_| ApiError::new(Problem::NotFound, "manifest hash must be 64 hex digits"))?;
     let pool = &state.db.pool;
     let db_err = |e| ApiError::unavailable("database", e);
-    let row = db::get_submission(pool, &hash.to_hex())
+    let (row, report) = db::get_submission_with_report(pool, &hash.to_hex())
         .await
         .map_err(db_err)?
         .ok_or_else(|| ApiError::new(Problem::UnknownSubmission, "no such manifest"))?;
-    let report = db::get_report(pool, &row.manifest_hash)
-        .await
-        .map_err(db_err)?
+    let report = report
         .map(|r| serde_json::from_str(&r))
         .transpose()
         .map_err(|e| ApiError::internal("stored report", e))?;

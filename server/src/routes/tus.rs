@@ -170,7 +170,7 @@ async fn create(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
         .map_err(|_| ApiError::new(Problem::BadRequest, "manifest_hash must be 64 hex digits"))?;
     let pool = &state.db.pool;
     let db_err = |e| ApiError::unavailable("database", e);
-    let submission = db::get_submission(pool, &manifest_hash.to_hex())
+    let (submission, existing) = db::get_submission_with_upload(pool, &manifest_hash.to_hex())
         .await
         .map_err(db_err)?
         .ok_or_else(|| {
@@ -185,9 +185,6 @@ async fn create(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
             ),
         ));
     }
-    let existing = db::get_upload_for_manifest(pool, &submission.manifest_hash)
-        .await
-        .map_err(db_err)?;
     let upload = match existing {
         Some(u) => u,
         None => {
@@ -647,10 +644,10 @@ async fn finish(
     let pool = &state.db.pool;
     let db_err = |e| ApiError::unavailable("database", e);
     let io = |e: std::io::Error| ApiError::unavailable("upload storage", e);
-    let submission = db::get_submission(pool, &upload.manifest_hash)
+    let (submission, device) = db::get_submission_with_device(pool, &upload.manifest_hash)
         .await
         .map_err(db_err)?
-        .ok_or_else(|| ApiError::internal("upload", "submission missing"))?;
+        .ok_or_else(|| ApiError::internal("upload", "submission or device missing"))?;
     let (image, on_disk) = match received {
         Received::Memory(bytes) => (bytes, false),
         Received::PartFile => (tokio::fs::read(part).await.map_err(io)?, true),
@@ -682,10 +679,6 @@ async fn finish(
         .signature
         .parse()
         .map_err(|e| ApiError::internal("stored signature", e))?;
-    let device = db::get_device(pool, &submission.device_key)
-        .await
-        .map_err(db_err)?
-        .ok_or_else(|| ApiError::internal("device", "missing"))?;
     let device_key: PublicKey = device
         .device_key
         .parse()
