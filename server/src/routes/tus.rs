@@ -445,16 +445,7 @@ async fn patch(
         && (cut.is_some() || !expected.matches())
     {
         file.set_len(offset).await.map_err(io)?;
-        return Err(match cut {
-            Some(why) => ApiError::new(
-                Problem::BadRequest,
-                format!("the body was cut short ({why}); nothing was kept"),
-            ),
-            None => ApiError::new(
-                Problem::ChecksumMismatch,
-                "the bytes received do not match Upload-Checksum; nothing was kept",
-            ),
-        });
+        return Err(not_kept(cut));
     }
     let new_offset = offset + written;
     let new_offset_i64 = i64::try_from(new_offset).unwrap_or(i64::MAX);
@@ -464,12 +455,7 @@ async fn patch(
         // records the verified submission. Nothing is acknowledged before both are durable.
         drop(file);
         return match finish(&state, &upload, &part, Received::PartFile).await {
-            Ok(completed_at_ms) => {
-                let mut current = upload.clone();
-                current.upload_offset = new_offset_i64;
-                current.completed_at_ms = Some(completed_at_ms);
-                Ok(upload_response(HttpResponse::NoContent(), &current))
-            }
+            Ok(completed_at_ms) => Ok(completed(&upload, completed_at_ms)),
             Err(e) if e.problem == Problem::ImageHashMismatch => Err(e),
             Err(e) => {
                 // Storage or database trouble: keep the bytes and move the offset, so that the
@@ -508,6 +494,28 @@ async fn patch(
     let mut current = upload.clone();
     current.upload_offset = new_offset_i64;
     Ok(upload_response(HttpResponse::NoContent(), &current))
+}
+
+/// A PATCH with `Upload-Checksum` whose bytes were not kept: cut short, or not matching.
+fn not_kept(cut: Option<String>) -> ApiError {
+    match cut {
+        Some(why) => ApiError::new(
+            Problem::BadRequest,
+            format!("the body was cut short ({why}); nothing was kept"),
+        ),
+        None => ApiError::new(
+            Problem::ChecksumMismatch,
+            "the bytes received do not match Upload-Checksum; nothing was kept",
+        ),
+    }
+}
+
+/// The answer to the PATCH that completed `upload` (its row before this request).
+fn completed(upload: &UploadRow, completed_at_ms: i64) -> HttpResponse {
+    let mut current = upload.clone();
+    current.upload_offset = current.upload_length;
+    current.completed_at_ms = Some(completed_at_ms);
+    upload_response(HttpResponse::NoContent(), &current)
 }
 
 /// Where the bytes of a completed upload are.
@@ -553,26 +561,14 @@ async fn patch_whole(
     if let Some(expected) = checksum
         && (cut.is_some() || !expected.matches())
     {
-        return Err(match cut {
-            Some(why) => ApiError::new(
-                Problem::BadRequest,
-                format!("the body was cut short ({why}); nothing was kept"),
-            ),
-            None => ApiError::new(
-                Problem::ChecksumMismatch,
-                "the bytes received do not match Upload-Checksum; nothing was kept",
-            ),
-        });
+        return Err(not_kept(cut));
     }
     let part = part_path(state, &upload.id);
     if cut.is_none() && image.len() as u64 == length {
         // Storage or database trouble leaves the offset at 0: the retry sends the bytes again.
         let completed_at_ms = finish(state, upload, &part, Received::Memory(image)).await?;
         drop(permit);
-        let mut current = upload.clone();
-        current.upload_offset = i64::try_from(length).unwrap_or(i64::MAX);
-        current.completed_at_ms = Some(completed_at_ms);
-        return Ok(upload_response(HttpResponse::NoContent(), &current));
+        return Ok(completed(upload, completed_at_ms));
     }
     // Cut short: what arrived goes to the part file, durably, before the offset moves.
     let held = image.len() as u64;
