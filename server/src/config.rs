@@ -407,6 +407,28 @@ mod tests {
     }
 
     #[test]
+    fn analysis_settings_from_toml_and_env() {
+        let mut c = ServerConfig::from_toml("[analysis]\nenabled = false\nidle_ms = 10\n").unwrap();
+        assert!(!c.analysis.enabled);
+        assert_eq!(c.analysis.idle_ms, 10);
+        assert_eq!(
+            c.analysis.max_lag_secs,
+            AnalysisConfig::default().max_lag_secs
+        );
+        let env: HashMap<&str, &str> = [
+            ("TALLYSEAL_ANALYSIS", "on"),
+            ("TALLYSEAL_ANALYSIS_MAX_LAG_SECS", "5"),
+        ]
+        .into();
+        c.apply_env(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert!(c.analysis.enabled);
+        assert_eq!(c.analysis.max_lag_secs, 5);
+        let bad: HashMap<&str, &str> = [("TALLYSEAL_ANALYSIS", "maybe")].into();
+        assert!(c.apply_env(|k| bad.get(k).map(|v| v.to_string())).is_err());
+        assert!(ServerConfig::from_toml("[analysis]\nidle = 1\n").is_err());
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         assert!(ServerConfig::from_toml("bnid = \"x\"").is_err());
     }
