@@ -295,17 +295,27 @@ impl TestApp {
     /// The capture's status once the near-duplicate analysis (which runs after the verified
     /// receipt) has completed its report.
     pub async fn analysed_status(&self, sealed: &SealedCapture) -> Value {
+        self.analysed_status_of(&sealed.manifest_hash.to_hex())
+            .await
+    }
+
+    /// [`TestApp::analysed_status`] by manifest hash.
+    pub async fn analysed_status_of(&self, manifest_hash: &str) -> Value {
         for _ in 0..600 {
-            let status = self.capture_status(sealed).await;
+            let r = self
+                .client
+                .get(self.url(&format!("/api/v1/captures/{manifest_hash}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            let status: Value = r.json().await.unwrap();
             if status["status"] == "verified" && status["report"].get("pending").is_none() {
                 return status;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        panic!(
-            "the near-duplicate analysis of {} did not finish in 60 s",
-            sealed.manifest_hash
-        );
+        panic!("the near-duplicate analysis of {manifest_hash} did not finish in 60 s");
     }
 
     pub async fn event_kinds(&self, subject: &str) -> Vec<String> {

@@ -378,7 +378,7 @@ async fn duplicates_across_stations(db: Db, store: Store, test: &str) {
     // warning (the same picture may be re-sent legitimately), and the receipt is signed anew
     // with the changed verdict.
     let sealed_third_hash = third["manifest_hash"].as_str().unwrap().to_owned();
-    let third = analysed_by_hash(&app, &sealed_third_hash).await;
+    let third = app.analysed_status_of(&sealed_third_hash).await;
     assert_eq!(
         outcome(&third, "near_duplicate_image"),
         "warn",
@@ -391,26 +391,6 @@ async fn duplicates_across_stations(db: Db, store: Store, test: &str) {
         serde_json::from_value(third["receipt"].clone()).unwrap();
     receipt.verify(&[app.commission_key]).unwrap();
     assert_eq!(receipt.body.verdict.as_deref(), third["verdict"].as_str());
-}
-
-/// The capture's status once its near-duplicate analysis is done, by manifest hash.
-async fn analysed_by_hash(app: &TestApp, manifest_hash: &str) -> Value {
-    for _ in 0..600 {
-        let status: Value = app
-            .client
-            .get(app.url(&format!("/api/v1/captures/{manifest_hash}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if status["report"].is_object() && status["report"].get("pending").is_none() {
-            return status;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("no analysis of {manifest_hash} in 60 s");
 }
 
 /// Near-copies completed at the same moment for two stations: the analysis compares one capture
