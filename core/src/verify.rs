@@ -244,6 +244,25 @@ impl VerificationReport {
     }
 }
 
+fn check_result(
+    check: CheckId,
+    outcome: Outcome,
+    reason: impl Into<String>,
+    measured: Value,
+) -> CheckResult {
+    let measured = match measured {
+        Value::Object(m) => m.into_iter().collect(),
+        Value::Null => BTreeMap::new(),
+        other => BTreeMap::from([("value".to_owned(), other)]),
+    };
+    CheckResult {
+        check,
+        outcome,
+        reason: reason.into(),
+        measured,
+    }
+}
+
 struct Checks(Vec<CheckResult>);
 
 impl Checks {
@@ -254,17 +273,7 @@ impl Checks {
         reason: impl Into<String>,
         measured: Value,
     ) {
-        let measured = match measured {
-            Value::Object(m) => m.into_iter().collect(),
-            Value::Null => BTreeMap::new(),
-            other => BTreeMap::from([("value".to_owned(), other)]),
-        };
-        self.0.push(CheckResult {
-            check,
-            outcome,
-            reason: reason.into(),
-            measured,
-        });
+        self.0.push(check_result(check, outcome, reason, measured));
     }
     fn pass(&mut self, c: CheckId, r: impl Into<String>, m: Value) {
         self.add(c, Outcome::Pass, r, m)
@@ -1170,25 +1179,26 @@ pub fn near_duplicate_check(
     known: &[KnownImage],
     policy: &VerificationPolicy,
 ) -> CheckResult {
-    let mut c = Checks(Vec::new());
     let candidates: Vec<&KnownImage> = known
         .iter()
         .filter(|k| is_near_duplicate_candidate(k, sha256, constituency, station))
         .collect();
     if candidates.is_empty() {
-        c.pass(
+        check_result(
             CheckId::NearDuplicateImage,
+            Outcome::Pass,
             "no perceptual hashes of other stations' images to compare",
             json!({"phash": phash.map(|p| format!("{p:016x}"))}),
-        );
+        )
     } else if let Some(ours) = phash {
         let nearest = candidates
             .iter()
             .filter_map(|k| k.phash.map(|p| (phash::distance(p, ours), *k)))
             .min_by_key(|(d, _)| *d);
         match nearest {
-            Some((d, k)) if d <= policy.near_duplicate_max_distance => c.warn(
+            Some((d, k)) if d <= policy.near_duplicate_max_distance => check_result(
                 CheckId::NearDuplicateImage,
+                Outcome::Warn,
                 format!(
                     "nearly the same picture as one submitted for {} station {} ({d} of 64 bits differ)",
                     k.constituency, k.station
@@ -1197,20 +1207,21 @@ pub fn near_duplicate_check(
                        "other_constituency": k.constituency, "other_station": k.station,
                        "compared": candidates.len()}),
             ),
-            _ => c.pass(
+            _ => check_result(
                 CheckId::NearDuplicateImage,
+                Outcome::Pass,
                 "no near-duplicate among the known images",
                 json!({"phash": format!("{ours:016x}"), "compared": candidates.len()}),
             ),
         }
     } else {
-        c.warn(
+        check_result(
             CheckId::NearDuplicateImage,
+            Outcome::Warn,
             "the image could not be decoded for a perceptual hash",
             json!({}),
-        );
+        )
     }
-    c.0.remove(0)
 }
 
 fn check_sequence(

@@ -178,10 +178,11 @@ async fn next(state: &AppState) -> Result<Step, String> {
 async fn analyse(state: &AppState, manifest_hash: &str, token: &str) -> Result<(), String> {
     let pool = &state.db.pool;
     let db_err = |e: sqlx::Error| format!("database: {e}");
-    let submission = db::get_submission(pool, manifest_hash)
+    let (submission, stored_report) = db::get_submission_with_report(pool, manifest_hash)
         .await
         .map_err(db_err)?
         .ok_or("claimed submission vanished")?;
+    let stored_report = stored_report.ok_or("verified submission without a report")?;
     let image_sha256: Sha256Digest = submission
         .image_sha256
         .parse()
@@ -228,12 +229,8 @@ async fn analyse(state: &AppState, manifest_hash: &str, token: &str) -> Result<(
         &policy,
     );
 
-    let stored = db::get_report(pool, manifest_hash)
-        .await
-        .map_err(db_err)?
-        .ok_or("verified submission without a report")?;
     let mut report: VerificationReport =
-        serde_json::from_str(&stored).map_err(|e| format!("stored report: {e}"))?;
+        serde_json::from_str(&stored_report).map_err(|e| format!("stored report: {e}"))?;
     report.complete_pending(check.clone());
     report.image_phash = phash_hex.clone();
     let verdict = report.verdict.as_str().to_owned();

@@ -656,13 +656,16 @@ pub async fn get_submission(db: &AnyPool, manifest_hash: &str) -> DbResult<Optio
     row.as_ref().map(submission_from_row).transpose()
 }
 
-/// The submission columns qualified with the table alias `s` (for joins).
-fn submission_columns_as_s() -> String {
-    SUBMISSION_COLUMNS
-        .split(',')
-        .map(|c| format!("s.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The submission columns qualified with the table alias `s` (for joins), built once.
+fn submission_columns_as_s() -> &'static str {
+    static COLUMNS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        SUBMISSION_COLUMNS
+            .split(',')
+            .map(|c| format!("s.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    &COLUMNS
 }
 
 /// A submission and its verification report (JSON) when there is one, in one query.
@@ -1012,14 +1015,6 @@ pub async fn complete_submission(conn: &mut AnyConnection, c: &Completion) -> Db
     .await?;
     tx.commit().await?;
     Ok(true)
-}
-
-pub async fn get_report(db: &AnyPool, manifest_hash: &str) -> DbResult<Option<String>> {
-    let row = sqlx::query("SELECT report FROM verification_reports WHERE manifest_hash = $1")
-        .bind(manifest_hash.to_owned())
-        .fetch_optional(db)
-        .await?;
-    row.map(|r| r.try_get("report")).transpose()
 }
 
 // ----- tus uploads ------------------------------------------------------------------------------

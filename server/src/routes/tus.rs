@@ -473,9 +473,21 @@ async fn patch(
     // Durable before the offset moves: the offset is what the server promises to hold.
     file.sync_data().await.map_err(io)?;
     drop(file);
+    advance(&state, &upload, new_offset, cut.as_deref()).await
+}
+
+/// The bytes up to `held` are durable: move the upload's offset there (from the row's offset) and
+/// answer — with where to resume when the connection was `cut`.
+async fn advance(
+    state: &AppState,
+    upload: &UploadRow,
+    held: u64,
+    cut: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    let held_i64 = i64::try_from(held).unwrap_or(i64::MAX);
     let moved = state
         .db
-        .set_upload_offset(&id, upload.upload_offset, new_offset_i64)
+        .set_upload_offset(&upload.id, upload.upload_offset, held_i64)
         .await
         .map_err(|e| ApiError::unavailable("database", e))?;
     if !moved {
@@ -485,14 +497,18 @@ async fn patch(
         ));
     }
     if let Some(why) = cut {
-        log::info!("upload {id}: connection cut at offset {new_offset} of {length}: {why}");
+        log::info!(
+            "upload {}: connection cut at offset {held} of {}: {why}",
+            upload.id,
+            upload.upload_length
+        );
         return Err(ApiError::new(
             Problem::BadRequest,
-            format!("the body was cut short; {new_offset} bytes are held, resume from there"),
+            format!("the body was cut short; {held} bytes are held, resume from there"),
         ));
     }
     let mut current = upload.clone();
-    current.upload_offset = new_offset_i64;
+    current.upload_offset = held_i64;
     Ok(upload_response(HttpResponse::NoContent(), &current))
 }
 
@@ -570,9 +586,9 @@ async fn patch_whole(
         drop(permit);
         return Ok(completed(upload, completed_at_ms));
     }
-    // Cut short: what arrived goes to the part file, durably, before the offset moves.
+    // Fewer bytes (a cut connection): what arrived goes to the part file, durably, before the
+    // offset moves.
     let held = image.len() as u64;
-    let io = |e: std::io::Error| ApiError::unavailable("upload storage", e);
     let write_to = part.clone();
     tokio::task::spawn_blocking(move || -> std::io::Result<()> {
         use std::io::Write;
@@ -582,28 +598,9 @@ async fn patch_whole(
     })
     .await
     .map_err(|e| ApiError::internal("upload storage", e))?
-    .map_err(io)?;
+    .map_err(|e| ApiError::unavailable("upload storage", e))?;
     drop(permit);
-    let moved = state
-        .db
-        .set_upload_offset(&upload.id, 0, i64::try_from(held).unwrap_or(i64::MAX))
-        .await
-        .map_err(|e| ApiError::unavailable("database", e))?;
-    if !moved {
-        return Err(ApiError::new(
-            Problem::OffsetConflict,
-            "the upload moved on meanwhile",
-        ));
-    }
-    log::info!(
-        "upload {}: connection cut at offset {held} of {length}: {}",
-        upload.id,
-        cut.as_deref().unwrap_or("fewer bytes than declared")
-    );
-    Err(ApiError::new(
-        Problem::BadRequest,
-        format!("the body was cut short; {held} bytes are held, resume from there"),
-    ))
+    advance(state, upload, held, cut.as_deref()).await
 }
 
 /// Buffer between the request body and the part file.
