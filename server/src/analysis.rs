@@ -7,7 +7,9 @@
 //! object store, computes its perceptual hash (a 64-bit dHash, `tallyseal_core::phash`), records
 //! it, compares it with every other station's image of the constituency, completes the report
 //! (which may turn the verdict to `verified_with_warnings`, with a new signed receipt), and appends
-//! a `near_duplicates_analysed` event.
+//! a `near_duplicates_analysed` event. It also writes the object store's copy of the signed
+//! manifest, which the database row has held durably since the acknowledgement: intake writes one
+//! object per capture, the image.
 //!
 //! Why after the receipt: decoding a 2 MB photo for its hash costs more CPU than everything else
 //! in the intake together, and a receipt is a statement about durability and provenance, not about
@@ -25,6 +27,7 @@
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use base64::Engine;
 use tallyseal_core::hash::Sha256Digest;
 
 use crate::db::{self, AnalysisRecord, KnownImageRow};
@@ -183,6 +186,7 @@ async fn analyse(state: &AppState, manifest_hash: &str, token: &str) -> Result<(
         .map_err(db_err)?
         .ok_or("claimed submission vanished")?;
     let stored_report = stored_report.ok_or("verified submission without a report")?;
+    archive_manifest(state, &submission).await?;
     let image_sha256: Sha256Digest = submission
         .image_sha256
         .parse()
@@ -273,5 +277,29 @@ async fn analyse(state: &AppState, manifest_hash: &str, token: &str) -> Result<(
         event,
     };
     state.db.record_analysis(&record).await.map_err(db_err)?;
+    Ok(())
+}
+
+/// The object store's copy of the signed manifest (content-addressed like the image), from the
+/// row that has held it durably since the acknowledgement. Written here, after the receipts, so
+/// that intake writes one object per capture; before the analysis is recorded, so a failure
+/// leaves the capture to be analysed (and archived) again.
+async fn archive_manifest(state: &AppState, submission: &db::SubmissionRow) -> Result<(), String> {
+    let Some(b64) = &submission.manifest else {
+        // Rows from before migration 0002 had their manifest stored at intake.
+        return Ok(());
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|e| format!("stored manifest: {e}"))?;
+    let digest: Sha256Digest = submission
+        .manifest_hash
+        .parse()
+        .map_err(|e| format!("stored hash: {e}"))?;
+    state
+        .store
+        .put_if_absent(&digest, bytes::Bytes::from(bytes))
+        .await
+        .map_err(|e| format!("object store: {e}"))?;
     Ok(())
 }

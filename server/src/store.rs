@@ -106,8 +106,13 @@ pub trait ObjectStore: Send + Sync + fmt::Debug {
 
 // ----- local filesystem -------------------------------------------------------------------------
 
-/// Objects as files under a root folder. Writes go to `root/tmp/`, are fsynced, then hard-linked
-/// into place (a link never replaces an existing file), and the directory is fsynced.
+/// Objects as files under a root folder. On Linux a write goes into an unnamed file (`O_TMPFILE`)
+/// in the object's own directory; elsewhere (or on a filesystem without `O_TMPFILE`) into a file
+/// under `root/tmp/`. Either is fsynced, then hard-linked into place (a link never replaces an
+/// existing file), and the directory is fsynced. The unnamed file has no name to create in a
+/// shared directory nor to remove afterwards, so no stream of deleted inodes for ext4's allocator
+/// to step over and no lock on one busy `tmp/` directory: most of what the named path costs the
+/// kernel under load (measured with `perf` in the intake benchmark).
 #[derive(Debug, Clone)]
 pub struct LocalFsStore {
     root: PathBuf,
@@ -158,6 +163,79 @@ fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Write `bytes` as the new file `dest` (never replacing one), durably: through an unnamed file
+/// where the platform has them, else through the named temporary file `tmp`.
+fn write_new(tmp: &Path, dest: &Path, bytes: &[u8]) -> Result<PutOutcome, StoreError> {
+    #[cfg(target_os = "linux")]
+    {
+        let dir = dest
+            .parent()
+            .ok_or_else(|| StoreError::Backend("bad object path".into()))?;
+        if let Some(outcome) = unnamed::write_new(dir, dest, bytes)? {
+            std::fs::File::open(dir)?.sync_all()?;
+            return Ok(outcome);
+        }
+    }
+    write_named(tmp, dest, bytes)
+}
+
+/// Write `bytes` as the new file `dest` through the named temporary file `tmp` (removed after).
+fn write_named(tmp: &Path, dest: &Path, bytes: &[u8]) -> Result<PutOutcome, StoreError> {
+    let result = write_durably(tmp, bytes).and_then(|()| LocalFsStore::link_into_place(tmp, dest));
+    let _ = std::fs::remove_file(tmp);
+    result
+}
+
+#[cfg(target_os = "linux")]
+mod unnamed {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    use std::path::Path;
+
+    use rustix::fs::{AtFlags, CWD, Mode, OFlags};
+    use rustix::io::Errno;
+
+    use super::{PutOutcome, StoreError};
+
+    /// Write `bytes` into an unnamed file in `dir`, fsync it, and link it as `dest` (in `dir`).
+    /// `None` when the filesystem has no `O_TMPFILE` or `/proc` is not mounted: the caller uses a
+    /// named file instead.
+    pub(super) fn write_new(
+        dir: &Path,
+        dest: &Path,
+        bytes: &[u8],
+    ) -> Result<Option<PutOutcome>, StoreError> {
+        let flags = OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC;
+        let mode = Mode::from_raw_mode(0o666);
+        // The directory is created on first use only: a mkdir per write would lock its parent.
+        let opened = match rustix::fs::openat(CWD, dir, flags, mode) {
+            Err(Errno::NOENT) => {
+                std::fs::create_dir_all(dir)?;
+                rustix::fs::openat(CWD, dir, flags, mode)
+            }
+            other => other,
+        };
+        let fd = match opened {
+            Ok(fd) => fd,
+            // EOPNOTSUPP: the filesystem lacks it; EISDIR or EINVAL: a kernel before 3.11.
+            Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL) => return Ok(None),
+            Err(e) => return Err(std::io::Error::from(e).into()),
+        };
+        let mut file = std::fs::File::from(fd);
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        // An unnamed file is linked through its descriptor: with AT_EMPTY_PATH (which needs a
+        // privilege) or by following its /proc/self/fd entry, which any process may do.
+        let by_fd = format!("/proc/self/fd/{}", file.as_raw_fd());
+        match rustix::fs::linkat(CWD, by_fd.as_str(), CWD, dest, AtFlags::SYMLINK_FOLLOW) {
+            Ok(()) => Ok(Some(PutOutcome::Created)),
+            Err(Errno::EXIST) => Ok(Some(PutOutcome::AlreadyPresent)),
+            Err(Errno::NOENT) if !Path::new("/proc/self/fd").exists() => Ok(None),
+            Err(e) => Err(std::io::Error::from(e).into()),
+        }
+    }
+}
+
 #[async_trait]
 impl ObjectStore for LocalFsStore {
     async fn put_if_absent(
@@ -172,10 +250,7 @@ impl ObjectStore for LocalFsStore {
             if dest.try_exists()? {
                 return Ok(PutOutcome::AlreadyPresent);
             }
-            let result =
-                write_durably(&tmp, &bytes).and_then(|()| Self::link_into_place(&tmp, &dest));
-            let _ = std::fs::remove_file(&tmp);
-            result
+            write_new(&tmp, &dest, &bytes)
         })
         .await
         .map_err(|e| StoreError::Backend(e.to_string()))?
@@ -241,15 +316,13 @@ impl ObjectStore for LocalFsStore {
         }
         let dest = self.root.join("raw").join(key);
         let tmp = self.temp_path()?;
-        tokio::task::spawn_blocking(move || {
-            write_durably(&tmp, &bytes)?;
-            let dir = dest
-                .parent()
-                .ok_or_else(|| StoreError::Backend("bad key".into()))?;
-            std::fs::create_dir_all(dir)?;
-            std::fs::rename(&tmp, &dest)?;
-            std::fs::File::open(dir)?.sync_all()?;
-            Ok(())
+        // The same write as an object's, so that the baseline is what the intake path pays.
+        tokio::task::spawn_blocking(move || match write_new(&tmp, &dest, &bytes)? {
+            PutOutcome::Created => Ok(()),
+            PutOutcome::AlreadyPresent => Err(StoreError::Backend(format!(
+                "raw key {} exists already",
+                dest.display()
+            ))),
         })
         .await
         .map_err(|e| StoreError::Backend(e.to_string()))?
@@ -333,6 +406,56 @@ impl ObjectStore for MemoryStore {
 mod tests {
     use super::*;
     use tallyseal_core::hash::sha256;
+
+    /// Both ways of writing a new file keep the first bytes and leave nothing else behind.
+    #[test]
+    fn a_new_file_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalFsStore::open(dir.path()).unwrap();
+        let shard = dir.path().join("objects/sha256/ab");
+        std::fs::create_dir_all(&shard).unwrap();
+        let named = shard.join("named");
+        let tmp = store.temp_path().unwrap();
+        assert_eq!(
+            write_named(&tmp, &named, b"one").unwrap(),
+            PutOutcome::Created
+        );
+        let tmp = store.temp_path().unwrap();
+        assert_eq!(
+            write_named(&tmp, &named, b"two").unwrap(),
+            PutOutcome::AlreadyPresent
+        );
+        assert_eq!(std::fs::read(&named).unwrap(), b"one");
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+            0
+        );
+        #[cfg(target_os = "linux")]
+        {
+            let unnamed = shard.join("unnamed");
+            assert_eq!(
+                unnamed::write_new(&shard, &unnamed, b"one").unwrap(),
+                Some(PutOutcome::Created)
+            );
+            assert_eq!(
+                unnamed::write_new(&shard, &unnamed, b"two").unwrap(),
+                Some(PutOutcome::AlreadyPresent)
+            );
+            assert_eq!(std::fs::read(&unnamed).unwrap(), b"one");
+            // A directory that does not exist yet is created on first use.
+            let fresh = dir.path().join("objects/sha256/cd");
+            assert_eq!(
+                unnamed::write_new(&fresh, &fresh.join("x"), b"x").unwrap(),
+                Some(PutOutcome::Created)
+            );
+            let mut names: Vec<_> = std::fs::read_dir(&shard)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            names.sort();
+            assert_eq!(names, ["named", "unnamed"]);
+        }
+    }
 
     async fn exercise(store: &dyn ObjectStore) {
         let bytes = Bytes::from_static(b"form-45 image");

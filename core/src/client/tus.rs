@@ -12,6 +12,7 @@ use crate::client::api::{ServerUrl, problem};
 use crate::client::error::{ClientError, ClientResult};
 use crate::client::http::{HttpRequest, HttpResponse};
 use crate::hash::{Sha256Digest, sha256};
+use crate::receipt::Receipt;
 
 pub const TUS_VERSION: &str = "1.0.0";
 
@@ -100,6 +101,19 @@ pub fn parse_patch(resp: &HttpResponse) -> ClientResult<u64> {
     offset_of(resp)
 }
 
+/// The header carrying the verified receipt (base64 of its JSON) on the answer that completed an
+/// upload (`docs/tus.md`).
+pub const RECEIPT_HEADER: &str = "Tallyseal-Receipt";
+
+/// The receipt an answer carries in [`RECEIPT_HEADER`], if it carries a readable one. Not yet
+/// checked: the caller verifies its signature like any other receipt's.
+pub fn receipt_of(resp: &HttpResponse) -> Option<Receipt> {
+    let json = base64::engine::general_purpose::STANDARD
+        .decode(resp.header(RECEIPT_HEADER)?.trim())
+        .ok()?;
+    serde_json::from_slice(&json).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +150,12 @@ mod tests {
             body: vec![],
         };
         assert!(matches!(parse_patch(&resp), Err(ClientError::Protocol(_))));
+        assert!(receipt_of(&resp).is_none());
+        let garbled = HttpResponse {
+            status: 204,
+            headers: vec![("tallyseal-receipt".into(), "not base64!".into())],
+            body: vec![],
+        };
+        assert!(receipt_of(&garbled).is_none());
     }
 }

@@ -328,6 +328,8 @@ impl Uploader<'_> {
                 self.outbox.save_state(item.seq, &item.state)?;
             }
             let mut conflicts = 0;
+            // The answer that completes the upload carries the verified receipt.
+            let mut carried: Option<Receipt> = None;
             while offset < total {
                 let end = total.min(offset.saturating_add(self.tuning.chunk_bytes.max(1)));
                 let chunk = &image[offset as usize..end as usize];
@@ -341,6 +343,9 @@ impl Uploader<'_> {
                     Ok(new) if new > offset && new <= total => {
                         report.bytes_sent += new - offset;
                         offset = new;
+                        if new == total {
+                            carried = tus::receipt_of(&resp);
+                        }
                     }
                     Ok(new) => {
                         return Err(ClientError::Protocol(format!(
@@ -363,17 +368,24 @@ impl Uploader<'_> {
                     total,
                 });
             }
-            // The last PATCH answers only once the server has stored and verified the image.
-            let resp = self
-                .transport
-                .execute(self.server.capture_status_request(&item.manifest_hash))?;
-            let status: CaptureStatus = parse_json(&resp, &[200])?;
-            if status.receipt.body.status < ReceiptStatus::ImageReceived {
+            // The last PATCH answers only once the server has stored and verified the image, with
+            // the receipt; ask for it when that answer did not carry it (or the upload was found
+            // complete).
+            let receipt = match carried {
+                Some(r) if r.body.status >= ReceiptStatus::ImageReceived => r,
+                _ => {
+                    let resp = self
+                        .transport
+                        .execute(self.server.capture_status_request(&item.manifest_hash))?;
+                    parse_json::<CaptureStatus>(&resp, &[200])?.receipt
+                }
+            };
+            if receipt.body.status < ReceiptStatus::ImageReceived {
                 return Err(ClientError::Protocol(
                     "the upload is complete but the receipt does not say so yet".into(),
                 ));
             }
-            item.state.final_receipt = Some(status.receipt);
+            item.state.final_receipt = Some(receipt);
             self.set_stage(item, Stage::Received)?;
         }
         let receipt = item

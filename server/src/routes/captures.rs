@@ -6,7 +6,6 @@
 
 use actix_web::{HttpResponse, web};
 use base64::Engine;
-use bytes::Bytes;
 use tallyseal_core::hash::{Sha256Digest, sha256};
 use tallyseal_core::keys::SignatureBytes;
 use tallyseal_core::manifest::ManifestError;
@@ -164,12 +163,9 @@ async fn submit_manifest(
         ));
     }
 
-    // Durable first: the manifest object, then the row (whose commit is the acknowledgement).
-    state
-        .store
-        .put_if_absent(&manifest_hash, Bytes::from(manifest_bytes.clone()))
-        .await
-        .map_err(|e| ApiError::unavailable("object store", e))?;
+    // The row holds the signed manifest bytes; its commit is the acknowledgement. The object
+    // store's copy is written after the image, by the analysis pass (crate::analysis), so that
+    // the intake path writes one object per capture.
     let receipt = issue_receipt(
         &state,
         manifest_hash,

@@ -1,8 +1,11 @@
 //! Intake step two: the image, over the tus 1.0.0 resumable upload protocol
-//! (<https://tus.io/protocols/resumable-upload>) with the `creation` and `checksum` extensions.
+//! (<https://tus.io/protocols/resumable-upload>) with the `creation`, `creation-with-upload` and
+//! `checksum` extensions.
 //!
 //! - `POST /api/v1/uploads` with `Upload-Length` and `Upload-Metadata: manifest_hash <base64>`
 //!   creates the submission's upload (one per manifest: creating again returns the same one).
+//!   With `Content-Type: application/offset+octet-stream` its body carries the first bytes, as a
+//!   PATCH at offset 0 would (`creation-with-upload`): one request for a whole image.
 //! - `HEAD /api/v1/uploads/{id}` gives the server's `Upload-Offset`.
 //! - `PATCH /api/v1/uploads/{id}` with `Content-Type: application/offset+octet-stream` and the
 //!   matching `Upload-Offset` appends bytes. The body is streamed to `<data_dir>/uploads/<id>.part`
@@ -12,7 +15,8 @@
 //!   `Upload-Checksum: sha256 <base64>` the request's bytes are kept only if they match (460 if not).
 //! - When the last byte arrives the server checks the file against the signed image hash, stores
 //!   the object, runs the verification, stores the report and signs a `verified` receipt
-//!   (`GET /api/v1/captures/{manifest_hash}`). The near-duplicate check follows after the receipt
+//!   (`GET /api/v1/captures/{manifest_hash}`), which the answer that completed the upload also
+//!   carries in its `Tallyseal-Receipt` header. The near-duplicate check follows after the receipt
 //!   ([`crate::analysis`]); the report lists it as `pending` until then.
 //!
 //! Unfinished uploads live on the local disk of the server that received them (see
@@ -57,7 +61,7 @@ async fn options(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::NoContent()
         .insert_header(("Tus-Resumable", TUS_VERSION))
         .insert_header(("Tus-Version", TUS_VERSION))
-        .insert_header(("Tus-Extension", "creation,checksum"))
+        .insert_header(("Tus-Extension", "creation,creation-with-upload,checksum"))
         .insert_header(("Tus-Checksum-Algorithm", "sha256,sha1"))
         .insert_header((
             "Tus-Max-Size",
@@ -143,7 +147,11 @@ fn upload_response(mut builder: actix_web::HttpResponseBuilder, u: &UploadRow) -
         .finish()
 }
 
-async fn create(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
     check_tus_version(&req)?;
     if req.headers().contains_key("Upload-Defer-Length") {
         return Err(ApiError::new(
@@ -185,6 +193,7 @@ async fn create(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
             ),
         ));
     }
+    let reused = existing.is_some();
     let upload = match existing {
         Some(u) => u,
         None => {
@@ -227,6 +236,22 @@ async fn create(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     };
     let mut builder = HttpResponse::Created();
     builder.insert_header(("Location", format!("/api/v1/uploads/{}", upload.id)));
+    // creation-with-upload: the body carries the first bytes (often all of them). They are taken
+    // only for an upload still at offset 0; otherwise the answer's offset says where to resume.
+    if carries_bytes(&req) && upload.upload_offset == 0 && upload.completed_at_ms.is_none() {
+        let checksum = expected_checksum(&req)?;
+        let Some(_lease) = state.lease_upload(&upload.id) else {
+            return Err(busy());
+        };
+        // Another request may have written to an upload that existed before this one.
+        let upload = if reused {
+            load_upload(&state, &upload.id).await?
+        } else {
+            upload
+        };
+        let written = receive(&req, &state, upload, 0, payload, checksum).await?;
+        return Ok(written_response(builder, &written));
+    }
     Ok(upload_response(builder, &upload))
 }
 
@@ -318,33 +343,80 @@ async fn patch(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     check_tus_version(&req)?;
-    let content_type = header(req.headers(), "Content-Type").unwrap_or_default();
-    if content_type != "application/offset+octet-stream" {
+    if !carries_bytes(&req) {
         return Err(ApiError::new(
             Problem::UnsupportedMediaType,
             "PATCH bodies must be Content-Type: application/offset+octet-stream",
         ));
     }
     let client_offset = parse_u64_header(&req, "Upload-Offset")?;
-    let mut checksum = expected_checksum(&req)?;
+    let checksum = expected_checksum(&req)?;
     let id = path.into_inner();
     valid_id(&id)?;
     let Some(_lease) = state.lease_upload(&id) else {
-        return Err(ApiError::new(
-            Problem::UploadBusy,
-            "another request is writing this upload",
-        ));
+        return Err(busy());
     };
-    let _busy = state.analysis.intake_busy();
     let upload = load_upload(&state, &id).await?;
+    let written = receive(&req, &state, upload, client_offset, payload, checksum).await?;
+    Ok(written_response(HttpResponse::NoContent(), &written))
+}
+
+/// Whether the request's body is upload bytes (`Content-Type: application/offset+octet-stream`).
+fn carries_bytes(req: &HttpRequest) -> bool {
+    header(req.headers(), "Content-Type") == Some("application/offset+octet-stream")
+}
+
+fn busy() -> ApiError {
+    ApiError::new(
+        Problem::UploadBusy,
+        "another request is writing this upload",
+    )
+}
+
+/// The upload after a request that carried bytes, and the signed receipt (JSON) when that
+/// request completed it.
+struct Written {
+    upload: UploadRow,
+    receipt: Option<String>,
+}
+
+/// Header carrying the verified receipt (base64 of its JSON) on the answer that completed an
+/// upload, so the client need not ask for it (`GET /api/v1/captures/{manifest_hash}` still can).
+pub const RECEIPT_HEADER: &str = "Tallyseal-Receipt";
+
+fn written_response(mut builder: actix_web::HttpResponseBuilder, w: &Written) -> HttpResponse {
+    if let Some(json) = &w.receipt {
+        builder.insert_header((
+            RECEIPT_HEADER,
+            base64::engine::general_purpose::STANDARD.encode(json),
+        ));
+    }
+    upload_response(builder, &w.upload)
+}
+
+/// Append the request's bytes at `client_offset` of `upload` (the row as read under the
+/// upload's lease): the body of a PATCH, or of a creation request (`creation-with-upload`).
+async fn receive(
+    req: &HttpRequest,
+    state: &AppState,
+    upload: UploadRow,
+    client_offset: u64,
+    mut payload: web::Payload,
+    mut checksum: Option<RequestChecksum>,
+) -> Result<Written, ApiError> {
+    let _busy = state.analysis.intake_busy();
+    let id = upload.id.clone();
     let offset = u64::try_from(upload.upload_offset).unwrap_or(0);
     let length = u64::try_from(upload.upload_length).unwrap_or(0);
     if upload.completed_at_ms.is_some() {
         return if client_offset == length {
-            Ok(upload_response(HttpResponse::NoContent(), &upload))
+            Ok(Written {
+                upload,
+                receipt: None,
+            })
         } else {
             Err(ApiError::new(
                 Problem::OffsetConflict,
@@ -378,11 +450,11 @@ async fn patch(
         && let Ok(kib) = u32::try_from(length.div_ceil(1024))
         && let Ok(permit) = memory_budget().try_acquire_many(kib)
     {
-        return patch_whole(&state, &upload, payload, checksum, length, permit).await;
+        return patch_whole(state, &upload, payload, checksum, length, permit).await;
     }
 
     let io = |e: std::io::Error| ApiError::unavailable("upload storage", e);
-    let part = part_path(&state, &id);
+    let part = part_path(state, &id);
     let mut file = tokio::fs::OpenOptions::new()
         .create(true)
         .write(true)
@@ -454,8 +526,8 @@ async fn patch(
         // acknowledgement) and the completion moves the offset in the same transaction that
         // records the verified submission. Nothing is acknowledged before both are durable.
         drop(file);
-        return match finish(&state, &upload, &part, Received::PartFile).await {
-            Ok(completed_at_ms) => Ok(completed(&upload, completed_at_ms)),
+        return match finish(state, &upload, &part, Received::PartFile).await {
+            Ok(done) => Ok(completed(upload, done)),
             Err(e) if e.problem == Problem::ImageHashMismatch => Err(e),
             Err(e) => {
                 // Storage or database trouble: keep the bytes and move the offset, so that the
@@ -473,7 +545,7 @@ async fn patch(
     // Durable before the offset moves: the offset is what the server promises to hold.
     file.sync_data().await.map_err(io)?;
     drop(file);
-    advance(&state, &upload, new_offset, cut.as_deref()).await
+    advance(state, &upload, new_offset, cut.as_deref()).await
 }
 
 /// The bytes up to `held` are durable: move the upload's offset there (from the row's offset) and
@@ -483,7 +555,7 @@ async fn advance(
     upload: &UploadRow,
     held: u64,
     cut: Option<&str>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Written, ApiError> {
     let held_i64 = i64::try_from(held).unwrap_or(i64::MAX);
     let moved = state
         .db
@@ -509,7 +581,10 @@ async fn advance(
     }
     let mut current = upload.clone();
     current.upload_offset = held_i64;
-    Ok(upload_response(HttpResponse::NoContent(), &current))
+    Ok(Written {
+        upload: current,
+        receipt: None,
+    })
 }
 
 /// A PATCH with `Upload-Checksum` whose bytes were not kept: cut short, or not matching.
@@ -526,12 +601,20 @@ fn not_kept(cut: Option<String>) -> ApiError {
     }
 }
 
-/// The answer to the PATCH that completed `upload` (its row before this request).
-fn completed(upload: &UploadRow, completed_at_ms: i64) -> HttpResponse {
-    let mut current = upload.clone();
-    current.upload_offset = current.upload_length;
-    current.completed_at_ms = Some(completed_at_ms);
-    upload_response(HttpResponse::NoContent(), &current)
+/// `upload` (its row before this request) completed by this request.
+fn completed(mut upload: UploadRow, done: Done) -> Written {
+    upload.upload_offset = upload.upload_length;
+    upload.completed_at_ms = Some(done.at_ms);
+    Written {
+        upload,
+        receipt: Some(done.receipt_json),
+    }
+}
+
+/// A completed upload: when, and the verified receipt signed for it (JSON).
+struct Done {
+    at_ms: i64,
+    receipt_json: String,
 }
 
 /// Where the bytes of a completed upload are.
@@ -551,7 +634,7 @@ async fn patch_whole(
     mut checksum: Option<RequestChecksum>,
     length: u64,
     permit: tokio::sync::SemaphorePermit<'static>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Written, ApiError> {
     let mut image = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
     let mut cut: Option<String> = None;
     while let Some(chunk) = payload.next().await {
@@ -582,9 +665,9 @@ async fn patch_whole(
     let part = part_path(state, &upload.id);
     if cut.is_none() && image.len() as u64 == length {
         // Storage or database trouble leaves the offset at 0: the retry sends the bytes again.
-        let completed_at_ms = finish(state, upload, &part, Received::Memory(image)).await?;
+        let done = finish(state, upload, &part, Received::Memory(image)).await?;
         drop(permit);
-        return Ok(completed(upload, completed_at_ms));
+        return Ok(completed(upload.clone(), done));
     }
     // Fewer bytes (a cut connection): what arrived goes to the part file, durably, before the
     // offset moves.
@@ -627,13 +710,13 @@ async fn sync_part(part: &std::path::Path) -> std::io::Result<()> {
 
 /// The last byte has arrived: verify (hashing the image once), store the object, record, sign.
 /// `upload` is the row as the database has it (offset before this request). Returns the time
-/// of completion.
+/// of completion and the receipt.
 async fn finish(
     state: &AppState,
     upload: &UploadRow,
     part: &std::path::Path,
     received: Received,
-) -> Result<i64, ApiError> {
+) -> Result<Done, ApiError> {
     let pool = &state.db.pool;
     let db_err = |e| ApiError::unavailable("database", e);
     let io = |e: std::io::Error| ApiError::unavailable("upload storage", e);
@@ -784,14 +867,15 @@ async fn finish(
         Some((image_hash, now)),
         Some(verdict.clone()),
     )?;
+    let receipt_json =
+        serde_json::to_string(&receipt).map_err(|e| ApiError::internal("receipt", e))?;
     let completion = Completion {
         manifest_hash: submission.manifest_hash.clone(),
         upload_id: upload.id.clone(),
         now,
         verdict,
         report_json: serde_json::to_string(&report).map_err(|e| ApiError::internal("report", e))?,
-        receipt_json: serde_json::to_string(&receipt)
-            .map_err(|e| ApiError::internal("receipt", e))?,
+        receipt_json: receipt_json.clone(),
     };
     state
         .db
@@ -803,5 +887,8 @@ async fn finish(
     if on_disk && let Err(e) = tokio::fs::remove_file(part).await {
         log::warn!("could not remove {}: {e}", part.display());
     }
-    Ok(now)
+    Ok(Done {
+        at_ms: now,
+        receipt_json,
+    })
 }

@@ -36,8 +36,8 @@ async fn full_intake(db: Db, store: Store, test: &str) {
     assert_eq!(receipt.body.manifest_hash, sealed.manifest_hash);
     assert_eq!(receipt.body.status, ReceiptStatus::ManifestReceived);
     assert!(
-        app.object_exists(&sealed.manifest_hash).await,
-        "manifest object stored"
+        !app.object_exists(&sealed.manifest_hash).await,
+        "the row holds the manifest; the store's copy follows the image"
     );
     assert!(
         !app.object_exists(&sha256(&sealed.image)).await,
@@ -101,6 +101,17 @@ async fn full_intake(db: Db, store: Store, test: &str) {
         .cloned()
         .unwrap();
     assert_eq!(near["outcome"], "pass", "{near}");
+    let manifest_key = tallyseal_server::store::ObjectKey::for_digest(&sealed.manifest_hash);
+    assert_eq!(
+        app.store
+            .get(&manifest_key)
+            .await
+            .unwrap()
+            .unwrap()
+            .as_ref(),
+        &sealed.manifest_bytes[..],
+        "the analysis pass archives the manifest in the object store"
+    );
     assert_eq!(
         analysed["report"]["image_phash"], near["measured"]["phash"],
         "the perceptual hash is recorded"

@@ -283,3 +283,137 @@ async fn creation_rules(db: Db, store: Store, test: &str) {
     assert_eq!(app.count("SELECT COUNT(*) FROM uploads").await, 3);
 }
 on_default_and_production!(upload_creation_rules_and_slots, creation_rules);
+
+/// tus creation carrying `bytes` (`creation-with-upload`).
+async fn create_with(
+    app: &TestApp,
+    sealed: &tallyseal_core::seal::SealedCapture,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/uploads"))
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", sealed.image.len().to_string())
+        .header("Upload-Metadata", upload_metadata(&sealed.manifest_hash))
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The verified receipt an answer carries in `Tallyseal-Receipt`, if any.
+fn receipt_header(r: &reqwest::Response) -> Option<tallyseal_server::provenance::Receipt> {
+    let b64 = r.headers().get("Tallyseal-Receipt")?;
+    let json = base64::engine::general_purpose::STANDARD
+        .decode(b64.as_bytes())
+        .unwrap();
+    Some(serde_json::from_slice(&json).unwrap())
+}
+
+async fn creation_with_upload(db: Db, store: Store, test: &str) {
+    use tallyseal_server::provenance::ReceiptStatus;
+    let Some(app) = spawn_app(db, store, test).await else {
+        return;
+    };
+    let device = demo::device_key();
+    app.enrol(&device, 1).await;
+    let mut chain = ChainState::genesis();
+    let mut sealed = Vec::new();
+    for i in 0..3 {
+        let s = seal_capture(noise(300_000, 40 + i), &device, 1, &chain, None);
+        chain = s.next_chain();
+        assert_eq!(app.send_manifest(&s).await.status(), 201);
+        sealed.push(s);
+    }
+    let tus_options = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/api/v1/uploads"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        tus_options.headers()["Tus-Extension"]
+            .to_str()
+            .unwrap()
+            .contains("creation-with-upload")
+    );
+
+    // The whole image in the creation request: complete, stored, verified, receipt in the answer.
+    let a = &sealed[0];
+    let r = create_with(&app, a, a.image.clone()).await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(
+        r.headers()["Upload-Offset"],
+        a.image.len().to_string().as_str()
+    );
+    let url = app.url(r.headers()["Location"].to_str().unwrap());
+    let receipt = receipt_header(&r).expect("the completing answer carries the receipt");
+    receipt
+        .verify_for(&a.manifest_hash, &[app.commission_key])
+        .unwrap();
+    assert_eq!(receipt.body.status, ReceiptStatus::Verified);
+    assert_eq!(receipt.body.image_sha256, Some(sha256(&a.image)));
+    let status = app.capture_status(a).await;
+    assert_eq!(status["status"], "verified");
+    assert_eq!(
+        serde_json::to_value(&receipt).unwrap(),
+        status["receipt"],
+        "the header's receipt is the stored one"
+    );
+    let key = tallyseal_server::store::ObjectKey::for_digest(&sha256(&a.image));
+    assert_eq!(
+        app.store.get(&key).await.unwrap().unwrap().as_ref(),
+        &a.image[..]
+    );
+    assert_eq!(app.head_offset(&url).await, a.image.len() as u64);
+
+    // Half in the creation request, the rest by PATCH, which then carries the receipt.
+    let b = &sealed[1];
+    let half = b.image.len() / 2;
+    let r = create_with(&app, b, b.image[..half].to_vec()).await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.headers()["Upload-Offset"], half.to_string().as_str());
+    assert!(receipt_header(&r).is_none(), "not complete yet");
+    let url = app.url(r.headers()["Location"].to_str().unwrap());
+    assert_eq!(app.head_offset(&url).await, half as u64);
+    let r = app.patch(&url, half, b.image[half..].to_vec()).await;
+    assert_eq!(r.status(), 204);
+    let receipt = receipt_header(&r).expect("the completing PATCH carries the receipt");
+    receipt
+        .verify_for(&b.manifest_hash, &[app.commission_key])
+        .unwrap();
+    assert_eq!(receipt.body.status, ReceiptStatus::Verified);
+
+    // Sending it all again with a creation: the finished upload, nothing taken or stored twice.
+    let reports = app.count("SELECT COUNT(*) FROM verification_reports").await;
+    let r = create_with(&app, b, b.image.clone()).await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(
+        r.headers()["Upload-Offset"],
+        b.image.len().to_string().as_str()
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM verification_reports").await,
+        reports
+    );
+
+    // An upload already under way keeps its offset: a creation's bytes go only to offset 0, and
+    // its answer says where to resume.
+    let c = &sealed[2];
+    let url = app.create_upload(c).await;
+    assert_eq!(
+        app.patch(&url, 0, c.image[..1000].to_vec()).await.status(),
+        204
+    );
+    let r = create_with(&app, c, c.image.clone()).await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.headers()["Upload-Offset"], "1000");
+    assert_eq!(app.head_offset(&url).await, 1000);
+    assert!(!app.object_exists(&sha256(&c.image)).await);
+    assert_eq!(app.count("SELECT COUNT(*) FROM uploads").await, 3);
+}
+on_default_and_production!(
+    creation_with_upload_takes_the_first_bytes,
+    creation_with_upload
+);
