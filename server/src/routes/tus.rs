@@ -243,9 +243,14 @@ async fn create(
         let Some(_lease) = state.lease_upload(&upload.id) else {
             return Err(busy());
         };
-        // Another request may have written to an upload that existed before this one.
+        // Another request may have written to an upload that existed before this one: then its
+        // offset, not these bytes, is the answer.
         let upload = if reused {
-            load_upload(&state, &upload.id).await?
+            let current = load_upload(&state, &upload.id).await?;
+            if current.upload_offset != 0 || current.completed_at_ms.is_some() {
+                return Ok(upload_response(builder, &current));
+            }
+            current
         } else {
             upload
         };
