@@ -12,6 +12,10 @@ use crate::keys::{DeviceKey, KeyError, PublicKey, SignatureBytes};
 /// Signature domain of receipts.
 pub const RECEIPT_DOMAIN: &str = "tallyseal/receipt/v1";
 
+/// HTTP header carrying a receipt (base64 of its JSON) on the answer that completed an image
+/// upload (`docs/tus.md`).
+pub const RECEIPT_HEADER: &str = "Tallyseal-Receipt";
+
 /// How far the server has got with a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -585,7 +585,7 @@ async fn intake_one(http: &reqwest::Client, base: &str, s: &Capture) -> [Duratio
     );
     let receipt: Value = serde_json::from_slice(
         &base64::engine::general_purpose::STANDARD
-            .decode(r.headers()["Tallyseal-Receipt"].as_bytes())
+            .decode(r.headers()[tallyseal_core::receipt::RECEIPT_HEADER].as_bytes())
             .unwrap(),
     )
     .unwrap();

@@ -12,7 +12,7 @@ use crate::client::api::{ServerUrl, problem};
 use crate::client::error::{ClientError, ClientResult};
 use crate::client::http::{HttpRequest, HttpResponse};
 use crate::hash::{Sha256Digest, sha256};
-use crate::receipt::Receipt;
+use crate::receipt::{RECEIPT_HEADER, Receipt};
 
 pub const TUS_VERSION: &str = "1.0.0";
 
@@ -100,10 +100,6 @@ pub fn parse_patch(resp: &HttpResponse) -> ClientResult<u64> {
     }
     offset_of(resp)
 }
-
-/// The header carrying the verified receipt (base64 of its JSON) on the answer that completed an
-/// upload (`docs/tus.md`).
-pub const RECEIPT_HEADER: &str = "Tallyseal-Receipt";
 
 /// The receipt an answer carries in [`RECEIPT_HEADER`], if it carries a readable one. Not yet
 /// checked: the caller verifies its signature like any other receipt's.

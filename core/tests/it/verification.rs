@@ -34,6 +34,19 @@ fn outcome(r: &VerificationReport, id: CheckId) -> Outcome {
         .outcome
 }
 
+/// `seal_demo(STATION_1, 15)`'s scene re-encoded at JPEG quality 60: other bytes, same picture.
+fn reencoded_demo_sheet_15() -> SealedCapture {
+    let mut spec = PhotoSpec::phone(
+        demo::STATION_1.lat,
+        demo::STATION_1.lon,
+        demo::CAPTURE_MS,
+        300,
+        15,
+    );
+    spec.quality = 60;
+    seal_demo_image(photograph(&spec), demo::STATION_1, &ChainState::genesis()).unwrap()
+}
+
 fn input(image: Vec<u8>, pos: LatLon) -> CaptureInput {
     let (_, signed) = demo::signed_package().unwrap();
     demo::capture_input(image, Some(signed.hash()), pos).unwrap()
@@ -350,15 +363,7 @@ fn same_image_for_two_stations_fails_and_near_copy_warns() {
     assert!(d.reason.contains("station 3"), "{}", d.reason);
 
     // The same scene re-encoded at another quality: different bytes, same picture.
-    let mut spec = PhotoSpec::phone(
-        demo::STATION_1.lat,
-        demo::STATION_1.lon,
-        demo::CAPTURE_MS,
-        300,
-        15,
-    );
-    spec.quality = 60;
-    let copy = seal_demo_image(photograph(&spec), demo::STATION_1, &ChainState::genesis()).unwrap();
+    let copy = reencoded_demo_sheet_15();
     assert_ne!(copy.manifest.image.sha256, s.manifest.image.sha256);
     let r = verify(&copy, &c);
     assert_eq!(outcome(&r, CheckId::DuplicateImage), Outcome::Pass);
@@ -375,15 +380,7 @@ fn same_image_for_two_stations_fails_and_near_copy_warns() {
 #[test]
 fn a_deferred_near_duplicate_check_completes_to_the_same_result() {
     let s = seal_demo(demo::STATION_1, 15).unwrap();
-    let mut spec = PhotoSpec::phone(
-        demo::STATION_1.lat,
-        demo::STATION_1.lon,
-        demo::CAPTURE_MS,
-        300,
-        15,
-    );
-    spec.quality = 60;
-    let copy = seal_demo_image(photograph(&spec), demo::STATION_1, &ChainState::genesis()).unwrap();
+    let copy = reencoded_demo_sheet_15();
     let mut c = ctx();
     c.known_images.push(KnownImage {
         sha256: s.manifest.image.sha256,

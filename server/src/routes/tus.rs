@@ -35,7 +35,7 @@ use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use crate::db::{self, Completion, UploadRow};
 use crate::error::{self, ApiError, Problem};
-use crate::provenance::{self, EnrolledDevice, PriorCapture, ReceiptStatus};
+use crate::provenance::{self, EnrolledDevice, PriorCapture, RECEIPT_HEADER, ReceiptStatus};
 use crate::routes::captures::issue_receipt;
 use crate::state::AppState;
 
@@ -388,10 +388,8 @@ struct Written {
     receipt: Option<String>,
 }
 
-/// Header carrying the verified receipt (base64 of its JSON) on the answer that completed an
-/// upload, so the client need not ask for it (`GET /api/v1/captures/{manifest_hash}` still can).
-pub const RECEIPT_HEADER: &str = "Tallyseal-Receipt";
-
+/// The answer, with the receipt (when the request completed the upload) in
+/// [`RECEIPT_HEADER`], so the client need not ask for it with `GET /api/v1/captures/{hash}`.
 fn written_response(mut builder: actix_web::HttpResponseBuilder, w: &Written) -> HttpResponse {
     if let Some(json) = &w.receipt {
         builder.insert_header((
@@ -872,15 +870,14 @@ async fn finish(
         Some((image_hash, now)),
         Some(verdict.clone()),
     )?;
-    let receipt_json =
-        serde_json::to_string(&receipt).map_err(|e| ApiError::internal("receipt", e))?;
     let completion = Completion {
         manifest_hash: submission.manifest_hash.clone(),
         upload_id: upload.id.clone(),
         now,
         verdict,
         report_json: serde_json::to_string(&report).map_err(|e| ApiError::internal("report", e))?,
-        receipt_json: receipt_json.clone(),
+        receipt_json: serde_json::to_string(&receipt)
+            .map_err(|e| ApiError::internal("receipt", e))?,
     };
     state
         .db
@@ -894,6 +891,6 @@ async fn finish(
     }
     Ok(Done {
         at_ms: now,
-        receipt_json,
+        receipt_json: completion.receipt_json,
     })
 }

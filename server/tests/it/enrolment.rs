@@ -123,15 +123,7 @@ async fn packages_and_keys(db: Db, store: Store, test: &str) {
     let Some(app) = spawn_app(db, store, test).await else {
         return;
     };
-    let keys: Value = app
-        .client
-        .get(app.url("/api/v1/keys"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let keys = app.get_json("/api/v1/keys").await;
     assert_eq!(keys["commission_key"], app.commission_key.to_hex());
     // The stored package is served verbatim.
     let r = app

@@ -281,15 +281,16 @@ impl TestApp {
             .unwrap()
     }
 
-    pub async fn capture_status(&self, sealed: &SealedCapture) -> Value {
-        let r = self
-            .client
-            .get(self.url(&format!("/api/v1/captures/{}", sealed.manifest_hash)))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
+    /// `GET path`, which must answer 200 with JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let r = self.client.get(self.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "GET {path}");
         r.json().await.unwrap()
+    }
+
+    pub async fn capture_status(&self, sealed: &SealedCapture) -> Value {
+        self.get_json(&format!("/api/v1/captures/{}", sealed.manifest_hash))
+            .await
     }
 
     /// The capture's status once the near-duplicate analysis (which runs after the verified
@@ -302,14 +303,9 @@ impl TestApp {
     /// [`TestApp::analysed_status`] by manifest hash.
     pub async fn analysed_status_of(&self, manifest_hash: &str) -> Value {
         for _ in 0..600 {
-            let r = self
-                .client
-                .get(self.url(&format!("/api/v1/captures/{manifest_hash}")))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
-            let status: Value = r.json().await.unwrap();
+            let status = self
+                .get_json(&format!("/api/v1/captures/{manifest_hash}"))
+                .await;
             if status["status"] == "verified" && status["report"].get("pending").is_none() {
                 return status;
             }

@@ -450,15 +450,7 @@ async fn simultaneous_near_copies(db: Db, store: Store, test: &str) {
             .await,
         2
     );
-    let health: Value = app
-        .client
-        .get(app.url("/api/v1/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = app.get_json("/api/v1/health").await;
     assert_eq!(health["analysis"]["waiting"], 0, "{health}");
 }
 on_default_and_production!(

@@ -304,7 +304,9 @@ async fn create_with(
 
 /// The verified receipt an answer carries in `Tallyseal-Receipt`, if any.
 fn receipt_header(r: &reqwest::Response) -> Option<tallyseal_server::provenance::Receipt> {
-    let b64 = r.headers().get("Tallyseal-Receipt")?;
+    let b64 = r
+        .headers()
+        .get(tallyseal_server::provenance::RECEIPT_HEADER)?;
     let json = base64::engine::general_purpose::STANDARD
         .decode(b64.as_bytes())
         .unwrap();
