@@ -34,6 +34,19 @@ fn outcome(r: &VerificationReport, id: CheckId) -> Outcome {
         .outcome
 }
 
+/// The default context, which also knows `s`'s image as submitted for NA-128 station 3.
+fn knowing_at_station_3(s: &SealedCapture) -> VerificationContext {
+    let mut c = ctx();
+    c.known_images.push(KnownImage {
+        sha256: s.manifest.image.sha256,
+        phash: dhash(&s.image),
+        constituency: "NA-128".into(),
+        station: 3,
+        manifest_hash: tallyseal_core::sha256(b"another manifest"),
+    });
+    c
+}
+
 /// `seal_demo(STATION_1, 15)`'s scene re-encoded at JPEG quality 60: other bytes, same picture.
 fn reencoded_demo_sheet_15() -> SealedCapture {
     let mut spec = PhotoSpec::phone(
@@ -349,14 +362,7 @@ fn old_photo_and_edited_photo_are_flagged_from_exif() {
 #[test]
 fn same_image_for_two_stations_fails_and_near_copy_warns() {
     let s = seal_demo(demo::STATION_1, 15).unwrap();
-    let mut c = ctx();
-    c.known_images.push(KnownImage {
-        sha256: s.manifest.image.sha256,
-        phash: dhash(&s.image),
-        constituency: "NA-128".into(),
-        station: 3,
-        manifest_hash: tallyseal_core::sha256(b"another manifest"),
-    });
+    let c = knowing_at_station_3(&s);
     let r = verify(&s, &c);
     let d = r.check(CheckId::DuplicateImage).unwrap();
     assert_eq!(d.outcome, Outcome::Fail);
@@ -381,14 +387,7 @@ fn same_image_for_two_stations_fails_and_near_copy_warns() {
 fn a_deferred_near_duplicate_check_completes_to_the_same_result() {
     let s = seal_demo(demo::STATION_1, 15).unwrap();
     let copy = reencoded_demo_sheet_15();
-    let mut c = ctx();
-    c.known_images.push(KnownImage {
-        sha256: s.manifest.image.sha256,
-        phash: dhash(&s.image),
-        constituency: "NA-128".into(),
-        station: 3,
-        manifest_hash: tallyseal_core::sha256(b"another manifest"),
-    });
+    let mut c = knowing_at_station_3(&s);
     let at_once = verify(&copy, &c);
 
     c.policy.defer_near_duplicates = true;
