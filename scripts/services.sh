@@ -88,6 +88,14 @@ EOF
         sleep 0.2
     done
     [ -n "$node" ] || { log "garage did not start; see $DIR/garage/server.log"; exit 1; }
+    # `node id` only reads the key from the metadata folder; `status` needs the RPC listener that
+    # the layout commands below talk to.
+    local up=""
+    for _ in $(seq 1 150); do
+        "${g[@]}" status >/dev/null 2>&1 && up=1 && break
+        sleep 0.2
+    done
+    [ -n "$up" ] || { log "garage's RPC did not come up; see $DIR/garage/server.log"; exit 1; }
     "${g[@]}" layout assign -z dc1 -c 10G "$node" >&2
     "${g[@]}" layout apply --version 1 >&2
     "${g[@]}" bucket create "$BUCKET" >&2

@@ -36,7 +36,9 @@ python3 docs/vectors/verify_vector.py
 say "starting throwaway PostgreSQL and Garage (scripts/services.sh)"
 export TALLYSEAL_SERVICES_DIR="${TALLYSEAL_SERVICES_DIR:-$(mktemp -d /tmp/tallyseal-services.XXXXXX)}"
 trap 'scripts/services.sh stop >/dev/null 2>&1 || true' EXIT
-eval "$(scripts/services.sh start)"
+# An assignment, not `eval "$(…)"`, so that a failed start stops the run here (set -e).
+services_env=$(scripts/services.sh start)
+eval "$services_env"
 
 say "cargo nextest run"
 profile=default
