@@ -65,6 +65,12 @@ metadata_dir = "$DIR/garage/meta"
 data_dir = "$DIR/garage/data"
 db_engine = "sqlite"
 replication_factor = 1
+# One node holds the only copy: acknowledge a PUT only once it is on disk (Garage's defaults
+# leave both off, counting on replicas instead).
+data_fsync = true
+metadata_fsync = true
+# The large objects are JPEG photos, which zstd does not shrink: compressing them only costs CPU.
+compression_level = "none"
 rpc_bind_addr = "127.0.0.1:$rpc"
 rpc_public_addr = "127.0.0.1:$rpc"
 rpc_secret = "$(python3 -c 'import secrets; print(secrets.token_hex(32))')"

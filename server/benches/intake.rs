@@ -402,17 +402,29 @@ async fn run_case(label: &str, config: ServerConfig) {
         }
         ObjectStoreConfig::S3(s3) => Arc::new(S3Store::new(s3)),
     };
-    let blob = Bytes::from(noise(image_bytes, 424242));
+    // Objects like the captures' images (photos, or noise under BENCH_IMAGES=noise), each with
+    // bytes of its own: a store that compresses or deduplicates treats them as it did the images.
+    let raw_objects: Vec<Vec<Bytes>> = (0..clients)
+        .map(|c| {
+            (0..per_client)
+                .map(|i| {
+                    Bytes::from(match photos.get(c) {
+                        Some(photo) => retake(photo, per_client + i),
+                        None => noise(image_bytes, (c * 100_000 + per_client + i) as u64),
+                    })
+                })
+                .collect()
+        })
+        .collect();
     let garage_raw_before = cpu_seconds_named("garage");
     let started_raw = Instant::now();
     let mut tasks = Vec::new();
-    for c in 0..clients {
+    for (c, objects) in raw_objects.into_iter().enumerate() {
         let store = store.clone();
-        let blob = blob.clone();
         tasks.push(tokio::spawn(async move {
-            for i in 0..per_client {
+            for (i, object) in objects.into_iter().enumerate() {
                 store
-                    .put_raw(&format!("bench/{c}/{i}"), blob.clone())
+                    .put_raw(&format!("bench/{c}/{i}"), object)
                     .await
                     .unwrap();
             }
