@@ -719,20 +719,26 @@ pub async fn get_submission_with_device(
     .transpose()
 }
 
-/// A submission and its tus upload when it has one, in one query.
+/// A submission, its tus upload when it has one, and how many unfinished uploads created after
+/// `open_after_ms` its device holds (its upload slots in use), in one query.
 pub async fn get_submission_with_upload(
     db: &AnyPool,
     manifest_hash: &str,
-) -> DbResult<Option<(SubmissionRow, Option<UploadRow>)>> {
+    open_after_ms: i64,
+) -> DbResult<Option<(SubmissionRow, Option<UploadRow>, i64)>> {
     let sql = format!(
         "SELECT {}, u.id AS upload_id, u.device_key AS upload_device_key, u.upload_length, \
-           u.upload_offset, u.completed_at_ms FROM submissions s \
+           u.upload_offset, u.completed_at_ms, \
+           (SELECT COUNT(*) FROM uploads o WHERE o.device_key = s.device_key \
+              AND o.completed_at_ms IS NULL AND o.created_at_ms > $2) AS open_uploads \
+         FROM submissions s \
          LEFT JOIN uploads u ON u.manifest_hash = s.manifest_hash \
          WHERE s.manifest_hash = $1",
         submission_columns_as_s()
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(manifest_hash.to_owned())
+        .bind(open_after_ms)
         .fetch_optional(db)
         .await?;
     let Some(r) = row else {
@@ -750,7 +756,7 @@ pub async fn get_submission_with_upload(
             completed_at_ms: r.try_get("completed_at_ms")?,
         }),
     };
-    Ok(Some((submission, upload)))
+    Ok(Some((submission, upload, r.try_get("open_uploads")?)))
 }
 
 pub async fn count_submissions(db: &AnyPool) -> DbResult<i64> {
@@ -778,17 +784,59 @@ fn known_images_from_rows(rows: &[sqlx::any::AnyRow]) -> DbResult<Vec<KnownImage
         .collect()
 }
 
-/// Every submission, in any election or constituency, whose signed image hash is `image_sha256`
-/// (the exact-duplicate check at intake).
-pub async fn same_image(db: &AnyPool, image_sha256: &str) -> DbResult<Vec<KnownImageRow>> {
+/// What the checks of a completed upload need from the other submissions, in one query.
+#[derive(Debug, Default)]
+pub struct RelatedCaptures {
+    /// Every submission, in any election or constituency, whose signed image hash is the
+    /// capture's (the exact-duplicate check at intake).
+    pub same_image: Vec<KnownImageRow>,
+    /// The device's submissions with the capture's sequence number or the one before (the
+    /// capture itself among them): (seq, manifest_hash). The hash chain check finds the
+    /// predecessor, or a fork (another capture with the same number), among them.
+    pub chain_neighbours: Vec<(i64, String)>,
+}
+
+/// The submissions whose image hash is `image_sha256`, and `device`'s submissions with sequence
+/// number `seq` or `seq - 1`.
+pub async fn related_captures(
+    db: &AnyPool,
+    image_sha256: &str,
+    device: &str,
+    seq: i64,
+) -> DbResult<RelatedCaptures> {
     let rows = sqlx::query(
-        "SELECT manifest_hash, image_sha256, image_phash, constituency, station FROM submissions \
-         WHERE image_sha256 = $1",
+        "SELECT manifest_hash, image_sha256, image_phash, constituency, station, device_key, seq \
+         FROM submissions \
+         WHERE image_sha256 = $1 OR (device_key = $2 AND (seq = $3 OR seq = $4))",
     )
     .bind(image_sha256.to_owned())
+    .bind(device.to_owned())
+    .bind(seq - 1)
+    .bind(seq)
     .fetch_all(db)
     .await?;
-    known_images_from_rows(&rows)
+    let mut related = RelatedCaptures::default();
+    for r in &rows {
+        let sha: String = r.try_get("image_sha256")?;
+        let manifest_hash: String = r.try_get("manifest_hash")?;
+        let row_seq: i64 = r.try_get("seq")?;
+        if (row_seq == seq || row_seq == seq - 1) && r.try_get::<String, _>("device_key")? == device
+        {
+            related
+                .chain_neighbours
+                .push((row_seq, manifest_hash.clone()));
+        }
+        if sha == image_sha256 {
+            related.same_image.push((
+                manifest_hash,
+                sha,
+                r.try_get("image_phash")?,
+                r.try_get("constituency")?,
+                r.try_get("station")?,
+            ));
+        }
+    }
+    Ok(related)
 }
 
 /// Every other submission of the constituency with a perceptual hash (the near-duplicate
@@ -932,24 +980,6 @@ pub async fn record_analysis(conn: &mut AnyConnection, a: &AnalysisRecord) -> Db
     Ok(true)
 }
 
-/// The device's capture with sequence number `seq` (to check the hash chain).
-pub async fn captures_with_seq(
-    db: &AnyPool,
-    device: &str,
-    seq: i64,
-) -> DbResult<Vec<(i64, String)>> {
-    let rows = sqlx::query(
-        "SELECT seq, manifest_hash FROM submissions WHERE device_key = $1 AND seq = $2",
-    )
-    .bind(device.to_owned())
-    .bind(seq)
-    .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("seq")?, r.try_get("manifest_hash")?)))
-        .collect()
-}
-
 /// What completing an image upload records.
 #[derive(Debug, Clone)]
 pub struct Completion {
@@ -1075,22 +1105,6 @@ pub async fn get_upload(db: &AnyPool, id: &str) -> DbResult<Option<UploadRow>> {
         .fetch_optional(db)
         .await?;
     row.as_ref().map(upload_from_row).transpose()
-}
-
-pub async fn count_open_uploads(
-    db: &AnyPool,
-    device: &str,
-    created_after_ms: i64,
-) -> DbResult<i64> {
-    sqlx::query(
-        "SELECT COUNT(*) AS n FROM uploads \
-         WHERE device_key = $1 AND completed_at_ms IS NULL AND created_at_ms > $2",
-    )
-    .bind(device.to_owned())
-    .bind(created_after_ms)
-    .fetch_one(db)
-    .await?
-    .try_get("n")
 }
 
 /// Move an upload's offset from `from` to `to`; false when the offset was not `from` any more.

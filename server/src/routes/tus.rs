@@ -178,12 +178,22 @@ async fn create(
         .map_err(|_| ApiError::new(Problem::BadRequest, "manifest_hash must be 64 hex digits"))?;
     let pool = &state.db.pool;
     let db_err = |e| ApiError::unavailable("database", e);
-    let (submission, existing) = db::get_submission_with_upload(pool, &manifest_hash.to_hex())
-        .await
-        .map_err(db_err)?
-        .ok_or_else(|| {
-            ApiError::new(Problem::UnknownSubmission, "send the signed manifest first")
-        })?;
+    let idle_ms = i64::try_from(
+        state
+            .config
+            .limits
+            .upload_slot_idle_secs
+            .saturating_mul(1000),
+    )
+    .unwrap_or(i64::MAX);
+    let (submission, existing, open) = db::get_submission_with_upload(
+        pool,
+        &manifest_hash.to_hex(),
+        crate::now_ms().saturating_sub(idle_ms),
+    )
+    .await
+    .map_err(db_err)?
+    .ok_or_else(|| ApiError::new(Problem::UnknownSubmission, "send the signed manifest first"))?;
     if i64::try_from(length).ok() != Some(submission.image_bytes) {
         return Err(ApiError::new(
             Problem::UploadLengthMismatch,
@@ -197,21 +207,6 @@ async fn create(
     let upload = match existing {
         Some(u) => u,
         None => {
-            let idle_ms = i64::try_from(
-                state
-                    .config
-                    .limits
-                    .upload_slot_idle_secs
-                    .saturating_mul(1000),
-            )
-            .unwrap_or(i64::MAX);
-            let open = db::count_open_uploads(
-                pool,
-                &submission.device_key,
-                crate::now_ms().saturating_sub(idle_ms),
-            )
-            .await
-            .map_err(db_err)?;
             if open >= i64::from(state.config.limits.upload_slots_per_device) {
                 return Err(ApiError::new(
                     Problem::TooManyUploads,
@@ -764,16 +759,23 @@ async fn finish(
         .map_err(|e| ApiError::internal("stored key", e))?;
     // The exact-duplicate check runs here; the near-duplicate one after the receipt
     // (crate::analysis), so the perceptual hash is not computed on the intake path.
-    let known_images = db::same_image(pool, &submission.image_sha256)
-        .await
-        .map_err(db_err)?
+    let related = db::related_captures(
+        pool,
+        &submission.image_sha256,
+        &submission.device_key,
+        submission.seq,
+    )
+    .await
+    .map_err(db_err)?;
+    let known_images = related
+        .same_image
         .into_iter()
         .filter_map(crate::analysis::known_image)
         .collect();
-    let prior_captures = db::captures_with_seq(pool, &submission.device_key, submission.seq - 1)
-        .await
-        .map_err(db_err)?
+    let prior_captures = related
+        .chain_neighbours
         .into_iter()
+        .filter(|(_, mh)| *mh != submission.manifest_hash)
         .filter_map(|(seq, mh)| {
             Some(PriorCapture {
                 seq: u64::try_from(seq).ok()?,

@@ -404,6 +404,34 @@ async fn duplicates_across_stations(db: Db, store: Store, test: &str) {
     assert_eq!(receipt.body.verdict.as_deref(), third["verdict"].as_str());
 }
 
+/// The device's hash chain is checked against the captures the server holds: the next capture
+/// passes, a second capture with the same sequence number (a fork) fails, and a capture whose
+/// predecessor never arrived is a gap (a warning).
+async fn hash_chain(db: Db, store: Store, test: &str) {
+    let Some(app) = spawn_app(db, store, test).await else {
+        return;
+    };
+    let phone = demo::device_key();
+    app.enrol(&phone, 1).await;
+    let first = seal_capture(noise(5000, 1), &phone, 1, &ChainState::genesis(), None);
+    let status = submit_fully(&app, &first).await;
+    assert_eq!(outcome(&status, "capture_sequence"), "pass", "{status}");
+    let second = seal_capture(noise(5000, 2), &phone, 1, &first.next_chain(), None);
+    let status = submit_fully(&app, &second).await;
+    assert_eq!(outcome(&status, "capture_sequence"), "pass", "{status}");
+    // Another capture 2, also chained to capture 1.
+    let fork = seal_capture(noise(5000, 3), &phone, 1, &first.next_chain(), None);
+    let status = submit_fully(&app, &fork).await;
+    assert_eq!(outcome(&status, "capture_sequence"), "fail", "{status}");
+    // Capture 4 after an unsent capture 3.
+    let unsent = seal_capture(noise(5000, 4), &phone, 1, &second.next_chain(), None);
+    let fourth = seal_capture(noise(5000, 5), &phone, 1, &unsent.next_chain(), None);
+    let status = submit_fully(&app, &fourth).await;
+    assert_eq!(outcome(&status, "capture_sequence"), "warn", "{status}");
+}
+
+on_default_and_production!(hash_chain_is_checked_against_stored_captures, hash_chain);
+
 /// Near-copies completed at the same moment for two stations: the analysis compares one capture
 /// at a time after recording its hash, so they cannot both pass unseen by each other.
 async fn simultaneous_near_copies(db: Db, store: Store, test: &str) {
