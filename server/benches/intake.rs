@@ -75,12 +75,63 @@ fn main() {
         };
         run_case("embedded (SQLite + local folder)", embedded).await;
         match production_config(data.path()).await {
-            Some(config) => run_case("production (PostgreSQL + Garage)", config).await,
+            Some(config) => {
+                run_case("production (PostgreSQL + Garage)", config.clone()).await;
+                // BENCH_STORE_CPU=N: once more with Garage alone on CPU N and everything else
+                // (server, PostgreSQL, clients) on the other CPUs, as if the store had a machine
+                // of its own, so the ratio shows what intake costs the store rather than what
+                // the server's CPU takes from it.
+                if let Some(cpu) = std::env::var("BENCH_STORE_CPU")
+                    .ok()
+                    .and_then(|v| v.parse::<usize>().ok())
+                {
+                    let config = production_config(data.path()).await.unwrap_or(config);
+                    pin_store_to(cpu);
+                    run_case(
+                        &format!("production (PostgreSQL + Garage), Garage alone on CPU {cpu}"),
+                        config,
+                    )
+                    .await;
+                }
+            }
             None => println!(
                 "SKIPPED (no PostgreSQL/Garage): production case — run scripts/services.sh start"
             ),
         }
     });
+}
+
+/// Pin every Garage process to `cpu`, and PostgreSQL and this benchmark (with the server it
+/// spawns from now on) to the other CPUs, with util-linux `taskset` (all threads, `-a`). The
+/// services stay pinned until they stop.
+fn pin_store_to(cpu: usize) {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert!(
+        cpus >= 2 && cpu < cpus,
+        "BENCH_STORE_CPU={cpu} needs another CPU beside it"
+    );
+    let others = (0..cpus)
+        .filter(|c| *c != cpu)
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let pin = |list: &str, pid: u32| {
+        let status = std::process::Command::new("taskset")
+            .args(["-a", "-p", "-c", list, &pid.to_string()])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("taskset (util-linux)");
+        assert!(status.success(), "taskset -c {list} -p {pid} failed");
+    };
+    let garage = pids_named("garage");
+    assert!(!garage.is_empty(), "no garage process to pin");
+    for pid in garage {
+        pin(&cpu.to_string(), pid);
+    }
+    for pid in pids_named("postgres") {
+        pin(&others, pid);
+    }
+    pin(&others, std::process::id());
 }
 
 async fn production_config(dir: &std::path::Path) -> Option<ServerConfig> {
@@ -186,10 +237,10 @@ fn machine_ticks() -> Option<(u64, u64)> {
     Some((total - idle, total))
 }
 
-/// CPU seconds so far of every process whose command name starts with `prefix`.
-fn cpu_seconds_named(prefix: &str) -> f64 {
+/// Every process whose command name starts with `prefix`.
+fn pids_named(prefix: &str) -> Vec<u32> {
     let Ok(dir) = std::fs::read_dir("/proc") else {
-        return 0.0;
+        return Vec::new();
     };
     dir.filter_map(Result::ok)
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
@@ -197,8 +248,12 @@ fn cpu_seconds_named(prefix: &str) -> f64 {
             std::fs::read_to_string(format!("/proc/{pid}/comm"))
                 .is_ok_and(|c| c.trim().starts_with(prefix))
         })
-        .filter_map(cpu_seconds)
-        .sum()
+        .collect()
+}
+
+/// CPU seconds so far of every process whose command name starts with `prefix`.
+fn cpu_seconds_named(prefix: &str) -> f64 {
+    pids_named(prefix).into_iter().filter_map(cpu_seconds).sum()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
