@@ -719,6 +719,45 @@ pub async fn get_submission_with_device(
     .transpose()
 }
 
+/// A device, and the submission `manifest_hash` when the server has it, in one query (the
+/// manifest intake's idempotency and enrolment checks). `None`: the device is not enrolled.
+pub async fn get_device_with_submission(
+    db: &AnyPool,
+    device_key: &str,
+    manifest_hash: &str,
+) -> DbResult<Option<(DeviceRow, Option<SubmissionRow>)>> {
+    let sql = format!(
+        "SELECT {}, d.device_key AS d_device_key, d.election_id AS device_election, \
+           d.constituency AS device_constituency, d.station AS device_station, d.officer_name, \
+           d.enrolled_at_ms, d.revoked_at_ms \
+         FROM devices d LEFT JOIN submissions s ON s.manifest_hash = $2 \
+         WHERE d.device_key = $1",
+        submission_columns_as_s()
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(device_key.to_owned())
+        .bind(manifest_hash.to_owned())
+        .fetch_optional(db)
+        .await?;
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    let device = DeviceRow {
+        device_key: r.try_get("d_device_key")?,
+        election_id: r.try_get("device_election")?,
+        constituency: r.try_get("device_constituency")?,
+        station: r.try_get("device_station")?,
+        officer_name: r.try_get("officer_name")?,
+        enrolled_at_ms: r.try_get("enrolled_at_ms")?,
+        revoked_at_ms: r.try_get("revoked_at_ms")?,
+    };
+    let submission = match r.try_get::<Option<String>, _>("manifest_hash")? {
+        Some(_) => Some(submission_from_row(&r)?),
+        None => None,
+    };
+    Ok(Some((device, submission)))
+}
+
 /// A submission, its tus upload when it has one, and how many unfinished uploads created after
 /// `open_after_ms` its device holds (its upload slots in use), in one query.
 pub async fn get_submission_with_upload(

@@ -119,16 +119,16 @@ async fn submit_manifest(
     let pool = &state.db.pool;
     let db_err = |e| ApiError::unavailable("database", e);
 
-    // Idempotent: the same manifest again gets the same receipt.
-    if let Some(row) = db::get_submission(pool, &hash_hex).await.map_err(db_err)? {
-        return respond(false, &row);
-    }
-
     let key_hex = manifest.device.key.to_hex();
-    let device = db::get_device(pool, &key_hex)
+    let (device, existing) = db::get_device_with_submission(pool, &key_hex, &hash_hex)
         .await
         .map_err(db_err)?
         .ok_or_else(|| ApiError::new(Problem::UnknownDevice, "this device key is not enrolled"))?;
+    // Idempotent: the same manifest again gets the same receipt (whatever became of the device
+    // since).
+    if let Some(row) = existing {
+        return respond(false, &row);
+    }
     let now = crate::now_ms();
     if device.revoked_at_ms.is_some_and(|r| r <= now) {
         return Err(ApiError::new(
