@@ -86,12 +86,13 @@ fn main() {
                     .and_then(|v| v.parse::<usize>().ok())
                 {
                     let config = production_config(data.path()).await.unwrap_or(config);
-                    pin_store_to(cpu);
+                    pin_store_to(Some(cpu));
                     run_case(
                         &format!("production (PostgreSQL + Garage), Garage alone on CPU {cpu}"),
                         config,
                     )
                     .await;
+                    pin_store_to(None);
                 }
             }
             None => println!(
@@ -102,19 +103,27 @@ fn main() {
 }
 
 /// Pin every Garage process to `cpu`, and PostgreSQL and this benchmark (with the server it
-/// spawns from now on) to the other CPUs, with util-linux `taskset` (all threads, `-a`). The
-/// services stay pinned until they stop.
-fn pin_store_to(cpu: usize) {
+/// spawns from now on) to the other CPUs, with util-linux `taskset` (all threads, `-a`);
+/// `None`: all of them back on every CPU.
+fn pin_store_to(cpu: Option<usize>) {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    assert!(
-        cpus >= 2 && cpu < cpus,
-        "BENCH_STORE_CPU={cpu} needs another CPU beside it"
-    );
-    let others = (0..cpus)
-        .filter(|c| *c != cpu)
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
+    let all = std::fs::read_to_string("/sys/devices/system/cpu/online")
+        .map_or_else(|_| "0".to_owned(), |s| s.trim().to_owned());
+    let (store, others) = match cpu {
+        Some(cpu) => {
+            assert!(
+                cpus >= 2 && cpu < cpus,
+                "BENCH_STORE_CPU={cpu} needs another CPU beside it"
+            );
+            let others = (0..cpus)
+                .filter(|c| *c != cpu)
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
+            (cpu.to_string(), others)
+        }
+        None => (all.clone(), all),
+    };
     let pin = |list: &str, pid: u32| {
         let status = std::process::Command::new("taskset")
             .args(["-a", "-p", "-c", list, &pid.to_string()])
@@ -126,7 +135,7 @@ fn pin_store_to(cpu: usize) {
     let garage = pids_named("garage");
     assert!(!garage.is_empty(), "no garage process to pin");
     for pid in garage {
-        pin(&cpu.to_string(), pid);
+        pin(&store, pid);
     }
     for pid in pids_named("postgres") {
         pin(&others, pid);
