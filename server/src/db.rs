@@ -693,8 +693,7 @@ pub async fn get_submission_with_device(
     manifest_hash: &str,
 ) -> DbResult<Option<(SubmissionRow, DeviceRow)>> {
     let sql = format!(
-        "SELECT {}, d.election_id AS device_election, d.constituency AS device_constituency, \
-           d.station AS device_station, d.officer_name, d.enrolled_at_ms, d.revoked_at_ms \
+        "SELECT {}, {DEVICE_COLUMNS_AS_D} \
          FROM submissions s JOIN devices d ON d.device_key = s.device_key \
          WHERE s.manifest_hash = $1",
         submission_columns_as_s()
@@ -703,20 +702,26 @@ pub async fn get_submission_with_device(
         .bind(manifest_hash.to_owned())
         .fetch_optional(db)
         .await?;
-    row.map(|r| {
-        let submission = submission_from_row(&r)?;
-        let device = DeviceRow {
-            device_key: submission.device_key.clone(),
-            election_id: r.try_get("device_election")?,
-            constituency: r.try_get("device_constituency")?,
-            station: r.try_get("device_station")?,
-            officer_name: r.try_get("officer_name")?,
-            enrolled_at_ms: r.try_get("enrolled_at_ms")?,
-            revoked_at_ms: r.try_get("revoked_at_ms")?,
-        };
-        Ok((submission, device))
+    row.map(|r| Ok((submission_from_row(&r)?, device_from_joined_row(&r)?)))
+        .transpose()
+}
+
+/// The device columns in a join with `submissions s` (alias `d`), renamed where the names clash.
+const DEVICE_COLUMNS_AS_D: &str = "d.device_key AS device_key_d, d.election_id AS device_election, \
+     d.constituency AS device_constituency, d.station AS device_station, d.officer_name, \
+     d.enrolled_at_ms, d.revoked_at_ms";
+
+/// The device of a row selected with [`DEVICE_COLUMNS_AS_D`].
+fn device_from_joined_row(r: &sqlx::any::AnyRow) -> DbResult<DeviceRow> {
+    Ok(DeviceRow {
+        device_key: r.try_get("device_key_d")?,
+        election_id: r.try_get("device_election")?,
+        constituency: r.try_get("device_constituency")?,
+        station: r.try_get("device_station")?,
+        officer_name: r.try_get("officer_name")?,
+        enrolled_at_ms: r.try_get("enrolled_at_ms")?,
+        revoked_at_ms: r.try_get("revoked_at_ms")?,
     })
-    .transpose()
 }
 
 /// A device, and the submission `manifest_hash` when the server has it, in one query (the
@@ -727,9 +732,7 @@ pub async fn get_device_with_submission(
     manifest_hash: &str,
 ) -> DbResult<Option<(DeviceRow, Option<SubmissionRow>)>> {
     let sql = format!(
-        "SELECT {}, d.device_key AS d_device_key, d.election_id AS device_election, \
-           d.constituency AS device_constituency, d.station AS device_station, d.officer_name, \
-           d.enrolled_at_ms, d.revoked_at_ms \
+        "SELECT {}, {DEVICE_COLUMNS_AS_D} \
          FROM devices d LEFT JOIN submissions s ON s.manifest_hash = $2 \
          WHERE d.device_key = $1",
         submission_columns_as_s()
@@ -742,15 +745,7 @@ pub async fn get_device_with_submission(
     let Some(r) = row else {
         return Ok(None);
     };
-    let device = DeviceRow {
-        device_key: r.try_get("d_device_key")?,
-        election_id: r.try_get("device_election")?,
-        constituency: r.try_get("device_constituency")?,
-        station: r.try_get("device_station")?,
-        officer_name: r.try_get("officer_name")?,
-        enrolled_at_ms: r.try_get("enrolled_at_ms")?,
-        revoked_at_ms: r.try_get("revoked_at_ms")?,
-    };
+    let device = device_from_joined_row(&r)?;
     let submission = match r.try_get::<Option<String>, _>("manifest_hash")? {
         Some(_) => Some(submission_from_row(&r)?),
         None => None,
