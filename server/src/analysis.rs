@@ -27,7 +27,6 @@
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use base64::Engine;
 use tallyseal_core::hash::Sha256Digest;
 
 use crate::db::{self, AnalysisRecord, KnownImageRow};
@@ -285,13 +284,11 @@ async fn analyse(state: &AppState, manifest_hash: &str, token: &str) -> Result<(
 /// that intake writes one object per capture; before the analysis is recorded, so a failure
 /// leaves the capture to be analysed (and archived) again.
 async fn archive_manifest(state: &AppState, submission: &db::SubmissionRow) -> Result<(), String> {
-    let Some(b64) = &submission.manifest else {
+    let Some(bytes) = submission.manifest_bytes() else {
         // Rows from before migration 0002 had their manifest stored at intake.
         return Ok(());
     };
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(b64)
-        .map_err(|e| format!("stored manifest: {e}"))?;
+    let bytes = bytes.map_err(|e| format!("stored manifest: {e}"))?;
     let digest: Sha256Digest = submission
         .manifest_hash
         .parse()

@@ -573,6 +573,17 @@ pub struct SubmissionRow {
     pub manifest: Option<String>,
 }
 
+impl SubmissionRow {
+    /// The signed manifest bytes the row holds (`None` for rows older than migration 0002,
+    /// whose manifest is only in the object store).
+    pub fn manifest_bytes(&self) -> Option<Result<Vec<u8>, base64::DecodeError>> {
+        use base64::Engine;
+        self.manifest
+            .as_ref()
+            .map(|b64| base64::engine::general_purpose::STANDARD.decode(b64))
+    }
+}
+
 const SUBMISSION_COLUMNS: &str = "manifest_hash, device_key, election_id, constituency, station, \
      form, seq, signature, image_sha256, image_bytes, media_type, received_at_ms, status, \
      image_received_at_ms, image_phash, verdict, receipt, manifest";
@@ -804,18 +815,18 @@ pub async fn count_submissions(db: &AnyPool) -> DbResult<i64> {
 /// Rows: (manifest_hash, image_sha256, image_phash, constituency, station).
 pub type KnownImageRow = (String, String, Option<String>, String, i64);
 
+fn known_image_from_row(r: &sqlx::any::AnyRow) -> DbResult<KnownImageRow> {
+    Ok((
+        r.try_get("manifest_hash")?,
+        r.try_get("image_sha256")?,
+        r.try_get("image_phash")?,
+        r.try_get("constituency")?,
+        r.try_get("station")?,
+    ))
+}
+
 fn known_images_from_rows(rows: &[sqlx::any::AnyRow]) -> DbResult<Vec<KnownImageRow>> {
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("manifest_hash")?,
-                r.try_get("image_sha256")?,
-                r.try_get("image_phash")?,
-                r.try_get("constituency")?,
-                r.try_get("station")?,
-            ))
-        })
-        .collect()
+    rows.iter().map(known_image_from_row).collect()
 }
 
 /// What the checks of a completed upload need from the other submissions, in one query.
@@ -851,23 +862,15 @@ pub async fn related_captures(
     .await?;
     let mut related = RelatedCaptures::default();
     for r in &rows {
-        let sha: String = r.try_get("image_sha256")?;
-        let manifest_hash: String = r.try_get("manifest_hash")?;
         let row_seq: i64 = r.try_get("seq")?;
         if (row_seq == seq || row_seq == seq - 1) && r.try_get::<String, _>("device_key")? == device
         {
             related
                 .chain_neighbours
-                .push((row_seq, manifest_hash.clone()));
+                .push((row_seq, r.try_get("manifest_hash")?));
         }
-        if sha == image_sha256 {
-            related.same_image.push((
-                manifest_hash,
-                sha,
-                r.try_get("image_phash")?,
-                r.try_get("constituency")?,
-                r.try_get("station")?,
-            ));
+        if r.try_get::<String, _>("image_sha256")? == image_sha256 {
+            related.same_image.push(known_image_from_row(r)?);
         }
     }
     Ok(related)

@@ -174,6 +174,8 @@ fn write_new(tmp: &Path, dest: &Path, bytes: &[u8]) -> Result<PutOutcome, StoreE
             .parent()
             .ok_or_else(|| StoreError::Backend("bad object path".into()))?;
         if let Some(outcome) = unnamed::write_new(dir, dest, bytes)? {
+            // Also when the object was already there: another writer may not have synced the
+            // directory yet, and the caller acknowledges on our answer.
             std::fs::File::open(dir)?.sync_all()?;
             return Ok(outcome);
         }

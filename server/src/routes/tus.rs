@@ -736,10 +736,8 @@ async fn finish(
         .image_sha256
         .parse()
         .map_err(|e| ApiError::internal("stored hash", e))?;
-    let manifest_bytes = match &submission.manifest {
-        Some(b64) => base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .map_err(|e| ApiError::internal("stored manifest", e))?,
+    let manifest_bytes = match submission.manifest_bytes() {
+        Some(bytes) => bytes.map_err(|e| ApiError::internal("stored manifest", e))?,
         // Rows from before the manifest column: the object store has it.
         None => state
             .store

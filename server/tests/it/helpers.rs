@@ -228,6 +228,26 @@ impl TestApp {
     }
 
     /// POST a sealed capture's manifest.
+    /// `count` captures of random images of `bytes` bytes (seeds from `seed`), chained by
+    /// `key` for NA-128 station 1, whose manifests are sent (each must be accepted).
+    pub async fn send_chained_manifests(
+        &self,
+        key: &DeviceKey,
+        count: u64,
+        bytes: usize,
+        seed: u64,
+    ) -> Vec<SealedCapture> {
+        let mut chain = ChainState::genesis();
+        let mut sealed = Vec::new();
+        for i in 0..count {
+            let s = seal_capture(noise(bytes, seed + i), key, 1, &chain, None);
+            chain = s.next_chain();
+            assert_eq!(self.send_manifest(&s).await.status(), 201);
+            sealed.push(s);
+        }
+        sealed
+    }
+
     pub async fn send_manifest(&self, sealed: &SealedCapture) -> reqwest::Response {
         self.client
             .post(self.url("/api/v1/captures"))

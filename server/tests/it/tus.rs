@@ -207,14 +207,7 @@ async fn creation_rules(db: Db, store: Store, test: &str) {
     app.import_demo_package().await;
     let device = demo::device_key();
     app.enrol(&device, 1).await;
-    let mut chain = ChainState::genesis();
-    let mut sealed = Vec::new();
-    for i in 0..3 {
-        let s = seal_capture(noise(1000, i), &device, 1, &chain, None);
-        chain = s.next_chain();
-        assert_eq!(app.send_manifest(&s).await.status(), 201);
-        sealed.push(s);
-    }
+    let sealed = app.send_chained_manifests(&device, 3, 1000, 0).await;
     let create = |s: &tallyseal_core::seal::SealedCapture, len: usize| {
         app.client
             .post(app.url("/api/v1/uploads"))
@@ -320,14 +313,7 @@ async fn creation_with_upload(db: Db, store: Store, test: &str) {
     };
     let device = demo::device_key();
     app.enrol(&device, 1).await;
-    let mut chain = ChainState::genesis();
-    let mut sealed = Vec::new();
-    for i in 0..3 {
-        let s = seal_capture(noise(300_000, 40 + i), &device, 1, &chain, None);
-        chain = s.next_chain();
-        assert_eq!(app.send_manifest(&s).await.status(), 201);
-        sealed.push(s);
-    }
+    let sealed = app.send_chained_manifests(&device, 3, 300_000, 40).await;
     let tus_options = app
         .client
         .request(reqwest::Method::OPTIONS, app.url("/api/v1/uploads"))
