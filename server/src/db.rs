@@ -35,10 +35,13 @@ pub enum Backend {
 /// intake path seconds long under 32 concurrent clients. Readers keep their own connections and,
 /// in WAL mode, never wait for the writer.
 ///
-/// Intake writes go through [`Database::write`], which on SQLite also **group-commits**: the
-/// writes waiting at the same moment run in one transaction (each in its own savepoint, so one
-/// failing does not undo another) and share one commit, hence one WAL fsync with
-/// `synchronous = FULL`; each caller is answered only after that commit.
+/// Intake writes go through [`Database::write`] (or [`Database::write_atomic`]), which on SQLite
+/// also **group-commits**: the writes waiting at the same moment run in one transaction and share
+/// one commit, hence one WAL fsync with `synchronous = FULL`; each caller is answered only after
+/// that commit. The writes of a batch run without savepoints: every statement costs the writer a
+/// round trip to sqlx's SQLite thread, and a savepoint would add two to each write. Instead, when
+/// one write of a batch fails, the whole batch is rolled back and each of its writes runs again
+/// alone, in a transaction of its own, so one failing write never undoes another.
 #[derive(Debug, Clone)]
 pub struct Database {
     pub pool: AnyPool,
@@ -47,17 +50,73 @@ pub struct Database {
     group: Option<GroupCommit>,
 }
 
-/// What a queued write hands back once it ran: told the commit's outcome, it answers its caller.
-type Finisher = Box<dyn FnOnce(Option<&sqlx::Error>) + Send>;
-/// A queued write: runs on the writer connection, inside the batch's transaction.
-type Job = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Finisher> + Send>;
+/// A queued write, its type erased. It may run twice: in its batch and, when the batch was
+/// rolled back because of another write, alone.
+trait QueuedWrite: Send {
+    /// Run on `conn`, inside a transaction; false when the write failed.
+    fn run<'c>(&'c mut self, conn: &'c mut AnyConnection) -> BoxFuture<'c, bool>;
+    /// Answer the caller: the write's result, or `commit`'s error when its transaction did not
+    /// commit.
+    fn answer(self: Box<Self>, commit: Option<&sqlx::Error>);
+}
+
+/// A write's body: the statements it runs on the connection it is given, from its data.
+pub trait WriteBody<D, T>:
+    for<'c> Fn(&'c mut AnyConnection, &'c D) -> BoxFuture<'c, DbResult<T>> + Send + Sync + 'static
+{
+}
+
+impl<D, T, F> WriteBody<D, T> for F where
+    F: for<'c> Fn(&'c mut AnyConnection, &'c D) -> BoxFuture<'c, DbResult<T>>
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+struct Queued<D, T, F> {
+    data: D,
+    body: F,
+    result: Option<DbResult<T>>,
+    caller: tokio::sync::oneshot::Sender<DbResult<T>>,
+}
+
+impl<D, T, F> QueuedWrite for Queued<D, T, F>
+where
+    D: Send + Sync + 'static,
+    T: Send + 'static,
+    F: WriteBody<D, T>,
+{
+    fn run<'c>(&'c mut self, conn: &'c mut AnyConnection) -> BoxFuture<'c, bool> {
+        let Queued {
+            data, body, result, ..
+        } = self;
+        Box::pin(async move {
+            let outcome = body(conn, data).await;
+            let ok = outcome.is_ok();
+            *result = Some(outcome);
+            ok
+        })
+    }
+
+    fn answer(self: Box<Self>, commit: Option<&sqlx::Error>) {
+        let answer = match (commit, self.result) {
+            (Some(e), _) => Err(sqlx::Error::Protocol(format!(
+                "the commit failed; nothing was written: {e}"
+            ))),
+            (None, Some(result)) => result,
+            (None, None) => Err(group_commit_gone()),
+        };
+        let _ = self.caller.send(answer);
+    }
+}
 
 /// Largest number of writes sharing one commit.
 const MAX_GROUP: usize = 64;
 
 #[derive(Clone)]
 struct GroupCommit {
-    jobs: tokio::sync::mpsc::UnboundedSender<Job>,
+    jobs: tokio::sync::mpsc::UnboundedSender<Box<dyn QueuedWrite>>,
 }
 
 impl std::fmt::Debug for GroupCommit {
@@ -70,8 +129,43 @@ fn group_commit_gone() -> sqlx::Error {
     sqlx::Error::Protocol("the database writer stopped; nothing was written".into())
 }
 
+/// Why a batch did not commit.
+enum BatchFailed {
+    /// One of its writes failed: the batch was rolled back; its writes must run alone.
+    Write,
+    /// The transaction could not begin or commit: nothing was written.
+    Commit(sqlx::Error),
+}
+
+/// Run `jobs` in one transaction and commit it.
+async fn run_batch(writer: &AnyPool, jobs: &mut [Box<dyn QueuedWrite>]) -> Result<(), BatchFailed> {
+    let mut conn = writer.acquire().await.map_err(BatchFailed::Commit)?;
+    let mut tx = conn.begin().await.map_err(BatchFailed::Commit)?;
+    for job in jobs.iter_mut() {
+        if !job.run(&mut tx).await {
+            tx.rollback().await.map_err(BatchFailed::Commit)?;
+            return Err(BatchFailed::Write);
+        }
+    }
+    tx.commit().await.map_err(BatchFailed::Commit)
+}
+
+/// Run one write in a transaction of its own; the error is the transaction's, not the write's.
+async fn run_alone(writer: &AnyPool, job: &mut Box<dyn QueuedWrite>) -> DbResult<()> {
+    let mut conn = writer.acquire().await?;
+    let mut tx = conn.begin().await?;
+    if job.run(&mut tx).await {
+        tx.commit().await
+    } else {
+        tx.rollback().await
+    }
+}
+
 /// Take the queued writes in batches, run each batch in one transaction, commit, answer.
-async fn group_commit_loop(writer: AnyPool, mut queue: tokio::sync::mpsc::UnboundedReceiver<Job>) {
+async fn group_commit_loop(
+    writer: AnyPool,
+    mut queue: tokio::sync::mpsc::UnboundedReceiver<Box<dyn QueuedWrite>>,
+) {
     while let Some(first) = queue.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
@@ -80,24 +174,24 @@ async fn group_commit_loop(writer: AnyPool, mut queue: tokio::sync::mpsc::Unboun
                 Err(_) => break,
             }
         }
-        let mut finishers = Vec::with_capacity(jobs.len());
-        let committed: DbResult<()> = async {
-            let mut conn = writer.acquire().await?;
-            let mut tx = conn.begin().await?;
-            for job in jobs.drain(..) {
-                finishers.push(job(&mut tx).await);
+        match run_batch(&writer, &mut jobs).await {
+            Ok(()) => {
+                for job in jobs {
+                    job.answer(None);
+                }
             }
-            tx.commit().await
-        }
-        .await;
-        // Writes that never ran (no connection) drop their callers' channels: those see an error.
-        drop(jobs);
-        let error = committed.err();
-        if let Some(e) = &error {
-            log::error!("group commit of {} writes failed: {e}", finishers.len());
-        }
-        for finish in finishers {
-            finish(error.as_ref());
+            Err(BatchFailed::Commit(e)) => {
+                log::error!("group commit of {} writes failed: {e}", jobs.len());
+                for job in jobs {
+                    job.answer(Some(&e));
+                }
+            }
+            Err(BatchFailed::Write) => {
+                for mut job in jobs {
+                    let outcome = run_alone(&writer, &mut job).await;
+                    job.answer(outcome.err().as_ref());
+                }
+            }
         }
     }
 }
@@ -161,97 +255,123 @@ impl Database {
         Ok(db)
     }
 
-    /// Run the write `f` on a writer connection and return its result once it is durable.
+    /// Run the write `body` (with `data`) and return its result once it is durable.
     ///
-    /// `f` begins its own transaction if it needs one (inside a group commit that becomes a
-    /// savepoint). On PostgreSQL it runs on a pooled connection and commits by itself (the
-    /// server already batches concurrent commits' WAL flushes). On SQLite it joins the next group
-    /// commit; its result is returned only after that commit succeeded, and an error otherwise.
-    pub async fn write<T, F>(&self, f: F) -> DbResult<T>
+    /// On SQLite it joins the next group commit, inside that batch's transaction; its result is
+    /// returned only after that commit succeeded, and an error otherwise. On PostgreSQL it runs
+    /// on a pooled connection without a transaction of its own (the server already batches
+    /// concurrent commits' WAL flushes): use this for a write that is one statement, or whose
+    /// statements are each safe alone. Writes of several statements that must all happen or none
+    /// go through [`Database::write_atomic`].
+    pub async fn write<D, T, F>(&self, data: D, body: F) -> DbResult<T>
     where
+        D: Send + Sync + 'static,
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, DbResult<T>> + Send + 'static,
+        F: WriteBody<D, T>,
+    {
+        self.queue_or(data, body, false).await
+    }
+
+    /// [`Database::write`] for a write whose statements must all happen or none: on PostgreSQL in
+    /// a transaction of its own; on SQLite its batch is one already.
+    pub async fn write_atomic<D, T, F>(&self, data: D, body: F) -> DbResult<T>
+    where
+        D: Send + Sync + 'static,
+        T: Send + 'static,
+        F: WriteBody<D, T>,
+    {
+        self.queue_or(data, body, true).await
+    }
+
+    async fn queue_or<D, T, F>(&self, data: D, body: F, atomic: bool) -> DbResult<T>
+    where
+        D: Send + Sync + 'static,
+        T: Send + 'static,
+        F: WriteBody<D, T>,
     {
         let Some(group) = &self.group else {
             let mut conn = self.writer.acquire().await?;
-            return f(&mut conn).await;
+            if !atomic {
+                return body(&mut conn, &data).await;
+            }
+            let mut tx = conn.begin().await?;
+            let result = body(&mut tx, &data).await?;
+            tx.commit().await?;
+            return Ok(result);
         };
-        let (answer, answered) = tokio::sync::oneshot::channel::<DbResult<T>>();
-        let job: Job = Box::new(move |conn: &mut AnyConnection| {
-            Box::pin(async move {
-                let result = f(conn).await;
-                Box::new(move |commit: Option<&sqlx::Error>| {
-                    let _ = answer.send(match commit {
-                        None => result,
-                        Some(e) => Err(sqlx::Error::Protocol(format!(
-                            "the commit failed; nothing was written: {e}"
-                        ))),
-                    });
-                }) as Finisher
-            }) as BoxFuture<'_, Finisher>
-        });
-        group.jobs.send(job).map_err(|_| group_commit_gone())?;
+        let (caller, answered) = tokio::sync::oneshot::channel::<DbResult<T>>();
+        let job = Queued {
+            data,
+            body,
+            result: None,
+            caller,
+        };
+        group
+            .jobs
+            .send(Box::new(job))
+            .map_err(|_| group_commit_gone())?;
         answered.await.map_err(|_| group_commit_gone())?
     }
 
-    /// [`insert_submission`] through [`Database::write`].
+    /// [`insert_submission`], atomically.
     pub async fn insert_submission(&self, s: &SubmissionRow) -> DbResult<bool> {
-        let s = s.clone();
-        self.write(move |c| Box::pin(async move { insert_submission(c, &s).await }))
+        self.write_atomic(s.clone(), |c, s| Box::pin(insert_submission(c, s)))
             .await
     }
 
-    /// [`create_upload`] through [`Database::write`].
+    /// [`create_upload`].
     pub async fn create_upload(&self, u: &UploadRow, now: i64) -> DbResult<UploadRow> {
-        let u = u.clone();
-        self.write(move |c| Box::pin(async move { create_upload(c, &u, now).await }))
-            .await
+        self.write((u.clone(), now), |c, (u, now)| {
+            Box::pin(create_upload(c, u, *now))
+        })
+        .await
     }
 
-    /// [`set_upload_offset`] through [`Database::write`].
+    /// [`set_upload_offset`].
     pub async fn set_upload_offset(&self, id: &str, from: i64, to: i64) -> DbResult<bool> {
-        let id = id.to_owned();
-        self.write(move |c| Box::pin(async move { set_upload_offset(c, &id, from, to).await }))
-            .await
+        self.write((id.to_owned(), from, to), |c, (id, from, to)| {
+            Box::pin(set_upload_offset(c, id, *from, *to))
+        })
+        .await
     }
 
-    /// [`complete_submission`] through [`Database::write`].
-    pub async fn complete_submission(&self, done: &Completion) -> DbResult<bool> {
-        let done = done.clone();
-        self.write(move |c| Box::pin(async move { complete_submission(c, &done).await }))
-            .await
+    /// [`complete_submission`], atomically.
+    pub async fn complete_submission(&self, done: &Completion) -> DbResult<Option<String>> {
+        self.write_atomic(done.clone(), |c, done| {
+            Box::pin(complete_submission(c, done))
+        })
+        .await
     }
 
-    /// [`claim_for_analysis`] through [`Database::write`].
+    /// [`claim_for_analysis`].
     pub async fn claim_for_analysis(
         &self,
         token: &str,
         now: i64,
         stale_before_ms: i64,
     ) -> DbResult<Option<String>> {
-        let token = token.to_owned();
-        self.write(move |c| {
-            Box::pin(async move { claim_for_analysis(c, &token, now, stale_before_ms).await })
-        })
+        self.write(
+            (token.to_owned(), now, stale_before_ms),
+            |c, (token, now, stale)| Box::pin(claim_for_analysis(c, token, *now, *stale)),
+        )
         .await
     }
 
-    /// [`record_phash`] through [`Database::write`].
+    /// [`record_phash`].
     pub async fn record_phash(
         &self,
         manifest_hash: &str,
         token: &str,
         phash: &str,
     ) -> DbResult<bool> {
-        let (m, t, p) = (manifest_hash.to_owned(), token.to_owned(), phash.to_owned());
-        self.write(move |c| Box::pin(async move { record_phash(c, &m, &t, &p).await }))
+        let data = (manifest_hash.to_owned(), token.to_owned(), phash.to_owned());
+        self.write(data, |c, (m, t, p)| Box::pin(record_phash(c, m, t, p)))
             .await
     }
 
-    /// [`record_analysis`] through [`Database::write`].
+    /// [`record_analysis`], atomically.
     pub async fn record_analysis(&self, a: &AnalysisRecord) -> DbResult<bool> {
-        let a = a.clone();
-        self.write(move |c| Box::pin(async move { record_analysis(c, &a).await }))
+        self.write_atomic(a.clone(), |c, a| Box::pin(record_analysis(c, a)))
             .await
     }
 
@@ -275,13 +395,35 @@ pub async fn insert_event<'e, E: Executor<'e, Database = Any>>(
     subject: &str,
     detail: &serde_json::Value,
 ) -> DbResult<()> {
-    sqlx::query("INSERT INTO events (at_ms, kind, subject, detail) VALUES ($1, $2, $3, $4)")
-        .bind(at_ms)
-        .bind(kind.to_owned())
-        .bind(subject.to_owned())
-        .bind(detail.to_string())
-        .execute(e)
-        .await?;
+    insert_events(e, at_ms, subject, &[(kind, detail.clone())]).await
+}
+
+/// Append several audit events about one `subject`, at one time, in one statement (in order).
+pub async fn insert_events<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    at_ms: i64,
+    subject: &str,
+    events: &[(&str, serde_json::Value)],
+) -> DbResult<()> {
+    let rows: Vec<String> = (0..events.len())
+        .map(|i| {
+            let n = 4 * i;
+            format!("(${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4)
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO events (at_ms, kind, subject, detail) VALUES {}",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (kind, detail) in events {
+        query = query
+            .bind(at_ms)
+            .bind((*kind).to_owned())
+            .bind(subject.to_owned())
+            .bind(detail.to_string());
+    }
+    query.execute(e).await?;
     Ok(())
 }
 
@@ -612,9 +754,9 @@ fn submission_from_row(r: &sqlx::any::AnyRow) -> DbResult<SubmissionRow> {
 }
 
 /// Insert a new submission and its event; false when the manifest hash exists already (the
-/// UNIQUE primary key decides races between servers).
+/// UNIQUE primary key decides races between servers), and then nothing was written. Runs inside
+/// a transaction ([`Database::write_atomic`]).
 pub async fn insert_submission(conn: &mut AnyConnection, s: &SubmissionRow) -> DbResult<bool> {
-    let mut tx = conn.begin().await?;
     let done = sqlx::query(
         "INSERT INTO submissions (manifest_hash, device_key, election_id, constituency, station, \
          form, seq, signature, image_sha256, image_bytes, media_type, received_at_ms, status, \
@@ -637,14 +779,13 @@ pub async fn insert_submission(conn: &mut AnyConnection, s: &SubmissionRow) -> D
     .bind(s.status.clone())
     .bind(s.receipt.clone())
     .bind(s.manifest.clone())
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     if done.rows_affected() != 1 {
-        tx.rollback().await?;
         return Ok(false);
     }
     insert_event(
-        &mut *tx,
+        &mut *conn,
         s.received_at_ms,
         "manifest_received",
         &s.manifest_hash,
@@ -654,7 +795,6 @@ pub async fn insert_submission(conn: &mut AnyConnection, s: &SubmissionRow) -> D
         }),
     )
     .await?;
-    tx.commit().await?;
     Ok(true)
 }
 
@@ -764,19 +904,32 @@ pub async fn get_device_with_submission(
     Ok(Some((device, submission)))
 }
 
-/// A submission, its tus upload when it has one, and how many unfinished uploads created after
-/// `open_after_ms` its device holds (its upload slots in use), in one query.
-pub async fn get_submission_with_upload(
+/// What tus creation reads about a submission, in one query.
+#[derive(Debug, Clone)]
+pub struct UploadContext {
+    pub submission: SubmissionRow,
+    /// The device that signed the submission.
+    pub device: DeviceRow,
+    /// The submission's tus upload, when it has one.
+    pub upload: Option<UploadRow>,
+    /// Unfinished uploads of the device created after `open_after_ms` (its upload slots in use).
+    pub open_uploads: i64,
+}
+
+/// A submission with its device, its tus upload and its device's upload slots in use
+/// ([`UploadContext`]), in one query; `None` when the server does not have the submission.
+pub async fn get_upload_context(
     db: &AnyPool,
     manifest_hash: &str,
     open_after_ms: i64,
-) -> DbResult<Option<(SubmissionRow, Option<UploadRow>, i64)>> {
+) -> DbResult<Option<UploadContext>> {
     let sql = format!(
-        "SELECT {}, u.id AS upload_id, u.device_key AS upload_device_key, u.upload_length, \
-           u.upload_offset, u.completed_at_ms, \
+        "SELECT {}, {DEVICE_COLUMNS_AS_D}, u.id AS upload_id, u.device_key AS upload_device_key, \
+           u.upload_length, u.upload_offset, u.completed_at_ms, \
            (SELECT COUNT(*) FROM uploads o WHERE o.device_key = s.device_key \
               AND o.completed_at_ms IS NULL AND o.created_at_ms > $2) AS open_uploads \
          FROM submissions s \
+         JOIN devices d ON d.device_key = s.device_key \
          LEFT JOIN uploads u ON u.manifest_hash = s.manifest_hash \
          WHERE s.manifest_hash = $1",
         submission_columns_as_s()
@@ -801,7 +954,12 @@ pub async fn get_submission_with_upload(
             completed_at_ms: r.try_get("completed_at_ms")?,
         }),
     };
-    Ok(Some((submission, upload, r.try_get("open_uploads")?)))
+    Ok(Some(UploadContext {
+        device: device_from_joined_row(&r)?,
+        upload,
+        open_uploads: r.try_get("open_uploads")?,
+        submission,
+    }))
 }
 
 pub async fn count_submissions(db: &AnyPool) -> DbResult<i64> {
@@ -977,10 +1135,10 @@ pub struct AnalysisRecord {
     pub event: serde_json::Value,
 }
 
-/// The completed report, verdict (and receipt), the time of analysis and the event, in one
-/// transaction; false (nothing written) when the claim was taken over meanwhile.
+/// The completed report, verdict (and receipt), the time of analysis and the event; false
+/// (nothing written) when the claim was taken over meanwhile. Runs inside a transaction
+/// ([`Database::write_atomic`]).
 pub async fn record_analysis(conn: &mut AnyConnection, a: &AnalysisRecord) -> DbResult<bool> {
-    let mut tx = conn.begin().await?;
     let done = sqlx::query(
         "UPDATE submissions SET analysed_at_ms = $1, verdict = $2, \
            receipt = COALESCE($3, receipt), analysis_claim = NULL \
@@ -991,10 +1149,9 @@ pub async fn record_analysis(conn: &mut AnyConnection, a: &AnalysisRecord) -> Db
     .bind(a.receipt_json.clone())
     .bind(a.manifest_hash.clone())
     .bind(a.token.clone())
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     if done.rows_affected() != 1 {
-        tx.rollback().await?;
         return Ok(false);
     }
     sqlx::query(
@@ -1003,17 +1160,16 @@ pub async fn record_analysis(conn: &mut AnyConnection, a: &AnalysisRecord) -> Db
     .bind(a.verdict.clone())
     .bind(a.report_json.clone())
     .bind(a.manifest_hash.clone())
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     insert_event(
-        &mut *tx,
+        &mut *conn,
         a.now,
         "near_duplicates_analysed",
         &a.manifest_hash,
         &a.event,
     )
     .await?;
-    tx.commit().await?;
     Ok(true)
 }
 
@@ -1021,7 +1177,10 @@ pub async fn record_analysis(conn: &mut AnyConnection, a: &AnalysisRecord) -> Db
 #[derive(Debug, Clone)]
 pub struct Completion {
     pub manifest_hash: String,
-    pub upload_id: String,
+    /// The upload completed; with `upload_is_new`, one not in the database yet (a creation
+    /// request that carried the whole image), which the completion inserts.
+    pub upload: UploadRow,
+    pub upload_is_new: bool,
     pub now: i64,
     pub verdict: String,
     pub report_json: String,
@@ -1029,9 +1188,13 @@ pub struct Completion {
 }
 
 /// Record a verified image: report, submission status, upload completion (offset at the end)
-/// and events, in one transaction. False when another request completed it first (nothing written).
-pub async fn complete_submission(conn: &mut AnyConnection, c: &Completion) -> DbResult<bool> {
-    let mut tx = conn.begin().await?;
+/// and events. Returns the completed upload's id, or `None` when another request completed the
+/// submission first (then nothing was written). Runs inside a transaction
+/// ([`Database::write_atomic`]).
+pub async fn complete_submission(
+    conn: &mut AnyConnection,
+    c: &Completion,
+) -> DbResult<Option<String>> {
     let done = sqlx::query(
         "UPDATE submissions SET status = 'verified', image_received_at_ms = $1, \
          verdict = $2, receipt = $3 WHERE manifest_hash = $4 AND status = 'manifest_received'",
@@ -1040,11 +1203,10 @@ pub async fn complete_submission(conn: &mut AnyConnection, c: &Completion) -> Db
     .bind(c.verdict.clone())
     .bind(c.receipt_json.clone())
     .bind(c.manifest_hash.clone())
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     if done.rows_affected() != 1 {
-        tx.rollback().await?;
-        return Ok(false);
+        return Ok(None);
     }
     sqlx::query(
         "INSERT INTO verification_reports (manifest_hash, verdict, report, verified_at_ms) \
@@ -1054,34 +1216,49 @@ pub async fn complete_submission(conn: &mut AnyConnection, c: &Completion) -> Db
     .bind(c.verdict.clone())
     .bind(c.report_json.clone())
     .bind(c.now)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    // The last PATCH's offset moves here, with the completion: one commit, not two.
-    sqlx::query(
-        "UPDATE uploads SET completed_at_ms = $1, upload_offset = upload_length WHERE id = $2",
-    )
-    .bind(c.now)
-    .bind(c.upload_id.clone())
-    .execute(&mut *tx)
-    .await?;
-    insert_event(
-        &mut *tx,
+    // The last PATCH's offset moves here, with the completion: one commit, not two. An upload
+    // created by the request that completes it is inserted complete; should another request
+    // have created one for this manifest meanwhile, that one is the completed upload.
+    let upload_id: String = if c.upload_is_new {
+        let u = &c.upload;
+        sqlx::query(
+            "INSERT INTO uploads (id, manifest_hash, device_key, upload_length, upload_offset, \
+             created_at_ms, completed_at_ms) VALUES ($1, $2, $3, $4, $4, $5, $5) \
+             ON CONFLICT (manifest_hash) DO UPDATE SET completed_at_ms = excluded.completed_at_ms, \
+             upload_offset = uploads.upload_length RETURNING id",
+        )
+        .bind(u.id.clone())
+        .bind(u.manifest_hash.clone())
+        .bind(u.device_key.clone())
+        .bind(u.upload_length)
+        .bind(c.now)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("id")?
+    } else {
+        sqlx::query(
+            "UPDATE uploads SET completed_at_ms = $1, upload_offset = upload_length WHERE id = $2",
+        )
+        .bind(c.now)
+        .bind(c.upload.id.clone())
+        .execute(&mut *conn)
+        .await?;
+        c.upload.id.clone()
+    };
+    // Both events in one statement: one round trip to the database, not two.
+    insert_events(
+        &mut *conn,
         c.now,
-        "image_received",
         &c.manifest_hash,
-        &serde_json::json!({"upload": c.upload_id}),
+        &[
+            ("image_received", serde_json::json!({"upload": upload_id})),
+            ("verified", serde_json::json!({"verdict": c.verdict})),
+        ],
     )
     .await?;
-    insert_event(
-        &mut *tx,
-        c.now,
-        "verified",
-        &c.manifest_hash,
-        &serde_json::json!({"verdict": c.verdict}),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(true)
+    Ok(Some(upload_id))
 }
 
 // ----- tus uploads ------------------------------------------------------------------------------
@@ -1110,23 +1287,31 @@ fn upload_from_row(r: &sqlx::any::AnyRow) -> DbResult<UploadRow> {
 const UPLOAD_COLUMNS: &str =
     "id, manifest_hash, device_key, upload_length, upload_offset, completed_at_ms";
 
-/// Create the submission's upload, or return the one it already has (one upload per manifest).
+/// Create the submission's upload (at the row's offset: bytes up to there are held already), or
+/// return the one it already has (one upload per manifest).
 pub async fn create_upload(
     conn: &mut AnyConnection,
     u: &UploadRow,
     now: i64,
 ) -> DbResult<UploadRow> {
-    sqlx::query(
+    let sql = format!(
         "INSERT INTO uploads (id, manifest_hash, device_key, upload_length, upload_offset, \
-         created_at_ms) VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (manifest_hash) DO NOTHING",
-    )
-    .bind(u.id.clone())
-    .bind(u.manifest_hash.clone())
-    .bind(u.device_key.clone())
-    .bind(u.upload_length)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+         created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (manifest_hash) DO NOTHING \
+         RETURNING {UPLOAD_COLUMNS}"
+    );
+    let created = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(u.id.clone())
+        .bind(u.manifest_hash.clone())
+        .bind(u.device_key.clone())
+        .bind(u.upload_length)
+        .bind(u.upload_offset)
+        .bind(now)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(row) = created {
+        return upload_from_row(&row);
+    }
+    // It had one already.
     let sql = format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE manifest_hash = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(u.manifest_hash.clone())
@@ -1180,7 +1365,8 @@ mod tests {
     use super::*;
 
     /// Concurrent writes share group commits; one write failing inside a batch undoes only its
-    /// own statements (savepoint), and every caller learns its own outcome.
+    /// own statements (the batch is rolled back and its writes run again alone), and every caller
+    /// learns its own outcome.
     #[tokio::test]
     async fn group_commit_isolates_failed_writes() {
         let dir = tempfile::tempdir().unwrap();
@@ -1191,24 +1377,16 @@ mod tests {
         for i in 0..40i64 {
             let db = db.clone();
             tasks.push(tokio::spawn(async move {
-                db.write(move |c| {
+                db.write_atomic(i, |c, &i| {
                     Box::pin(async move {
-                        let mut tx = c.begin().await?;
-                        insert_event(
-                            &mut *tx,
-                            i,
-                            "test",
-                            &format!("s{i}"),
-                            &serde_json::json!({}),
-                        )
-                        .await?;
+                        insert_event(&mut *c, i, "test", &format!("s{i}"), &serde_json::json!({}))
+                            .await?;
                         if i % 4 == 0 {
                             // Fails after a statement: its insert must not survive.
                             sqlx::query("INSERT INTO no_such_table VALUES (1)")
-                                .execute(&mut *tx)
+                                .execute(&mut *c)
                                 .await?;
                         }
-                        tx.commit().await?;
                         Ok(i)
                     })
                 })

@@ -186,7 +186,12 @@ async fn create(
             .saturating_mul(1000),
     )
     .unwrap_or(i64::MAX);
-    let (submission, existing, open) = db::get_submission_with_upload(
+    let db::UploadContext {
+        submission,
+        device,
+        upload: existing,
+        open_uploads: open,
+    } = db::get_upload_context(
         pool,
         &manifest_hash.to_hex(),
         crate::now_ms().saturating_sub(idle_ms),
@@ -203,25 +208,55 @@ async fn create(
             ),
         ));
     }
+    let slots = state.config.limits.upload_slots_per_device;
+    if existing.is_none() && open >= i64::from(slots) {
+        return Err(ApiError::new(
+            Problem::TooManyUploads,
+            format!("the device already has {open} unfinished uploads; finish one first"),
+        ));
+    }
+    let known = Known { submission, device };
     let reused = existing.is_some();
     let upload = match existing {
+        // Already complete (read with the submission, in one snapshot): the answer carries the
+        // receipt, as the request that completed it did.
+        Some(u) if u.completed_at_ms.is_some() => {
+            let builder = created(&u.id);
+            let written = Written {
+                upload: u,
+                receipt: Some(known.submission.receipt),
+            };
+            return Ok(written_response(builder, &written));
+        }
         Some(u) => u,
         None => {
-            if open >= i64::from(state.config.limits.upload_slots_per_device) {
-                return Err(ApiError::new(
-                    Problem::TooManyUploads,
-                    format!("the device already has {open} unfinished uploads; finish one first"),
-                ));
-            }
             let id = crate::random_hex(16).map_err(|e| ApiError::internal("random", e))?;
             let row = UploadRow {
                 id,
-                manifest_hash: submission.manifest_hash.clone(),
-                device_key: submission.device_key.clone(),
-                upload_length: submission.image_bytes,
+                manifest_hash: known.submission.manifest_hash.clone(),
+                device_key: known.submission.device_key.clone(),
+                upload_length: known.submission.image_bytes,
                 upload_offset: 0,
                 completed_at_ms: None,
             };
+            // creation-with-upload carrying the whole image, received into memory: the upload's
+            // row is written with the completion (one database write, not two), or, when the
+            // body is cut short, once what arrived is durable. Nobody else knows its id before.
+            if carries_bytes(&req)
+                && declared_length(&req) == Some(length)
+                && let Some(permit) = memory_permit(length)
+            {
+                let checksum = expected_checksum(&req)?;
+                let _busy = state.analysis.intake_busy();
+                let target = Target {
+                    upload: row,
+                    stored: false,
+                    known: Some(known),
+                };
+                let written =
+                    patch_whole(&state, target, payload, checksum, length, permit).await?;
+                return Ok(written_response(created(&written.upload.id), &written));
+            }
             state
                 .db
                 .create_upload(&row, crate::now_ms())
@@ -229,8 +264,7 @@ async fn create(
                 .map_err(db_err)?
         }
     };
-    let mut builder = HttpResponse::Created();
-    builder.insert_header(("Location", format!("/api/v1/uploads/{}", upload.id)));
+    let builder = created(&upload.id);
     // creation-with-upload: the body carries the first bytes (often all of them). They are taken
     // only for an upload still at offset 0; otherwise the answer's offset says where to resume.
     if carries_bytes(&req) && upload.upload_offset == 0 && upload.completed_at_ms.is_none() {
@@ -249,10 +283,39 @@ async fn create(
         } else {
             upload
         };
-        let written = receive(&req, &state, upload, 0, payload, checksum).await?;
+        let target = Target {
+            upload,
+            stored: true,
+            known: Some(known),
+        };
+        let written = receive(&req, &state, target, 0, payload, checksum).await?;
         return Ok(written_response(builder, &written));
     }
     Ok(upload_response(builder, &upload))
+}
+
+/// A creation's answer, for the upload `id`.
+fn created(id: &str) -> actix_web::HttpResponseBuilder {
+    let mut builder = HttpResponse::Created();
+    builder.insert_header(("Location", format!("/api/v1/uploads/{id}")));
+    builder
+}
+
+/// The upload a request's bytes go to.
+struct Target {
+    /// Its row, as read under the upload's lease (offset before this request).
+    upload: UploadRow,
+    /// Whether the row is in the database; a creation request carrying the whole image has its
+    /// upload's row written only with the completion.
+    stored: bool,
+    /// The submission and device, when the request has read them already.
+    known: Option<Known>,
+}
+
+/// A submission and the device that signed it, as read from the database.
+struct Known {
+    submission: db::SubmissionRow,
+    device: db::DeviceRow,
 }
 
 fn valid_id(id: &str) -> Result<(), ApiError> {
@@ -359,8 +422,12 @@ async fn patch(
     let Some(_lease) = state.lease_upload(&id) else {
         return Err(busy());
     };
-    let upload = load_upload(&state, &id).await?;
-    let written = receive(&req, &state, upload, client_offset, payload, checksum).await?;
+    let target = Target {
+        upload: load_upload(&state, &id).await?,
+        stored: true,
+        known: None,
+    };
+    let written = receive(&req, &state, target, client_offset, payload, checksum).await?;
     Ok(written_response(HttpResponse::NoContent(), &written))
 }
 
@@ -400,19 +467,20 @@ fn written_response(mut builder: actix_web::HttpResponseBuilder, w: &Written) ->
 async fn receive(
     req: &HttpRequest,
     state: &AppState,
-    upload: UploadRow,
+    target: Target,
     client_offset: u64,
     mut payload: web::Payload,
     mut checksum: Option<RequestChecksum>,
 ) -> Result<Written, ApiError> {
     let _busy = state.analysis.intake_busy();
+    let upload = &target.upload;
     let id = upload.id.clone();
     let offset = u64::try_from(upload.upload_offset).unwrap_or(0);
     let length = u64::try_from(upload.upload_length).unwrap_or(0);
     if upload.completed_at_ms.is_some() {
         return if client_offset == length {
             Ok(Written {
-                upload,
+                upload: target.upload,
                 receipt: None,
             })
         } else {
@@ -429,7 +497,7 @@ async fn receive(
         ));
     }
     let remaining = length - offset;
-    let declared = header(req.headers(), "Content-Length").and_then(|v| v.parse::<u64>().ok());
+    let declared = declared_length(req);
     if declared.is_some_and(|n| n > remaining) {
         return Err(ApiError::new(
             Problem::UploadTooLarge,
@@ -445,10 +513,9 @@ async fn receive(
     // is cut, when what arrived is written to the part file so the client can resume.
     if offset == 0
         && declared == Some(length)
-        && let Ok(kib) = u32::try_from(length.div_ceil(1024))
-        && let Ok(permit) = memory_budget().try_acquire_many(kib)
+        && let Some(permit) = memory_permit(length)
     {
-        return patch_whole(state, &upload, payload, checksum, length, permit).await;
+        return patch_whole(state, target, payload, checksum, length, permit).await;
     }
 
     let io = |e: std::io::Error| ApiError::unavailable("upload storage", e);
@@ -524,17 +591,15 @@ async fn receive(
         // acknowledgement) and the completion moves the offset in the same transaction that
         // records the verified submission. Nothing is acknowledged before both are durable.
         drop(file);
-        return match finish(state, &upload, &part, Received::PartFile).await {
-            Ok(done) => Ok(completed(upload, done)),
+        let from = upload.upload_offset;
+        return match finish(state, target, &part, Received::PartFile).await {
+            Ok(written) => Ok(written),
             Err(e) if e.problem == Problem::ImageHashMismatch => Err(e),
             Err(e) => {
                 // Storage or database trouble: keep the bytes and move the offset, so that the
                 // retry (a PATCH at the final offset) need not send them again.
                 if sync_part(&part).await.is_ok() {
-                    let _ = state
-                        .db
-                        .set_upload_offset(&id, upload.upload_offset, new_offset_i64)
-                        .await;
+                    let _ = state.db.set_upload_offset(&id, from, new_offset_i64).await;
                 }
                 Err(e)
             }
@@ -543,23 +608,42 @@ async fn receive(
     // Durable before the offset moves: the offset is what the server promises to hold.
     file.sync_data().await.map_err(io)?;
     drop(file);
-    advance(state, &upload, new_offset, cut.as_deref()).await
+    advance(state, &target, new_offset, cut.as_deref()).await
 }
 
-/// The bytes up to `held` are durable: move the upload's offset there (from the row's offset) and
-/// answer — with where to resume when the connection was `cut`.
+/// The bytes up to `held` are durable: move the upload's offset there (from the row's offset;
+/// an upload not in the database yet is created there) and answer — with where to resume when
+/// the connection was `cut`.
 async fn advance(
     state: &AppState,
-    upload: &UploadRow,
+    target: &Target,
     held: u64,
     cut: Option<&str>,
 ) -> Result<Written, ApiError> {
+    let upload = &target.upload;
     let held_i64 = i64::try_from(held).unwrap_or(i64::MAX);
-    let moved = state
-        .db
-        .set_upload_offset(&upload.id, upload.upload_offset, held_i64)
-        .await
-        .map_err(|e| ApiError::unavailable("database", e))?;
+    let db_err = |e| ApiError::unavailable("database", e);
+    let moved = if target.stored {
+        state
+            .db
+            .set_upload_offset(&upload.id, upload.upload_offset, held_i64)
+            .await
+            .map_err(db_err)?
+    } else {
+        let mut row = upload.clone();
+        row.upload_offset = held_i64;
+        let stored = state
+            .db
+            .create_upload(&row, crate::now_ms())
+            .await
+            .map_err(db_err)?;
+        if stored.id != upload.id {
+            // Another request created the submission's upload meanwhile: these bytes are not
+            // its bytes.
+            let _ = tokio::fs::remove_file(part_path(state, &upload.id)).await;
+        }
+        stored.id == upload.id
+    };
     if !moved {
         return Err(ApiError::new(
             Problem::OffsetConflict,
@@ -599,22 +683,6 @@ fn not_kept(cut: Option<String>) -> ApiError {
     }
 }
 
-/// `upload` (its row before this request) completed by this request.
-fn completed(mut upload: UploadRow, done: Done) -> Written {
-    upload.upload_offset = upload.upload_length;
-    upload.completed_at_ms = Some(done.at_ms);
-    Written {
-        upload,
-        receipt: Some(done.receipt_json),
-    }
-}
-
-/// A completed upload: when, and the verified receipt signed for it (JSON).
-struct Done {
-    at_ms: i64,
-    receipt_json: String,
-}
-
 /// Where the bytes of a completed upload are.
 enum Received {
     /// All of them in the part file.
@@ -627,7 +695,7 @@ enum Received {
 /// share of the memory budget).
 async fn patch_whole(
     state: &AppState,
-    upload: &UploadRow,
+    target: Target,
     mut payload: web::Payload,
     mut checksum: Option<RequestChecksum>,
     length: u64,
@@ -660,12 +728,13 @@ async fn patch_whole(
     {
         return Err(not_kept(cut));
     }
-    let part = part_path(state, &upload.id);
+    let part = part_path(state, &target.upload.id);
     if cut.is_none() && image.len() as u64 == length {
-        // Storage or database trouble leaves the offset at 0: the retry sends the bytes again.
-        let done = finish(state, upload, &part, Received::Memory(image)).await?;
+        // Storage or database trouble leaves the offset at 0 (or no upload at all, for one that
+        // was not in the database yet): the retry sends the bytes again.
+        let written = finish(state, target, &part, Received::Memory(image)).await?;
         drop(permit);
-        return Ok(completed(upload.clone(), done));
+        return Ok(written);
     }
     // Fewer bytes (a cut connection): what arrived goes to the part file, durably, before the
     // offset moves.
@@ -681,7 +750,7 @@ async fn patch_whole(
     .map_err(|e| ApiError::internal("upload storage", e))?
     .map_err(|e| ApiError::unavailable("upload storage", e))?;
     drop(permit);
-    advance(state, upload, held, cut.as_deref()).await
+    advance(state, &target, held, cut.as_deref()).await
 }
 
 /// Buffer between the request body and the part file.
@@ -697,6 +766,17 @@ fn memory_budget() -> &'static tokio::sync::Semaphore {
     BUDGET.get_or_init(|| tokio::sync::Semaphore::new(MEMORY_BUDGET_BYTES / 1024))
 }
 
+/// The request's `Content-Length`.
+fn declared_length(req: &HttpRequest) -> Option<u64> {
+    header(req.headers(), "Content-Length").and_then(|v| v.parse().ok())
+}
+
+/// A share of the memory budget for a body of `length` bytes, when there is one to spare.
+fn memory_permit(length: u64) -> Option<tokio::sync::SemaphorePermit<'static>> {
+    let kib = u32::try_from(length.div_ceil(1024)).ok()?;
+    memory_budget().try_acquire_many(kib).ok()
+}
+
 async fn sync_part(part: &std::path::Path) -> std::io::Result<()> {
     tokio::fs::OpenOptions::new()
         .write(true)
@@ -707,21 +787,32 @@ async fn sync_part(part: &std::path::Path) -> std::io::Result<()> {
 }
 
 /// The last byte has arrived: verify (hashing the image once), store the object, record, sign.
-/// `upload` is the row as the database has it (offset before this request). Returns the time
-/// of completion and the receipt.
+/// `target.upload` is the row as the database has it (offset before this request), or the new
+/// upload the completion inserts. Returns the answer, with the verified receipt.
 async fn finish(
     state: &AppState,
-    upload: &UploadRow,
+    target: Target,
     part: &std::path::Path,
     received: Received,
-) -> Result<Done, ApiError> {
+) -> Result<Written, ApiError> {
     let pool = &state.db.pool;
     let db_err = |e| ApiError::unavailable("database", e);
     let io = |e: std::io::Error| ApiError::unavailable("upload storage", e);
-    let (submission, device) = db::get_submission_with_device(pool, &upload.manifest_hash)
-        .await
-        .map_err(db_err)?
-        .ok_or_else(|| ApiError::internal("upload", "submission or device missing"))?;
+    let Target {
+        upload,
+        stored,
+        known,
+    } = target;
+    let Known { submission, device } = match known {
+        Some(known) => known,
+        None => {
+            let (submission, device) = db::get_submission_with_device(pool, &upload.manifest_hash)
+                .await
+                .map_err(db_err)?
+                .ok_or_else(|| ApiError::internal("upload", "submission or device missing"))?;
+            Known { submission, device }
+        }
+    };
     let (image, on_disk) = match received {
         Received::Memory(bytes) => (bytes, false),
         Received::PartFile => (tokio::fs::read(part).await.map_err(io)?, true),
@@ -834,11 +925,13 @@ async fn finish(
         if on_disk {
             tokio::fs::remove_file(part).await.map_err(io)?;
         }
-        state
-            .db
-            .set_upload_offset(&upload.id, upload.upload_offset, 0)
-            .await
-            .map_err(db_err)?;
+        if stored {
+            state
+                .db
+                .set_upload_offset(&upload.id, upload.upload_offset, 0)
+                .await
+                .map_err(db_err)?;
+        }
         return Err(ApiError::new(
             Problem::ImageHashMismatch,
             format!(
@@ -872,14 +965,15 @@ async fn finish(
     )?;
     let completion = Completion {
         manifest_hash: submission.manifest_hash.clone(),
-        upload_id: upload.id.clone(),
+        upload: upload.clone(),
+        upload_is_new: !stored,
         now,
         verdict,
         report_json: serde_json::to_string(&report).map_err(|e| ApiError::internal("report", e))?,
         receipt_json: serde_json::to_string(&receipt)
             .map_err(|e| ApiError::internal("receipt", e))?,
     };
-    state
+    let first = state
         .db
         .complete_submission(&completion)
         .await
@@ -889,8 +983,37 @@ async fn finish(
     if on_disk && let Err(e) = tokio::fs::remove_file(part).await {
         log::warn!("could not remove {}: {e}", part.display());
     }
-    Ok(Done {
-        at_ms: now,
-        receipt_json: completion.receipt_json,
+    let mut done = upload;
+    done.upload_offset = done.upload_length;
+    let Some(upload_id) = first else {
+        // Another request (on another server) completed the submission first: its receipt is
+        // the answer, and its upload the one completed.
+        return answer_as_stored(state, done).await;
+    };
+    done.id = upload_id;
+    done.completed_at_ms = Some(now);
+    Ok(Written {
+        upload: done,
+        receipt: Some(completion.receipt_json),
+    })
+}
+
+/// The answer for a submission already completed: the stored receipt and upload.
+async fn answer_as_stored(state: &AppState, mut upload: UploadRow) -> Result<Written, ApiError> {
+    let pool = &state.db.pool;
+    let db_err = |e| ApiError::unavailable("database", e);
+    let stored = db::get_submission(pool, &upload.manifest_hash)
+        .await
+        .map_err(db_err)?
+        .ok_or_else(|| ApiError::internal("submission", "vanished after completion"))?;
+    if let Some(current) = db::get_upload_for_manifest(pool, &upload.manifest_hash)
+        .await
+        .map_err(db_err)?
+    {
+        upload = current;
+    }
+    Ok(Written {
+        upload,
+        receipt: Some(stored.receipt),
     })
 }

@@ -407,6 +407,17 @@ pub fn seal_capture(
     seal(input, key, chain).unwrap()
 }
 
+/// The verified receipt an answer carries in `Tallyseal-Receipt`, if any.
+pub fn receipt_header(r: &reqwest::Response) -> Option<tallyseal_server::provenance::Receipt> {
+    let b64 = r
+        .headers()
+        .get(tallyseal_server::provenance::RECEIPT_HEADER)?;
+    let json = base64::engine::general_purpose::STANDARD
+        .decode(b64.as_bytes())
+        .unwrap();
+    Some(serde_json::from_slice(&json).unwrap())
+}
+
 /// The problem `type` slug of a response (asserting it is problem+json).
 pub async fn problem(r: reqwest::Response) -> (u16, String) {
     let status = r.status().as_u16();

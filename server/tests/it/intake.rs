@@ -220,6 +220,59 @@ async fn two_servers_race(db: Db, store: Store, test: &str) {
             .await,
         1
     );
+
+    // The image, whole in creation requests to both servers at once: one upload, one report,
+    // one object, and every answer names that upload and carries the one stored receipt.
+    let mut tasks = Vec::new();
+    for i in 0..6 {
+        let server = if i % 2 == 0 { &a } else { &b };
+        let request = server
+            .client
+            .post(server.url("/api/v1/uploads"))
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Length", sealed.image.len().to_string())
+            .header("Upload-Metadata", upload_metadata(&sealed.manifest_hash))
+            .header("Content-Type", "application/offset+octet-stream")
+            .body(sealed.image.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = request.send().await.unwrap();
+            let location = r
+                .headers()
+                .get("Location")
+                .map(|l| l.to_str().unwrap().to_owned());
+            (r.status().as_u16(), location, receipt_header(&r))
+        }));
+    }
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    let stored = a.capture_status(&sealed).await;
+    let mut locations = Vec::new();
+    for (status, location, receipt) in answers {
+        assert_eq!(status, 201);
+        locations.push(location.expect("every answer names the upload"));
+        let receipt = receipt.expect("every answer carries the receipt");
+        assert_eq!(serde_json::to_value(&receipt).unwrap(), stored["receipt"]);
+    }
+    assert_eq!(stored["status"], "verified");
+    assert!(locations.iter().all(|l| l == &locations[0]));
+    assert_eq!(
+        a.count("SELECT COUNT(*) FROM uploads WHERE completed_at_ms IS NOT NULL")
+            .await,
+        1
+    );
+    assert_eq!(a.count("SELECT COUNT(*) FROM uploads").await, 1);
+    assert_eq!(
+        a.count("SELECT COUNT(*) FROM verification_reports").await,
+        1
+    );
+    assert_eq!(
+        a.count("SELECT COUNT(*) FROM events WHERE kind IN ('image_received', 'verified')")
+            .await,
+        2
+    );
+    assert!(a.object_exists(&sha256(&sealed.image)).await);
 }
 on_default_and_production!(two_servers_racing_end_with_one_record, two_servers_race);
 

@@ -10,15 +10,14 @@ use tokio::io::AsyncWriteExt;
 use crate::helpers::*;
 use crate::on_default_and_production;
 
-/// Send a PATCH whose Content-Length is the whole remainder, write only `send` bytes of it, then
-/// drop the connection.
-async fn cut_patch(app: &TestApp, upload_path: &str, offset: usize, body: &[u8], send: usize) {
+/// Send a request (`request`: method and path; `headers`: its tus headers, each ending in CRLF)
+/// whose Content-Length is all of `body`, write only `send` bytes of it, then drop the connection.
+async fn cut_request(app: &TestApp, request: &str, headers: &str, body: &[u8], send: usize) {
     let addr = app.base.strip_prefix("http://").unwrap();
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
-        "PATCH {upload_path} HTTP/1.1\r\nHost: {addr}\r\nTus-Resumable: 1.0.0\r\n\
-         Upload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\n\
-         Content-Length: {}\r\n\r\n",
+        "{request} HTTP/1.1\r\nHost: {addr}\r\nTus-Resumable: 1.0.0\r\n{headers}\
+         Content-Type: application/offset+octet-stream\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
     s.write_all(head.as_bytes()).await.unwrap();
@@ -27,6 +26,27 @@ async fn cut_patch(app: &TestApp, upload_path: &str, offset: usize, body: &[u8],
     // Let the server read what was sent, then cut the connection (no FIN-wait politeness).
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     drop(s);
+}
+
+/// A PATCH at `offset` carrying the whole remainder `body`, cut after `send` bytes.
+async fn cut_patch(app: &TestApp, upload_path: &str, offset: usize, body: &[u8], send: usize) {
+    let request = format!("PATCH {upload_path}");
+    let headers = format!("Upload-Offset: {offset}\r\n");
+    cut_request(app, &request, &headers, body, send).await;
+}
+
+/// The server's offset for `url`, once it reaches `want` (the server finishes with a cut request
+/// after the client has gone); the last offset seen after 5 s otherwise.
+async fn offset_reaching(app: &TestApp, url: &str, want: u64) -> u64 {
+    let mut offset = 0;
+    for _ in 0..50 {
+        offset = app.head_offset(url).await;
+        if offset == want {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    offset
 }
 
 async fn interrupted_upload(db: Db, store: Store, test: &str) {
@@ -44,16 +64,9 @@ async fn interrupted_upload(db: Db, store: Store, test: &str) {
     let forty = image.len() * 40 / 100;
     cut_patch(&app, &path, 0, &image, forty).await;
     // The server keeps what it received and says where to resume.
-    let mut offset = 0;
-    for _ in 0..50 {
-        offset = app.head_offset(&url).await;
-        if offset == forty as u64 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
     assert_eq!(
-        offset, forty as u64,
+        offset_reaching(&app, &url, forty as u64).await,
+        forty as u64,
         "resumes from the bytes received before the cut"
     );
     assert_eq!(
@@ -77,6 +90,39 @@ async fn interrupted_upload(db: Db, store: Store, test: &str) {
         app.store.get(&key).await.unwrap().unwrap().as_ref(),
         &image[..]
     );
+
+    // The same with a creation request carrying the whole image (creation-with-upload), cut at
+    // 40%: the upload is created with what arrived, a creation without bytes finds it and says
+    // where to resume, and a PATCH sends only the rest.
+    let image = noise(1_500_000, 8);
+    let sealed = seal_capture(image.clone(), &device, 1, &sealed.next_chain(), None);
+    assert_eq!(app.send_manifest(&sealed).await.status(), 201);
+    let headers = format!(
+        "Upload-Length: {}\r\nUpload-Metadata: {}\r\n",
+        image.len(),
+        upload_metadata(&sealed.manifest_hash)
+    );
+    cut_request(&app, "POST /api/v1/uploads", &headers, &image, forty).await;
+    // (A creation arriving before the server has noticed the cut would make an upload of its
+    // own, and the cut request's bytes would be dropped: the phone retries after a pause.)
+    for _ in 0..50 {
+        if app.count("SELECT COUNT(*) FROM uploads").await == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let url = app.create_upload(&sealed).await;
+    assert_eq!(app.head_offset(&url).await, forty as u64);
+    assert!(!app.object_exists(&sha256(&image)).await);
+    let r = app.patch(&url, forty, image[forty..].to_vec()).await;
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+    assert_eq!(app.capture_status(&sealed).await["status"], "verified");
+    let key = tallyseal_server::store::ObjectKey::for_digest(&sha256(&image));
+    assert_eq!(
+        app.store.get(&key).await.unwrap().unwrap().as_ref(),
+        &image[..]
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM uploads").await, 2);
 }
 on_default_and_production!(
     interrupted_upload_resumes_from_server_offset,
@@ -293,17 +339,6 @@ async fn create_with(
         .send()
         .await
         .unwrap()
-}
-
-/// The verified receipt an answer carries in `Tallyseal-Receipt`, if any.
-fn receipt_header(r: &reqwest::Response) -> Option<tallyseal_server::provenance::Receipt> {
-    let b64 = r
-        .headers()
-        .get(tallyseal_server::provenance::RECEIPT_HEADER)?;
-    let json = base64::engine::general_purpose::STANDARD
-        .decode(b64.as_bytes())
-        .unwrap();
-    Some(serde_json::from_slice(&json).unwrap())
 }
 
 async fn creation_with_upload(db: Db, store: Store, test: &str) {
