@@ -6,6 +6,7 @@
 //! once: [`ObjectStore::put_if_absent`] never replaces an existing object, and nothing in the intake
 //! path deletes one. [`ObjectStore::put_raw`] exists only to measure the store's raw throughput.
 
+pub mod buffer;
 pub mod s3;
 
 use std::collections::HashMap;
@@ -113,8 +114,9 @@ pub trait ObjectStore: Send + Sync + fmt::Debug {
 /// shared directory nor to remove afterwards, so no stream of deleted inodes for ext4's allocator
 /// to step over and no lock on one busy `tmp/` directory: most of what the named path costs the
 /// kernel under load (measured with `perf` in the intake benchmark). Image-sized objects are
-/// written with `O_DIRECT` from a reused aligned buffer, so the fsync has no page-cache copy to
-/// flush (see `unnamed::write_new`).
+/// written with `O_DIRECT`, so the fsync has no page-cache copy to flush (see
+/// `unnamed::write_new`): straight from the aligned buffer an image was received into
+/// ([`buffer::ObjectBuffer`]), or through an aligned copy.
 #[derive(Debug, Clone)]
 pub struct LocalFsStore {
     root: PathBuf,
@@ -195,11 +197,11 @@ mod unnamed {
     use std::io::Write;
     use std::os::fd::AsRawFd;
     use std::path::Path;
-    use std::sync::Mutex;
 
     use rustix::fs::{AtFlags, CWD, Mode, OFlags};
     use rustix::io::Errno;
 
+    use super::buffer::{self, ALIGN};
     use super::{PutOutcome, StoreError};
 
     /// Write `bytes` into an unnamed file in `dir`, fsync it, and link it as `dest` (in `dir`).
@@ -240,15 +242,6 @@ mod unnamed {
 
     /// Objects smaller than this (manifests) go through the page cache.
     pub(super) const DIRECT_MIN: usize = 64 * 1024;
-
-    /// `O_DIRECT` wants the buffer's address, the file offset and the length aligned to the
-    /// device's logical block size: 4096 covers every common one.
-    const ALIGN: usize = 4096;
-
-    /// Buffers kept for reuse between writes, in bytes at most (fresh pages cost a fault each).
-    const POOL_BYTES: usize = 32 * 1024 * 1024;
-
-    static POOL: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
 
     /// An unnamed file in `dir` holding `bytes`, fsynced; `None` when the filesystem refuses an
     /// unnamed file (or, with `direct`, refuses `O_DIRECT`).
@@ -294,24 +287,27 @@ mod unnamed {
         Ok(Some(file))
     }
 
-    /// Write `bytes` through an aligned copy, the last block padded with zeros, then cut the
-    /// file back to its length.
+    /// Write `bytes` with `O_DIRECT`, the last block padded with zeros, then cut the file back to
+    /// its length. Bytes at an aligned address (an image received into an
+    /// [`ObjectBuffer`](super::buffer::ObjectBuffer)) are written as they are, but for the last
+    /// partial block; others through an aligned copy.
     fn write_aligned(file: &mut std::fs::File, bytes: &[u8]) -> std::io::Result<()> {
-        let padded = bytes.len().div_ceil(ALIGN) * ALIGN;
-        let mut buffer = {
-            let mut pool = POOL
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            match pool.iter().position(|b| b.len() >= padded + ALIGN) {
-                Some(i) => pool.swap_remove(i),
-                None => vec![0u8; padded + ALIGN],
-            }
+        let (direct, rest) = if buffer::is_aligned(bytes) {
+            bytes.split_at(bytes.len() / ALIGN * ALIGN)
+        } else {
+            (&[][..], bytes)
         };
-        let start = buffer.as_ptr().align_offset(ALIGN);
-        let result = match buffer.get_mut(start..start + padded) {
+        file.write_all(direct)?;
+        if rest.is_empty() {
+            return file.set_len(bytes.len() as u64);
+        }
+        let padded = rest.len().div_ceil(ALIGN) * ALIGN;
+        let mut copy = buffer::take(padded);
+        let start = buffer::aligned_start(&copy);
+        let result = match copy.get_mut(start..start + padded) {
             Some(aligned) => {
-                let (data, padding) = aligned.split_at_mut(bytes.len());
-                data.copy_from_slice(bytes);
+                let (data, padding) = aligned.split_at_mut(rest.len());
+                data.copy_from_slice(rest);
                 padding.fill(0);
                 file.write_all(aligned)
                     .and_then(|()| file.set_len(bytes.len() as u64))
@@ -320,12 +316,7 @@ mod unnamed {
                 Errno::INVAL.raw_os_error(),
             )),
         };
-        let mut pool = POOL
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if pool.iter().map(Vec::len).sum::<usize>() + buffer.len() <= POOL_BYTES {
-            pool.push(buffer);
-        }
+        buffer::give_back(copy);
         result
     }
 }
@@ -573,6 +564,18 @@ mod tests {
                     Some(PutOutcome::Created)
                 );
                 assert_eq!(std::fs::read(&dest).unwrap(), bytes, "length {len}");
+                // The same bytes at an aligned address (as an image is received): written as
+                // they are, but for the last partial block.
+                let mut received = buffer::ObjectBuffer::with_capacity(len);
+                assert!(received.extend_from_slice(&bytes));
+                let received = received.into_bytes();
+                assert!(buffer::is_aligned(&received));
+                let aligned_dest = dir.join(format!("aligned-{i}"));
+                assert_eq!(
+                    unnamed::write_new(dir, &aligned_dest, &received).unwrap(),
+                    Some(PutOutcome::Created)
+                );
+                assert_eq!(std::fs::read(&aligned_dest).unwrap(), bytes, "length {len}");
                 assert_eq!(
                     unnamed::write_new(dir, &dest, &bytes[1..]).unwrap(),
                     Some(PutOutcome::AlreadyPresent)

@@ -38,6 +38,7 @@ use crate::error::{self, ApiError, Problem};
 use crate::provenance::{self, EnrolledDevice, PriorCapture, RECEIPT_HEADER, ReceiptStatus};
 use crate::routes::captures::issue_receipt;
 use crate::state::AppState;
+use crate::store::buffer::ObjectBuffer;
 
 const TUS_VERSION: &str = "1.0.0";
 
@@ -688,7 +689,7 @@ enum Received {
     /// All of them in the part file.
     PartFile,
     /// All of them in memory (one PATCH from offset 0); there is no part file.
-    Memory(Vec<u8>),
+    Memory(bytes::Bytes),
 }
 
 /// A PATCH carrying the whole upload from offset 0, received into memory (`permit` holds its
@@ -701,18 +702,19 @@ async fn patch_whole(
     length: u64,
     permit: tokio::sync::SemaphorePermit<'static>,
 ) -> Result<Written, ApiError> {
-    let mut image = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+    // Received at a block-aligned address, the image goes to the local store's O_DIRECT write
+    // without another copy (crate::store::buffer).
+    let mut image = ObjectBuffer::with_capacity(usize::try_from(length).unwrap_or(0));
     let mut cut: Option<String> = None;
     while let Some(chunk) = payload.next().await {
         match chunk {
             Ok(bytes) => {
-                if (image.len() + bytes.len()) as u64 > length {
+                if !image.extend_from_slice(&bytes) {
                     return Err(ApiError::new(
                         Problem::UploadTooLarge,
                         format!("more than the {length} remaining bytes were sent"),
                     ));
                 }
-                image.extend_from_slice(&bytes);
                 if let Some(c) = checksum.as_mut() {
                     c.update(&bytes);
                 }
@@ -732,7 +734,7 @@ async fn patch_whole(
     if cut.is_none() && image.len() as u64 == length {
         // Storage or database trouble leaves the offset at 0 (or no upload at all, for one that
         // was not in the database yet): the retry sends the bytes again.
-        let written = finish(state, target, &part, Received::Memory(image)).await?;
+        let written = finish(state, target, &part, Received::Memory(image.into_bytes())).await?;
         drop(permit);
         return Ok(written);
     }
@@ -743,7 +745,7 @@ async fn patch_whole(
     tokio::task::spawn_blocking(move || -> std::io::Result<()> {
         use std::io::Write;
         let mut f = std::fs::File::create(&write_to)?;
-        f.write_all(&image)?;
+        f.write_all(image.as_slice())?;
         f.sync_data()
     })
     .await
@@ -815,7 +817,7 @@ async fn finish(
     };
     let (image, on_disk) = match received {
         Received::Memory(bytes) => (bytes, false),
-        Received::PartFile => (tokio::fs::read(part).await.map_err(io)?, true),
+        Received::PartFile => (tokio::fs::read(part).await.map_err(io)?.into(), true),
     };
 
     // Context for verification.
@@ -942,7 +944,6 @@ async fn finish(
     }
     // Durable object first (from a part file the local store fsyncs it and links it into place;
     // S3 sends the bytes already in memory).
-    let image = bytes::Bytes::from(image);
     if on_disk {
         state
             .store
