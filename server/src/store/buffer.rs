@@ -4,7 +4,7 @@
 //! offset and the length aligned to the device's block size. An image received into an
 //! [`ObjectBuffer`] starts at such an address, so the store writes it as it is; other bytes are
 //! first copied into an aligned buffer from the same pool. Buffers are kept for reuse (up to
-//! [`POOL_BYTES`] idle), because a fresh 2 MB allocation costs a page fault and a zeroed page per
+//! 32 MiB idle), because a fresh 2 MB allocation costs a page fault and a zeroed page per
 //! 4 KiB (`clear_page_erms` in `perf` under the intake benchmark).
 //!
 //! No `unsafe`: a buffer is an ordinary `Vec<u8>` one block longer than needed, used from its
