@@ -273,6 +273,20 @@ impl TestApp {
         self.url(&loc)
     }
 
+    /// tus creation for `sealed`'s image carrying `bytes` (`creation-with-upload`).
+    pub async fn create_with(&self, sealed: &SealedCapture, bytes: Vec<u8>) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/uploads"))
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Length", sealed.image.len().to_string())
+            .header("Upload-Metadata", upload_metadata(&sealed.manifest_hash))
+            .header("Content-Type", "application/offset+octet-stream")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn patch(&self, url: &str, offset: usize, bytes: Vec<u8>) -> reqwest::Response {
         self.client
             .patch(url)

@@ -223,30 +223,20 @@ async fn two_servers_race(db: Db, store: Store, test: &str) {
 
     // The image, whole in creation requests to both servers at once: one upload, one report,
     // one object, and every answer names that upload and carries the one stored receipt.
-    let mut tasks = Vec::new();
-    for i in 0..6 {
+    let sealed_ref = &sealed;
+    let answers = futures_util::future::join_all((0..6).map(|i| {
         let server = if i % 2 == 0 { &a } else { &b };
-        let request = server
-            .client
-            .post(server.url("/api/v1/uploads"))
-            .header("Tus-Resumable", "1.0.0")
-            .header("Upload-Length", sealed.image.len().to_string())
-            .header("Upload-Metadata", upload_metadata(&sealed.manifest_hash))
-            .header("Content-Type", "application/offset+octet-stream")
-            .body(sealed.image.clone());
-        tasks.push(tokio::spawn(async move {
-            let r = request.send().await.unwrap();
+        let sealed = sealed_ref;
+        async move {
+            let r = server.create_with(sealed, sealed.image.clone()).await;
             let location = r
                 .headers()
                 .get("Location")
                 .map(|l| l.to_str().unwrap().to_owned());
             (r.status().as_u16(), location, receipt_header(&r))
-        }));
-    }
-    let mut answers = Vec::new();
-    for t in tasks {
-        answers.push(t.await.unwrap());
-    }
+        }
+    }))
+    .await;
     let stored = a.capture_status(&sealed).await;
     let mut locations = Vec::new();
     for (status, location, receipt) in answers {

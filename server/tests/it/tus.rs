@@ -323,24 +323,6 @@ async fn creation_rules(db: Db, store: Store, test: &str) {
 }
 on_default_and_production!(upload_creation_rules_and_slots, creation_rules);
 
-/// tus creation carrying `bytes` (`creation-with-upload`).
-async fn create_with(
-    app: &TestApp,
-    sealed: &tallyseal_core::seal::SealedCapture,
-    bytes: Vec<u8>,
-) -> reqwest::Response {
-    app.client
-        .post(app.url("/api/v1/uploads"))
-        .header("Tus-Resumable", "1.0.0")
-        .header("Upload-Length", sealed.image.len().to_string())
-        .header("Upload-Metadata", upload_metadata(&sealed.manifest_hash))
-        .header("Content-Type", "application/offset+octet-stream")
-        .body(bytes)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn creation_with_upload(db: Db, store: Store, test: &str) {
     use tallyseal_server::provenance::ReceiptStatus;
     let Some(app) = spawn_app(db, store, test).await else {
@@ -352,7 +334,7 @@ async fn creation_with_upload(db: Db, store: Store, test: &str) {
 
     // The whole image in the creation request: complete, stored, verified, receipt in the answer.
     let a = &sealed[0];
-    let r = create_with(&app, a, a.image.clone()).await;
+    let r = app.create_with(a, a.image.clone()).await;
     assert_eq!(r.status(), 201);
     assert_eq!(
         r.headers()["Upload-Offset"],
@@ -382,7 +364,7 @@ async fn creation_with_upload(db: Db, store: Store, test: &str) {
     // Half in the creation request, the rest by PATCH, which then carries the receipt.
     let b = &sealed[1];
     let half = b.image.len() / 2;
-    let r = create_with(&app, b, b.image[..half].to_vec()).await;
+    let r = app.create_with(b, b.image[..half].to_vec()).await;
     assert_eq!(r.status(), 201);
     assert_eq!(r.headers()["Upload-Offset"], half.to_string().as_str());
     assert!(receipt_header(&r).is_none(), "not complete yet");
@@ -398,7 +380,7 @@ async fn creation_with_upload(db: Db, store: Store, test: &str) {
 
     // Sending it all again with a creation: the finished upload, nothing taken or stored twice.
     let reports = app.count("SELECT COUNT(*) FROM verification_reports").await;
-    let r = create_with(&app, b, b.image.clone()).await;
+    let r = app.create_with(b, b.image.clone()).await;
     assert_eq!(r.status(), 201);
     assert_eq!(
         r.headers()["Upload-Offset"],
@@ -417,7 +399,7 @@ async fn creation_with_upload(db: Db, store: Store, test: &str) {
         app.patch(&url, 0, c.image[..1000].to_vec()).await.status(),
         204
     );
-    let r = create_with(&app, c, c.image.clone()).await;
+    let r = app.create_with(c, c.image.clone()).await;
     assert_eq!(r.status(), 201);
     assert_eq!(r.headers()["Upload-Offset"], "1000");
     assert_eq!(app.head_offset(&url).await, 1000);
