@@ -233,7 +233,15 @@ mod unnamed {
         // privilege) or by following its /proc/self/fd entry, which any process may do.
         let by_fd = format!("/proc/self/fd/{}", file.as_raw_fd());
         match rustix::fs::linkat(CWD, by_fd.as_str(), CWD, dest, AtFlags::SYMLINK_FOLLOW) {
-            Ok(()) => Ok(Some(PutOutcome::Created)),
+            Ok(()) => {
+                // The link raised the inode's link count from 0: on a filesystem without a
+                // journal (ext4 without one, like this project's development VM) nothing else
+                // puts that on disk before we answer, and after a crash an inode whose count is
+                // still 0 may be taken for a deleted one. With a journal the directory's fsync
+                // commits the link anyway and this one costs little.
+                file.sync_all()?;
+                Ok(Some(PutOutcome::Created))
+            }
             Err(Errno::EXIST) => Ok(Some(PutOutcome::AlreadyPresent)),
             Err(Errno::NOENT) if !Path::new("/proc/self/fd").exists() => Ok(None),
             Err(e) => Err(std::io::Error::from(e).into()),
