@@ -269,7 +269,7 @@ impl Database {
         T: Send + 'static,
         F: WriteBody<D, T>,
     {
-        self.queue_or(data, body, false).await
+        self.run_write(data, body, false).await
     }
 
     /// [`Database::write`] for a write whose statements must all happen or none: on PostgreSQL in
@@ -280,10 +280,10 @@ impl Database {
         T: Send + 'static,
         F: WriteBody<D, T>,
     {
-        self.queue_or(data, body, true).await
+        self.run_write(data, body, true).await
     }
 
-    async fn queue_or<D, T, F>(&self, data: D, body: F, atomic: bool) -> DbResult<T>
+    async fn run_write<D, T, F>(&self, data: D, body: F, atomic: bool) -> DbResult<T>
     where
         D: Send + Sync + 'static,
         T: Send + 'static,

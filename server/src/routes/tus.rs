@@ -240,23 +240,10 @@ async fn create(
                 upload_offset: 0,
                 completed_at_ms: None,
             };
-            // creation-with-upload carrying the whole image, received into memory: the upload's
-            // row is written with the completion (one database write, not two), or, when the
-            // body is cut short, once what arrived is durable. Nobody else knows its id before.
             if carries_bytes(&req)
-                && declared_length(&req) == Some(length)
-                && let Some(permit) = memory_permit(length)
+                && let Some(permit) = whole_body_permit(&req, length)
             {
-                let checksum = expected_checksum(&req)?;
-                let _busy = state.analysis.intake_busy();
-                let target = Target {
-                    upload: row,
-                    stored: false,
-                    known: Some(known),
-                };
-                let written =
-                    patch_whole(&state, target, payload, checksum, length, permit).await?;
-                return Ok(written_response(created(&written.upload.id), &written));
+                return create_with_image(&req, &state, row, known, payload, permit).await;
             }
             state
                 .db
@@ -293,6 +280,30 @@ async fn create(
         return Ok(written_response(builder, &written));
     }
     Ok(upload_response(builder, &upload))
+}
+
+/// A creation carrying the whole image (`row`, not in the database yet), received into memory
+/// under `permit`. The upload's row is written with the completion (one database write, not
+/// two), or, when the body is cut short, once what arrived is durable: nobody else knows its id
+/// before.
+async fn create_with_image(
+    req: &HttpRequest,
+    state: &AppState,
+    row: UploadRow,
+    known: Known,
+    payload: web::Payload,
+    permit: tokio::sync::SemaphorePermit<'static>,
+) -> Result<HttpResponse, ApiError> {
+    let checksum = expected_checksum(req)?;
+    let _busy = state.analysis.intake_busy();
+    let length = u64::try_from(row.upload_length).unwrap_or(0);
+    let target = Target {
+        upload: row,
+        stored: false,
+        known: Some(known),
+    };
+    let written = patch_whole(state, target, payload, checksum, length, permit).await?;
+    Ok(written_response(created(&written.upload.id), &written))
 }
 
 /// A creation's answer, for the upload `id`.
@@ -513,8 +524,7 @@ async fn receive(
     // fixed budget, and goes from there to the object store: no part file unless the connection
     // is cut, when what arrived is written to the part file so the client can resume.
     if offset == 0
-        && declared == Some(length)
-        && let Some(permit) = memory_permit(length)
+        && let Some(permit) = whole_body_permit(req, length)
     {
         return patch_whole(state, target, payload, checksum, length, permit).await;
     }
@@ -593,18 +603,16 @@ async fn receive(
         // records the verified submission. Nothing is acknowledged before both are durable.
         drop(file);
         let from = upload.upload_offset;
-        return match finish(state, target, &part, Received::PartFile).await {
-            Ok(written) => Ok(written),
-            Err(e) if e.problem == Problem::ImageHashMismatch => Err(e),
-            Err(e) => {
-                // Storage or database trouble: keep the bytes and move the offset, so that the
-                // retry (a PATCH at the final offset) need not send them again.
-                if sync_part(&part).await.is_ok() {
-                    let _ = state.db.set_upload_offset(&id, from, new_offset_i64).await;
-                }
-                Err(e)
-            }
-        };
+        let result = finish(state, target, &part, Received::PartFile).await;
+        // Storage or database trouble: keep the bytes and move the offset, so that the retry (a
+        // PATCH at the final offset) need not send them again.
+        if let Err(e) = &result
+            && e.problem != Problem::ImageHashMismatch
+            && sync_part(&part).await.is_ok()
+        {
+            let _ = state.db.set_upload_offset(&id, from, new_offset_i64).await;
+        }
+        return result;
     }
     // Durable before the offset moves: the offset is what the server promises to hold.
     file.sync_data().await.map_err(io)?;
@@ -773,8 +781,15 @@ fn declared_length(req: &HttpRequest) -> Option<u64> {
     header(req.headers(), "Content-Length").and_then(|v| v.parse().ok())
 }
 
-/// A share of the memory budget for a body of `length` bytes, when there is one to spare.
-fn memory_permit(length: u64) -> Option<tokio::sync::SemaphorePermit<'static>> {
+/// For a request whose body is a whole upload of `length` bytes (`Content-Length`), its share of
+/// the memory budget, when there is one to spare.
+fn whole_body_permit(
+    req: &HttpRequest,
+    length: u64,
+) -> Option<tokio::sync::SemaphorePermit<'static>> {
+    if declared_length(req) != Some(length) {
+        return None;
+    }
     let kib = u32::try_from(length.div_ceil(1024)).ok()?;
     memory_budget().try_acquire_many(kib).ok()
 }

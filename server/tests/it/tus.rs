@@ -35,18 +35,21 @@ async fn cut_patch(app: &TestApp, upload_path: &str, offset: usize, body: &[u8],
     cut_request(app, &request, &headers, body, send).await;
 }
 
-/// The server's offset for `url`, once it reaches `want` (the server finishes with a cut request
-/// after the client has gone); the last offset seen after 5 s otherwise.
-async fn offset_reaching(app: &TestApp, url: &str, want: u64) -> u64 {
-    let mut offset = 0;
+/// What `probe` returns once it returns `want` (the server finishes with a cut request after
+/// the client has gone); the last value seen after 5 s otherwise.
+async fn once_equal<T: PartialEq, F: std::future::Future<Output = T>>(
+    want: T,
+    mut probe: impl FnMut() -> F,
+) -> T {
+    let mut seen = probe().await;
     for _ in 0..50 {
-        offset = app.head_offset(url).await;
-        if offset == want {
+        if seen == want {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        seen = probe().await;
     }
-    offset
+    seen
 }
 
 async fn interrupted_upload(db: Db, store: Store, test: &str) {
@@ -65,7 +68,7 @@ async fn interrupted_upload(db: Db, store: Store, test: &str) {
     cut_patch(&app, &path, 0, &image, forty).await;
     // The server keeps what it received and says where to resume.
     assert_eq!(
-        offset_reaching(&app, &url, forty as u64).await,
+        once_equal(forty as u64, || app.head_offset(&url)).await,
         forty as u64,
         "resumes from the bytes received before the cut"
     );
@@ -105,12 +108,7 @@ async fn interrupted_upload(db: Db, store: Store, test: &str) {
     cut_request(&app, "POST /api/v1/uploads", &headers, &image, forty).await;
     // (A creation arriving before the server has noticed the cut would make an upload of its
     // own, and the cut request's bytes would be dropped: the phone retries after a pause.)
-    for _ in 0..50 {
-        if app.count("SELECT COUNT(*) FROM uploads").await == 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    once_equal(2, || app.count("SELECT COUNT(*) FROM uploads")).await;
     let url = app.create_upload(&sealed).await;
     assert_eq!(app.head_offset(&url).await, forty as u64);
     assert!(!app.object_exists(&sha256(&image)).await);
