@@ -81,6 +81,14 @@ pub struct Limits {
     /// slots (it can still be resumed), so abandoned uploads — a phone reinstalled, an outbox
     /// lost — never lock a device out. Seconds.
     pub upload_slot_idle_secs: u64,
+    /// A part file (the bytes of an unfinished upload) untouched for this long is deleted, and
+    /// its upload starts over from offset 0: disk space is bounded even when phones never come
+    /// back. The image itself is never lost: the phone keeps it until it holds the verified
+    /// receipt. Seconds.
+    pub part_file_idle_secs: u64,
+    /// How often the server looks for such part files (and for leftovers of completed or never
+    /// created uploads) in `<data_dir>/uploads`. Seconds.
+    pub upload_sweep_secs: u64,
     /// How long an enrolment code stays valid, in seconds.
     pub enrolment_code_ttl_secs: u64,
 }
@@ -94,6 +102,8 @@ impl Default for Limits {
             max_image_bytes: 25 * 1024 * 1024,
             upload_slots_per_device: 4,
             upload_slot_idle_secs: 24 * 3600,
+            part_file_idle_secs: 7 * 24 * 3600,
+            upload_sweep_secs: 3600,
             enrolment_code_ttl_secs: 3 * 24 * 3600,
         }
     }
@@ -275,6 +285,12 @@ impl ServerConfig {
         if let Some(v) = var("TALLYSEAL_UPLOAD_SLOT_IDLE_SECS") {
             self.limits.upload_slot_idle_secs = parse_num("TALLYSEAL_UPLOAD_SLOT_IDLE_SECS", &v)?;
         }
+        if let Some(v) = var("TALLYSEAL_PART_FILE_IDLE_SECS") {
+            self.limits.part_file_idle_secs = parse_num("TALLYSEAL_PART_FILE_IDLE_SECS", &v)?;
+        }
+        if let Some(v) = var("TALLYSEAL_UPLOAD_SWEEP_SECS") {
+            self.limits.upload_sweep_secs = parse_num("TALLYSEAL_UPLOAD_SWEEP_SECS", &v)?;
+        }
         if let Some(v) = var("TALLYSEAL_ANALYSIS") {
             self.analysis.enabled = match v.as_str() {
                 "on" | "true" | "1" => true,
@@ -398,10 +414,16 @@ mod tests {
         let env: HashMap<&str, &str> = [
             ("TALLYSEAL_BIND", "127.0.0.1:0"),
             ("TALLYSEAL_OBJECT_STORE", "local"),
+            ("TALLYSEAL_PART_FILE_IDLE_SECS", "600"),
         ]
         .into();
         c.apply_env(|k| env.get(k).map(|v| v.to_string())).unwrap();
         assert_eq!(c.bind, "127.0.0.1:0");
+        assert_eq!(c.limits.part_file_idle_secs, 600);
+        assert_eq!(
+            c.limits.upload_sweep_secs,
+            Limits::default().upload_sweep_secs
+        );
         assert_eq!(c.object_store, ObjectStoreConfig::Local { path: None });
         assert!(!format!("{:?}", ServerConfig::from_toml("[object_store]\nkind=\"s3\"\nbucket=\"b\"\naccess_key_id=\"k\"\nsecret_access_key=\"TOPSECRET\"").unwrap()).contains("TOPSECRET"));
     }

@@ -335,6 +335,14 @@ impl Database {
         .await
     }
 
+    /// [`expire_upload`], atomically.
+    pub async fn expire_upload(&self, u: &UploadRow, now: i64) -> DbResult<bool> {
+        self.write_atomic((u.clone(), now), |c, (u, now)| {
+            Box::pin(expire_upload(c, u, *now))
+        })
+        .await
+    }
+
     /// [`complete_submission`], atomically.
     pub async fn complete_submission(&self, done: &Completion) -> DbResult<Option<String>> {
         self.write_atomic(done.clone(), |c, done| {
@@ -1346,6 +1354,20 @@ pub async fn set_upload_offset(
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Start an abandoned upload over: its offset goes back to 0 (from `u.upload_offset`, while it is
+/// unfinished and still there), and an `upload_expired` event records the bytes dropped. False
+/// when the upload moved on meanwhile.
+pub async fn expire_upload(conn: &mut AnyConnection, u: &UploadRow, now: i64) -> DbResult<bool> {
+    if !set_upload_offset(&mut *conn, &u.id, u.upload_offset, 0).await? {
+        return Ok(false);
+    }
+    if u.upload_offset > 0 {
+        let detail = serde_json::json!({ "upload": u.id, "dropped_offset": u.upload_offset });
+        insert_event(&mut *conn, now, "upload_expired", &u.manifest_hash, &detail).await?;
+    }
+    Ok(true)
 }
 
 pub async fn get_upload_for_manifest(

@@ -27,6 +27,7 @@ pub mod secrets;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod sweep;
 
 pub use config::ServerConfig;
 pub use startup::{Application, StartupError, run};

@@ -114,6 +114,7 @@ impl Application {
             config: config.clone(),
         });
         crate::analysis::spawn(state.clone());
+        crate::sweep::spawn(state.clone());
         let server_state = state.clone();
         let mut server = HttpServer::new(move || {
             let limits = &server_state.config.limits;

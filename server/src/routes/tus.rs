@@ -330,7 +330,7 @@ struct Known {
     device: db::DeviceRow,
 }
 
-fn valid_id(id: &str) -> Result<(), ApiError> {
+pub(crate) fn valid_id(id: &str) -> Result<(), ApiError> {
     if id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         Ok(())
     } else {
@@ -356,9 +356,13 @@ async fn head(
     Ok(upload_response(HttpResponse::Ok(), &upload))
 }
 
-fn part_path(state: &AppState, id: &str) -> PathBuf {
-    state.uploads_dir.join(format!("{id}.part"))
+/// Where an unfinished upload's bytes are kept: `<data_dir>/uploads/<id>.part`.
+pub(crate) fn part_path(state: &AppState, id: &str) -> PathBuf {
+    state.uploads_dir.join(format!("{id}{PART_SUFFIX}"))
 }
+
+/// The file name ending of part files ([`part_path`]).
+pub(crate) const PART_SUFFIX: &str = ".part";
 
 /// A PATCH's `Upload-Checksum`: the algorithm's running state and the expected digest.
 enum RequestChecksum {

@@ -408,3 +408,105 @@ on_default_and_production!(
     creation_with_upload_takes_the_first_bytes,
     creation_with_upload
 );
+
+/// Give `path` a modification time `age` in the past.
+fn age_file(path: &std::path::Path, age: std::time::Duration) {
+    let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    file.set_modified(std::time::SystemTime::now() - age)
+        .unwrap();
+}
+
+/// The sweep of `uploads/`: an upload idle past `part_file_idle_secs` starts over from 0 (its
+/// bytes dropped, an `upload_expired` event kept) and can then be sent again; a leftover part
+/// file of a completed upload and an idle one without an upload are removed; a recent upload and
+/// files that are not part files are left alone, and no object is touched.
+async fn idle_part_files(db: Db, store: Store, test: &str) {
+    let Some((mut config, dir)) = test_config(db, store, test).await else {
+        return;
+    };
+    config.limits.part_file_idle_secs = 3600;
+    config.limits.upload_sweep_secs = 1;
+    let app = TestApp::start(config, std::sync::Arc::new(dir)).await;
+    app.import_demo_package().await;
+    let device = demo::device_key();
+    app.enrol(&device, 1).await;
+    let uploads = app.config.data_dir.join("uploads");
+    let part_of = |url: &str| uploads.join(format!("{}.part", url.rsplit('/').next().unwrap()));
+    let old = std::time::Duration::from_secs(2 * 3600);
+
+    // Idle: 40 % held, untouched for two hours.
+    let idle_image = noise(400_000, 21);
+    let idle = seal_capture(idle_image.clone(), &device, 1, &ChainState::genesis(), None);
+    assert_eq!(app.send_manifest(&idle).await.status(), 201);
+    let idle_url = app.create_upload(&idle).await;
+    let forty = idle_image.len() * 40 / 100;
+    let r = app.patch(&idle_url, 0, idle_image[..forty].to_vec()).await;
+    assert_eq!(r.status(), 204);
+    // Recent: 30 % held a moment ago.
+    let recent_image = noise(400_000, 22);
+    let recent = seal_capture(recent_image.clone(), &device, 1, &idle.next_chain(), None);
+    assert_eq!(app.send_manifest(&recent).await.status(), 201);
+    let recent_url = app.create_upload(&recent).await;
+    let thirty = recent_image.len() * 30 / 100;
+    let r = app
+        .patch(&recent_url, 0, recent_image[..thirty].to_vec())
+        .await;
+    assert_eq!(r.status(), 204);
+    // Completed, with its part file left behind (as after a stop between commit and removal).
+    let done_image = noise(300_000, 23);
+    let done = seal_capture(done_image.clone(), &device, 1, &recent.next_chain(), None);
+    assert_eq!(app.send_manifest(&done).await.status(), 201);
+    let done_url = app.create_upload(&done).await;
+    assert_eq!(
+        app.patch(&done_url, 0, done_image.clone()).await.status(),
+        204
+    );
+    std::fs::write(part_of(&done_url), &done_image).unwrap();
+    // Without an upload row, idle; and a file that is not a part file.
+    let orphan = uploads.join(format!("{}.part", "ab".repeat(16)));
+    std::fs::write(&orphan, b"bytes of a creation that never got its row").unwrap();
+    let other = uploads.join("operator-notes.txt");
+    std::fs::write(&other, b"not ours").unwrap();
+    for path in [&part_of(&idle_url), &orphan, &other] {
+        age_file(path, old);
+    }
+
+    assert_eq!(
+        once_equal(0, || app.head_offset(&idle_url)).await,
+        0,
+        "the idle upload starts over"
+    );
+    assert!(
+        !once_equal(false, || async {
+            part_of(&done_url).exists() || orphan.exists()
+        })
+        .await,
+        "leftover and orphaned part files are removed"
+    );
+    assert!(!part_of(&idle_url).exists());
+    assert!(other.exists(), "only part files are swept");
+    assert!(part_of(&recent_url).exists());
+    assert_eq!(app.head_offset(&recent_url).await, thirty as u64);
+    let events = app.event_kinds(&idle.manifest_hash.to_string()).await;
+    assert_eq!(events.last().map(String::as_str), Some("upload_expired"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM events WHERE kind = 'upload_expired'")
+            .await,
+        1
+    );
+    assert_eq!(app.capture_status(&done).await["status"], "verified");
+    assert!(app.object_exists(&sha256(&done_image)).await);
+    assert!(!app.object_exists(&sha256(&idle_image)).await);
+
+    // The phone sends the image again, from 0, and the capture completes; the recent upload
+    // resumes where it was.
+    let r = app.patch(&idle_url, 0, idle_image.clone()).await;
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+    assert_eq!(app.capture_status(&idle).await["status"], "verified");
+    let r = app
+        .patch(&recent_url, thirty, recent_image[thirty..].to_vec())
+        .await;
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+    assert_eq!(app.capture_status(&recent).await["status"], "verified");
+}
+on_default_and_production!(idle_part_files_are_swept, idle_part_files);
