@@ -56,7 +56,7 @@ pub fn component(var: &str, what: &str, test: &str) -> Option<String> {
     }
 }
 
-fn s3_config(test: &str) -> Option<S3Config> {
+pub fn s3_config(test: &str) -> Option<S3Config> {
     let endpoint = component("TALLYSEAL_TEST_S3_ENDPOINT", "Garage", test)?;
     Some(S3Config {
         endpoint: Some(endpoint),
