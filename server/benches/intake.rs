@@ -133,7 +133,10 @@ fn pin_store_to(cpu: Option<usize>) {
         // PostgreSQL's short-lived processes (a connection's backend, autovacuum workers) may
         // have exited since they were listed.
         let gone = !std::path::Path::new(&format!("/proc/{pid}")).exists();
-        assert!(status.success() || gone, "taskset -c {list} -p {pid} failed");
+        assert!(
+            status.success() || gone,
+            "taskset -c {list} -p {pid} failed"
+        );
     };
     let garage = pids_named("garage");
     assert!(!garage.is_empty(), "no garage process to pin");

@@ -84,7 +84,7 @@ pub struct Limits {
     /// A part file (the bytes of an unfinished upload) untouched for this long is deleted, and
     /// its upload starts over from offset 0: disk space is bounded even when phones never come
     /// back. The image itself is never lost: the phone keeps it until it holds the verified
-    /// receipt. Seconds.
+    /// receipt. Seconds; 0 keeps them however old they are.
     pub part_file_idle_secs: u64,
     /// How often the server looks for such part files (and for leftovers of completed or never
     /// created uploads) in `<data_dir>/uploads`. Seconds.

@@ -60,7 +60,11 @@ pub fn spawn(state: Data<AppState>) {
 
 /// One pass over the part files.
 pub async fn sweep(state: &AppState) -> Result<Swept, String> {
-    let idle_limit = Duration::from_secs(state.config.limits.part_file_idle_secs);
+    // 0: part files of unfinished uploads are kept however old they are.
+    let idle_limit = match state.config.limits.part_file_idle_secs {
+        0 => Duration::MAX,
+        secs => Duration::from_secs(secs),
+    };
     let io = |e: std::io::Error| e.to_string();
     let db_err = |e: sqlx::Error| format!("database: {e}");
     let mut swept = Swept::default();
