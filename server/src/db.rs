@@ -198,6 +198,9 @@ async fn group_commit_loop(
 
 pub type DbResult<T> = Result<T, sqlx::Error>;
 
+/// A pooled connection idle at least this long is pinged before it is used again.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(5);
+
 impl Database {
     /// Connect (creating the SQLite file if needed) and run the migrations.
     pub async fn connect(url: &str, max_connections: u32) -> DbResult<Database> {
@@ -215,7 +218,21 @@ impl Database {
         let pool_options = |max: u32| {
             let mut pool = AnyPoolOptions::new()
                 .max_connections(max.max(1))
-                .acquire_timeout(Duration::from_secs(30));
+                .acquire_timeout(Duration::from_secs(30))
+                // sqlx pings every connection it hands out by default: a round trip per query
+                // (to PostgreSQL, or to the SQLite connection's thread), which the intake
+                // benchmark's profile showed at ~5 % of the server's CPU. Only a connection idle
+                // for a while can have been dropped by the other end (a restarted PostgreSQL);
+                // one in use has just answered.
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= PING_IF_IDLE_FOR {
+                            conn.ping().await?;
+                        }
+                        Ok(true)
+                    })
+                });
             if backend == Backend::Sqlite {
                 pool = pool.after_connect(|conn, _meta| {
                     Box::pin(async move {
