@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime};
 use actix_web::web::Data;
 
 use crate::db;
-use crate::routes::tus::{PART_SUFFIX, part_path, valid_id};
+use crate::routes::tus::{PART_SUFFIX, valid_id};
 use crate::state::AppState;
 
 /// What one sweep did.
@@ -119,7 +119,7 @@ pub async fn sweep(state: &AppState) -> Result<Swept, String> {
             }
             None => &mut swept.orphaned,
         };
-        match tokio::fs::remove_file(part_path(state, id)).await {
+        match tokio::fs::remove_file(entry.path()).await {
             Ok(()) => *counter += 1,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(format!("removing {}: {e}", entry.path().display())),

@@ -357,7 +357,7 @@ async fn head(
 }
 
 /// Where an unfinished upload's bytes are kept: `<data_dir>/uploads/<id>.part`.
-pub(crate) fn part_path(state: &AppState, id: &str) -> PathBuf {
+fn part_path(state: &AppState, id: &str) -> PathBuf {
     state.uploads_dir.join(format!("{id}{PART_SUFFIX}"))
 }
 

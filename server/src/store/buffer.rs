@@ -26,14 +26,21 @@ const STEP: usize = 256 * 1024;
 
 static POOL: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
 
-/// A buffer from the pool (or a new one) with at least `usable` bytes from its first
-/// `ALIGN`-aligned byte on.
+/// A buffer from the pool (the smallest that fits, so that copying an object's last block does
+/// not take an image-sized one away from a request being received), or a new one, with at least
+/// `usable` bytes from its first `ALIGN`-aligned byte on.
 pub fn take(usable: usize) -> Vec<u8> {
     let wanted = usable + ALIGN;
     let mut pool = POOL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    match pool.iter().position(|b| b.len() >= wanted) {
+    let fitting = pool
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.len() >= wanted)
+        .min_by_key(|(_, b)| b.len())
+        .map(|(i, _)| i);
+    match fitting {
         Some(i) => pool.swap_remove(i),
         None => vec![0u8; wanted.div_ceil(STEP) * STEP],
     }

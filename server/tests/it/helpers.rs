@@ -257,17 +257,18 @@ impl TestApp {
             .unwrap()
     }
 
-    /// tus creation for `sealed`'s image; returns the upload URL.
-    pub async fn create_upload(&self, sealed: &SealedCapture) -> String {
-        let r = self
-            .client
+    /// A tus creation request for `sealed`'s image, without a body.
+    fn creation(&self, sealed: &SealedCapture) -> reqwest::RequestBuilder {
+        self.client
             .post(self.url("/api/v1/uploads"))
             .header("Tus-Resumable", "1.0.0")
             .header("Upload-Length", sealed.image.len().to_string())
             .header("Upload-Metadata", upload_metadata(&sealed.manifest_hash))
-            .send()
-            .await
-            .unwrap();
+    }
+
+    /// tus creation for `sealed`'s image; returns the upload URL.
+    pub async fn create_upload(&self, sealed: &SealedCapture) -> String {
+        let r = self.creation(sealed).send().await.unwrap();
         assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
         let loc = r.headers()["Location"].to_str().unwrap().to_owned();
         self.url(&loc)
@@ -275,11 +276,7 @@ impl TestApp {
 
     /// tus creation for `sealed`'s image carrying `bytes` (`creation-with-upload`).
     pub async fn create_with(&self, sealed: &SealedCapture, bytes: Vec<u8>) -> reqwest::Response {
-        self.client
-            .post(self.url("/api/v1/uploads"))
-            .header("Tus-Resumable", "1.0.0")
-            .header("Upload-Length", sealed.image.len().to_string())
-            .header("Upload-Metadata", upload_metadata(&sealed.manifest_hash))
+        self.creation(sealed)
             .header("Content-Type", "application/offset+octet-stream")
             .body(bytes)
             .send()
