@@ -10,12 +10,39 @@ use crate::bundle::EvidenceBundle;
 use crate::exif::extract_exif;
 use crate::form::{FormFigures, FormKind};
 use crate::hash::{Sha256Digest, sha256};
-use crate::keys::{DeviceKey, SignatureBytes};
+use crate::keys::{DeviceKey, PublicKey, SignatureBytes};
 use crate::manifest::{
     CaptureManifest, DeviceChain, ImageRef, MANIFEST_DOMAIN, MANIFEST_FORMAT, MANIFEST_VERSION,
     ManifestError, ManifestExif, ManifestFix, Supersedes, to_e7, to_mm,
 };
 use crate::time::ClockReadings;
+
+/// Domain of the upload authorisation: the device's signature over a manifest hash (its 32
+/// bytes), which the server asks for before it takes image bytes for that manifest
+/// (`docs/tus.md`, "Who may upload").
+pub const UPLOAD_AUTH_DOMAIN: &str = "tallyseal/upload-auth/v1";
+
+/// The request header carrying the upload authorisation (128 hex digits) on every tus request.
+pub const UPLOAD_AUTH_HEADER: &str = "Tallyseal-Upload-Auth";
+
+/// The device's authorisation to upload the image of the capture whose manifest hash is
+/// `manifest_hash`. Deterministic (ed25519), so every retry presents the same value; it is never
+/// published (unlike the manifest hash, which agents and bundles carry), so knowing a capture's
+/// hash does not let anyone else write to its upload.
+pub fn upload_auth(key: &DeviceKey, manifest_hash: &Sha256Digest) -> SignatureBytes {
+    key.sign(UPLOAD_AUTH_DOMAIN, &manifest_hash.0)
+}
+
+/// Whether `auth` is `device`'s upload authorisation for `manifest_hash`.
+pub fn verify_upload_auth(
+    device: &PublicKey,
+    manifest_hash: &Sha256Digest,
+    auth: &SignatureBytes,
+) -> bool {
+    device
+        .verify(UPLOAD_AUTH_DOMAIN, &manifest_hash.0, auth)
+        .is_ok()
+}
 
 /// Largest image accepted for sealing, bytes (a phone photo of a sheet is 1-8 MB).
 pub const MAX_IMAGE_BYTES: u64 = 64 * 1024 * 1024;
@@ -80,6 +107,9 @@ pub struct SealedCapture {
     pub manifest_hash: Sha256Digest,
     pub signature: SignatureBytes,
     pub image: Vec<u8>,
+    /// The device's authorisation to upload the image ([`upload_auth`]); not part of the
+    /// evidence, never written into a bundle.
+    pub upload_auth: SignatureBytes,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -156,8 +186,10 @@ pub fn seal(
     manifest.check_consistency()?;
     let manifest_bytes = manifest.to_bytes()?;
     let signature = key.sign(MANIFEST_DOMAIN, &manifest_bytes);
+    let manifest_hash = sha256(&manifest_bytes);
     Ok(SealedCapture {
-        manifest_hash: sha256(&manifest_bytes),
+        upload_auth: upload_auth(key, &manifest_hash),
+        manifest_hash,
         manifest,
         manifest_bytes,
         signature,

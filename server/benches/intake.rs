@@ -381,6 +381,7 @@ async fn run_case(label: &str, config: ServerConfig) {
                 }))
                 .unwrap(),
                 manifest_hash: s.manifest_hash.to_hex(),
+                upload_auth: s.upload_auth.to_hex(),
                 image: Bytes::from(s.image),
             });
         }
@@ -628,6 +629,8 @@ fn retake(photo: &[u8], i: usize) -> Vec<u8> {
 struct Capture {
     manifest_json: Vec<u8>,
     manifest_hash: String,
+    /// The device's upload authorisation (`Tallyseal-Upload-Auth`).
+    upload_auth: String,
     image: Bytes,
 }
 
@@ -655,6 +658,7 @@ async fn intake_one(http: &reqwest::Client, base: &str, s: &Capture) -> [Duratio
                 base64::engine::general_purpose::STANDARD.encode(&s.manifest_hash)
             ),
         )
+        .header(tallyseal_core::seal::UPLOAD_AUTH_HEADER, &s.upload_auth)
         .header("Content-Type", "application/offset+octet-stream")
         .body(s.image.clone())
         .send()

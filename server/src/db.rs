@@ -536,6 +536,8 @@ pub struct CodeRow {
     pub station: i64,
     pub expires_at_ms: i64,
     pub used_at_ms: Option<i64>,
+    /// The device key (hex) the code enrolled.
+    pub used_by_key: Option<String>,
 }
 
 pub async fn insert_code(
@@ -574,7 +576,7 @@ pub async fn insert_code(
 
 pub async fn get_code(db: &AnyPool, code_hash: &str) -> DbResult<Option<CodeRow>> {
     let row = sqlx::query(
-        "SELECT election_id, constituency, station, expires_at_ms, used_at_ms \
+        "SELECT election_id, constituency, station, expires_at_ms, used_at_ms, used_by_key \
          FROM enrolment_codes WHERE code_hash = $1",
     )
     .bind(code_hash.to_owned())
@@ -587,6 +589,7 @@ pub async fn get_code(db: &AnyPool, code_hash: &str) -> DbResult<Option<CodeRow>
             station: r.try_get("station")?,
             expires_at_ms: r.try_get("expires_at_ms")?,
             used_at_ms: r.try_get("used_at_ms")?,
+            used_by_key: r.try_get("used_by_key")?,
         })
     })
     .transpose()

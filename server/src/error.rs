@@ -53,6 +53,7 @@ problems! {
     UnknownSubmission => ("unknown-submission", StatusCode::NOT_FOUND, "No manifest with this hash has been received"),
     TusVersion => ("tus-version", StatusCode::PRECONDITION_FAILED, "Only tus 1.0.0 is supported"),
     UploadNotFound => ("upload-not-found", StatusCode::NOT_FOUND, "No such upload"),
+    UploadAuth => ("upload-auth", StatusCode::FORBIDDEN, "The request does not carry the capture's device's upload authorisation"),
     UploadLengthMismatch => ("upload-length-mismatch", StatusCode::UNPROCESSABLE_ENTITY, "Upload-Length differs from the signed image size"),
     UploadTooLarge => ("upload-too-large", StatusCode::PAYLOAD_TOO_LARGE, "The upload would exceed its declared length"),
     OffsetConflict => ("offset-conflict", StatusCode::CONFLICT, "Upload-Offset does not match the server's offset"),
@@ -130,6 +131,10 @@ impl ResponseError for ApiError {
         ));
         // tus clients read this on every response, errors included.
         resp.insert_header(("Tus-Resumable", "1.0.0"));
+        if self.problem == Problem::TusVersion {
+            // tus 1.0: a 412 for an unsupported version names the versions the server speaks.
+            resp.insert_header(("Tus-Version", "1.0.0"));
+        }
         resp.body(serde_json::to_vec(&body).unwrap_or_default())
     }
 }

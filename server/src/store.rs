@@ -127,7 +127,7 @@ impl LocalFsStore {
     pub fn open(root: impl Into<PathBuf>) -> Result<LocalFsStore, StoreError> {
         let root = root.into();
         std::fs::create_dir_all(root.join("tmp"))?;
-        std::fs::create_dir_all(root.join("objects"))?;
+        create_dir_durably(&root.join("objects"))?;
         Ok(LocalFsStore { root })
     }
 
@@ -140,15 +140,16 @@ impl LocalFsStore {
         Ok(self.root.join("tmp").join(name))
     }
 
-    /// Link `src` (already durable) to the object's path; fsync the directory.
+    /// Link `src` (already durable) to the object's path; fsync the directory (also when the
+    /// object was there already: see [`already_present`]).
     fn link_into_place(src: &Path, dest: &Path) -> Result<PutOutcome, StoreError> {
         if dest.exists() {
-            return Ok(PutOutcome::AlreadyPresent);
+            return already_present(dest);
         }
         let dir = dest
             .parent()
             .ok_or_else(|| StoreError::Backend("bad object path".into()))?;
-        std::fs::create_dir_all(dir)?;
+        create_dir_durably(dir)?;
         let outcome = match std::fs::hard_link(src, dest) {
             Ok(()) => PutOutcome::Created,
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => PutOutcome::AlreadyPresent,
@@ -157,6 +158,37 @@ impl LocalFsStore {
         std::fs::File::open(dir)?.sync_all()?;
         Ok(outcome)
     }
+}
+
+/// The answer for an object found in place. Its directory is fsynced first: the writer that
+/// linked it (another request, on this server or another) may not have synced the directory yet,
+/// and the caller acknowledges on our answer; after a power loss an unsynced entry can vanish.
+fn already_present(dest: &Path) -> Result<PutOutcome, StoreError> {
+    if let Some(dir) = dest.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(PutOutcome::AlreadyPresent)
+}
+
+/// Create `dir` and any missing parents, each new one durably (its entry is in its parent, which
+/// is fsynced): an object's fsynced directory is no use if the directory itself can vanish.
+fn create_dir_durably(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent {
+        create_dir_durably(parent)?;
+    }
+    match std::fs::create_dir(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+        Err(e) => return Err(e),
+    }
+    if let Some(parent) = parent {
+        std::fs::File::open(parent)?.sync_all()?;
+    }
+    Ok(())
 }
 
 fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
@@ -266,7 +298,7 @@ mod unnamed {
         // The directory is created on first use only: a mkdir per write would lock its parent.
         let opened = match rustix::fs::openat(CWD, dir, flags, mode) {
             Err(Errno::NOENT) => {
-                std::fs::create_dir_all(dir)?;
+                super::create_dir_durably(dir)?;
                 rustix::fs::openat(CWD, dir, flags, mode)
             }
             other => other,
@@ -341,7 +373,7 @@ impl ObjectStore for LocalFsStore {
         // One trip to the blocking pool for the whole put, the existence check included.
         tokio::task::spawn_blocking(move || {
             if dest.try_exists()? {
-                return Ok(PutOutcome::AlreadyPresent);
+                return already_present(&dest);
             }
             write_new(&tmp, &dest, &bytes)
         })

@@ -498,11 +498,13 @@ impl PhoneClient {
         let settings = self.settings();
         let clock = self.opts.clock.clone();
         let now_ms = move || clock.now().wall_ms;
+        let device_key = self.signing_key()?;
         let uploader = Uploader {
             outbox: &self.outbox,
             transport: self.opts.transport.as_ref(),
             server: &server,
             receipt_key: enrolment.commission_key,
+            device_key: &device_key,
             tuning: UploadTuning {
                 chunk_bytes: settings.chunk_bytes,
                 patch_checksum: settings.patch_checksum,

@@ -12,7 +12,9 @@ use crate::client::api::{ServerUrl, problem};
 use crate::client::error::{ClientError, ClientResult};
 use crate::client::http::{HttpRequest, HttpResponse};
 use crate::hash::{Sha256Digest, sha256};
+use crate::keys::SignatureBytes;
 use crate::receipt::{RECEIPT_HEADER, Receipt};
+use crate::seal::UPLOAD_AUTH_HEADER;
 
 pub const TUS_VERSION: &str = "1.0.0";
 
@@ -23,14 +25,22 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// A tus request carrying the protocol version and the device's upload authorisation
+/// ([`crate::seal::upload_auth`]), which the server asks for on every request of an upload.
+fn tus_request(method: &str, url: &str, auth: &SignatureBytes) -> HttpRequest {
+    HttpRequest::new(method, url)
+        .header("Tus-Resumable", TUS_VERSION)
+        .header(UPLOAD_AUTH_HEADER, auth.to_hex())
+}
+
 /// `POST <endpoint>`: create (or find again) the upload for a submission's image.
 pub fn creation_request(
     endpoint_url: &str,
     length: u64,
     manifest_hash: &Sha256Digest,
+    auth: &SignatureBytes,
 ) -> HttpRequest {
-    HttpRequest::new("POST", endpoint_url)
-        .header("Tus-Resumable", TUS_VERSION)
+    tus_request("POST", endpoint_url, auth)
         .header("Upload-Length", length.to_string())
         .header(
             "Upload-Metadata",
@@ -65,8 +75,8 @@ pub fn parse_creation(resp: &HttpResponse, server: &ServerUrl) -> ClientResult<(
 }
 
 /// `HEAD <upload>`: where the server stands.
-pub fn head_request(upload_url: &str) -> HttpRequest {
-    HttpRequest::new("HEAD", upload_url).header("Tus-Resumable", TUS_VERSION)
+pub fn head_request(upload_url: &str, auth: &SignatureBytes) -> HttpRequest {
+    tus_request("HEAD", upload_url, auth)
 }
 
 /// The server's offset from a `HEAD` answer.
@@ -78,9 +88,14 @@ pub fn parse_head(resp: &HttpResponse) -> ClientResult<u64> {
 }
 
 /// `PATCH <upload>` with `chunk` at `offset`.
-pub fn patch_request(upload_url: &str, offset: u64, chunk: &[u8], checksum: bool) -> HttpRequest {
-    let mut req = HttpRequest::new("PATCH", upload_url)
-        .header("Tus-Resumable", TUS_VERSION)
+pub fn patch_request(
+    upload_url: &str,
+    offset: u64,
+    chunk: &[u8],
+    checksum: bool,
+    auth: &SignatureBytes,
+) -> HttpRequest {
+    let mut req = tus_request("PATCH", upload_url, auth)
         .header("Upload-Offset", offset.to_string())
         .header("Content-Type", "application/offset+octet-stream");
     if checksum {
@@ -117,11 +132,20 @@ mod tests {
     #[test]
     fn requests_carry_the_protocol_headers() {
         let h = sha256(b"m");
-        let r = creation_request("http://s/api/v1/uploads", 10, &h);
+        let auth = SignatureBytes([7; 64]);
+        let r = creation_request("http://s/api/v1/uploads", 10, &h, &auth);
         assert_eq!(r.headers[0], ("Tus-Resumable".into(), "1.0.0".into()));
-        assert!(r.headers[2].1.starts_with("manifest_hash "));
-        let p = patch_request("http://s/u/1", 5, b"abc", true);
+        assert_eq!(r.headers[1], (UPLOAD_AUTH_HEADER.into(), "07".repeat(64)));
+        assert!(r.headers[3].1.starts_with("manifest_hash "));
+        let p = patch_request("http://s/u/1", 5, b"abc", true, &auth);
         assert_eq!(p.body, b"abc");
+        for req in [&p, &head_request("http://s/u/1", &auth)] {
+            assert!(
+                req.headers
+                    .iter()
+                    .any(|(k, v)| k == UPLOAD_AUTH_HEADER && *v == auth.to_hex())
+            );
+        }
         assert!(
             p.headers
                 .iter()

@@ -22,7 +22,7 @@ use crate::client::http::HttpTransport;
 use crate::client::outbox::{Attention, ItemState, Outbox, OutboxItem, Stage};
 use crate::client::tus;
 use crate::hash::Sha256Digest;
-use crate::keys::PublicKey;
+use crate::keys::{DeviceKey, PublicKey, SignatureBytes};
 use crate::receipt::{Receipt, ReceiptStatus};
 
 /// Something that happened while syncing (for progress bars and notifications).
@@ -93,6 +93,9 @@ pub struct Uploader<'a> {
     pub transport: &'a dyn HttpTransport,
     pub server: &'a ServerUrl,
     pub receipt_key: PublicKey,
+    /// The device's key: it signed the outbox's manifests, and signs the upload authorisation
+    /// ([`crate::seal::upload_auth`]) the server asks for on every tus request.
+    pub device_key: &'a DeviceKey,
     pub tuning: UploadTuning,
     pub listener: Option<&'a dyn SyncListener>,
     pub now_ms: &'a dyn Fn() -> i64,
@@ -287,33 +290,42 @@ impl Uploader<'_> {
         self.set_stage(item, Stage::ManifestAcknowledged)
     }
 
-    fn create_upload(&self, item: &OutboxItem, total: u64) -> ClientResult<(String, u64)> {
+    fn create_upload(
+        &self,
+        item: &OutboxItem,
+        total: u64,
+        auth: &SignatureBytes,
+    ) -> ClientResult<(String, u64)> {
         let endpoint = self.server.join(tus::DEFAULT_UPLOAD_ENDPOINT);
-        let resp =
-            self.transport
-                .execute(tus::creation_request(&endpoint, total, &item.manifest_hash))?;
+        let resp = self.transport.execute(tus::creation_request(
+            &endpoint,
+            total,
+            &item.manifest_hash,
+            auth,
+        ))?;
         tus::parse_creation(&resp, self.server)
     }
 
-    fn server_offset(&self, url: &str) -> ClientResult<u64> {
-        let resp = self.transport.execute(tus::head_request(url))?;
+    fn server_offset(&self, url: &str, auth: &SignatureBytes) -> ClientResult<u64> {
+        let resp = self.transport.execute(tus::head_request(url, auth))?;
         tus::parse_head(&resp)
     }
 
     fn send_image(&self, item: &mut OutboxItem, report: &mut SyncReport) -> ClientResult<()> {
         if item.state.stage != Stage::Received {
             let image = self.outbox.image(item.seq)?;
+            let auth = crate::seal::upload_auth(self.device_key, &item.manifest_hash);
             let total = image.len() as u64;
             // Where does the server stand? Ask, never assume.
             let (url, mut offset) = match item.state.upload_url.clone() {
-                Some(url) => match self.server_offset(&url) {
+                Some(url) => match self.server_offset(&url, &auth) {
                     Ok(o) => (url, o),
                     Err(ClientError::Server(p)) if p.status == 404 || p.status == 410 => {
-                        self.create_upload(item, total)?
+                        self.create_upload(item, total, &auth)?
                     }
                     Err(e) => return Err(e),
                 },
-                None => self.create_upload(item, total)?,
+                None => self.create_upload(item, total, &auth)?,
             };
             if offset > total {
                 return Err(ClientError::Protocol(format!(
@@ -338,6 +350,7 @@ impl Uploader<'_> {
                     offset,
                     chunk,
                     self.tuning.patch_checksum,
+                    &auth,
                 ))?;
                 match tus::parse_patch(&resp) {
                     Ok(new) if new > offset && new <= total => {
@@ -356,7 +369,7 @@ impl Uploader<'_> {
                         if p.slug() == "offset-conflict" && conflicts < 3 =>
                     {
                         conflicts += 1;
-                        offset = self.server_offset(&url)?;
+                        offset = self.server_offset(&url, &auth)?;
                     }
                     Err(e) => return Err(e),
                 }

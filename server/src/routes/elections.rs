@@ -181,9 +181,18 @@ async fn issue_code(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: web::Json<CodeRequest>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&req, &state)?;
+    let body: CodeRequest =
+        super::read_optional_json(&req, payload, state.config.limits.max_json_bytes)
+            .await?
+            .ok_or_else(|| {
+                ApiError::new(
+                    Problem::MalformedJson,
+                    "the body must be {constituency, station, ttl_secs?}",
+                )
+            })?;
     let election = path.into_inner();
     let opened = load_package(&state, &election).await?;
     if opened
@@ -251,13 +260,22 @@ async fn revoke(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: Option<web::Json<RevokeRequest>>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&req, &state)?;
     let key: PublicKey = path
         .parse()
         .map_err(|_| ApiError::new(Problem::BadKey, "device key must be 64 hex digits"))?;
-    let reason = body.map(|b| b.into_inner().reason).unwrap_or_default();
+    // The body is optional; one that is there must be right (a revocation is recorded for good,
+    // so a reason lost to a typo could never be added).
+    let reason = super::read_optional_json::<RevokeRequest>(
+        &req,
+        payload,
+        state.config.limits.max_json_bytes,
+    )
+    .await?
+    .map(|b| b.reason)
+    .unwrap_or_default();
     let revoked = db::revoke_device(&state.db.writer, &key.to_hex(), crate::now_ms(), &reason)
         .await
         .map_err(|e| ApiError::unavailable("database", e))?

@@ -73,7 +73,14 @@ async fn enrol(
     let (note, package_hash) = (opened.signed.note.clone(), opened.hash.to_hex());
 
     if code.used_at_ms.is_some() {
-        // The same phone retrying after a lost response gets its enrolment again.
+        // The same phone retrying after a lost response gets its enrolment again; any other key
+        // (even one enrolled at the same station) is told the code is used.
+        if code.used_by_key.as_deref() != Some(key.to_hex().as_str()) {
+            return Err(ApiError::new(
+                Problem::CodeUsed,
+                "this enrolment code has already been used",
+            ));
+        }
         return match db::get_device(pool, &key.to_hex()).await.map_err(db_err)? {
             Some(d)
                 if d.election_id == code.election_id

@@ -31,13 +31,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(tus::configure);
 }
 
-/// Require `Authorization: Bearer <admin token>`.
+/// Require `Authorization: Bearer <admin token>` (the scheme name in any case, RFC 9110 §11.1).
 pub fn require_admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
     let presented = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+        .map(|(_, token)| token);
     match presented {
         Some(t) if state.admin_token.matches(t.trim()) => Ok(()),
         Some(_) => Err(ApiError::new(
@@ -49,6 +51,36 @@ pub fn require_admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError
             "Authorization: Bearer <token> required",
         )),
     }
+}
+
+/// An optional JSON body of at most `limit` bytes, for handlers that must check the caller
+/// before they read it (admin endpoints): `None` for an empty body; otherwise it must be
+/// `application/json` (415) and parse as a `T` (400), like `web::Json`.
+pub async fn read_optional_json<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<Option<T>, ApiError> {
+    let body = read_body(req, payload, limit).await?;
+    if body.is_empty() {
+        return Ok(None);
+    }
+    let json = actix_web::HttpMessage::mime_type(req)
+        .ok()
+        .flatten()
+        .is_some_and(|m| {
+            m.type_() == "application"
+                && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
+        });
+    if !json {
+        return Err(ApiError::new(
+            Problem::UnsupportedMediaType,
+            "expected Content-Type: application/json",
+        ));
+    }
+    serde_json::from_slice(&body)
+        .map(Some)
+        .map_err(|e| ApiError::new(Problem::MalformedJson, e.to_string()))
 }
 
 /// Read a whole request body of at most `limit` bytes (problem+json on overflow).

@@ -31,6 +31,7 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use tallyseal_core::hash::{Sha256Digest, sha256};
 use tallyseal_core::keys::{PublicKey, SignatureBytes};
+use tallyseal_core::seal::{UPLOAD_AUTH_HEADER, verify_upload_auth};
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use crate::db::{self, Completion, UploadRow};
@@ -200,6 +201,7 @@ async fn create(
     .await
     .map_err(db_err)?
     .ok_or_else(|| ApiError::new(Problem::UnknownSubmission, "send the signed manifest first"))?;
+    check_upload_auth(&req, &submission.device_key, &submission.manifest_hash)?;
     if i64::try_from(length).ok() != Some(submission.image_bytes) {
         return Err(ApiError::new(
             Problem::UploadLengthMismatch,
@@ -217,7 +219,7 @@ async fn create(
         ));
     }
     let known = Known { submission, device };
-    let reused = existing.is_some();
+    let mut reused = existing.is_some();
     let upload = match existing {
         // Already complete (read with the submission, in one snapshot): the answer carries the
         // receipt, as the request that completed it did.
@@ -245,11 +247,15 @@ async fn create(
             {
                 return create_with_image(&req, &state, row, known, payload, permit).await;
             }
-            state
+            let stored = state
                 .db
                 .create_upload(&row, crate::now_ms())
                 .await
-                .map_err(db_err)?
+                .map_err(db_err)?;
+            // A concurrent creation inserted the submission's upload first: this request found
+            // it rather than made it, and must read it again under the lease like any other.
+            reused = stored.id != row.id;
+            stored
         }
     };
     let builder = created(&upload.id);
@@ -353,6 +359,7 @@ async fn head(
 ) -> Result<HttpResponse, ApiError> {
     check_tus_version(&req)?;
     let upload = load_upload(&state, &path).await?;
+    check_upload_auth(&req, &upload.device_key, &upload.manifest_hash)?;
     Ok(upload_response(HttpResponse::Ok(), &upload))
 }
 
@@ -438,13 +445,49 @@ async fn patch(
     let Some(_lease) = state.lease_upload(&id) else {
         return Err(busy());
     };
+    let upload = load_upload(&state, &id).await?;
+    check_upload_auth(&req, &upload.device_key, &upload.manifest_hash)?;
     let target = Target {
-        upload: load_upload(&state, &id).await?,
+        upload,
         stored: true,
         known: None,
     };
     let written = receive(&req, &state, target, client_offset, payload, checksum).await?;
     Ok(written_response(HttpResponse::NoContent(), &written))
+}
+
+/// Every tus request for a capture's image must carry its device's upload authorisation
+/// ([`UPLOAD_AUTH_HEADER`]: the device's signature over the manifest hash, see
+/// `tallyseal_core::seal::upload_auth`). The manifest hash is public (agents' copies, bundles, the
+/// next capture's chain link); without this anyone who read it could create, probe, and write
+/// garbage into the upload, or hold its lease, and so keep a station's image from arriving. The
+/// image itself is protected by the signed hash either way.
+fn check_upload_auth(
+    req: &HttpRequest,
+    device_key_hex: &str,
+    manifest_hash_hex: &str,
+) -> Result<(), ApiError> {
+    let refused = |detail: &str| ApiError::new(Problem::UploadAuth, detail);
+    let value = header(req.headers(), UPLOAD_AUTH_HEADER).ok_or_else(|| {
+        refused("the request must carry Tallyseal-Upload-Auth: the device's signature over the manifest hash")
+    })?;
+    let auth: SignatureBytes = value
+        .trim()
+        .parse()
+        .map_err(|_| refused("Tallyseal-Upload-Auth must be 128 hex digits"))?;
+    let device: PublicKey = device_key_hex
+        .parse()
+        .map_err(|e| ApiError::internal("stored key", e))?;
+    let manifest_hash: Sha256Digest = manifest_hash_hex
+        .parse()
+        .map_err(|e| ApiError::internal("stored hash", e))?;
+    if verify_upload_auth(&device, &manifest_hash, &auth) {
+        Ok(())
+    } else {
+        Err(refused(
+            "Tallyseal-Upload-Auth is not the capture's device's signature over its manifest hash",
+        ))
+    }
 }
 
 /// Whether the request's body is upload bytes (`Content-Type: application/offset+octet-stream`).
@@ -535,18 +578,15 @@ async fn receive(
 
     let io = |e: std::io::Error| ApiError::unavailable("upload storage", e);
     let part = part_path(state, &id);
-    let mut file = tokio::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(false)
-        .open(&part)
-        .await
-        .map_err(io)?;
+    let mut file = open_part(&part, offset == length).await.map_err(io)?;
     let on_disk = file.metadata().await.map_err(io)?.len();
+    // A new part file's name must survive a crash as well as its bytes: the offset that follows
+    // is a promise to hold them.
+    let new_file = on_disk == 0;
     if on_disk < offset {
         // The bytes behind the offset are gone (another server's disk, or lost): start over.
-        file.set_len(0).await.map_err(io)?;
-        file.sync_all().await.map_err(io)?;
+        drop(file);
+        tokio::fs::remove_file(&part).await.map_err(io)?;
         let _ = state
             .db
             .set_upload_offset(&id, upload.upload_offset, 0)
@@ -621,7 +661,58 @@ async fn receive(
     // Durable before the offset moves: the offset is what the server promises to hold.
     file.sync_data().await.map_err(io)?;
     drop(file);
+    if new_file {
+        sync_uploads_dir(state).await.map_err(io)?;
+    }
     advance(state, &target, new_offset, cut.as_deref()).await
+}
+
+/// Open the upload's part file for writing (created when missing).
+///
+/// The local store keeps a completed upload's part file as the object itself (a second link to
+/// the same file, see `LocalFsStore::put_file_if_absent`); the completion then removes the part
+/// file's name. When the commit after the link did not happen (the server stopped, or the
+/// database failed) both names remain, and the upload's offset is still before the end: a write
+/// through the part file's name would then change a stored object. So a part file with another
+/// link is written no more: unless nothing is left to write (`complete`, when the completion
+/// only reads it again), its name is dropped and an empty file takes its place, and the upload
+/// starts over from 0 (the object stays as stored, and the completion finds it there).
+async fn open_part(part: &std::path::Path, complete: bool) -> std::io::Result<tokio::fs::File> {
+    let mut options = tokio::fs::OpenOptions::new();
+    options.create(true).write(true).truncate(false);
+    let file = options.open(part).await?;
+    if complete || !also_linked_elsewhere(&file.metadata().await?) {
+        return Ok(file);
+    }
+    drop(file);
+    log::warn!(
+        "{} is also a stored object; the upload starts over",
+        part.display()
+    );
+    tokio::fs::remove_file(part).await?;
+    options.open(part).await
+}
+
+/// Whether a file has more than one name (on platforms without link counts: assume not).
+fn also_linked_elsewhere(meta: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        meta.nlink() > 1
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        false
+    }
+}
+
+/// fsync the folder of the part files (after creating one).
+async fn sync_uploads_dir(state: &AppState) -> std::io::Result<()> {
+    let dir = state.uploads_dir.clone();
+    tokio::task::spawn_blocking(move || std::fs::File::open(dir)?.sync_all())
+        .await
+        .map_err(std::io::Error::other)?
 }
 
 /// The bytes up to `held` are durable: move the upload's offset there (from the row's offset;
@@ -754,11 +845,22 @@ async fn patch_whole(
     // offset moves.
     let held = image.len() as u64;
     let write_to = part.clone();
+    let dir = state.uploads_dir.clone();
     tokio::task::spawn_blocking(move || -> std::io::Result<()> {
         use std::io::Write;
-        let mut f = std::fs::File::create(&write_to)?;
+        // A new file, never one left under this name: that one may be linked as an object
+        // (`open_part`), and truncating it would empty the object.
+        match std::fs::remove_file(&write_to) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&write_to)?;
         f.write_all(image.as_slice())?;
-        f.sync_data()
+        f.sync_data()?;
+        std::fs::File::open(dir)?.sync_all()
     })
     .await
     .map_err(|e| ApiError::internal("upload storage", e))?

@@ -61,6 +61,14 @@ async fn enrolment_codes(db: Db, store: Store, test: &str) {
             .unwrap()
             .is_none()
     );
+    // Nor can a phone enrolled at the same station with a code of its own.
+    let third = DeviceKey::from_seed(&[0x13; 32]);
+    let code_of_third = app.issue_code(2, None).await;
+    assert_eq!(enrol(&code_of_third, &third).await.unwrap().status(), 201);
+    assert_eq!(
+        problem(enrol(&code, &third).await.unwrap()).await,
+        (409, "code-used".into())
+    );
 
     // Expired and unknown codes.
     let expired = app.issue_code(3, Some(0)).await;
@@ -114,8 +122,18 @@ async fn enrolment_codes(db: Db, store: Store, test: &str) {
         .await
         .unwrap();
     assert_eq!(problem(r).await, (401, "unauthorized".into()));
-    assert_eq!(app.count("SELECT COUNT(*) FROM devices").await, 1);
-    assert_eq!(app.count("SELECT COUNT(*) FROM enrolment_codes").await, 4);
+    // The token is checked before the body is read.
+    let r = app
+        .client
+        .post(app.url("/api/v1/elections/pk-ge-2024-demo/enrolment-codes"))
+        .header("Content-Type", "text/plain")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r).await, (401, "unauthorized".into()));
+    assert_eq!(app.count("SELECT COUNT(*) FROM devices").await, 2);
+    assert_eq!(app.count("SELECT COUNT(*) FROM enrolment_codes").await, 5);
 }
 on_default_and_production!(enrolment_codes_are_one_time_and_expire, enrolment_codes);
 

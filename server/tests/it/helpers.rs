@@ -14,7 +14,7 @@ use sqlx::{AnyPool, Connection, Executor, Row};
 use tallyseal_core::demo;
 use tallyseal_core::hash::Sha256Digest;
 use tallyseal_core::keys::{DeviceKey, PublicKey};
-use tallyseal_core::seal::{ChainState, SealedCapture, seal};
+use tallyseal_core::seal::{ChainState, SealedCapture, UPLOAD_AUTH_HEADER, seal};
 use tallyseal_server::config::{ObjectStoreConfig, S3Config, ServerConfig};
 use tallyseal_server::store::{LocalFsStore, ObjectKey, ObjectStore, s3::S3Store};
 use tallyseal_server::{Application, random_hex};
@@ -97,6 +97,9 @@ pub struct TestApp {
     pub store: Arc<dyn ObjectStore>,
     pub config: ServerConfig,
     pub _dir: Arc<tempfile::TempDir>,
+    /// The upload authorisation (`Tallyseal-Upload-Auth`) for each upload URL this app created,
+    /// which [`TestApp::patch`] and [`TestApp::head_offset`] send as a tus client would.
+    pub upload_auths: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 /// Configuration for a fresh app; `None` when a component is missing (skipped).
@@ -156,6 +159,7 @@ impl TestApp {
             store,
             config,
             _dir: dir,
+            upload_auths: Default::default(),
         }
     }
 
@@ -170,6 +174,22 @@ impl TestApp {
             .unwrap()
             .try_get::<i64, _>(0)
             .unwrap()
+    }
+
+    /// The stored object holding `image` (by its SHA-256), if any.
+    pub async fn object_of(&self, image: &[u8]) -> Option<Vec<u8>> {
+        let key = ObjectKey::for_digest(&tallyseal_core::hash::sha256(image));
+        self.store.get(&key).await.unwrap().map(|b| b.to_vec())
+    }
+
+    /// The demo device, enrolled at station 1, seals `image` as its first capture and sends the
+    /// manifest (which must be accepted).
+    pub async fn first_capture_sent(&self, image: &[u8]) -> (DeviceKey, SealedCapture) {
+        let device = demo::device_key();
+        self.enrol(&device, 1).await;
+        let sealed = seal_capture(image.to_vec(), &device, 1, &ChainState::genesis(), None);
+        assert_eq!(self.send_manifest(&sealed).await.status(), 201);
+        (device, sealed)
     }
 
     pub async fn object_exists(&self, digest: &Sha256Digest) -> bool {
@@ -264,11 +284,42 @@ impl TestApp {
             .header("Tus-Resumable", "1.0.0")
             .header("Upload-Length", sealed.image.len().to_string())
             .header("Upload-Metadata", upload_metadata(&sealed.manifest_hash))
+            .header(UPLOAD_AUTH_HEADER, sealed.upload_auth.to_hex())
+    }
+
+    /// Keep `sealed`'s upload authorisation for the upload a creation answer names.
+    fn remember_auth(&self, r: &reqwest::Response, sealed: &SealedCapture) {
+        if let Some(loc) = r.headers().get("Location") {
+            let url = self.url(loc.to_str().unwrap());
+            self.upload_auths
+                .lock()
+                .unwrap()
+                .insert(url, sealed.upload_auth.to_hex());
+        }
+    }
+
+    /// The upload authorisation remembered for `url` (none for an upload this app did not
+    /// create).
+    pub fn auth_for(&self, url: &str) -> Option<String> {
+        self.upload_auths.lock().unwrap().get(url).cloned()
+    }
+
+    /// A tus request to an upload URL, with the authorisation remembered for it.
+    pub fn tus(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        let r = self
+            .client
+            .request(method, url)
+            .header("Tus-Resumable", "1.0.0");
+        match self.auth_for(url) {
+            Some(auth) => r.header(UPLOAD_AUTH_HEADER, auth),
+            None => r,
+        }
     }
 
     /// tus creation for `sealed`'s image; returns the upload URL.
     pub async fn create_upload(&self, sealed: &SealedCapture) -> String {
         let r = self.creation(sealed).send().await.unwrap();
+        self.remember_auth(&r, sealed);
         assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
         let loc = r.headers()["Location"].to_str().unwrap().to_owned();
         self.url(&loc)
@@ -276,18 +327,19 @@ impl TestApp {
 
     /// tus creation for `sealed`'s image carrying `bytes` (`creation-with-upload`).
     pub async fn create_with(&self, sealed: &SealedCapture, bytes: Vec<u8>) -> reqwest::Response {
-        self.creation(sealed)
+        let r = self
+            .creation(sealed)
             .header("Content-Type", "application/offset+octet-stream")
             .body(bytes)
             .send()
             .await
-            .unwrap()
+            .unwrap();
+        self.remember_auth(&r, sealed);
+        r
     }
 
     pub async fn patch(&self, url: &str, offset: usize, bytes: Vec<u8>) -> reqwest::Response {
-        self.client
-            .patch(url)
-            .header("Tus-Resumable", "1.0.0")
+        self.tus(reqwest::Method::PATCH, url)
             .header("Upload-Offset", offset.to_string())
             .header("Content-Type", "application/offset+octet-stream")
             .body(bytes)
@@ -297,13 +349,7 @@ impl TestApp {
     }
 
     pub async fn head_offset(&self, url: &str) -> u64 {
-        let r = self
-            .client
-            .head(url)
-            .header("Tus-Resumable", "1.0.0")
-            .send()
-            .await
-            .unwrap();
+        let r = self.tus(reqwest::Method::HEAD, url).send().await.unwrap();
         assert_eq!(r.status(), 200);
         r.headers()["Upload-Offset"]
             .to_str()

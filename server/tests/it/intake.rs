@@ -328,12 +328,54 @@ async fn revoked_device(db: Db, store: Store, test: &str) {
     };
     let device = demo::device_key();
     app.enrol(&device, 1).await;
+    let revoke_url = app.url(&format!("/api/v1/devices/{}/revoke", device.public_key()));
+    // A body that is there must be right: a revocation is for good, and so is its reason.
+    let bad_bodies: [(&str, &str, (u16, &str)); 4] = [
+        (
+            "text/plain",
+            r#"{"reason": "phone lost"}"#,
+            (415, "unsupported-media-type"),
+        ),
+        (
+            "application/json",
+            r#"{"reasn": "phone lost"}"#,
+            (400, "malformed-json"),
+        ),
+        (
+            "application/json",
+            r#"{"reason": 5}"#,
+            (400, "malformed-json"),
+        ),
+        ("application/json", "{", (400, "malformed-json")),
+    ];
+    for (content_type, body, want) in bad_bodies {
+        let r = app
+            .client
+            .post(&revoke_url)
+            .bearer_auth(&app.admin_token)
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(problem(r).await, (want.0, want.1.to_owned()), "{body}");
+    }
+    // Not without the token, whatever the body; the scheme name is case-insensitive.
+    let r = app.client.post(&revoke_url).body("{").send().await.unwrap();
+    assert_eq!(problem(r).await, (401, "unauthorized".into()));
+    assert_eq!(
+        app.event_kinds(&device.public_key().to_hex()).await,
+        ["device_enrolled"],
+        "nothing was revoked"
+    );
     let r = app
-        .admin_post(
-            &format!("/api/v1/devices/{}/revoke", device.public_key()),
-            serde_json::json!({"reason": "phone lost"}),
-        )
-        .await;
+        .client
+        .post(&revoke_url)
+        .header("Authorization", format!("bearer {}", app.admin_token))
+        .json(&serde_json::json!({"reason": "phone lost"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     let revoked_at = v["revoked_at_ms"].as_i64().unwrap();
@@ -350,6 +392,12 @@ async fn revoked_device(db: Db, store: Store, test: &str) {
         app.event_kinds(&device.public_key().to_hex()).await,
         ["device_enrolled", "device_revoked"]
     );
+    let reason: String =
+        sqlx::query_scalar("SELECT detail FROM events WHERE kind = 'device_revoked'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert!(reason.contains("phone lost"), "{reason}");
 
     let sealed = seal_capture(jpeg(), &device, 1, &ChainState::genesis(), None);
     let (status, kind) = problem(app.send_manifest(&sealed).await).await;

@@ -4,7 +4,7 @@ use base64::Engine;
 use tallyseal_core::demo;
 use tallyseal_core::hash::sha256;
 use tallyseal_core::keys::DeviceKey;
-use tallyseal_core::seal::ChainState;
+use tallyseal_core::seal::{ChainState, UPLOAD_AUTH_HEADER};
 use tokio::io::AsyncWriteExt;
 
 use crate::helpers::*;
@@ -31,7 +31,8 @@ async fn cut_request(app: &TestApp, request: &str, headers: &str, body: &[u8], s
 /// A PATCH at `offset` carrying the whole remainder `body`, cut after `send` bytes.
 async fn cut_patch(app: &TestApp, upload_path: &str, offset: usize, body: &[u8], send: usize) {
     let request = format!("PATCH {upload_path}");
-    let headers = format!("Upload-Offset: {offset}\r\n");
+    let auth = app.auth_for(&app.url(upload_path)).unwrap();
+    let headers = format!("Upload-Offset: {offset}\r\n{UPLOAD_AUTH_HEADER}: {auth}\r\n");
     cut_request(app, &request, &headers, body, send).await;
 }
 
@@ -56,11 +57,8 @@ async fn interrupted_upload(db: Db, store: Store, test: &str) {
     let Some(app) = spawn_app(db, store, test).await else {
         return;
     };
-    let device = demo::device_key();
-    app.enrol(&device, 1).await;
     let image = noise(1_500_000, 7);
-    let sealed = seal_capture(image.clone(), &device, 1, &ChainState::genesis(), None);
-    assert_eq!(app.send_manifest(&sealed).await.status(), 201);
+    let (device, sealed) = app.first_capture_sent(&image).await;
     let url = app.create_upload(&sealed).await;
     let path = url.strip_prefix(&app.base).unwrap().to_owned();
 
@@ -88,11 +86,7 @@ async fn interrupted_upload(db: Db, store: Store, test: &str) {
     assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
     let status = app.capture_status(&sealed).await;
     assert_eq!(status["status"], "verified");
-    let key = tallyseal_server::store::ObjectKey::for_digest(&sha256(&image));
-    assert_eq!(
-        app.store.get(&key).await.unwrap().unwrap().as_ref(),
-        &image[..]
-    );
+    assert_eq!(app.object_of(&image).await.unwrap(), image);
 
     // The same with a creation request carrying the whole image (creation-with-upload), cut at
     // 40%: the upload is created with what arrived, a creation without bytes finds it and says
@@ -101,9 +95,10 @@ async fn interrupted_upload(db: Db, store: Store, test: &str) {
     let sealed = seal_capture(image.clone(), &device, 1, &sealed.next_chain(), None);
     assert_eq!(app.send_manifest(&sealed).await.status(), 201);
     let headers = format!(
-        "Upload-Length: {}\r\nUpload-Metadata: {}\r\n",
+        "Upload-Length: {}\r\nUpload-Metadata: {}\r\n{UPLOAD_AUTH_HEADER}: {}\r\n",
         image.len(),
-        upload_metadata(&sealed.manifest_hash)
+        upload_metadata(&sealed.manifest_hash),
+        sealed.upload_auth.to_hex()
     );
     cut_request(&app, "POST /api/v1/uploads", &headers, &image, forty).await;
     // (A creation arriving before the server has noticed the cut would make an upload of its
@@ -115,11 +110,7 @@ async fn interrupted_upload(db: Db, store: Store, test: &str) {
     let r = app.patch(&url, forty, image[forty..].to_vec()).await;
     assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
     assert_eq!(app.capture_status(&sealed).await["status"], "verified");
-    let key = tallyseal_server::store::ObjectKey::for_digest(&sha256(&image));
-    assert_eq!(
-        app.store.get(&key).await.unwrap().unwrap().as_ref(),
-        &image[..]
-    );
+    assert_eq!(app.object_of(&image).await.unwrap(), image);
     assert_eq!(app.count("SELECT COUNT(*) FROM uploads").await, 2);
 }
 on_default_and_production!(
@@ -131,11 +122,8 @@ async fn truncated_and_wrong_uploads(db: Db, store: Store, test: &str) {
     let Some(app) = spawn_app(db, store, test).await else {
         return;
     };
-    let device = demo::device_key();
-    app.enrol(&device, 1).await;
     let image = noise(200_000, 9);
-    let sealed = seal_capture(image.clone(), &device, 1, &ChainState::genesis(), None);
-    assert_eq!(app.send_manifest(&sealed).await.status(), 201);
+    let (_, sealed) = app.first_capture_sent(&image).await;
     let url = app.create_upload(&sealed).await;
 
     // Truncated: half the bytes, then nothing. Held, not stored, not verified.
@@ -159,9 +147,7 @@ async fn truncated_and_wrong_uploads(db: Db, store: Store, test: &str) {
 
     // Checksum mismatch: 460, the bytes are not kept.
     let r = app
-        .client
-        .patch(&url)
-        .header("Tus-Resumable", "1.0.0")
+        .tus(reqwest::Method::PATCH, &url)
         .header("Upload-Offset", "100000")
         .header("Content-Type", "application/offset+octet-stream")
         .header(
@@ -182,9 +168,7 @@ async fn truncated_and_wrong_uploads(db: Db, store: Store, test: &str) {
     // The right checksum is accepted.
     let chunk = image[100_000..150_000].to_vec();
     let r = app
-        .client
-        .patch(&url)
-        .header("Tus-Resumable", "1.0.0")
+        .tus(reqwest::Method::PATCH, &url)
         .header("Upload-Offset", "100000")
         .header("Content-Type", "application/offset+octet-stream")
         .header(
@@ -208,9 +192,7 @@ async fn truncated_and_wrong_uploads(db: Db, store: Store, test: &str) {
 
     // Wrong content type.
     let r = app
-        .client
-        .patch(&url)
-        .header("Tus-Resumable", "1.0.0")
+        .tus(reqwest::Method::PATCH, &url)
         .header("Upload-Offset", "150000")
         .header("Content-Type", "application/json")
         .body("{}")
@@ -258,6 +240,7 @@ async fn creation_rules(db: Db, store: Store, test: &str) {
             .header("Tus-Resumable", "1.0.0")
             .header("Upload-Length", len.to_string())
             .header("Upload-Metadata", upload_metadata(&s.manifest_hash))
+            .header(UPLOAD_AUTH_HEADER, s.upload_auth.to_hex())
             .send()
     };
     // Length must match the signed size.
@@ -301,6 +284,7 @@ async fn creation_rules(db: Db, store: Store, test: &str) {
         .send()
         .await
         .unwrap();
+    assert_eq!(r.headers()["Tus-Version"], "1.0.0");
     assert_eq!(problem(r).await, (412, "tus-version".into()));
     // OPTIONS advertises the protocol.
     let r = app
@@ -352,11 +336,7 @@ async fn creation_with_upload(db: Db, store: Store, test: &str) {
         status["receipt"],
         "the header's receipt is the stored one"
     );
-    let key = tallyseal_server::store::ObjectKey::for_digest(&sha256(&a.image));
-    assert_eq!(
-        app.store.get(&key).await.unwrap().unwrap().as_ref(),
-        &a.image[..]
-    );
+    assert_eq!(app.object_of(&a.image).await.unwrap(), a.image);
     assert_eq!(app.head_offset(&url).await, a.image.len() as u64);
 
     // Half in the creation request, the rest by PATCH, which then carries the receipt.
@@ -510,3 +490,167 @@ async fn idle_part_files(db: Db, store: Store, test: &str) {
     assert_eq!(app.capture_status(&recent).await["status"], "verified");
 }
 on_default_and_production!(idle_part_files_are_swept, idle_part_files);
+
+/// Only the capture's device may create, probe or write its upload. The manifest hash is public
+/// (the agents' QR copies, bundles, the next capture's chain link): without the device's upload
+/// authorisation, someone who read it could write one wrong byte into the upload (the phone's
+/// completion then fails the hash check) or hold it open. Every refusal leaves the upload as it
+/// was, and the phone then completes it.
+async fn upload_authorisation(db: Db, store: Store, test: &str) {
+    use tallyseal_core::seal::upload_auth;
+    let Some(app) = spawn_app(db, store, test).await else {
+        return;
+    };
+    let image = noise(300_000, 21);
+    let (device, sealed) = app.first_capture_sent(&image).await;
+    let other = DeviceKey::from_seed(&[5; 32]);
+    app.enrol(&other, 2).await;
+    let events_before = app.count("SELECT COUNT(*) FROM events").await;
+
+    let creation = |auth: Option<String>, body: Option<Vec<u8>>| {
+        let mut r = app
+            .client
+            .post(app.url("/api/v1/uploads"))
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Length", image.len().to_string())
+            .header("Upload-Metadata", upload_metadata(&sealed.manifest_hash));
+        if let Some(auth) = auth {
+            r = r.header(UPLOAD_AUTH_HEADER, auth);
+        }
+        if let Some(body) = body {
+            r = r
+                .header("Content-Type", "application/offset+octet-stream")
+                .body(body);
+        }
+        r.send()
+    };
+    let refusals = [
+        None,
+        Some("not hex".to_owned()),
+        // Another enrolled device's authorisation for this capture.
+        Some(upload_auth(&other, &sealed.manifest_hash).to_hex()),
+        // The device's signature, but over something else: the manifest (public, in every
+        // bundle) is signed under another domain.
+        Some(sealed.signature.to_hex()),
+        Some(upload_auth(&device, &sha256(b"another capture")).to_hex()),
+    ];
+    for auth in refusals.clone() {
+        let r = creation(auth.clone(), None).await.unwrap();
+        assert_eq!(problem(r).await, (403, "upload-auth".into()), "{auth:?}");
+        // The whole image, as creation-with-upload: refused before any byte is kept.
+        let r = creation(auth.clone(), Some(image.clone())).await.unwrap();
+        assert_eq!(problem(r).await, (403, "upload-auth".into()), "{auth:?}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM uploads").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM events").await,
+        events_before
+    );
+    assert!(!app.object_exists(&sha256(&image)).await);
+
+    // The phone creates its upload and sends the first 100 kB.
+    let url = app.create_upload(&sealed).await;
+    assert_eq!(
+        app.patch(&url, 0, image[..100_000].to_vec()).await.status(),
+        204
+    );
+    let events_before = app.count("SELECT COUNT(*) FROM events").await;
+    // Someone with the upload's URL but not the authorisation: HEAD and PATCH refused.
+    for auth in refusals {
+        let mut head = app.client.head(&url).header("Tus-Resumable", "1.0.0");
+        let mut patch = app
+            .client
+            .patch(&url)
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Offset", "100000")
+            .header("Content-Type", "application/offset+octet-stream")
+            .body(vec![0u8]);
+        if let Some(auth) = auth {
+            head = head.header(UPLOAD_AUTH_HEADER, auth.clone());
+            patch = patch.header(UPLOAD_AUTH_HEADER, auth);
+        }
+        assert_eq!(head.send().await.unwrap().status(), 403);
+        assert_eq!(
+            problem(patch.send().await.unwrap()).await,
+            (403, "upload-auth".into())
+        );
+    }
+    assert_eq!(app.head_offset(&url).await, 100_000);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM events").await,
+        events_before,
+        "a refused request records nothing"
+    );
+    // The phone finishes: the bytes it sent are intact.
+    let r = app.patch(&url, 100_000, image[100_000..].to_vec()).await;
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+    assert_eq!(app.capture_status(&sealed).await["status"], "verified");
+    assert_eq!(app.object_of(&image).await.unwrap(), image);
+}
+on_default_and_production!(uploads_need_the_devices_authorisation, upload_authorisation);
+
+/// The local store keeps a completed chunked upload's part file as the object (a second link to
+/// the file). A server stopped between that link and the commit leaves both names, with the
+/// upload's offset still before the end. The phone then resumes with a PATCH that is cut on its
+/// way: its bytes must not reach the stored object through the part file's name. The upload
+/// starts over instead, and the object keeps the signed bytes.
+async fn part_file_linked_as_object(db: Db, store: Store, test: &str) {
+    let Some(app) = spawn_app(db, store, test).await else {
+        return;
+    };
+    let image = noise(400_000, 31);
+    let (_, sealed) = app.first_capture_sent(&image).await;
+    let url = app.create_upload(&sealed).await;
+    assert_eq!(
+        app.patch(&url, 0, image[..100_000].to_vec()).await.status(),
+        204
+    );
+
+    // The state a stop between the completion's link and its commit leaves behind.
+    let id = url.rsplit('/').next().unwrap();
+    let part = app
+        .config
+        .data_dir
+        .join("uploads")
+        .join(format!("{id}.part"));
+    let mut bytes = std::fs::read(&part).unwrap();
+    assert_eq!(bytes, image[..100_000]);
+    bytes.extend_from_slice(&image[100_000..]);
+    std::fs::write(&part, &bytes).unwrap();
+    let key = tallyseal_server::store::ObjectKey::for_digest(&sha256(&image));
+    let object = tallyseal_server::store::LocalFsStore::open(app.config.data_dir.join("objects"))
+        .unwrap()
+        .path_of(&key);
+    std::fs::create_dir_all(object.parent().unwrap()).unwrap();
+    std::fs::hard_link(&part, &object).unwrap();
+    assert_eq!(app.head_offset(&url).await, 100_000);
+
+    // The phone resumes at the server's offset; the connection drops half-way.
+    let path = url.strip_prefix(&app.base).unwrap().to_owned();
+    let rest = noise(300_000, 32);
+    cut_patch(&app, &path, 100_000, &rest, 150_000).await;
+    assert_eq!(
+        once_equal(0, || app.head_offset(&url)).await,
+        0,
+        "the upload starts over"
+    );
+    assert_eq!(
+        std::fs::read(&object).unwrap(),
+        image,
+        "the stored object is untouched"
+    );
+    // A resend from 0 completes; the object is the one already stored.
+    let r = app.patch(&url, 0, image.clone()).await;
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+    assert_eq!(app.capture_status(&sealed).await["status"], "verified");
+    assert_eq!(std::fs::read(&object).unwrap(), image);
+    assert!(!part.exists());
+}
+crate::on_backends!(
+    a_part_file_linked_as_object_is_never_written,
+    part_file_linked_as_object,
+    [
+        (Sqlite, Local, sqlite_local),
+        (Postgres, Local, postgres_local)
+    ]
+);

@@ -2,9 +2,7 @@
 
 use std::process::Command;
 
-use tallyseal_core::demo;
 use tallyseal_core::hash::sha256;
-use tallyseal_core::seal::ChainState;
 
 use crate::helpers::*;
 use crate::on_default_and_production;
@@ -35,18 +33,16 @@ async fn tuspy_uploads(db: Db, store: Store, test: &str) {
     let Some(app) = spawn_app(db, store, test).await else {
         return;
     };
-    let device = demo::device_key();
-    app.enrol(&device, 1).await;
     let image = jpeg();
-    let sealed = seal_capture(image.clone(), &device, 1, &ChainState::genesis(), None);
-    assert_eq!(app.send_manifest(&sealed).await.status(), 201);
+    let (_, sealed) = app.first_capture_sent(&image).await;
     let file = app.config.data_dir.join("form45-to-upload.jpg");
     std::fs::write(&file, &image).unwrap();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tus/tuspy_upload.py");
-    let (base, path, hash) = (
+    let (base, path, hash, auth) = (
         app.base.clone(),
         file.clone(),
         sealed.manifest_hash.to_hex(),
+        sealed.upload_auth.to_hex(),
     );
     let out = tokio::task::spawn_blocking(move || {
         Command::new(python)
@@ -54,6 +50,7 @@ async fn tuspy_uploads(db: Db, store: Store, test: &str) {
             .arg(base)
             .arg(path)
             .arg(hash)
+            .arg(auth)
             .output()
             .unwrap()
     })
@@ -64,6 +61,10 @@ async fn tuspy_uploads(db: Db, store: Store, test: &str) {
         out.status.success(),
         "tuspy failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("refused without authorisation 403"),
+        "{stdout}"
     );
     assert!(stdout.contains("resuming at 65536"), "{stdout}");
     assert!(
