@@ -190,9 +190,21 @@ impl HttpTransport for StdHttpTransport {
         }
         head.push_str("\r\n");
         let mut writer = &stream;
-        writer.write_all(head.as_bytes()).map_err(io_err)?;
-        writer.write_all(&req.body).map_err(io_err)?;
-        writer.flush().map_err(io_err)?;
+        let sent = writer
+            .write_all(head.as_bytes())
+            .and_then(|()| writer.write_all(&req.body))
+            .and_then(|()| writer.flush());
+        if let Err(e) = sent {
+            // A server may answer before it has read the whole body (a refusal: 403, 413, 415)
+            // and close: that answer, when it can still be read, is the result, not the broken
+            // pipe (which would be retried forever).
+            return read_response(
+                BufReader::new(&stream),
+                req.method == "HEAD",
+                self.max_response_bytes,
+            )
+            .map_err(|_| io_err(e));
+        }
         read_response(
             BufReader::new(&stream),
             req.method == "HEAD",
@@ -306,7 +318,7 @@ fn read_chunked<R: BufRead>(r: &mut R, max_body: usize) -> Result<Vec<u8>, Trans
             while !read_line(r, "trailer")?.is_empty() {}
             return Ok(body);
         }
-        if body.len() + size > max_body {
+        if body.len().checked_add(size).is_none_or(|n| n > max_body) {
             return Err(TransportError::Protocol("response too large".into()));
         }
         let start = body.len();
@@ -364,5 +376,43 @@ mod tests {
             .is_err()
         );
         assert!(read_response(&b"garbage\r\n\r\n"[..], false, 100).is_err());
+        // A chunk size that would overflow the body's length is refused, not a panic.
+        let r = read_response(
+            &b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nffffffffffffffff\r\nx"[..],
+            false,
+            100,
+        );
+        assert!(matches!(r, Err(TransportError::Protocol(_))), "{r:?}");
+    }
+
+    /// A server that refuses a request from its head and stops reading the body: the client
+    /// gets the refusal (a permanent answer), not the write's failure (which it would retry).
+    #[test]
+    fn an_answer_sent_before_the_body_is_read_is_the_result() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                s.read_exact(&mut byte).unwrap();
+                head.push(byte[0]);
+            }
+            s.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\n\r\nno")
+                .unwrap();
+            // Never reads the body; holds the connection until the client has given up writing.
+            std::thread::sleep(Duration::from_secs(3));
+        });
+        let transport = StdHttpTransport {
+            io_timeout: Duration::from_millis(500),
+            ..StdHttpTransport::default()
+        };
+        let mut req = HttpRequest::new("PATCH", format!("http://127.0.0.1:{port}/u/1"));
+        req.body = vec![0; 32 << 20];
+        let r = transport.execute(req).unwrap();
+        assert_eq!((r.status, r.body.as_slice()), (403, &b"no"[..]));
+        server.join().unwrap();
     }
 }

@@ -333,6 +333,14 @@ impl Outbox {
         fsio::remove_dir_durably(&self.item_dir(seq)).map_err(storage("clearing a capture"))
     }
 
+    /// Where the chain stands for the next capture: `chain.json`, first brought up to the
+    /// outbox if a commit got in but its chain update did not (a crash, or a failed write after
+    /// the commit point, e.g. a full disk), so the next capture never takes a used number.
+    pub fn chain_for_next_capture(&self) -> ClientResult<ChainState> {
+        self.recover_chain()?;
+        self.load_chain()
+    }
+
     /// The device's chain state (`chain.json`).
     pub fn load_chain(&self) -> ClientResult<ChainState> {
         match fsio::read_optional(&self.root.join(CHAIN_FILE))
@@ -400,6 +408,22 @@ mod tests {
         )
         .unwrap();
         seal(input, &demo::device_key(), chain).unwrap()
+    }
+
+    /// A commit whose chain update failed (a full disk after the commit point): the next capture
+    /// in the same process takes the next number, not the used one.
+    #[test]
+    fn the_next_capture_follows_a_commit_whose_chain_update_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let ob = Outbox::open(dir.path()).unwrap();
+        let a = sealed(&ob.chain_for_next_capture().unwrap());
+        ob.commit(&a, 1).unwrap();
+        // As if writing chain.json after the commit had failed.
+        ob.save_chain(&ChainState::genesis()).unwrap();
+        let b = sealed(&ob.chain_for_next_capture().unwrap());
+        assert_eq!(b.manifest.device.seq, 2);
+        assert_eq!(b.manifest.device.prev, Some(a.manifest_hash));
+        ob.commit(&b, 2).unwrap();
     }
 
     #[test]

@@ -190,6 +190,11 @@ impl PhoneClient {
 
     /// The device's public key (generated and handed to key custody on first use).
     pub fn device_key(&self) -> ClientResult<PublicKey> {
+        // Once enrolled, the enrolled key or an error: a key that custody lost must not be
+        // replaced silently by a new one that the server does not know.
+        if self.enrolment()?.is_some() {
+            return Ok(self.signing_key()?.public_key());
+        }
         Ok(load_or_create_key(self.opts.custody.as_ref())?.public_key())
     }
 
@@ -435,7 +440,7 @@ impl PhoneClient {
         let _guard = lock(&self.capture_lock);
         let mut pages = Vec::with_capacity(request.pages.len());
         for (i, page) in request.pages.into_iter().enumerate() {
-            let chain = self.outbox.load_chain()?;
+            let chain = self.outbox.chain_for_next_capture()?;
             let previous = chain.prev.map(|p| (chain.next_seq - 1, p));
             let input = CaptureInput {
                 image: page.image,
@@ -547,10 +552,12 @@ impl PhoneClient {
             if report.settled() || elapsed >= max_wait_ms {
                 return Ok(report);
             }
+            // At least 10 ms, but never past the deadline (which is more than `elapsed`).
             let wait = report
                 .next_attempt_in_ms
                 .unwrap_or(100)
-                .clamp(10, max_wait_ms - elapsed);
+                .max(10)
+                .min(max_wait_ms - elapsed);
             std::thread::sleep(std::time::Duration::from_millis(wait));
         }
     }

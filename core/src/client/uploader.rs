@@ -384,8 +384,15 @@ impl Uploader<'_> {
             // The last PATCH answers only once the server has stored and verified the image, with
             // the receipt; ask for it when that answer did not carry it (or the upload was found
             // complete).
+            // A receipt is kept only once it verifies: a bad one is never stored, so the next
+            // pass (or the officer's retry) asks the server again.
             let receipt = match carried {
-                Some(r) if r.body.status >= ReceiptStatus::ImageReceived => r,
+                Some(r)
+                    if r.body.status >= ReceiptStatus::ImageReceived
+                        && self.check_receipt(item, &r).is_ok() =>
+                {
+                    r
+                }
                 _ => {
                     let resp = self
                         .transport
@@ -398,6 +405,7 @@ impl Uploader<'_> {
                     "the upload is complete but the receipt does not say so yet".into(),
                 ));
             }
+            self.check_receipt(item, &receipt)?;
             item.state.final_receipt = Some(receipt);
             self.set_stage(item, Stage::Received)?;
         }
@@ -424,5 +432,174 @@ impl Uploader<'_> {
             stage: Stage::Verified,
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use base64::Engine;
+
+    use super::*;
+    use crate::client::http::{HttpRequest, HttpResponse, TransportError};
+    use crate::client::outbox::Outbox;
+    use crate::receipt::{RECEIPT_HEADER, ReceiptBody};
+    use crate::seal::{ChainState, seal};
+    use crate::wire::{CaptureStatus, SubmissionResponse};
+    use crate::{demo, keys::DeviceKey};
+
+    /// A server that answers the uploader's requests, and whose upload answer carries a receipt
+    /// signed by a key the phone does not trust.
+    struct Server {
+        manifest_hash: Sha256Digest,
+        image_sha256: Sha256Digest,
+        requests: Mutex<Vec<String>>,
+    }
+
+    impl Server {
+        fn receipt(&self, key: &DeviceKey, status: ReceiptStatus) -> Receipt {
+            let image = status >= ReceiptStatus::ImageReceived;
+            Receipt::issue(
+                key,
+                ReceiptBody {
+                    v: 1,
+                    manifest_hash: self.manifest_hash,
+                    received_at_ms: 5,
+                    status,
+                    image_sha256: image.then_some(self.image_sha256),
+                    image_received_at_ms: image.then_some(6),
+                    verdict: image.then(|| "verified".into()),
+                    server_key: key.public_key(),
+                },
+            )
+            .unwrap()
+        }
+    }
+
+    impl HttpTransport for Server {
+        fn execute(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+            self.requests
+                .lock()
+                .unwrap()
+                .push(format!("{} {}", req.method, req.url));
+            let json = |status: u16, v: serde_json::Value| HttpResponse {
+                status,
+                headers: vec![("Content-Type".into(), "application/json".into())],
+                body: serde_json::to_vec(&v).unwrap(),
+            };
+            let trusted = demo::server_key();
+            Ok(match (req.method.as_str(), req.url.as_str()) {
+                ("POST", "http://server/api/v1/captures") => json(
+                    201,
+                    serde_json::to_value(SubmissionResponse {
+                        manifest_hash: self.manifest_hash.to_hex(),
+                        status: "manifest_received".into(),
+                        receipt: self.receipt(&trusted, ReceiptStatus::ManifestReceived),
+                        upload_endpoint: "/api/v1/uploads".into(),
+                    })
+                    .unwrap(),
+                ),
+                ("POST", "http://server/api/v1/uploads") => HttpResponse {
+                    status: 201,
+                    headers: vec![
+                        ("Location".into(), "/api/v1/uploads/u".into()),
+                        ("Upload-Offset".into(), "0".into()),
+                    ],
+                    body: vec![],
+                },
+                ("PATCH", "http://server/api/v1/uploads/u") => {
+                    let forged =
+                        self.receipt(&DeviceKey::from_seed(&[9; 32]), ReceiptStatus::Verified);
+                    HttpResponse {
+                        status: 204,
+                        headers: vec![
+                            ("Upload-Offset".into(), req.body.len().to_string()),
+                            (
+                                RECEIPT_HEADER.into(),
+                                base64::engine::general_purpose::STANDARD
+                                    .encode(serde_json::to_vec(&forged).unwrap()),
+                            ),
+                        ],
+                        body: vec![],
+                    }
+                }
+                ("GET", url) if url.starts_with("http://server/api/v1/captures/") => json(
+                    200,
+                    serde_json::to_value(CaptureStatus {
+                        manifest_hash: self.manifest_hash.to_hex(),
+                        status: "verified".into(),
+                        election: String::new(),
+                        constituency: String::new(),
+                        station: 1,
+                        received_at_ms: 5,
+                        image_received_at_ms: Some(6),
+                        verdict: Some("verified".into()),
+                        receipt: self.receipt(&trusted, ReceiptStatus::Verified),
+                        report: None,
+                    })
+                    .unwrap(),
+                ),
+                _ => HttpResponse {
+                    status: 404,
+                    headers: vec![],
+                    body: vec![],
+                },
+            })
+        }
+    }
+
+    /// A receipt carried by the completing answer that does not verify is not kept: the
+    /// uploader asks the server for the receipt instead, and the capture completes with that one
+    /// (a kept bad receipt would park it for good, retry or not).
+    #[test]
+    fn a_carried_receipt_that_does_not_verify_is_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::open(dir.path()).unwrap();
+        let input = demo::capture_input(b"\xff\xd8 image \xff\xd9".to_vec(), None, demo::STATION_1)
+            .unwrap();
+        let device = demo::device_key();
+        let sealed = seal(input, &device, &ChainState::genesis()).unwrap();
+        outbox.commit(&sealed, 1).unwrap();
+        let server = Server {
+            manifest_hash: sealed.manifest_hash,
+            image_sha256: sealed.manifest.image.sha256,
+            requests: Mutex::new(Vec::new()),
+        };
+        let url = ServerUrl::new("http://server").unwrap();
+        let uploader = Uploader {
+            outbox: &outbox,
+            transport: &server,
+            server: &url,
+            receipt_key: demo::server_key().public_key(),
+            device_key: &device,
+            tuning: UploadTuning {
+                chunk_bytes: 1 << 20,
+                patch_checksum: false,
+                backoff: Backoff {
+                    base_ms: 1,
+                    cap_ms: 1,
+                },
+            },
+            listener: None,
+            now_ms: &|| 10,
+        };
+        let report = uploader.sync(true).unwrap();
+        assert_eq!(
+            (report.verified, report.needs_attention),
+            (1, 0),
+            "{report:?}"
+        );
+        let requests = server.requests.lock().unwrap();
+        assert_eq!(
+            requests.last().unwrap(),
+            &format!("GET http://server/api/v1/captures/{}", sealed.manifest_hash)
+        );
+        let item = outbox.load(1).unwrap();
+        assert_eq!(item.state.stage, Stage::Verified);
+        assert_eq!(
+            item.state.final_receipt.unwrap().body.server_key,
+            demo::server_key().public_key()
+        );
     }
 }
