@@ -1183,14 +1183,24 @@ pub fn near_duplicate_check(
         .iter()
         .filter(|k| is_near_duplicate_candidate(k, sha256, constituency, station))
         .collect();
+    // An image without a perceptual hash is compared with nothing, now or later (later images
+    // are compared only with hashed ones): a warning even when there is nothing to compare yet.
+    let Some(ours) = phash else {
+        return check_result(
+            CheckId::NearDuplicateImage,
+            Outcome::Warn,
+            "the image could not be decoded for a perceptual hash; it is not compared with other stations' images",
+            json!({"compared": 0}),
+        );
+    };
     if candidates.is_empty() {
         check_result(
             CheckId::NearDuplicateImage,
             Outcome::Pass,
             "no perceptual hashes of other stations' images to compare",
-            json!({"phash": phash.map(|p| format!("{p:016x}"))}),
+            json!({"phash": format!("{ours:016x}")}),
         )
-    } else if let Some(ours) = phash {
+    } else {
         let nearest = candidates
             .iter()
             .filter_map(|k| k.phash.map(|p| (phash::distance(p, ours), *k)))
@@ -1214,13 +1224,6 @@ pub fn near_duplicate_check(
                 json!({"phash": format!("{ours:016x}"), "compared": candidates.len()}),
             ),
         }
-    } else {
-        check_result(
-            CheckId::NearDuplicateImage,
-            Outcome::Warn,
-            "the image could not be decoded for a perceptual hash",
-            json!({}),
-        )
     }
 }
 
@@ -1253,7 +1256,13 @@ fn check_sequence(
         );
         return;
     }
-    match ctx.prior_captures.iter().find(|p| p.seq == seq - 1) {
+    // Of several captures numbered `seq - 1` (a fork, flagged on the later of them), the one
+    // this capture names, whatever order they are known in.
+    let mut before = ctx.prior_captures.iter().filter(|p| p.seq == seq - 1);
+    let linked = before
+        .clone()
+        .find(|p| Some(p.manifest_hash) == m.device.prev);
+    match linked.or_else(|| before.next()) {
         Some(p) if Some(p.manifest_hash) == m.device.prev => c.pass(
             CheckId::CaptureSequence,
             format!("capture {seq} follows capture {} of this device", seq - 1),

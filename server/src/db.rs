@@ -352,10 +352,15 @@ impl Database {
         .await
     }
 
-    /// [`expire_upload`], atomically.
-    pub async fn expire_upload(&self, u: &UploadRow, now: i64) -> DbResult<bool> {
-        self.write_atomic((u.clone(), now), |c, (u, now)| {
-            Box::pin(expire_upload(c, u, *now))
+    /// [`restart_upload`], atomically.
+    pub async fn restart_upload(
+        &self,
+        u: &UploadRow,
+        now: i64,
+        why: UploadRestart,
+    ) -> DbResult<bool> {
+        self.write_atomic((u.clone(), now, why), |c, (u, now, why)| {
+            Box::pin(restart_upload(c, u, *now, why))
         })
         .await
     }
@@ -1022,8 +1027,9 @@ pub struct RelatedCaptures {
     /// capture's (the exact-duplicate check at intake).
     pub same_image: Vec<KnownImageRow>,
     /// The device's submissions with the capture's sequence number or the one before (the
-    /// capture itself among them): (seq, manifest_hash). The hash chain check finds the
-    /// predecessor, or a fork (another capture with the same number), among them.
+    /// capture itself among them), and when there is none before, the highest below:
+    /// (seq, manifest_hash). The hash chain check finds the predecessor, a fork (another capture
+    /// with the same number), or where a gap starts, among them.
     pub chain_neighbours: Vec<(i64, String)>,
 }
 
@@ -1035,10 +1041,14 @@ pub async fn related_captures(
     device: &str,
     seq: i64,
 ) -> DbResult<RelatedCaptures> {
+    // The device's captures numbered `seq` (forks) and `seq - 1` (the link), and when `seq - 1`
+    // is missing the highest one below it, so a gap is reported from where it starts.
     let rows = sqlx::query(
         "SELECT manifest_hash, image_sha256, image_phash, constituency, station, device_key, seq \
          FROM submissions \
-         WHERE image_sha256 = $1 OR (device_key = $2 AND (seq = $3 OR seq = $4))",
+         WHERE image_sha256 = $1 \
+            OR (device_key = $2 AND (seq = $3 OR seq = $4 OR seq = \
+                (SELECT MAX(seq) FROM submissions WHERE device_key = $2 AND seq < $3)))",
     )
     .bind(image_sha256.to_owned())
     .bind(device.to_owned())
@@ -1049,8 +1059,7 @@ pub async fn related_captures(
     let mut related = RelatedCaptures::default();
     for r in &rows {
         let row_seq: i64 = r.try_get("seq")?;
-        if (row_seq == seq || row_seq == seq - 1) && r.try_get::<String, _>("device_key")? == device
-        {
+        if row_seq <= seq && r.try_get::<String, _>("device_key")? == device {
             related
                 .chain_neighbours
                 .push((row_seq, r.try_get("manifest_hash")?));
@@ -1376,17 +1385,61 @@ pub async fn set_upload_offset(
     Ok(done.rows_affected() == 1)
 }
 
-/// Start an abandoned upload over: its offset goes back to 0 (from `u.upload_offset`, while it is
-/// unfinished and still there), and an `upload_expired` event records the bytes dropped. False
-/// when the upload moved on meanwhile.
-pub async fn expire_upload(conn: &mut AnyConnection, u: &UploadRow, now: i64) -> DbResult<bool> {
+/// Why an upload starts over from offset 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UploadRestart {
+    /// Abandoned: its part file was idle past `part_file_idle_secs` (the sweep).
+    Expired,
+    /// All its bytes arrived, but they are not the signed image.
+    ImageHashMismatch {
+        received_bytes: i64,
+        received_sha256: String,
+    },
+    /// This server does not hold the bytes behind the offset (another server's disk, or lost).
+    BytesMissing,
+}
+
+/// Start an upload over: its offset goes back to 0 (from `u.upload_offset`, while it is
+/// unfinished and still there), and an event records why and what was dropped:
+/// `upload_expired` (`{upload, dropped_offset}`, when bytes were held) or `upload_reset`
+/// (`{upload, reason, …}`). False when the upload moved on meanwhile.
+pub async fn restart_upload(
+    conn: &mut AnyConnection,
+    u: &UploadRow,
+    now: i64,
+    why: &UploadRestart,
+) -> DbResult<bool> {
     if !set_upload_offset(&mut *conn, &u.id, u.upload_offset, 0).await? {
         return Ok(false);
     }
-    if u.upload_offset > 0 {
-        let detail = serde_json::json!({ "upload": u.id, "dropped_offset": u.upload_offset });
-        insert_event(&mut *conn, now, "upload_expired", &u.manifest_hash, &detail).await?;
-    }
+    let (kind, detail) = match why {
+        UploadRestart::Expired if u.upload_offset == 0 => return Ok(true),
+        UploadRestart::Expired => (
+            "upload_expired",
+            serde_json::json!({ "upload": u.id, "dropped_offset": u.upload_offset }),
+        ),
+        UploadRestart::ImageHashMismatch {
+            received_bytes,
+            received_sha256,
+        } => (
+            "upload_reset",
+            serde_json::json!({
+                "upload": u.id,
+                "reason": "image_hash_mismatch",
+                "received_bytes": received_bytes,
+                "received_sha256": received_sha256,
+            }),
+        ),
+        UploadRestart::BytesMissing => (
+            "upload_reset",
+            serde_json::json!({
+                "upload": u.id,
+                "reason": "bytes_missing",
+                "dropped_offset": u.upload_offset,
+            }),
+        ),
+    };
+    insert_event(&mut *conn, now, kind, &u.manifest_hash, &detail).await?;
     Ok(true)
 }
 

@@ -102,7 +102,7 @@ pub async fn sweep(state: &AppState) -> Result<Swept, String> {
                 // server sharing this volume) keeps its bytes.
                 if !state
                     .db
-                    .expire_upload(&u, crate::now_ms())
+                    .restart_upload(&u, crate::now_ms(), db::UploadRestart::Expired)
                     .await
                     .map_err(db_err)?
                 {

@@ -381,6 +381,33 @@ fn same_image_for_two_stations_fails_and_near_copy_warns() {
     assert_eq!(outcome(&r, CheckId::NearDuplicateImage), Outcome::Pass);
 }
 
+/// An image the perceptual hash cannot decode is never compared (nor compared with later): a
+/// warning, also when there is nothing to compare with yet.
+#[test]
+fn an_image_without_a_perceptual_hash_is_not_passed_as_unique() {
+    let s = seal_demo(demo::STATION_1, 15).unwrap();
+    let policy = tallyseal_core::verify::VerificationPolicy::default();
+    for known in [Vec::new(), knowing_at_station_3(&s).known_images] {
+        let check = near_duplicate_check(
+            None,
+            &tallyseal_core::sha256(b"an undecodable image"),
+            "NA-128",
+            1,
+            &known,
+            &policy,
+        );
+        assert_eq!(check.outcome, Outcome::Warn, "{check:?}");
+    }
+    let undecodable = seal_demo_image(
+        b"\xff\xd8 not a picture \xff\xd9".to_vec(),
+        demo::STATION_1,
+        &ChainState::genesis(),
+    )
+    .unwrap();
+    let r = verify(&undecodable, &ctx());
+    assert_eq!(outcome(&r, CheckId::NearDuplicateImage), Outcome::Warn);
+}
+
 /// A server defers the near-duplicate check past the receipt: the report says it is pending, the
 /// verdict covers the rest, and completing it later gives the same result as checking at once.
 #[test]
@@ -458,6 +485,27 @@ fn sequence_gaps_and_forks_are_reported() {
     assert_eq!(
         outcome(&verify(&second, &c2), CheckId::CaptureSequence),
         Outcome::Fail
+    );
+    // Two captures 1 (a fork before this one): the one this capture names is its predecessor,
+    // in whatever order the verifier knows them.
+    let mut c3 = ctx();
+    for hash in [
+        tallyseal_core::sha256(b"the other capture 1"),
+        first.manifest_hash,
+    ] {
+        c3.prior_captures.push(PriorCapture {
+            seq: 1,
+            manifest_hash: hash,
+        });
+    }
+    assert_eq!(
+        outcome(&verify(&second, &c3), CheckId::CaptureSequence),
+        Outcome::Pass
+    );
+    c3.prior_captures.reverse();
+    assert_eq!(
+        outcome(&verify(&second, &c3), CheckId::CaptureSequence),
+        Outcome::Pass
     );
 }
 

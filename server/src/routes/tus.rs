@@ -589,7 +589,7 @@ async fn receive(
         tokio::fs::remove_file(&part).await.map_err(io)?;
         let _ = state
             .db
-            .set_upload_offset(&id, upload.upload_offset, 0)
+            .restart_upload(upload, crate::now_ms(), db::UploadRestart::BytesMissing)
             .await;
         return Err(ApiError::new(
             Problem::OffsetConflict,
@@ -1049,9 +1049,13 @@ async fn finish(
             tokio::fs::remove_file(part).await.map_err(io)?;
         }
         if stored {
+            let why = db::UploadRestart::ImageHashMismatch {
+                received_bytes: upload.upload_length,
+                received_sha256: actual.to_hex(),
+            };
             state
                 .db
-                .set_upload_offset(&upload.id, upload.upload_offset, 0)
+                .restart_upload(&upload, crate::now_ms(), why)
                 .await
                 .map_err(db_err)?;
         }

@@ -176,6 +176,25 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The `upload_reset` events of `sealed`'s upload: (reason, hash of the bytes received).
+    pub async fn upload_resets(&self, sealed: &SealedCapture) -> Vec<(String, String)> {
+        let details: Vec<String> = sqlx::query_scalar(
+            "SELECT detail FROM events WHERE kind = 'upload_reset' AND subject = $1 ORDER BY id",
+        )
+        .bind(sealed.manifest_hash.to_hex())
+        .fetch_all(&self.db)
+        .await
+        .unwrap();
+        details
+            .iter()
+            .map(|d| {
+                let v: Value = serde_json::from_str(d).unwrap();
+                let field = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+                (field("reason"), field("received_sha256"))
+            })
+            .collect()
+    }
+
     /// The stored object holding `image` (by its SHA-256), if any.
     pub async fn object_of(&self, image: &[u8]) -> Option<Vec<u8>> {
         let key = ObjectKey::for_digest(&tallyseal_core::hash::sha256(image));

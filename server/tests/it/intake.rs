@@ -429,12 +429,19 @@ pub async fn submit_fully(app: &TestApp, sealed: &tallyseal_core::seal::SealedCa
 }
 
 fn outcome(status: &Value, check: &str) -> String {
+    check_of(status, check)["outcome"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// One check of a capture's report.
+fn check_of<'a>(status: &'a Value, check: &str) -> &'a Value {
     status["report"]["checks"]
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["check"] == check)
-        .map(|c| c["outcome"].as_str().unwrap().to_owned())
         .unwrap_or_else(|| panic!("no {check} check in {status}"))
 }
 
@@ -518,7 +525,29 @@ async fn hash_chain(db: Db, store: Store, test: &str) {
     let unsent = seal_capture(noise(5000, 4), &phone, 1, &second.next_chain(), None);
     let fourth = seal_capture(noise(5000, 5), &phone, 1, &unsent.next_chain(), None);
     let status = submit_fully(&app, &fourth).await;
-    assert_eq!(outcome(&status, "capture_sequence"), "warn", "{status}");
+    let gap = check_of(&status, "capture_sequence");
+    assert_eq!(gap["outcome"], "warn", "{status}");
+    // Only capture 3 is missing: captures 1 and 2 are on the server.
+    assert_eq!(
+        (
+            &gap["measured"]["missing_from"],
+            &gap["measured"]["missing_to"]
+        ),
+        (&serde_json::json!(3), &serde_json::json!(3)),
+        "{gap}"
+    );
+    assert!(
+        gap["reason"]
+            .as_str()
+            .unwrap()
+            .contains("capture 3 not received"),
+        "{gap}"
+    );
+    // A capture chained to the fork's capture 2 follows it: of the two captures 2, the one it
+    // names, whichever the database lists first.
+    let after_fork = seal_capture(noise(5000, 6), &phone, 1, &fork.next_chain(), None);
+    let status = submit_fully(&app, &after_fork).await;
+    assert_eq!(outcome(&status, "capture_sequence"), "pass", "{status}");
 }
 
 on_default_and_production!(hash_chain_is_checked_against_stored_captures, hash_chain);

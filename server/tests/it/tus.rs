@@ -205,6 +205,12 @@ async fn truncated_and_wrong_uploads(db: Db, store: Store, test: &str) {
     let r = app.patch(&url, 150_000, noise(50_000, 2)).await;
     assert_eq!(problem(r).await, (422, "image-hash-mismatch".into()));
     assert_eq!(app.head_offset(&url).await, 0);
+    // The reset is in the audit log, with the hash of what was sent instead.
+    let wrong: Vec<u8> = [&image[..150_000], &noise(50_000, 2)[..]].concat();
+    assert_eq!(
+        app.upload_resets(&sealed).await,
+        [("image_hash_mismatch".to_owned(), sha256(&wrong).to_hex())]
+    );
     assert!(!app.object_exists(&sha256(&image)).await);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM verification_reports").await,
@@ -633,6 +639,10 @@ async fn part_file_linked_as_object(db: Db, store: Store, test: &str) {
         once_equal(0, || app.head_offset(&url)).await,
         0,
         "the upload starts over"
+    );
+    assert_eq!(
+        app.upload_resets(&sealed).await,
+        [("bytes_missing".to_owned(), String::new())]
     );
     assert_eq!(
         std::fs::read(&object).unwrap(),
