@@ -1137,11 +1137,16 @@ fn check_duplicates(
         .known_images
         .iter()
         .any(|k| is_near_duplicate_candidate(k, &m.image.sha256, &m.constituency, m.station));
-    let ours = if !has_candidates && !ctx.policy.record_phash {
-        None
-    } else {
-        image.and_then(phash::dhash)
-    };
+    if !has_candidates && !ctx.policy.record_phash {
+        // Nothing to compare with, and no hash wanted: the image is not decoded at all.
+        c.pass(
+            CheckId::NearDuplicateImage,
+            "no perceptual hashes of other stations' images to compare",
+            json!({}),
+        );
+        return None;
+    }
+    let ours = image.and_then(phash::dhash);
     c.0.push(near_duplicate_check(
         ours,
         &m.image.sha256,

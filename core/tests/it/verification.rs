@@ -404,7 +404,7 @@ fn an_image_without_a_perceptual_hash_is_not_passed_as_unique() {
         &ChainState::genesis(),
     )
     .unwrap();
-    let r = verify(&undecodable, &ctx());
+    let r = verify(&undecodable, &knowing_at_station_3(&s));
     assert_eq!(outcome(&r, CheckId::NearDuplicateImage), Outcome::Warn);
 }
 
