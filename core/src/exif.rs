@@ -1217,7 +1217,14 @@ fn digits(s: &[u8]) -> Option<u32> {
     if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(s.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0')))
+    // Checked: a fraction of seconds may have any number of digits.
+    s.iter().try_fold(0u32, |n, &d| {
+        n.checked_mul(10)?.checked_add(u32::from(d - b'0'))
+    })
+}
+
+fn is_digits(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(u8::is_ascii_digit)
 }
 
 /// `YYYY:MM:DD` (the EXIF form; `-` accepted too), validated as a calendar date.
@@ -1243,7 +1250,7 @@ fn parse_exif_datetime(raw: &str) -> DateParse {
         return DateParse::Invalid;
     }
     let (main, rest) = b.split_at(19);
-    if !(rest.is_empty() || (rest[0] == b'.' && digits(&rest[1..]).is_some())) {
+    if !(rest.is_empty() || (rest[0] == b'.' && is_digits(&rest[1..]))) {
         return DateParse::Invalid;
     }
     if main.iter().all(|&c| matches!(c, b'0' | b':' | b' ' | b'-')) {
@@ -1694,6 +1701,11 @@ mod tests {
         );
         assert!(matches!(
             parse_exif_datetime("2024-02-08 17:45:03.123"),
+            DateParse::Ok(_)
+        ));
+        // Any number of fraction digits (no overflow; the fraction is not used).
+        assert!(matches!(
+            parse_exif_datetime("2024:02:08 17:45:03.12345678901234567890"),
             DateParse::Ok(_)
         ));
         assert_eq!(parse_exif_datetime("0000:00:00 00:00:00"), DateParse::Zero);

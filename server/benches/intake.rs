@@ -171,6 +171,7 @@ async fn production_config(dir: &std::path::Path) -> Option<ServerConfig> {
             secret_access_key: std::env::var("TALLYSEAL_TEST_S3_SECRET_KEY").ok()?,
             path_style: true,
             prefix: format!("{name}/"),
+            timeout_secs: 60,
         }),
         ..ServerConfig::default()
     })

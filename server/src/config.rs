@@ -40,6 +40,15 @@ pub struct S3Config {
     /// Prepended to every key (a deployment-level namespace, never an administrative one).
     #[serde(default)]
     pub prefix: String,
+    /// Longest wait for one request to the store (answer included), in seconds; a store that
+    /// stops answering then fails the request (503 to the phone, which retries) instead of
+    /// holding it, and the upload's lease, for ever.
+    #[serde(default = "default_s3_timeout_secs")]
+    pub timeout_secs: u64,
+}
+
+fn default_s3_timeout_secs() -> u64 {
+    60
 }
 
 impl std::fmt::Debug for S3Config {
@@ -52,6 +61,7 @@ impl std::fmt::Debug for S3Config {
             .field("secret_access_key", &"<redacted>")
             .field("path_style", &self.path_style)
             .field("prefix", &self.prefix)
+            .field("timeout_secs", &self.timeout_secs)
             .finish()
     }
 }
@@ -109,8 +119,10 @@ impl Default for Limits {
     }
 }
 
-/// Everything the server needs to start.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// Everything the server needs to start. Its `Debug` output leaves the secrets out (the admin
+/// token, the key seed, a database URL's password; the S3 secret key is left out by
+/// [`S3Config`]'s).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     /// Holds the SQLite database, local objects, unfinished uploads, key and token files.
@@ -140,6 +152,48 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// The near-duplicate analysis that runs after the receipt (`[analysis]`).
     pub analysis: AnalysisConfig,
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |o: &Option<String>| o.as_ref().map(|_| "<redacted>");
+        f.debug_struct("ServerConfig")
+            .field("data_dir", &self.data_dir)
+            .field("bind", &self.bind)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url_password),
+            )
+            .field("database_max_connections", &self.database_max_connections)
+            .field("workers", &self.workers)
+            .field("admin_token", &redacted(&self.admin_token))
+            .field("server_key_seed", &redacted(&self.server_key_seed))
+            .field("commission_name", &self.commission_name)
+            .field("trusted_package_keys", &self.trusted_package_keys)
+            .field("public_url", &self.public_url)
+            .field("object_store", &self.object_store)
+            .field("limits", &self.limits)
+            .field("analysis", &self.analysis)
+            .finish()
+    }
+}
+
+/// `scheme://user:password@host…` with the password replaced.
+pub fn redact_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!(
+                "{scheme}://{user}:<redacted>@{host}{}",
+                &rest[authority_end..]
+            )
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// The near-duplicate analysis ([`crate::analysis`]): perceptual hashes of received images,
@@ -228,9 +282,19 @@ impl ServerConfig {
         })
     }
 
-    /// Parse TOML text.
+    /// Parse TOML text. The error names the line and column, not the line's text: that line may
+    /// hold a secret (a misspelt `secret_access_key = …`), and the error goes to the terminal and
+    /// the logs.
     pub fn from_toml(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+        toml::from_str(text).map_err(|e: toml::de::Error| {
+            let at = e.span().map(|span| {
+                let before = text.get(..span.start).unwrap_or(text);
+                let line = before.matches('\n').count() + 1;
+                let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!(" (line {line}, column {column})")
+            });
+            format!("{}{}", e.message(), at.unwrap_or_default())
+        })
     }
 
     /// Override fields from variables read through `var` (the environment, or a map in tests).
@@ -241,6 +305,7 @@ impl ServerConfig {
     /// `TALLYSEAL_OBJECT_STORE` (`local` or `s3`), `TALLYSEAL_OBJECTS_PATH`, `TALLYSEAL_S3_ENDPOINT`,
     /// `TALLYSEAL_S3_BUCKET`, `TALLYSEAL_S3_REGION`, `TALLYSEAL_S3_ACCESS_KEY`,
     /// `TALLYSEAL_S3_SECRET_KEY`, `TALLYSEAL_S3_PATH_STYLE`, `TALLYSEAL_S3_PREFIX`,
+    /// `TALLYSEAL_S3_TIMEOUT_SECS` (each over the file's value; see `apply_object_store_env`),
     /// `TALLYSEAL_MAX_JSON_BYTES`, `TALLYSEAL_MAX_IMAGE_BYTES`, `TALLYSEAL_UPLOAD_SLOTS_PER_DEVICE`.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(v) = var("TALLYSEAL_DATA_DIR") {
@@ -309,44 +374,119 @@ impl ServerConfig {
         if let Some(v) = var("TALLYSEAL_ANALYSIS_MAX_LAG_SECS") {
             self.analysis.max_lag_secs = parse_num("TALLYSEAL_ANALYSIS_MAX_LAG_SECS", &v)?;
         }
-        match var("TALLYSEAL_OBJECT_STORE").as_deref() {
-            None => {}
-            Some("local") => {
-                self.object_store = ObjectStoreConfig::Local {
-                    path: var("TALLYSEAL_OBJECTS_PATH").map(Into::into),
+        self.apply_object_store_env(&var)?;
+        Ok(())
+    }
+
+    /// The object store's variables, each over the value before it (the TOML file's, or the
+    /// default). `TALLYSEAL_OBJECT_STORE` switches the kind (keeping the file's settings when the
+    /// kind is the same); `TALLYSEAL_OBJECTS_PATH` applies to a local store, `TALLYSEAL_S3_*` to an
+    /// S3 one, and either set for the other kind is an error rather than silently ignored.
+    fn apply_object_store_env(
+        &mut self,
+        var: &impl Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
+        const S3_VARS: [&str; 8] = [
+            "TALLYSEAL_S3_ENDPOINT",
+            "TALLYSEAL_S3_BUCKET",
+            "TALLYSEAL_S3_REGION",
+            "TALLYSEAL_S3_ACCESS_KEY",
+            "TALLYSEAL_S3_SECRET_KEY",
+            "TALLYSEAL_S3_PATH_STYLE",
+            "TALLYSEAL_S3_PREFIX",
+            "TALLYSEAL_S3_TIMEOUT_SECS",
+        ];
+        let kind = var("TALLYSEAL_OBJECT_STORE");
+        match (kind.as_deref(), &self.object_store) {
+            (None, _)
+            | (Some("local"), ObjectStoreConfig::Local { .. })
+            | (Some("s3"), ObjectStoreConfig::S3(_)) => {}
+            (Some("local"), _) => self.object_store = ObjectStoreConfig::Local { path: None },
+            (Some("s3"), _) => {
+                self.object_store = ObjectStoreConfig::S3(S3Config {
+                    endpoint: None,
+                    bucket: String::new(),
+                    region: default_region(),
+                    access_key_id: String::new(),
+                    secret_access_key: String::new(),
+                    path_style: true,
+                    prefix: String::new(),
+                    timeout_secs: default_s3_timeout_secs(),
+                });
+            }
+            (Some(_), _) => {
+                return Err(ConfigError::Env {
+                    name: "TALLYSEAL_OBJECT_STORE",
+                    message: "expected local or s3".into(),
+                });
+            }
+        }
+        match &mut self.object_store {
+            ObjectStoreConfig::Local { path } => {
+                if let Some(name) = S3_VARS.into_iter().find(|n| var(n).is_some()) {
+                    return Err(ConfigError::Env {
+                        name,
+                        message: "set, but the object store is local (TALLYSEAL_OBJECT_STORE=s3 switches)".into(),
+                    });
+                }
+                if let Some(v) = var("TALLYSEAL_OBJECTS_PATH") {
+                    *path = Some(v.into());
                 }
             }
-            Some("s3") => {
-                let need = |name: &'static str| {
-                    var(name).ok_or(ConfigError::Env {
-                        name,
-                        message: "required for s3".into(),
-                    })
-                };
-                self.object_store = ObjectStoreConfig::S3(S3Config {
-                    endpoint: var("TALLYSEAL_S3_ENDPOINT"),
-                    bucket: need("TALLYSEAL_S3_BUCKET")?,
-                    region: var("TALLYSEAL_S3_REGION").unwrap_or_else(default_region),
-                    access_key_id: need("TALLYSEAL_S3_ACCESS_KEY")?,
-                    secret_access_key: need("TALLYSEAL_S3_SECRET_KEY")?,
-                    path_style: match var("TALLYSEAL_S3_PATH_STYLE").as_deref() {
-                        None | Some("true") | Some("1") => true,
-                        Some("false") | Some("0") => false,
-                        Some(_) => {
+            ObjectStoreConfig::S3(s3) => {
+                if var("TALLYSEAL_OBJECTS_PATH").is_some() {
+                    return Err(ConfigError::Env {
+                        name: "TALLYSEAL_OBJECTS_PATH",
+                        message: "set, but the object store is s3".into(),
+                    });
+                }
+                if let Some(v) = var("TALLYSEAL_S3_ENDPOINT") {
+                    s3.endpoint = Some(v);
+                }
+                for (name, field) in [
+                    ("TALLYSEAL_S3_BUCKET", &mut s3.bucket),
+                    ("TALLYSEAL_S3_REGION", &mut s3.region),
+                    ("TALLYSEAL_S3_ACCESS_KEY", &mut s3.access_key_id),
+                    ("TALLYSEAL_S3_SECRET_KEY", &mut s3.secret_access_key),
+                    ("TALLYSEAL_S3_PREFIX", &mut s3.prefix),
+                ] {
+                    if let Some(v) = var(name) {
+                        *field = v;
+                    }
+                }
+                if let Some(v) = var("TALLYSEAL_S3_PATH_STYLE") {
+                    s3.path_style = match v.as_str() {
+                        "true" | "1" => true,
+                        "false" | "0" => false,
+                        _ => {
                             return Err(ConfigError::Env {
                                 name: "TALLYSEAL_S3_PATH_STYLE",
                                 message: "expected true or false".into(),
                             });
                         }
-                    },
-                    prefix: var("TALLYSEAL_S3_PREFIX").unwrap_or_default(),
-                });
-            }
-            Some(_) => {
-                return Err(ConfigError::Env {
-                    name: "TALLYSEAL_OBJECT_STORE",
-                    message: "expected local or s3".into(),
-                });
+                    };
+                }
+                if let Some(v) = var("TALLYSEAL_S3_TIMEOUT_SECS") {
+                    s3.timeout_secs = parse_num("TALLYSEAL_S3_TIMEOUT_SECS", &v)?;
+                }
+                for (name, value) in [
+                    ("TALLYSEAL_S3_BUCKET", &s3.bucket),
+                    ("TALLYSEAL_S3_ACCESS_KEY", &s3.access_key_id),
+                    ("TALLYSEAL_S3_SECRET_KEY", &s3.secret_access_key),
+                ] {
+                    if value.is_empty() {
+                        return Err(ConfigError::Env {
+                            name,
+                            message: "required for s3 (here or in the configuration file)".into(),
+                        });
+                    }
+                }
+                if s3.timeout_secs == 0 {
+                    return Err(ConfigError::Env {
+                        name: "TALLYSEAL_S3_TIMEOUT_SECS",
+                        message: "must be at least 1 (here or in the configuration file)".into(),
+                    });
+                }
             }
         }
         Ok(())
@@ -448,6 +588,80 @@ mod tests {
         let bad: HashMap<&str, &str> = [("TALLYSEAL_ANALYSIS", "maybe")].into();
         assert!(c.apply_env(|k| bad.get(k).map(|v| v.to_string())).is_err());
         assert!(ServerConfig::from_toml("[analysis]\nidle = 1\n").is_err());
+    }
+
+    /// The environment overrides the file's object store one setting at a time.
+    #[test]
+    fn object_store_variables_override_the_file_field_by_field() {
+        let toml = r#"
+            [object_store]
+            kind = "s3"
+            endpoint = "http://10.0.0.5:3900"
+            bucket = "results"
+            prefix = "prod/"
+            access_key_id = "k"
+            secret_access_key = "old"
+            "#;
+        let mut c = ServerConfig::from_toml(toml).unwrap();
+        let env: HashMap<&str, &str> = [
+            ("TALLYSEAL_OBJECT_STORE", "s3"),
+            ("TALLYSEAL_S3_SECRET_KEY", "rotated"),
+            ("TALLYSEAL_S3_TIMEOUT_SECS", "5"),
+        ]
+        .into();
+        c.apply_env(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        let ObjectStoreConfig::S3(s3) = &c.object_store else {
+            panic!("s3 expected")
+        };
+        assert_eq!(
+            (
+                s3.endpoint.as_deref(),
+                s3.bucket.as_str(),
+                s3.prefix.as_str(),
+                s3.secret_access_key.as_str(),
+                s3.timeout_secs
+            ),
+            (
+                Some("http://10.0.0.5:3900"),
+                "results",
+                "prod/",
+                "rotated",
+                5
+            )
+        );
+        // S3 variables for a local store are a mistake to report, not to ignore.
+        let mut local = ServerConfig::default();
+        let err = local
+            .apply_env(|k| (k == "TALLYSEAL_S3_BUCKET").then(|| "b".to_owned()))
+            .unwrap_err();
+        assert!(err.to_string().contains("TALLYSEAL_S3_BUCKET"), "{err}");
+        // Switching to s3 from the environment alone needs the credentials.
+        let err = ServerConfig::default()
+            .apply_env(|k| (k == "TALLYSEAL_OBJECT_STORE").then(|| "s3".to_owned()))
+            .unwrap_err();
+        assert!(err.to_string().contains("TALLYSEAL_S3_BUCKET"), "{err}");
+    }
+
+    /// Secrets stay out of `Debug` output and of parse errors.
+    #[test]
+    fn secrets_are_not_shown() {
+        let c = ServerConfig {
+            admin_token: Some("ADMIN-TOKEN-VALUE".into()),
+            server_key_seed: Some("SEED-VALUE".into()),
+            database_url: Some("postgres://app:DBPASSWORD@db.example:5432/tallyseal".into()),
+            ..Default::default()
+        };
+        let shown = format!("{c:?}");
+        for secret in ["ADMIN-TOKEN-VALUE", "SEED-VALUE", "DBPASSWORD"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("postgres://app:<redacted>@db.example:5432/tallyseal"));
+        let err = ServerConfig::from_toml(
+            "[object_store]\nkind = \"s3\"\nbucket = \"b\"\naccess_key_id = \"k\"\nsecret_acess_key = \"TOPSECRET\"\n",
+        )
+        .unwrap_err();
+        assert!(!err.contains("TOPSECRET"), "{err}");
+        assert!(err.contains("line"), "{err}");
     }
 
     #[test]

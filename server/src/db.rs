@@ -694,6 +694,28 @@ pub async fn get_device(db: &AnyPool, key: &str) -> DbResult<Option<DeviceRow>> 
     .transpose()
 }
 
+/// The Commission key (hex) the database was first used with, if any.
+pub async fn recorded_commission_key(db: &AnyPool) -> DbResult<Option<String>> {
+    let row = sqlx::query("SELECT commission_key FROM server_identity WHERE id = 1")
+        .fetch_optional(db)
+        .await?;
+    row.map(|r| r.try_get("commission_key")).transpose()
+}
+
+/// Record `key` as the database's Commission key unless one is recorded; returns the key in force
+/// (the first recorded, on this server or another).
+pub async fn record_commission_key(db: &AnyPool, key: &str, now: i64) -> DbResult<String> {
+    sqlx::query(
+        "INSERT INTO server_identity (id, commission_key, recorded_at_ms) VALUES (1, $1, $2) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(key.to_owned())
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(recorded_commission_key(db).await?.unwrap_or_default())
+}
+
 /// Revoke a device (first revocation time wins); returns the revocation time in force.
 pub async fn revoke_device(
     db: &AnyPool,

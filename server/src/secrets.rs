@@ -26,6 +26,18 @@ pub enum SecretError {
     ShortToken,
     #[error("the operating system's random number generator failed")]
     Randomness,
+    #[error(
+        "the database signs with Commission key {recorded}, and this server has no key of its own \
+         ({path} is missing): give it that key (server_key_seed / TALLYSEAL_SERVER_KEY, or a copy \
+         of commission.key) rather than a new one nobody trusts"
+    )]
+    NoKeyForDatabase { recorded: String, path: String },
+    #[error(
+        "this server's Commission key is {ours}, but the database signs with {recorded}: receipts, \
+         anchors and packages from this server would not verify on the phones; configure the \
+         database's key (server_key_seed / TALLYSEAL_SERVER_KEY, or a copy of commission.key)"
+    )]
+    KeyMismatch { ours: String, recorded: String },
 }
 
 /// The admin bearer token.
@@ -72,9 +84,21 @@ fn read_or_create(
         Err(_) => {}
     }
     let value = make()?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io_err(path))?;
-    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io_err(path))?;
+    // Written whole under a temporary name, fsynced, then linked to its name (a link never
+    // replaces a file) and the directory fsynced: another process never reads it half-written,
+    // and after a power loss it is there whole or not at all, never empty.
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("secret"),
+        crate::random_hex(8).map_err(|_| SecretError::Randomness)?
+    ));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -82,15 +106,21 @@ fn read_or_create(
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    match options.open(path) {
-        Ok(mut f) => {
-            use std::io::Write;
-            f.write_all(format!("{value}\n").as_bytes())
+    let written = options.open(&tmp).and_then(|mut f| {
+        use std::io::Write;
+        f.write_all(format!("{value}\n").as_bytes())?;
+        f.sync_all()
+    });
+    let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => {
+            std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
                 .map_err(io_err(path))?;
-            f.sync_all().map_err(io_err(path))?;
             Ok(value)
         }
-        // Another process created it first: use theirs.
+        // Another process created it first: use theirs (whole, since it was linked whole).
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             Ok(std::fs::read_to_string(path)
                 .map_err(io_err(path))?
@@ -107,16 +137,35 @@ fn parse_seed(hex_seed: &str, what: &'static str) -> Result<DeviceKey, SecretErr
     Ok(DeviceKey::from_seed(&seed))
 }
 
-/// The commission signing key.
-pub fn load_commission_key(config: &ServerConfig) -> Result<DeviceKey, SecretError> {
-    if let Some(seed) = &config.server_key_seed {
-        return parse_seed(seed, "server_key_seed");
+/// The commission signing key. `recorded` is the key (hex) the database was first used with:
+/// when there is one, a key is never generated (only the configured one or the file's is used),
+/// and it must be that one. Several servers on one database thus all sign with its key, or
+/// refuse to start.
+pub fn load_commission_key(
+    config: &ServerConfig,
+    recorded: Option<&str>,
+) -> Result<DeviceKey, SecretError> {
+    let key = if let Some(seed) = &config.server_key_seed {
+        parse_seed(seed, "server_key_seed")?
+    } else {
+        let path = config.data_dir.join("commission.key");
+        let seed = read_or_create(&path, || match recorded {
+            Some(recorded) => Err(SecretError::NoKeyForDatabase {
+                recorded: recorded.to_owned(),
+                path: path.display().to_string(),
+            }),
+            None => crate::random_hex(32).map_err(|_| SecretError::Randomness),
+        })?;
+        parse_seed(&seed, "commission.key")?
+    };
+    let ours = key.public_key().to_hex();
+    match recorded {
+        Some(recorded) if recorded != ours => Err(SecretError::KeyMismatch {
+            ours,
+            recorded: recorded.to_owned(),
+        }),
+        _ => Ok(key),
     }
-    let path = config.data_dir.join("commission.key");
-    let seed = read_or_create(&path, || {
-        crate::random_hex(32).map_err(|_| SecretError::Randomness)
-    })?;
-    parse_seed(&seed, "commission.key")
 }
 
 /// The admin bearer token.
@@ -144,9 +193,15 @@ mod tests {
             data_dir: dir.path().to_owned(),
             ..Default::default()
         };
-        let k1 = load_commission_key(&config).unwrap();
-        let k2 = load_commission_key(&config).unwrap();
+        let k1 = load_commission_key(&config, None).unwrap();
+        let k2 = load_commission_key(&config, Some(&k1.public_key().to_hex())).unwrap();
         assert_eq!(k1.public_key(), k2.public_key());
+        // No temporary file is left next to the secrets.
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
         let t1 = load_admin_token(&config).unwrap();
         assert!(load_admin_token(&config).unwrap().matches(t1.as_str()));
         assert!(!t1.matches("wrong"));
@@ -160,5 +215,34 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    /// A database that already signs with a key: never a new key, never another key.
+    #[test]
+    fn a_database_s_key_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = ServerConfig {
+            data_dir: dir.path().to_owned(),
+            ..Default::default()
+        };
+        let recorded = DeviceKey::from_seed(&[3; 32]).public_key().to_hex();
+        let e = load_commission_key(&config, Some(&recorded)).unwrap_err();
+        assert!(matches!(e, SecretError::NoKeyForDatabase { .. }), "{e}");
+        assert!(
+            !dir.path().join("commission.key").exists(),
+            "nothing generated"
+        );
+        let configured = ServerConfig {
+            server_key_seed: Some("04".repeat(32)),
+            ..config.clone()
+        };
+        let e = load_commission_key(&configured, Some(&recorded)).unwrap_err();
+        assert!(matches!(e, SecretError::KeyMismatch { .. }), "{e}");
+        let right = ServerConfig {
+            server_key_seed: Some("03".repeat(32)),
+            ..config
+        };
+        let key = load_commission_key(&right, Some(&recorded)).unwrap();
+        assert_eq!(key.public_key().to_hex(), recorded);
     }
 }

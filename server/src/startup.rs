@@ -9,7 +9,7 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 
 use crate::config::{ObjectStoreConfig, ServerConfig};
-use crate::db::Database;
+use crate::db::{self, Database};
 use crate::error;
 use crate::provenance;
 use crate::routes;
@@ -71,7 +71,21 @@ impl Application {
             )?),
             ObjectStoreConfig::S3(s3) => Arc::new(S3Store::new(s3)),
         };
-        let commission_key = secrets::load_commission_key(&config)?;
+        // The database's Commission key, if it has one: every server on it signs with that key.
+        let recorded = db::recorded_commission_key(&db.pool).await?;
+        let commission_key = secrets::load_commission_key(&config, recorded.as_deref())?;
+        if recorded.is_none() {
+            let ours = commission_key.public_key().to_hex();
+            let in_force = db::record_commission_key(&db.writer, &ours, crate::now_ms()).await?;
+            if in_force != ours {
+                // Another server, starting at the same moment, recorded its key first.
+                return Err(secrets::SecretError::KeyMismatch {
+                    ours,
+                    recorded: in_force,
+                }
+                .into());
+            }
+        }
         let admin_token = secrets::load_admin_token(&config)?;
         let package_signer = provenance::server_signer(&config.commission_name, &commission_key)
             .map_err(|e| StartupError::PackageKeys(e.to_string()))?;

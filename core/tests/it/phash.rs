@@ -254,3 +254,53 @@ fn phash_fuzz_seeds_cover_the_fast_path() {
     let progressive = std::fs::read(dir.join("progressive.jpg")).unwrap();
     assert!(dhash_fast(&progressive).is_none() && dhash(&progressive).is_some());
 }
+
+/// Hostile files the general decoder is never given: a lossless frame (decoded at full size
+/// whatever the scaling: 59 bytes took 4.7 GB and 38 s), a progressive frame of 16384 × 16384
+/// (its coefficients are kept at full size), and a progressive file of a hundred empty
+/// refinement scans (each walks every block). Each is refused from its markers.
+#[test]
+fn decompression_bombs_are_refused_from_their_markers() {
+    let hex = |s: &str| -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    let lossless = hex(
+        "ffd8ffc30011084000400003011100021100031100ffc40014000100000000000000000000000000000000ffda000c03010002000300010000ffd9",
+    );
+    assert_eq!(dhash(&lossless), None);
+
+    // A real small progressive file, its frame turned into 16384 x 16384.
+    let mut huge = encode(64, 64, false, SamplingFactor::F_1_1, 0, true);
+    let sof = huge.windows(2).position(|w| w == [0xff, 0xc2]).unwrap();
+    huge[sof + 5..sof + 9].copy_from_slice(&[0x40, 0x00, 0x40, 0x00]);
+    assert_eq!(dhash(&huge), None);
+
+    // A real progressive file with a hundred empty scans added before its end.
+    let good = encode(64, 64, false, SamplingFactor::F_1_1, 0, true);
+    assert!(dhash(&good).is_some());
+    let mut many = good[..good.len() - 2].to_vec();
+    for _ in 0..100 {
+        many.extend_from_slice(&hex("ffda000c03010002000300003f10"));
+    }
+    many.extend_from_slice(&[0xff, 0xd9]);
+    assert_eq!(dhash(&many), None);
+}
+
+/// Three components with the ids the general decoder takes for RGB: the fast path (which would
+/// hash the red channel as luma) leaves them to the general decoder.
+#[test]
+fn rgb_component_ids_leave_the_fast_path() {
+    let mut jpeg = encode(320, 240, false, SamplingFactor::F_1_1, 0, false);
+    assert!(dhash_fast(&jpeg).is_some());
+    let sof = jpeg.windows(2).position(|w| w == [0xff, 0xc0]).unwrap();
+    let sos = jpeg.windows(2).position(|w| w == [0xff, 0xda]).unwrap();
+    for (i, id) in [b'R', b'G', b'B'].into_iter().enumerate() {
+        jpeg[sof + 10 + 3 * i] = id; // the frame's component ids
+        jpeg[sos + 5 + 2 * i] = id; // and the scan's references to them
+    }
+    assert_eq!(dhash_fast(&jpeg), None);
+    assert!(dhash(&jpeg).is_some());
+}

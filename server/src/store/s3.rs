@@ -75,7 +75,22 @@ impl S3Store {
             .credentials_provider(credentials)
             .force_path_style(config.path_style)
             .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
-            .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+            // The SDK sets only a connect timeout: a store that accepts a request and never
+            // answers would hold it (and the upload's lease, or the analyser) for ever.
+            .timeout_config(
+                aws_sdk_s3::config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(std::time::Duration::from_secs(
+                        config.timeout_secs.clamp(1, 10),
+                    ))
+                    .operation_attempt_timeout(std::time::Duration::from_secs(
+                        config.timeout_secs.max(1),
+                    ))
+                    .operation_timeout(std::time::Duration::from_secs(
+                        config.timeout_secs.max(1).saturating_mul(3),
+                    ))
+                    .build(),
+            );
         if let Some(endpoint) = &config.endpoint {
             builder = builder.endpoint_url(endpoint.clone());
         }
@@ -97,8 +112,18 @@ impl S3Store {
         bytes: Bytes,
     ) -> Result<PutOutcome, StoreError> {
         let key = self.full_key(ObjectKey::for_digest(digest).as_str());
-        if self.head_full(&key).await?.is_some() {
-            return Ok(PutOutcome::AlreadyPresent);
+        match self.head_full(&key).await? {
+            Some(size) if size == bytes.len() as u64 => return Ok(PutOutcome::AlreadyPresent),
+            // Not the object it must be (content-addressed: same key, same bytes): something
+            // other than an S3 store answered, or the bucket was tampered with. Never treated as
+            // stored.
+            Some(size) => {
+                return Err(StoreError::Backend(format!(
+                    "{key} is there with {size} bytes, not {}",
+                    bytes.len()
+                )));
+            }
+            None => {}
         }
         let len = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
         let result = self
@@ -130,7 +155,11 @@ impl S3Store {
             .send()
             .await
         {
-            Ok(out) => Ok(Some(out.content_length().unwrap_or(0).max(0) as u64)),
+            Ok(out) => Ok(Some(
+                u64::try_from(out.content_length().unwrap_or(-1)).map_err(|_| {
+                    StoreError::Backend(format!("head_object {key}: no Content-Length"))
+                })?,
+            )),
             Err(e) if status_of(&e) == Some(404) => Ok(None),
             Err(e) => Err(backend("head_object", e)),
         }

@@ -66,6 +66,7 @@ pub fn s3_config(test: &str) -> Option<S3Config> {
         secret_access_key: component("TALLYSEAL_TEST_S3_SECRET_KEY", "Garage", test)?,
         path_style: true,
         prefix: format!("test-{}/", random_hex(8).unwrap()),
+        timeout_secs: 60,
     })
 }
 

@@ -1,12 +1,17 @@
 //! The S3 object store against the real Garage node: bytes damaged on the way to the service are
-//! refused (`x-amz-checksum-crc32c`), and nothing is stored.
+//! refused (`x-amz-checksum-crc32c`), and nothing is stored; a store that never answers, or one
+//! that answers like no S3 store would, is never taken for success. Servers on one database share
+//! its Commission key.
 
 use tallyseal_core::hash::sha256;
+use tallyseal_server::Application;
+use tallyseal_server::config::S3Config;
 use tallyseal_server::store::s3::S3Store;
 use tallyseal_server::store::{ObjectKey, ObjectStore, PutOutcome};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::*;
+use crate::on_default_and_production;
 
 /// A TCP proxy to `upstream` (`host:port`) that flips one bit of the byte at `flip_at` of every
 /// connection's client-to-server stream, as a faulty link or NIC might. Returns its address.
@@ -80,4 +85,115 @@ async fn s3_refuses_bytes_damaged_on_the_way() {
     );
     let again = direct.put_if_absent(&digest, image.into()).await;
     assert_eq!(again.unwrap(), PutOutcome::AlreadyPresent);
+}
+
+/// Servers sharing one database all sign with the Commission key it was first used with, or
+/// refuse to start: a server that generated a key of its own would sign receipts, anchors and
+/// packages that no phone trusts.
+async fn one_commission_key(db: Db, store: Store, test: &str) {
+    let Some((mut first, first_dir)) = test_config(db, store, test).await else {
+        return;
+    };
+    first.server_key_seed = None; // generated into first_dir on first start
+    let app = TestApp::start(first.clone(), std::sync::Arc::new(first_dir)).await;
+    let recorded = app.commission_key.to_hex();
+
+    // A second server on the same database, with a data directory of its own and no key.
+    let second_dir = tempfile::tempdir().unwrap();
+    let mut second = first.clone();
+    second.data_dir = second_dir.path().to_owned();
+    second.database_url = Some(first.effective_database_url());
+    let err = Application::build(second.clone()).await.unwrap_err();
+    assert!(err.to_string().contains(&recorded), "{err}");
+    assert!(
+        !second_dir.path().join("commission.key").exists(),
+        "no key is generated for a database that has one"
+    );
+    // Another key: refused too.
+    second.server_key_seed = Some("07".repeat(32));
+    let err = Application::build(second.clone()).await.unwrap_err();
+    assert!(err.to_string().contains("the database signs with"), "{err}");
+    // The database's key (a copy of the first server's commission.key): it starts, and both
+    // publish one key.
+    let seed = std::fs::read_to_string(first.data_dir.join("commission.key")).unwrap();
+    second.server_key_seed = Some(seed.trim().to_owned());
+    let other = TestApp::start(second, std::sync::Arc::new(second_dir)).await;
+    assert_eq!(other.commission_key, app.commission_key);
+    assert_eq!(
+        other.get_json("/api/v1/keys").await["commission_key"],
+        app.get_json("/api/v1/keys").await["commission_key"]
+    );
+}
+on_default_and_production!(
+    servers_on_one_database_share_its_commission_key,
+    one_commission_key
+);
+
+/// An "S3 endpoint" that answers every request alike: never (`answer: None`), or with `answer`.
+async fn fake_endpoint(answer: Option<&'static str>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut s, _)) = listener.accept().await {
+            match answer {
+                // Accept, read, never answer (a store stuck on its disk, a partition).
+                None => held.push(s),
+                Some(answer) => {
+                    tokio::spawn(async move {
+                        let mut buf = [0u8; 4096];
+                        let _ = s.read(&mut buf).await;
+                        let _ = s.write_all(answer.as_bytes()).await;
+                    });
+                }
+            }
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn fake_s3(endpoint: String, timeout_secs: u64) -> S3Store {
+    S3Store::new(&S3Config {
+        endpoint: Some(endpoint),
+        bucket: "b".into(),
+        region: "garage".into(),
+        access_key_id: "GKfake".into(),
+        secret_access_key: "fake".into(),
+        path_style: true,
+        prefix: String::new(),
+        timeout_secs,
+    })
+}
+
+/// A store that accepts requests and never answers fails them within its timeout (the phone gets
+/// a 503 and retries) instead of holding them, and the upload's lease, for ever.
+#[tokio::test]
+async fn a_store_that_never_answers_fails_in_time() {
+    let store = fake_s3(fake_endpoint(None).await, 1);
+    let started = std::time::Instant::now();
+    let r = store
+        .put_if_absent(&sha256(b"x"), bytes::Bytes::from_static(b"x"))
+        .await;
+    assert!(r.is_err(), "{r:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "gave up after {:?}",
+        started.elapsed()
+    );
+}
+
+/// Something that answers 200 to every request (a web front, a misconfigured proxy) is not an
+/// S3 store: an object "there" with the wrong size is an error, never "already present".
+#[tokio::test]
+async fn an_object_of_the_wrong_size_is_not_taken_as_stored() {
+    let endpoint = fake_endpoint(Some(
+        "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    ))
+    .await;
+    let store = fake_s3(endpoint, 5);
+    let image = noise(1000, 3);
+    let r = store
+        .put_if_absent(&sha256(&image), bytes::Bytes::from(image))
+        .await;
+    assert!(r.is_err(), "{r:?}");
 }
