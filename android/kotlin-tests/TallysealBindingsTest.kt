@@ -161,7 +161,7 @@ fun main(args: Array<String>) {
             var summary = client.sync(true)
             var rounds = 0
             while (summary.pending > 0u && rounds++ < 20) { Thread.sleep(200); summary = client.sync(true) }
-            check(summary.pending == 0u && summary.needsAttention == 0u) { "summary $summary" }
+            check(summary.pending == 0u && summary.needsAttention == 0u && summary.unreadable == 0u) { "summary $summary" }
             val entry = client.outbox().single { it.manifestHash == page.manifestHash }
             check(entry.stage == ItemStage.VERIFIED) { "stage ${entry.stage}" }
             check(entry.receiptStatus == "verified") { "receipt status ${entry.receiptStatus}" }

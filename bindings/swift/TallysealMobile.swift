@@ -2861,6 +2861,11 @@ public struct SyncSummary: Equatable, Hashable {
     public var verified: UInt32
     public var pending: UInt32
     public var needsAttention: UInt32
+    /**
+     * Captures whose files cannot be read (damaged storage): never sent, left on disk; the
+     * officer should be told.
+     */
+    public var unreadable: UInt32
     public var lastError: String?
     /**
      * Sync again after this long (None: nothing waiting).
@@ -2869,7 +2874,11 @@ public struct SyncSummary: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(manifestsAcknowledged: UInt32, imagesCompleted: UInt32, verified: UInt32, pending: UInt32, needsAttention: UInt32, lastError: String?, 
+    public init(manifestsAcknowledged: UInt32, imagesCompleted: UInt32, verified: UInt32, pending: UInt32, needsAttention: UInt32, 
+        /**
+         * Captures whose files cannot be read (damaged storage): never sent, left on disk; the
+         * officer should be told.
+         */unreadable: UInt32, lastError: String?, 
         /**
          * Sync again after this long (None: nothing waiting).
          */nextAttemptInMs: UInt64?) {
@@ -2878,6 +2887,7 @@ public struct SyncSummary: Equatable, Hashable {
         self.verified = verified
         self.pending = pending
         self.needsAttention = needsAttention
+        self.unreadable = unreadable
         self.lastError = lastError
         self.nextAttemptInMs = nextAttemptInMs
     }
@@ -2903,6 +2913,7 @@ public struct FfiConverterTypeSyncSummary: FfiConverterRustBuffer {
                 verified: FfiConverterUInt32.read(from: &buf), 
                 pending: FfiConverterUInt32.read(from: &buf), 
                 needsAttention: FfiConverterUInt32.read(from: &buf), 
+                unreadable: FfiConverterUInt32.read(from: &buf), 
                 lastError: FfiConverterOptionString.read(from: &buf), 
                 nextAttemptInMs: FfiConverterOptionUInt64.read(from: &buf)
         )
@@ -2914,6 +2925,7 @@ public struct FfiConverterTypeSyncSummary: FfiConverterRustBuffer {
         FfiConverterUInt32.write(value.verified, into: &buf)
         FfiConverterUInt32.write(value.pending, into: &buf)
         FfiConverterUInt32.write(value.needsAttention, into: &buf)
+        FfiConverterUInt32.write(value.unreadable, into: &buf)
         FfiConverterOptionString.write(value.lastError, into: &buf)
         FfiConverterOptionUInt64.write(value.nextAttemptInMs, into: &buf)
     }

@@ -349,6 +349,9 @@ pub struct SyncSummary {
     pub verified: u32,
     pub pending: u32,
     pub needs_attention: u32,
+    /// Captures whose files cannot be read (damaged storage): never sent, left on disk; the
+    /// officer should be told.
+    pub unreadable: u32,
     pub last_error: Option<String>,
     /// Sync again after this long (None: nothing waiting).
     pub next_attempt_in_ms: Option<u64>,
@@ -362,6 +365,7 @@ impl From<SyncReport> for SyncSummary {
             verified: r.verified,
             pending: r.pending,
             needs_attention: r.needs_attention,
+            unreadable: r.unreadable,
             last_error: r.last_error,
             next_attempt_in_ms: r.next_attempt_in_ms,
         }

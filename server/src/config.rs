@@ -257,6 +257,8 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("environment variable {name} is not valid: {message}")]
     Env { name: &'static str, message: String },
+    #[error("setting {name} is not valid: {message}")]
+    Invalid { name: &'static str, message: String },
 }
 
 impl ServerConfig {
@@ -267,7 +269,43 @@ impl ServerConfig {
             None => Self::default(),
         };
         config.apply_env(|name| std::env::var(name).ok())?;
+        config.validate()?;
         Ok(config)
+    }
+
+    /// Refuse settings that would break the server rather than limit it: a zero that would
+    /// refuse every request (no upload slot, no body, no image) or make analysers take each
+    /// other's claims at once, an expired-on-issue enrolment code.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let l = &self.limits;
+        let positive: [(&'static str, u64); 10] = [
+            ("limits.max_json_bytes", l.max_json_bytes as u64),
+            ("limits.max_package_bytes", l.max_package_bytes as u64),
+            ("limits.max_manifest_bytes", l.max_manifest_bytes as u64),
+            ("limits.max_image_bytes", l.max_image_bytes),
+            (
+                "limits.upload_slots_per_device",
+                u64::from(l.upload_slots_per_device),
+            ),
+            ("limits.upload_slot_idle_secs", l.upload_slot_idle_secs),
+            ("limits.upload_sweep_secs", l.upload_sweep_secs),
+            ("limits.enrolment_code_ttl_secs", l.enrolment_code_ttl_secs),
+            (
+                "analysis.claim_timeout_secs",
+                self.analysis.claim_timeout_secs,
+            ),
+            (
+                "database_max_connections",
+                u64::from(self.database_max_connections),
+            ),
+        ];
+        match positive.into_iter().find(|(_, v)| *v == 0) {
+            Some((name, _)) => Err(ConfigError::Invalid {
+                name,
+                message: "must be at least 1".into(),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Parse a TOML file (missing keys take their defaults).
@@ -662,6 +700,19 @@ mod tests {
         .unwrap_err();
         assert!(!err.contains("TOPSECRET"), "{err}");
         assert!(err.contains("line"), "{err}");
+    }
+
+    #[test]
+    fn zeros_that_would_break_the_server_are_refused() {
+        assert!(ServerConfig::default().validate().is_ok());
+        let c = ServerConfig::from_toml("[limits]\nupload_slots_per_device = 0\n").unwrap();
+        let err = c.validate().unwrap_err();
+        assert!(err.to_string().contains("upload_slots_per_device"), "{err}");
+        let c = ServerConfig::from_toml("[analysis]\nclaim_timeout_secs = 0\n").unwrap();
+        assert!(c.validate().is_err());
+        // 0 is meaningful where documented: part files kept however old.
+        let c = ServerConfig::from_toml("[limits]\npart_file_idle_secs = 0\n").unwrap();
+        assert!(c.validate().is_ok());
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub enum StartupError {
     Store(#[from] crate::store::StoreError),
     #[error("secrets: {0}")]
     Secret(#[from] secrets::SecretError),
+    #[error("configuration: {0}")]
+    Config(#[from] crate::config::ConfigError),
     #[error("package keys: {0}")]
     PackageKeys(String),
     #[error("cannot listen on {0}: {1}")]
@@ -53,6 +55,7 @@ impl Application {
     /// Open everything and bind; the server runs once the returned value is awaited or spawned
     /// via [`Application::run_until_stopped`].
     pub async fn build(config: ServerConfig) -> Result<Application, StartupError> {
+        config.validate()?;
         let dir = &config.data_dir;
         std::fs::create_dir_all(dir)
             .map_err(|e| StartupError::DataDir(dir.display().to_string(), e))?;

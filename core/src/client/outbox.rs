@@ -150,8 +150,11 @@ impl Outbox {
         for seq in outbox.seqs()? {
             let d = outbox.item_dir(seq);
             fsio::sweep_temporaries(&d).map_err(storage("sweeping an item"))?;
-            // A crash after "verified" was recorded but before the image copy was removed.
-            let item = outbox.load(seq)?;
+            // A crash after "verified" was recorded but before the image copy was removed. An
+            // item that cannot be read is left as it is (see `unreadable`).
+            let Ok(item) = outbox.load(seq) else {
+                continue;
+            };
             if item.state.stage == Stage::Verified && item.has_image && item.has_bundle {
                 fsio::remove_file_durably(&d.join(IMAGE_FILE))
                     .map_err(storage("removing an image"))?;
@@ -239,9 +242,24 @@ impl Outbox {
         })
     }
 
-    /// Every item, in sequence order.
+    /// Every item that can be read, in sequence order. One that cannot (a damaged file: storage
+    /// failing under it) is skipped, not fatal: the others are still sent, and it stays on disk,
+    /// untouched, for someone to recover ([`Outbox::unreadable`]).
     pub fn items(&self) -> ClientResult<Vec<OutboxItem>> {
-        self.seqs()?.into_iter().map(|s| self.load(s)).collect()
+        Ok(self
+            .seqs()?
+            .into_iter()
+            .filter_map(|s| self.load(s).ok())
+            .collect())
+    }
+
+    /// The items that cannot be read: sequence number and why.
+    pub fn unreadable(&self) -> ClientResult<Vec<(u64, String)>> {
+        Ok(self
+            .seqs()?
+            .into_iter()
+            .filter_map(|s| self.load(s).err().map(|e| (s, e.to_string())))
+            .collect())
     }
 
     /// Replace an item's state durably.
@@ -368,16 +386,20 @@ impl Outbox {
         fsio::write_atomic(&self.root.join(CHAIN_FILE), &bytes).map_err(storage("saving the chain"))
     }
 
-    /// After a crash between an item's commit and the chain update, the outbox is ahead.
+    /// After a crash between an item's commit and the chain update, the outbox is ahead. The link
+    /// is the hash of the last item's manifest bytes; when even those cannot be read, the next
+    /// capture still takes the next number (never a used one), without a link.
     fn recover_chain(&self) -> ClientResult<()> {
         let chain = self.load_chain()?;
         if let Some(&last) = self.seqs()?.last()
             && last >= chain.next_seq
         {
-            let item = self.load(last)?;
+            let prev = std::fs::read(self.item_dir(last).join(MANIFEST_FILE))
+                .ok()
+                .map(|b| crate::hash::sha256(&b));
             self.save_chain(&ChainState {
                 next_seq: last + 1,
-                prev: Some(item.manifest_hash),
+                prev,
             })?;
         }
         Ok(())
@@ -408,6 +430,37 @@ mod tests {
         )
         .unwrap();
         seal(input, &demo::device_key(), chain).unwrap()
+    }
+
+    /// A damaged item (here its state file) does not stop the outbox from opening or the other
+    /// items from being listed; it is reported, and left on disk.
+    #[test]
+    fn a_damaged_item_is_reported_not_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        let ob = Outbox::open(dir.path()).unwrap();
+        let a = sealed(&ob.chain_for_next_capture().unwrap());
+        ob.commit(&a, 1).unwrap();
+        let b = sealed(&ob.chain_for_next_capture().unwrap());
+        ob.commit(&b, 2).unwrap();
+        let state = ob.item_dir(1).join(STATE_FILE);
+        std::fs::write(&state, b"{ not json").unwrap();
+        let ob = Outbox::open(dir.path()).unwrap();
+        assert_eq!(
+            ob.items()
+                .unwrap()
+                .iter()
+                .map(|i| i.seq)
+                .collect::<Vec<_>>(),
+            [2]
+        );
+        let unreadable = ob.unreadable().unwrap();
+        assert_eq!(unreadable.len(), 1);
+        assert_eq!(unreadable[0].0, 1);
+        assert!(state.exists(), "left as it is");
+        // The next capture still follows the last one.
+        let c = sealed(&ob.chain_for_next_capture().unwrap());
+        assert_eq!(c.manifest.device.seq, 3);
+        assert_eq!(c.manifest.device.prev, Some(b.manifest_hash));
     }
 
     /// A commit whose chain update failed (a full disk after the commit point): the next capture

@@ -605,6 +605,7 @@ impl PhoneClient {
                 Stage::Verified => s.verified += 1,
             }
         }
+        s.unreadable = u32::try_from(self.outbox.unreadable()?.len()).unwrap_or(u32::MAX);
         Ok(s)
     }
 }
@@ -616,4 +617,6 @@ pub struct OutboxSummary {
     pub uploading: u32,
     pub verified: u32,
     pub needs_attention: u32,
+    /// Items whose files cannot be read (damaged storage): left on disk, never sent.
+    pub unreadable: u32,
 }

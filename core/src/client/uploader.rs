@@ -64,6 +64,8 @@ pub struct SyncReport {
     /// Items still to send (not verified, not needing attention).
     pub pending: u32,
     pub needs_attention: u32,
+    /// Items whose files cannot be read (storage damaged under them): never sent, left on disk.
+    pub unreadable: u32,
     /// The last retryable error of this pass.
     pub last_error: Option<String>,
     /// When the earliest waiting item is due, from now (None: nothing waiting).
@@ -208,6 +210,7 @@ impl Uploader<'_> {
                     Some(report.next_attempt_in_ms.map_or(wait, |w| w.min(wait)));
             }
         }
+        report.unreadable = u32::try_from(self.outbox.unreadable()?.len()).unwrap_or(u32::MAX);
         Ok(report)
     }
 

@@ -4003,6 +4003,12 @@ data class SyncSummary (
     , 
     var `needsAttention`: kotlin.UInt
     , 
+    /**
+     * Captures whose files cannot be read (damaged storage): never sent, left on disk; the
+     * officer should be told.
+     */
+    var `unreadable`: kotlin.UInt
+    , 
     var `lastError`: kotlin.String?
     , 
     /**
@@ -4030,6 +4036,7 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
             FfiConverterUInt.read(buf),
             FfiConverterUInt.read(buf),
             FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalULong.read(buf),
         )
@@ -4041,6 +4048,7 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
             FfiConverterUInt.allocationSize(value.`verified`) +
             FfiConverterUInt.allocationSize(value.`pending`) +
             FfiConverterUInt.allocationSize(value.`needsAttention`) +
+            FfiConverterUInt.allocationSize(value.`unreadable`) +
             FfiConverterOptionalString.allocationSize(value.`lastError`) +
             FfiConverterOptionalULong.allocationSize(value.`nextAttemptInMs`)
     )
@@ -4051,6 +4059,7 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
             FfiConverterUInt.write(value.`verified`, buf)
             FfiConverterUInt.write(value.`pending`, buf)
             FfiConverterUInt.write(value.`needsAttention`, buf)
+            FfiConverterUInt.write(value.`unreadable`, buf)
             FfiConverterOptionalString.write(value.`lastError`, buf)
             FfiConverterOptionalULong.write(value.`nextAttemptInMs`, buf)
     }
