@@ -45,7 +45,7 @@ pub struct ContextFile {
 /// Read a context file and turn it into a verification context. The package's signature is checked
 /// here: a context whose package does not verify is an error, not evidence.
 pub fn load(path: &Path, now_ms: i64) -> Result<VerificationContext, CliError> {
-    let bytes = std::fs::read(path).map_err(|e| CliError::Io(path.to_owned(), e))?;
+    let bytes = crate::read_file(path)?;
     let file: ContextFile = serde_json::from_slice(&bytes).map_err(|e| {
         CliError::Usage(format!("{}: not a valid context file: {e}", path.display()))
     })?;
@@ -57,7 +57,7 @@ pub fn build(file: ContextFile, base: &Path, now_ms: i64) -> Result<Verification
     let note = match (&file.package_file, &file.package_note) {
         (Some(p), _) => {
             let p = base.join(p);
-            Some(std::fs::read(&p).map_err(|e| CliError::Io(p.clone(), e))?)
+            Some(crate::read_file(&p)?)
         }
         (None, Some(n)) => Some(n.as_bytes().to_vec()),
         (None, None) => None,

@@ -98,8 +98,27 @@ pub fn out(text: &str) {
     let _ = o.flush();
 }
 
+/// Largest input file read (a bundle holds at most a 64 MiB image; a national package is far
+/// smaller): a bigger one, or an endless one (`/dev/zero`), is refused instead of filling memory.
+pub const MAX_INPUT_BYTES: u64 = 128 << 20;
+
 pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|e| CliError::Io(path.to_owned(), e))
+    use std::io::Read;
+    let io = |e| CliError::Io(path.to_owned(), e);
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(CliError::Usage(format!(
+            "{}: larger than {} MiB, not a tallyseal input",
+            path.display(),
+            MAX_INPUT_BYTES >> 20
+        )));
+    }
+    Ok(bytes)
 }
 
 pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {

@@ -98,6 +98,16 @@ fn command_errors_exit_2_and_corrupt_bundles_exit_1() {
     let o = tallyseal(&["verify", "x.tsb"], d);
     assert_eq!(code(&o), 1);
     assert!(String::from_utf8_lossy(&o.stdout).contains("truncated"));
+    // An endless input is refused after its limit, not read into memory whole.
+    if Path::new("/dev/zero").exists() {
+        let o = tallyseal(&["verify", "/dev/zero"], d);
+        assert_eq!(code(&o), 2);
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("larger than"),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
 }
 
 #[test]

@@ -67,6 +67,10 @@ pub enum ReceiptError {
         expected: Sha256Digest,
         found: Sha256Digest,
     },
+    #[error("the receipt is not in its one canonical form (a field missing or re-encoded)")]
+    NotCanonical,
+    #[error("receipt version {0} is not supported (1 is)")]
+    Version(u32),
 }
 
 impl Receipt {
@@ -112,8 +116,17 @@ impl Receipt {
         Ok(to_canonical_bytes(self)?)
     }
 
-    /// Parse canonical bytes (does not verify).
+    /// Parse canonical bytes (does not verify): they must be exactly the receipt's canonical
+    /// encoding (every field present, `null` included: one content, one byte form), of
+    /// version 1.
     pub fn from_bytes(bytes: &[u8]) -> Result<Receipt, ReceiptError> {
-        Ok(from_canonical_bytes(bytes)?)
+        let receipt: Receipt = from_canonical_bytes(bytes)?;
+        if receipt.body.v != 1 {
+            return Err(ReceiptError::Version(receipt.body.v));
+        }
+        if receipt.to_bytes()? != bytes {
+            return Err(ReceiptError::NotCanonical);
+        }
+        Ok(receipt)
     }
 }

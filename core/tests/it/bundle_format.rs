@@ -30,6 +30,21 @@ fn sealed_bundle_round_trips_with_receipt() {
     let r = Receipt::from_bytes(back.receipt.as_deref().unwrap()).unwrap();
     r.verify_for(&sealed.manifest_hash, &[demo::server_key().public_key()])
         .unwrap();
+
+    // One content, one byte form: the same receipt without its null fields, or of another
+    // version, is refused (its signature would still verify over the re-encoded body).
+    let text = String::from_utf8(receipt.to_bytes().unwrap()).unwrap();
+    assert!(text.contains("\"verdict\":null"), "{text}");
+    let without_null = text.replace(",\"verdict\":null", "");
+    assert!(matches!(
+        Receipt::from_bytes(without_null.as_bytes()),
+        Err(tallyseal_core::receipt::ReceiptError::NotCanonical)
+    ));
+    let other_version = text.replace("\"v\":1", "\"v\":7");
+    assert!(matches!(
+        Receipt::from_bytes(other_version.as_bytes()),
+        Err(tallyseal_core::receipt::ReceiptError::Version(7))
+    ));
 }
 
 #[test]
