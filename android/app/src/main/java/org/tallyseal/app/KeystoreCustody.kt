@@ -9,6 +9,8 @@ import android.content.Context
 import android.security.keystore.KeyGenParameterSpec
 import android.security.keystore.KeyProperties
 import java.io.File
+import java.nio.channels.FileChannel
+import java.nio.file.StandardOpenOption
 import java.security.KeyStore
 import javax.crypto.Cipher
 import javax.crypto.KeyGenerator
@@ -52,10 +54,12 @@ class KeystoreCustody(context: Context) : KeyCustody {
             val cipher = Cipher.getInstance("AES/GCM/NoPadding")
             cipher.init(Cipher.ENCRYPT_MODE, wrappingKey())
             val blob = cipher.iv + cipher.doFinal(seed)
-            // Durable before returning: temp file, fsync, rename.
+            // Durable before returning: temp file, fsync, rename, fsync of the directory (without
+            // it the rename can be lost on power loss, and the phone would come back keyless).
             val tmp = File(file.parentFile, file.name + ".tmp")
             tmp.outputStream().use { it.write(blob); it.fd.sync() }
             if (!tmp.renameTo(file)) throw java.io.IOException("rename failed")
+            FileChannel.open(file.parentFile!!.toPath(), StandardOpenOption.READ).use { it.force(true) }
         } catch (e: Exception) {
             throw TallysealException.Storage("keystore: ${e.javaClass.simpleName}")
         }
