@@ -178,22 +178,35 @@ impl std::fmt::Debug for ServerConfig {
     }
 }
 
-/// `scheme://user:password@host…` with the password replaced.
+/// A database URL with its password replaced: `scheme://user:password@host…` and a
+/// `password=…` query parameter.
 pub fn redact_url_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
     let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    match rest[..authority_end].rsplit_once('@') {
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
         Some((userinfo, host)) if userinfo.contains(':') => {
             let user = userinfo.split(':').next().unwrap_or_default();
-            format!(
-                "{scheme}://{user}:<redacted>@{host}{}",
-                &rest[authority_end..]
-            )
+            format!("{user}:<redacted>@{host}")
         }
-        _ => url.to_owned(),
-    }
+        _ => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=<redacted>"),
+                    _ => kv.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    format!("{scheme}://{authority}{tail}")
 }
 
 /// The near-duplicate analysis ([`crate::analysis`]): perceptual hashes of received images,
@@ -694,6 +707,10 @@ mod tests {
             assert!(!shown.contains(secret), "{shown}");
         }
         assert!(shown.contains("postgres://app:<redacted>@db.example:5432/tallyseal"));
+        assert_eq!(
+            redact_url_password("postgres://db.example/t?user=app&password=SECRET&sslmode=require"),
+            "postgres://db.example/t?user=app&password=<redacted>&sslmode=require"
+        );
         let err = ServerConfig::from_toml(
             "[object_store]\nkind = \"s3\"\nbucket = \"b\"\naccess_key_id = \"k\"\nsecret_acess_key = \"TOPSECRET\"\n",
         )

@@ -387,19 +387,19 @@ impl Outbox {
     }
 
     /// After a crash between an item's commit and the chain update, the outbox is ahead. The link
-    /// is the hash of the last item's manifest bytes; when even those cannot be read, the next
-    /// capture still takes the next number (never a used one), without a link.
+    /// is the hash of the last item's manifest bytes (its other files need not be readable); when
+    /// even those cannot be read the error is returned and nothing is saved, so a later attempt
+    /// (the read error may pass) can still link the chain.
     fn recover_chain(&self) -> ClientResult<()> {
         let chain = self.load_chain()?;
         if let Some(&last) = self.seqs()?.last()
             && last >= chain.next_seq
         {
-            let prev = std::fs::read(self.item_dir(last).join(MANIFEST_FILE))
-                .ok()
-                .map(|b| crate::hash::sha256(&b));
+            let manifest = std::fs::read(self.item_dir(last).join(MANIFEST_FILE))
+                .map_err(storage("reading the last manifest"))?;
             self.save_chain(&ChainState {
                 next_seq: last + 1,
-                prev,
+                prev: Some(crate::hash::sha256(&manifest)),
             })?;
         }
         Ok(())
@@ -473,6 +473,14 @@ mod tests {
         ob.commit(&a, 1).unwrap();
         // As if writing chain.json after the commit had failed.
         ob.save_chain(&ChainState::genesis()).unwrap();
+        // While the last manifest cannot be read, no chain without its link is saved...
+        let manifest = ob.item_dir(1).join(MANIFEST_FILE);
+        let kept = std::fs::read(&manifest).unwrap();
+        std::fs::remove_file(&manifest).unwrap();
+        assert!(ob.chain_for_next_capture().is_err());
+        assert_eq!(ob.load_chain().unwrap(), ChainState::genesis());
+        // ...and once it can, the chain is linked to it.
+        std::fs::write(&manifest, &kept).unwrap();
         let b = sealed(&ob.chain_for_next_capture().unwrap());
         assert_eq!(b.manifest.device.seq, 2);
         assert_eq!(b.manifest.device.prev, Some(a.manifest_hash));

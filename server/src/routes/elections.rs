@@ -45,9 +45,15 @@ async fn import_election(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&req, &state)?;
     // Packages hold whole polling schemes: their own, larger body limit.
-    let body = super::read_body(&req, payload, state.config.limits.max_package_bytes).await?;
-    let request: ImportRequest = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(Problem::MalformedJson, e.to_string()))?;
+    let request: ImportRequest =
+        super::read_optional_json(&req, payload, state.config.limits.max_package_bytes)
+            .await?
+            .ok_or_else(|| {
+                ApiError::new(
+                    Problem::MalformedJson,
+                    "the body must be {package} or {signed_note}",
+                )
+            })?;
     let bad = |e: PackageError| ApiError::new(Problem::BadPackage, e.to_string());
     let opened = match (request.package, request.signed_note) {
         (Some(package), None) => {

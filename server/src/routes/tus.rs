@@ -653,6 +653,7 @@ async fn receive(
         if let Err(e) = &result
             && e.problem != Problem::ImageHashMismatch
             && sync_part(&part).await.is_ok()
+            && (!new_file || sync_uploads_dir(state).await.is_ok())
         {
             let _ = state.db.set_upload_offset(&id, from, new_offset_i64).await;
         }
