@@ -192,6 +192,9 @@ impl CaptureManifest {
         if self.device.seq == 0 {
             return bad("device sequence numbers start at 1".into());
         }
+        if self.image.bytes == 0 {
+            return bad("the image is empty".into());
+        }
         if (self.device.seq == 1) != self.device.prev.is_none() {
             return bad("only the first capture (seq 1) has no previous manifest".into());
         }

@@ -99,8 +99,13 @@ pub struct Limits {
     /// How often the server looks for such part files (and for leftovers of completed or never
     /// created uploads) in `<data_dir>/uploads`. Seconds.
     pub upload_sweep_secs: u64,
-    /// How long an enrolment code stays valid, in seconds.
+    /// How long an enrolment code stays valid, in seconds (also the longest a request may ask).
     pub enrolment_code_ttl_secs: u64,
+    /// A request body that sends nothing for this long is cut (what arrived of an upload is kept
+    /// and the upload's lease released, as for a dropped connection): a client that stalls, or
+    /// a link that died without a reset, cannot hold a connection, or an upload, for ever.
+    /// Seconds.
+    pub body_idle_secs: u64,
 }
 
 impl Default for Limits {
@@ -115,6 +120,7 @@ impl Default for Limits {
             part_file_idle_secs: 7 * 24 * 3600,
             upload_sweep_secs: 3600,
             enrolment_code_ttl_secs: 3 * 24 * 3600,
+            body_idle_secs: 60,
         }
     }
 }
@@ -291,7 +297,7 @@ impl ServerConfig {
     /// other's claims at once, an expired-on-issue enrolment code.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let l = &self.limits;
-        let positive: [(&'static str, u64); 10] = [
+        let positive: [(&'static str, u64); 11] = [
             ("limits.max_json_bytes", l.max_json_bytes as u64),
             ("limits.max_package_bytes", l.max_package_bytes as u64),
             ("limits.max_manifest_bytes", l.max_manifest_bytes as u64),
@@ -303,6 +309,7 @@ impl ServerConfig {
             ("limits.upload_slot_idle_secs", l.upload_slot_idle_secs),
             ("limits.upload_sweep_secs", l.upload_sweep_secs),
             ("limits.enrolment_code_ttl_secs", l.enrolment_code_ttl_secs),
+            ("limits.body_idle_secs", l.body_idle_secs),
             (
                 "analysis.claim_timeout_secs",
                 self.analysis.claim_timeout_secs,
@@ -406,6 +413,9 @@ impl ServerConfig {
         }
         if let Some(v) = var("TALLYSEAL_UPLOAD_SWEEP_SECS") {
             self.limits.upload_sweep_secs = parse_num("TALLYSEAL_UPLOAD_SWEEP_SECS", &v)?;
+        }
+        if let Some(v) = var("TALLYSEAL_BODY_IDLE_SECS") {
+            self.limits.body_idle_secs = parse_num("TALLYSEAL_BODY_IDLE_SECS", &v)?;
         }
         if let Some(v) = var("TALLYSEAL_ANALYSIS") {
             self.analysis.enabled = match v.as_str() {

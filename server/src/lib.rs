@@ -18,6 +18,7 @@
 //! object and never updates or deletes an audit event.
 
 pub mod analysis;
+mod body_timeout;
 pub mod config;
 pub mod db;
 pub mod error;

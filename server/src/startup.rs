@@ -133,9 +133,17 @@ impl Application {
         crate::analysis::spawn(state.clone());
         crate::sweep::spawn(state.clone());
         let server_state = state.clone();
+        let body_idle = std::time::Duration::from_secs(config.limits.body_idle_secs);
         let mut server = HttpServer::new(move || {
             let limits = &server_state.config.limits;
             App::new()
+                .wrap_fn(move |mut req, srv| {
+                    use actix_web::HttpMessage;
+                    use actix_web::dev::Service;
+                    let payload = req.take_payload();
+                    req.set_payload(crate::body_timeout::idle_limited(payload, body_idle));
+                    srv.call(req)
+                })
                 .app_data(server_state.clone())
                 .app_data(
                     web::JsonConfig::default()

@@ -112,4 +112,8 @@ fn non_canonical_or_unknown_manifests_are_refused() {
     // A float.
     let float = text.replacen("\"station\":1,", "\"station\":1.0,", 1);
     assert!(CaptureManifest::parse(float.as_bytes()).is_err());
+    // An empty image (signed or not, there is nothing to upload or to check).
+    let mut empty = a.manifest.clone();
+    empty.image.bytes = 0;
+    assert!(empty.check_consistency().is_err());
 }

@@ -183,6 +183,9 @@ pub fn code_hash(code: &str) -> String {
     tallyseal_core::hash::sha256(normalized.as_bytes()).to_hex()
 }
 
+/// The longest an enrolment code may stay valid: 90 days.
+const MAX_CODE_TTL_SECS: u64 = 90 * 24 * 3600;
+
 async fn issue_code(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -219,6 +222,13 @@ async fn issue_code(
     let ttl = body
         .ttl_secs
         .unwrap_or(state.config.limits.enrolment_code_ttl_secs);
+    // A code is for the days before a poll, never open-ended.
+    if ttl > MAX_CODE_TTL_SECS {
+        return Err(ApiError::new(
+            Problem::BadRequest,
+            format!("ttl_secs must be at most {MAX_CODE_TTL_SECS} (90 days)"),
+        ));
+    }
     let expires_at_ms =
         now.saturating_add(i64::try_from(ttl.saturating_mul(1000)).unwrap_or(i64::MAX));
     db::insert_code(

@@ -116,10 +116,20 @@ async fn enrol(
         .map_err(db_err)?
     {
         EnrolOutcome::Enrolled => Ok(respond(true, device, note, package_hash)),
-        EnrolOutcome::CodeUsed => Err(ApiError::new(
-            Problem::CodeUsed,
-            "this enrolment code has already been used",
-        )),
+        EnrolOutcome::CodeUsed => {
+            // Used between our read and our write: by this very key (the same phone retrying at
+            // once, its first request having won), it gets its enrolment like any retry.
+            let used = db::get_code(pool, &hash).await.map_err(db_err)?;
+            let by_this_key =
+                used.and_then(|c| c.used_by_key).as_deref() == Some(key.to_hex().as_str());
+            match db::get_device(pool, &key.to_hex()).await.map_err(db_err)? {
+                Some(d) if by_this_key => Ok(respond(false, d, note, package_hash)),
+                _ => Err(ApiError::new(
+                    Problem::CodeUsed,
+                    "this enrolment code has already been used",
+                )),
+            }
+        }
         EnrolOutcome::KeyTaken => Err(ApiError::new(
             Problem::DeviceAlreadyEnrolled,
             "this device key is already enrolled; generate a new key to enrol again",

@@ -94,15 +94,17 @@ fn check_tus_version(req: &HttpRequest) -> Result<(), ApiError> {
 }
 
 fn parse_u64_header(req: &HttpRequest, name: &str) -> Result<u64, ApiError> {
-    header(req.headers(), name)
+    let value = header(req.headers(), name).ok_or_else(|| {
+        ApiError::new(
+            Problem::BadRequest,
+            format!("the {name} header is required"),
+        )
+    })?;
+    // Digits only (tus: a non-negative integer); Rust's parser would also take a leading `+`.
+    Some(value)
+        .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|v| v.parse().ok())
         .ok_or_else(|| {
-            ApiError::new(
-                Problem::BadRequest,
-                format!("the {name} header is required"),
-            )
-        })?
-        .parse()
-        .map_err(|_| {
             ApiError::new(
                 Problem::BadRequest,
                 format!("{name} must be a non-negative integer"),

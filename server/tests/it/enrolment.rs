@@ -61,6 +61,25 @@ async fn enrolment_codes(db: Db, store: Store, test: &str) {
             .unwrap()
             .is_none()
     );
+    // The same phone retrying many times at once: every answer is its enrolment.
+    let fourth = DeviceKey::from_seed(&[0x14; 32]);
+    let code_of_fourth = app.issue_code(2, None).await;
+    let answers =
+        futures_util::future::join_all((0..10).map(|_| enrol(&code_of_fourth, &fourth))).await;
+    let mut statuses: Vec<u16> = answers
+        .iter()
+        .map(|r| r.as_ref().unwrap().status().as_u16())
+        .collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    // A code valid for ever is not a code.
+    let r = app
+        .admin_post(
+            "/api/v1/elections/pk-ge-2024-demo/enrolment-codes",
+            json!({"constituency": "NA-128", "station": 2, "ttl_secs": u64::MAX}),
+        )
+        .await;
+    assert_eq!(problem(r).await, (400, "bad-request".into()));
     // Nor can a phone enrolled at the same station with a code of its own.
     let third = DeviceKey::from_seed(&[0x13; 32]);
     let code_of_third = app.issue_code(2, None).await;
@@ -132,8 +151,8 @@ async fn enrolment_codes(db: Db, store: Store, test: &str) {
         .await
         .unwrap();
     assert_eq!(problem(r).await, (401, "unauthorized".into()));
-    assert_eq!(app.count("SELECT COUNT(*) FROM devices").await, 2);
-    assert_eq!(app.count("SELECT COUNT(*) FROM enrolment_codes").await, 5);
+    assert_eq!(app.count("SELECT COUNT(*) FROM devices").await, 3);
+    assert_eq!(app.count("SELECT COUNT(*) FROM enrolment_codes").await, 6);
 }
 on_default_and_production!(enrolment_codes_are_one_time_and_expire, enrolment_codes);
 

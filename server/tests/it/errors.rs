@@ -163,3 +163,73 @@ async fn events_append_only(db: Db, store: Store, test: &str) {
     );
 }
 on_default_and_production!(events_are_append_only, events_append_only);
+
+/// A body that stops arriving is cut after `limits.body_idle_secs`: a JSON request gets its 400,
+/// and a stalled upload PATCH (a phone whose link died without a reset, or someone holding the
+/// socket) keeps what arrived and releases the upload, so the phone resumes from there instead
+/// of being told `upload-busy` for as long as the dead socket stays open.
+async fn stalled_bodies(db: Db, store: Store, test: &str) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some((mut config, dir)) = test_config(db, store, test).await else {
+        return;
+    };
+    config.limits.body_idle_secs = 1;
+    let app = TestApp::start(config, std::sync::Arc::new(dir)).await;
+    app.import_demo_package().await;
+    let addr = app.base.strip_prefix("http://").unwrap().to_owned();
+
+    // A manifest POST that sends one byte of a 60000-byte body, then nothing.
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(
+        format!(
+            "POST /api/v1/captures HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+             Content-Length: 60000\r\n\r\n{{"
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(20), s.read(&mut answer))
+        .await
+        .expect("the stalled request is answered")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+
+    // An upload PATCH that sends 2000 of its 6552 bytes and holds the socket open.
+    let image = noise(6552, 41);
+    let (_, sealed) = app.first_capture_sent(&image).await;
+    let url = app.create_upload(&sealed).await;
+    let path = url.strip_prefix(&app.base).unwrap().to_owned();
+    let auth = app.auth_for(&url).unwrap();
+    let mut held = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    held.write_all(
+        format!(
+            "PATCH {path} HTTP/1.1\r\nHost: {addr}\r\nTus-Resumable: 1.0.0\r\n\
+             Tallyseal-Upload-Auth: {auth}\r\nUpload-Offset: 0\r\n\
+             Content-Type: application/offset+octet-stream\r\nContent-Length: 6552\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    held.write_all(&image[..2000]).await.unwrap();
+    held.flush().await.unwrap();
+    // While that socket stays open, the upload is released with the 2000 bytes it holds.
+    let mut offset = 0;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        offset = app.head_offset(&url).await;
+        if offset == 2000 {
+            break;
+        }
+    }
+    assert_eq!(offset, 2000);
+    let r = app.patch(&url, 2000, image[2000..].to_vec()).await;
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+    assert_eq!(app.capture_status(&sealed).await["status"], "verified");
+    drop(held);
+}
+on_default_and_production!(stalled_bodies_are_cut, stalled_bodies);

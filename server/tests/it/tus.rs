@@ -254,6 +254,18 @@ async fn creation_rules(db: Db, store: Store, test: &str) {
         problem(create(&sealed[0], 999).await.unwrap()).await,
         (422, "upload-length-mismatch".into())
     );
+    // Digits only: `+1000` is not a tus length.
+    let r = app
+        .client
+        .post(app.url("/api/v1/uploads"))
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", "+1000")
+        .header("Upload-Metadata", upload_metadata(&sealed[0].manifest_hash))
+        .header(UPLOAD_AUTH_HEADER, sealed[0].upload_auth.to_hex())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r).await, (400, "bad-request".into()));
     // Unknown manifest.
     let stranger = seal_capture(
         noise(10, 99),
