@@ -1214,7 +1214,7 @@ enum DateParse {
 }
 
 fn digits(s: &[u8]) -> Option<u32> {
-    if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
+    if !is_digits(s) {
         return None;
     }
     // Checked: a fraction of seconds may have any number of digits.

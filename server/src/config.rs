@@ -288,11 +288,11 @@ impl ServerConfig {
             None => Self::default(),
         };
         config.apply_env(|name| std::env::var(name).ok())?;
-        config.validate()?;
         Ok(config)
     }
 
-    /// Refuse settings that would break the server rather than limit it: a zero that would
+    /// Refuse settings that would break the server rather than limit it (`Application::build`
+    /// calls it, whatever built the configuration): a zero that would
     /// refuse every request (no upload slot, no body, no image) or make analysers take each
     /// other's claims at once, an expired-on-issue enrolment code.
     pub fn validate(&self) -> Result<(), ConfigError> {

@@ -1413,10 +1413,7 @@ pub enum UploadRestart {
     /// Abandoned: its part file was idle past `part_file_idle_secs` (the sweep).
     Expired,
     /// All its bytes arrived, but they are not the signed image.
-    ImageHashMismatch {
-        received_bytes: i64,
-        received_sha256: String,
-    },
+    ImageHashMismatch { received_sha256: String },
     /// This server does not hold the bytes behind the offset (another server's disk, or lost).
     BytesMissing,
 }
@@ -1440,15 +1437,12 @@ pub async fn restart_upload(
             "upload_expired",
             serde_json::json!({ "upload": u.id, "dropped_offset": u.upload_offset }),
         ),
-        UploadRestart::ImageHashMismatch {
-            received_bytes,
-            received_sha256,
-        } => (
+        UploadRestart::ImageHashMismatch { received_sha256 } => (
             "upload_reset",
             serde_json::json!({
                 "upload": u.id,
                 "reason": "image_hash_mismatch",
-                "received_bytes": received_bytes,
+                "received_bytes": u.upload_length,
                 "received_sha256": received_sha256,
             }),
         ),

@@ -115,9 +115,7 @@ fn read_or_create(
     let _ = std::fs::remove_file(&tmp);
     match linked {
         Ok(()) => {
-            std::fs::File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(io_err(path))?;
+            crate::store::sync_dir(dir).map_err(io_err(path))?;
             Ok(value)
         }
         // Another process created it first: use theirs (whole, since it was linked whole).
@@ -158,13 +156,22 @@ pub fn load_commission_key(
         })?;
         parse_seed(&seed, "commission.key")?
     };
-    let ours = key.public_key().to_hex();
     match recorded {
-        Some(recorded) if recorded != ours => Err(SecretError::KeyMismatch {
+        Some(recorded) => is_the_database_key(&key, recorded).map(|()| key),
+        None => Ok(key),
+    }
+}
+
+/// `key` must be the one the database records (hex).
+pub fn is_the_database_key(key: &DeviceKey, recorded: &str) -> Result<(), SecretError> {
+    let ours = key.public_key().to_hex();
+    if ours == recorded {
+        Ok(())
+    } else {
+        Err(SecretError::KeyMismatch {
             ours,
             recorded: recorded.to_owned(),
-        }),
-        _ => Ok(key),
+        })
     }
 }
 

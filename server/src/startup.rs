@@ -80,14 +80,8 @@ impl Application {
         if recorded.is_none() {
             let ours = commission_key.public_key().to_hex();
             let in_force = db::record_commission_key(&db.writer, &ours, crate::now_ms()).await?;
-            if in_force != ours {
-                // Another server, starting at the same moment, recorded its key first.
-                return Err(secrets::SecretError::KeyMismatch {
-                    ours,
-                    recorded: in_force,
-                }
-                .into());
-            }
+            // Another server, starting at the same moment, may have recorded its key first.
+            secrets::is_the_database_key(&commission_key, &in_force)?;
         }
         let admin_token = secrets::load_admin_token(&config)?;
         let package_signer = provenance::server_signer(&config.commission_name, &commission_key)

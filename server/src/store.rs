@@ -155,9 +155,14 @@ impl LocalFsStore {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => PutOutcome::AlreadyPresent,
             Err(e) => return Err(e.into()),
         };
-        std::fs::File::open(dir)?.sync_all()?;
+        sync_dir(dir)?;
         Ok(outcome)
     }
+}
+
+/// fsync a directory, so the names made or removed in it are on disk.
+pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
 }
 
 /// The answer for an object found in place. Its directory is fsynced first: the writer that
@@ -165,7 +170,7 @@ impl LocalFsStore {
 /// and the caller acknowledges on our answer; after a power loss an unsynced entry can vanish.
 fn already_present(dest: &Path) -> Result<PutOutcome, StoreError> {
     if let Some(dir) = dest.parent() {
-        std::fs::File::open(dir)?.sync_all()?;
+        sync_dir(dir)?;
     }
     Ok(PutOutcome::AlreadyPresent)
 }
@@ -186,7 +191,7 @@ fn create_dir_durably(dir: &Path) -> std::io::Result<()> {
         Err(e) => return Err(e),
     }
     if let Some(parent) = parent {
-        std::fs::File::open(parent)?.sync_all()?;
+        sync_dir(parent)?;
     }
     Ok(())
 }
@@ -210,7 +215,7 @@ fn write_new(tmp: &Path, dest: &Path, bytes: &[u8]) -> Result<PutOutcome, StoreE
         if let Some(outcome) = unnamed::write_new(dir, dest, bytes)? {
             // Also when the object was already there: another writer may not have synced the
             // directory yet, and the caller acknowledges on our answer.
-            std::fs::File::open(dir)?.sync_all()?;
+            sync_dir(dir)?;
             return Ok(outcome);
         }
     }

@@ -194,22 +194,18 @@ impl HttpTransport for StdHttpTransport {
             .write_all(head.as_bytes())
             .and_then(|()| writer.write_all(&req.body))
             .and_then(|()| writer.flush());
-        if let Err(e) = sent {
-            // A server may answer before it has read the whole body (a refusal: 403, 413, 415)
-            // and close: that answer, when it can still be read, is the result, not the broken
-            // pipe (which would be retried forever).
-            return read_response(
-                BufReader::new(&stream),
-                req.method == "HEAD",
-                self.max_response_bytes,
-            )
-            .map_err(|_| io_err(e));
-        }
-        read_response(
+        // A server may answer before it has read the whole body (a refusal: 403, 413, 415) and
+        // close: that answer, when it can still be read, is the result, not the broken pipe
+        // (which would be retried forever).
+        let answer = read_response(
             BufReader::new(&stream),
             req.method == "HEAD",
             self.max_response_bytes,
-        )
+        );
+        match sent {
+            Ok(()) => answer,
+            Err(e) => answer.map_err(|_| io_err(e)),
+        }
     }
 }
 

@@ -120,6 +120,14 @@ pub struct OutboxItem {
     pub has_bundle: bool,
 }
 
+/// The outbox, read: the items that can be read, in sequence order, and those that cannot
+/// (sequence number, why).
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub items: Vec<OutboxItem>,
+    pub unreadable: Vec<(u64, String)>,
+}
+
 /// The outbox directory.
 #[derive(Debug, Clone)]
 pub struct Outbox {
@@ -151,7 +159,7 @@ impl Outbox {
             let d = outbox.item_dir(seq);
             fsio::sweep_temporaries(&d).map_err(storage("sweeping an item"))?;
             // A crash after "verified" was recorded but before the image copy was removed. An
-            // item that cannot be read is left as it is (see `unreadable`).
+            // item that cannot be read is left as it is (see `scan`).
             let Ok(item) = outbox.load(seq) else {
                 continue;
             };
@@ -244,22 +252,21 @@ impl Outbox {
 
     /// Every item that can be read, in sequence order. One that cannot (a damaged file: storage
     /// failing under it) is skipped, not fatal: the others are still sent, and it stays on disk,
-    /// untouched, for someone to recover ([`Outbox::unreadable`]).
+    /// untouched, for someone to recover ([`Outbox::scan`]).
     pub fn items(&self) -> ClientResult<Vec<OutboxItem>> {
-        Ok(self
-            .seqs()?
-            .into_iter()
-            .filter_map(|s| self.load(s).ok())
-            .collect())
+        Ok(self.scan()?.items)
     }
 
-    /// The items that cannot be read: sequence number and why.
-    pub fn unreadable(&self) -> ClientResult<Vec<(u64, String)>> {
-        Ok(self
-            .seqs()?
-            .into_iter()
-            .filter_map(|s| self.load(s).err().map(|e| (s, e.to_string())))
-            .collect())
+    /// Every item, read once: those that can be read, and those that cannot.
+    pub fn scan(&self) -> ClientResult<Scan> {
+        let mut scan = Scan::default();
+        for seq in self.seqs()? {
+            match self.load(seq) {
+                Ok(item) => scan.items.push(item),
+                Err(e) => scan.unreadable.push((seq, e.to_string())),
+            }
+        }
+        Ok(scan)
     }
 
     /// Replace an item's state durably.
@@ -453,7 +460,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             [2]
         );
-        let unreadable = ob.unreadable().unwrap();
+        let unreadable = ob.scan().unwrap().unreadable;
         assert_eq!(unreadable.len(), 1);
         assert_eq!(unreadable[0].0, 1);
         assert!(state.exists(), "left as it is");

@@ -29,7 +29,7 @@ use crate::client::enrol::{Enrolment, PackageTrust, parse_enrolment_payload};
 use crate::client::error::{ClientError, ClientResult};
 use crate::client::fsio;
 use crate::client::http::HttpTransport;
-use crate::client::outbox::{Outbox, OutboxItem, Stage};
+use crate::client::outbox::{Outbox, OutboxItem, Scan, Stage};
 use crate::client::selfcheck::{phone_context, self_check};
 use crate::client::uploader::{SyncListener, SyncReport, UploadTuning, Uploader};
 use crate::form::{FormFigures, RuleViolation, validate};
@@ -592,7 +592,8 @@ impl PhoneClient {
     /// Counts by stage.
     pub fn summary(&self) -> ClientResult<OutboxSummary> {
         let mut s = OutboxSummary::default();
-        for item in self.outbox.items()? {
+        let Scan { items, unreadable } = self.outbox.scan()?;
+        for item in items {
             if item.state.needs_attention.is_some() {
                 s.needs_attention += 1;
                 continue;
@@ -605,7 +606,7 @@ impl PhoneClient {
                 Stage::Verified => s.verified += 1,
             }
         }
-        s.unreadable = u32::try_from(self.outbox.unreadable()?.len()).unwrap_or(u32::MAX);
+        s.unreadable = u32::try_from(unreadable.len()).unwrap_or(u32::MAX);
         Ok(s)
     }
 }

@@ -19,7 +19,7 @@ use crate::client::api::{CaptureStatus, ServerUrl, SubmissionResponse, parse_jso
 use crate::client::backoff::Backoff;
 use crate::client::error::{ClientError, ClientResult};
 use crate::client::http::HttpTransport;
-use crate::client::outbox::{Attention, ItemState, Outbox, OutboxItem, Stage};
+use crate::client::outbox::{Attention, ItemState, Outbox, OutboxItem, Scan, Stage};
 use crate::client::tus;
 use crate::hash::Sha256Digest;
 use crate::keys::{DeviceKey, PublicKey, SignatureBytes};
@@ -197,7 +197,8 @@ impl Uploader<'_> {
         }
 
         let now = (self.now_ms)();
-        for item in self.outbox.items()? {
+        let Scan { items, unreadable } = self.outbox.scan()?;
+        for item in items {
             if item.state.stage == Stage::Verified {
                 report.verified += 1;
             } else if item.state.needs_attention.is_some() {
@@ -210,7 +211,7 @@ impl Uploader<'_> {
                     Some(report.next_attempt_in_ms.map_or(wait, |w| w.min(wait)));
             }
         }
-        report.unreadable = u32::try_from(self.outbox.unreadable()?.len()).unwrap_or(u32::MAX);
+        report.unreadable = u32::try_from(unreadable.len()).unwrap_or(u32::MAX);
         Ok(report)
     }
 
@@ -400,15 +401,16 @@ impl Uploader<'_> {
                     let resp = self
                         .transport
                         .execute(self.server.capture_status_request(&item.manifest_hash))?;
-                    parse_json::<CaptureStatus>(&resp, &[200])?.receipt
+                    let asked = parse_json::<CaptureStatus>(&resp, &[200])?.receipt;
+                    if asked.body.status < ReceiptStatus::ImageReceived {
+                        return Err(ClientError::Protocol(
+                            "the upload is complete but the receipt does not say so yet".into(),
+                        ));
+                    }
+                    self.check_receipt(item, &asked)?;
+                    asked
                 }
             };
-            if receipt.body.status < ReceiptStatus::ImageReceived {
-                return Err(ClientError::Protocol(
-                    "the upload is complete but the receipt does not say so yet".into(),
-                ));
-            }
-            self.check_receipt(item, &receipt)?;
             item.state.final_receipt = Some(receipt);
             self.set_stage(item, Stage::Received)?;
         }

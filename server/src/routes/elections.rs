@@ -45,15 +45,13 @@ async fn import_election(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&req, &state)?;
     // Packages hold whole polling schemes: their own, larger body limit.
-    let request: ImportRequest =
-        super::read_optional_json(&req, payload, state.config.limits.max_package_bytes)
-            .await?
-            .ok_or_else(|| {
-                ApiError::new(
-                    Problem::MalformedJson,
-                    "the body must be {package} or {signed_note}",
-                )
-            })?;
+    let request: ImportRequest = super::read_json(
+        &req,
+        payload,
+        state.config.limits.max_package_bytes,
+        "{package} or {signed_note}",
+    )
+    .await?;
     let bad = |e: PackageError| ApiError::new(Problem::BadPackage, e.to_string());
     let opened = match (request.package, request.signed_note) {
         (Some(package), None) => {
@@ -193,15 +191,13 @@ async fn issue_code(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&req, &state)?;
-    let body: CodeRequest =
-        super::read_optional_json(&req, payload, state.config.limits.max_json_bytes)
-            .await?
-            .ok_or_else(|| {
-                ApiError::new(
-                    Problem::MalformedJson,
-                    "the body must be {constituency, station, ttl_secs?}",
-                )
-            })?;
+    let body: CodeRequest = super::read_json(
+        &req,
+        payload,
+        state.config.limits.max_json_bytes,
+        "{constituency, station, ttl_secs?}",
+    )
+    .await?;
     let election = path.into_inner();
     let opened = load_package(&state, &election).await?;
     if opened

@@ -73,28 +73,8 @@ async fn enrol(
     let (note, package_hash) = (opened.signed.note.clone(), opened.hash.to_hex());
 
     if code.used_at_ms.is_some() {
-        // The same phone retrying after a lost response gets its enrolment again; any other key
-        // (even one enrolled at the same station) is told the code is used.
-        if code.used_by_key.as_deref() != Some(key.to_hex().as_str()) {
-            return Err(ApiError::new(
-                Problem::CodeUsed,
-                "this enrolment code has already been used",
-            ));
-        }
-        return match db::get_device(pool, &key.to_hex()).await.map_err(db_err)? {
-            Some(d)
-                if d.election_id == code.election_id
-                    && d.constituency == code.constituency
-                    && d.station == code.station
-                    && d.revoked_at_ms.is_none() =>
-            {
-                Ok(respond(false, d, note, package_hash))
-            }
-            _ => Err(ApiError::new(
-                Problem::CodeUsed,
-                "this enrolment code has already been used",
-            )),
-        };
+        let d = enrolment_again(pool, &code, &key).await?;
+        return Ok(respond(false, d, note, package_hash));
     }
     if now >= code.expires_at_ms {
         return Err(ApiError::new(
@@ -117,22 +97,52 @@ async fn enrol(
     {
         EnrolOutcome::Enrolled => Ok(respond(true, device, note, package_hash)),
         EnrolOutcome::CodeUsed => {
-            // Used between our read and our write: by this very key (the same phone retrying at
-            // once, its first request having won), it gets its enrolment like any retry.
-            let used = db::get_code(pool, &hash).await.map_err(db_err)?;
-            let by_this_key =
-                used.and_then(|c| c.used_by_key).as_deref() == Some(key.to_hex().as_str());
-            match db::get_device(pool, &key.to_hex()).await.map_err(db_err)? {
-                Some(d) if by_this_key => Ok(respond(false, d, note, package_hash)),
-                _ => Err(ApiError::new(
-                    Problem::CodeUsed,
-                    "this enrolment code has already been used",
-                )),
-            }
+            // Used between our read and our write, perhaps by this very key (the same phone
+            // retrying at once, its first request having won): answered like any retry.
+            let code = db::get_code(pool, &hash)
+                .await
+                .map_err(db_err)?
+                .ok_or_else(code_used)?;
+            let d = enrolment_again(pool, &code, &key).await?;
+            Ok(respond(false, d, note, package_hash))
         }
         EnrolOutcome::KeyTaken => Err(ApiError::new(
             Problem::DeviceAlreadyEnrolled,
             "this device key is already enrolled; generate a new key to enrol again",
         )),
+    }
+}
+
+fn code_used() -> ApiError {
+    ApiError::new(
+        Problem::CodeUsed,
+        "this enrolment code has already been used",
+    )
+}
+
+/// The enrolment a used `code` made, for the key that used it (the same phone retrying after a
+/// lost response); any other key, even one enrolled at the same station, is told the code is
+/// used.
+async fn enrolment_again(
+    pool: &sqlx::AnyPool,
+    code: &db::CodeRow,
+    key: &PublicKey,
+) -> Result<DeviceRow, ApiError> {
+    if code.used_by_key.as_deref() != Some(key.to_hex().as_str()) {
+        return Err(code_used());
+    }
+    match db::get_device(pool, &key.to_hex())
+        .await
+        .map_err(|e| ApiError::unavailable("database", e))?
+    {
+        Some(d)
+            if d.election_id == code.election_id
+                && d.constituency == code.constituency
+                && d.station == code.station
+                && d.revoked_at_ms.is_none() =>
+        {
+            Ok(d)
+        }
+        _ => Err(code_used()),
     }
 }

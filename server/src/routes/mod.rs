@@ -83,6 +83,19 @@ pub async fn read_optional_json<T: serde::de::DeserializeOwned>(
         .map_err(|e| ApiError::new(Problem::MalformedJson, e.to_string()))
 }
 
+/// A JSON body that must be there ([`read_optional_json`]); an empty one is a 400 whose detail
+/// names the shape expected.
+pub async fn read_json<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+    shape: &str,
+) -> Result<T, ApiError> {
+    read_optional_json(req, payload, limit)
+        .await?
+        .ok_or_else(|| ApiError::new(Problem::MalformedJson, format!("the body must be {shape}")))
+}
+
 /// Read a whole request body of at most `limit` bytes (problem+json on overflow).
 pub async fn read_body(
     req: &HttpRequest,

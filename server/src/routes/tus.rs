@@ -713,7 +713,7 @@ fn also_linked_elsewhere(meta: &std::fs::Metadata) -> bool {
 /// fsync the folder of the part files (after creating one).
 async fn sync_uploads_dir(state: &AppState) -> std::io::Result<()> {
     let dir = state.uploads_dir.clone();
-    tokio::task::spawn_blocking(move || std::fs::File::open(dir)?.sync_all())
+    tokio::task::spawn_blocking(move || crate::store::sync_dir(&dir))
         .await
         .map_err(std::io::Error::other)?
 }
@@ -863,7 +863,7 @@ async fn patch_whole(
             .open(&write_to)?;
         f.write_all(image.as_slice())?;
         f.sync_data()?;
-        std::fs::File::open(dir)?.sync_all()
+        crate::store::sync_dir(&dir)
     })
     .await
     .map_err(|e| ApiError::internal("upload storage", e))?
@@ -1053,7 +1053,6 @@ async fn finish(
         }
         if stored {
             let why = db::UploadRestart::ImageHashMismatch {
-                received_bytes: upload.upload_length,
                 received_sha256: actual.to_hex(),
             };
             state
