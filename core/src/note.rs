@@ -263,8 +263,10 @@ pub struct OpenedNote {
     pub text: String,
     /// Names of the known keys whose signatures verified, in order of appearance, each once.
     pub verified_by: Vec<String>,
-    /// Signatures by keys the caller did not list.
+    /// Signatures by keys the caller did not list, each distinct line once.
     pub unverified: Vec<UnverifiedSignature>,
+    /// Signature lines skipped because the same key (known or not) already had a line.
+    pub repeated_lines: usize,
 }
 
 fn check_text_bytes(bytes: &[u8]) -> Result<(), NoteError> {
@@ -351,6 +353,7 @@ pub fn open_note_with_limit(
         text: text.to_string(),
         verified_by: Vec::new(),
         unverified: Vec::new(),
+        repeated_lines: 0,
     };
     let mut seen_known: Vec<(String, u32)> = Vec::new();
     let mut seen_unknown: Vec<&str> = Vec::new();
@@ -390,7 +393,9 @@ pub fn open_note_with_limit(
             .iter()
             .filter(|v| v.name == name && v.key_id == id);
         let Some(v) = matching.next() else {
-            if !seen_unknown.contains(&line) {
+            if seen_unknown.contains(&line) {
+                opened.repeated_lines += 1;
+            } else {
                 seen_unknown.push(line);
                 opened.unverified.push(UnverifiedSignature {
                     name: name.to_string(),
@@ -406,6 +411,7 @@ pub fn open_note_with_limit(
             });
         }
         if seen_known.iter().any(|(n, k)| n == name && *k == id) {
+            opened.repeated_lines += 1;
             continue;
         }
         seen_known.push((name.to_string(), id));

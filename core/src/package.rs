@@ -55,6 +55,9 @@ pub enum ProblemKind {
     BadTime,
     /// An identifier (election id, constituency code) is empty.
     EmptyIdentifier,
+    /// An identifier that is not 1 to [`MAX_IDENTIFIER_LEN`] ASCII letters, digits, `-`, `_` and
+    /// `.`, starting with a letter or digit. Identifiers end up in URLs, file names and log lines.
+    BadIdentifier,
     DuplicateConstituency,
     DuplicateStation,
     /// A station number of 0 (numbers start at 1).
@@ -100,6 +103,37 @@ pub enum PackageError {
     Json(String),
     #[error("the note text is not the package's canonical text (pretty JSON and a final newline)")]
     NotCanonical,
+    /// Signature lines the Commission did not put there: lines by keys not given to
+    /// [`SignedPackage::open`], or a second line by the same key. They would change the package
+    /// hash without changing the package, so a copy carrying them is refused rather than
+    /// reported later as "a different version".
+    #[error(
+        "the signed package carries {unknown} signature line(s) by unknown keys and {repeated} \
+         repeated line(s): it is not the note as published"
+    )]
+    ExtraSignatureLines { unknown: usize, repeated: usize },
+}
+
+/// Longest election id or constituency code accepted.
+pub const MAX_IDENTIFIER_LEN: usize = 64;
+
+/// Whether `id` is fit to be an election id or constituency code: 1 to [`MAX_IDENTIFIER_LEN`]
+/// ASCII letters, digits, `-`, `_` and `.`, starting with a letter or digit (so never `.`, `..`,
+/// or anything with `/`, `%`, spaces or control characters).
+pub fn is_safe_identifier(id: &str) -> bool {
+    let b = id.as_bytes();
+    !b.is_empty()
+        && b.len() <= MAX_IDENTIFIER_LEN
+        && b[0].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+fn unsafe_identifier(what: &str, id: &str) -> String {
+    format!(
+        "{what} {id:?} is not 1 to {MAX_IDENTIFIER_LEN} ASCII letters, digits, '-', '_' and '.', \
+         starting with a letter or digit"
+    )
 }
 
 /// A signed election package: the signed note exactly as published.
@@ -177,6 +211,12 @@ impl ElectionPackage {
                 "election.id",
                 "the election id is empty".into(),
             );
+        } else if !is_safe_identifier(&e.id) {
+            problem(
+                ProblemKind::BadIdentifier,
+                "election.id",
+                unsafe_identifier("the election id", &e.id),
+            );
         }
         let mut time_of = |field: &str, value: &str| {
             let t = rfc3339(value);
@@ -247,6 +287,12 @@ impl ElectionPackage {
                     ProblemKind::EmptyIdentifier,
                     &cloc,
                     "the constituency code is empty".into(),
+                );
+            } else if !is_safe_identifier(&c.code) {
+                problem(
+                    ProblemKind::BadIdentifier,
+                    &cloc,
+                    unsafe_identifier("the constituency code", &c.code),
                 );
             } else if !codes.insert(c.code.as_str()) {
                 problem(
@@ -449,13 +495,20 @@ fn location_problems(loc: &StationLocation) -> Vec<(ProblemKind, String)> {
 }
 
 impl SignedPackage {
-    /// Open a published package: check the signature against `verifiers`, parse the JSON, insist
-    /// that the text is exactly the package's canonical text, and validate it.
+    /// Open a published package: check the signature against `verifiers`, refuse signature lines
+    /// by any other key or repeated ones ([`PackageError::ExtraSignatureLines`]), parse the JSON,
+    /// insist that the text is exactly the package's canonical text, and validate it.
     pub fn open(
         note: &[u8],
         verifiers: &[Verifier],
     ) -> Result<(ElectionPackage, SignedPackage), PackageError> {
         let opened = open_note_with_limit(note, verifiers, MAX_PACKAGE_NOTE_BYTES)?;
+        if !opened.unverified.is_empty() || opened.repeated_lines > 0 {
+            return Err(PackageError::ExtraSignatureLines {
+                unknown: opened.unverified.len(),
+                repeated: opened.repeated_lines,
+            });
+        }
         let package: ElectionPackage =
             serde_json::from_str(&opened.text).map_err(|e| PackageError::Json(e.to_string()))?;
         if package.to_note_text() != opened.text {

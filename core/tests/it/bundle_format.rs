@@ -81,3 +81,75 @@ fn truncations_and_corruptions_of_a_real_bundle_are_errors() {
         Err(BundleError::BadMagic)
     );
 }
+
+/// Seeds for the `receipt` and `bundle` fuzz targets (`fuzz/seeds/receipt/`,
+/// `fuzz/seeds/bundle/`): receipts of each status signed by the demo server key, and the documented
+/// vector's capture carrying the verified one, so the fuzzer starts from inputs that reach the
+/// receipt check with the demo context. `TALLYSEAL_WRITE_FUZZ_SEEDS=1` rewrites them first.
+#[test]
+fn receipt_and_bundle_fuzz_seeds_parse_and_verify() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds");
+    let image = std::fs::read(root.join("../../docs/vectors/capture-v1/image.jpg")).unwrap();
+    let sealed = tallyseal_testkit::scenario::seal_demo_image(
+        image.clone(),
+        demo::STATION_1,
+        &tallyseal_core::seal::ChainState::genesis(),
+    )
+    .unwrap();
+    let receipt = |status, verdict: Option<&str>| {
+        let image_done = status != ReceiptStatus::ManifestReceived;
+        Receipt::issue(
+            &demo::server_key(),
+            ReceiptBody {
+                v: 1,
+                manifest_hash: sealed.manifest_hash,
+                received_at_ms: demo::CAPTURE_MS + 60_000,
+                status,
+                image_sha256: image_done.then(|| tallyseal_core::sha256(&image)),
+                image_received_at_ms: image_done.then_some(demo::CAPTURE_MS + 90_000),
+                verdict: verdict.map(str::to_string),
+                server_key: demo::server_key().public_key(),
+            },
+        )
+        .unwrap()
+    };
+    let receipts = [
+        (
+            "manifest-received.json",
+            receipt(ReceiptStatus::ManifestReceived, None),
+        ),
+        (
+            "image-received.json",
+            receipt(ReceiptStatus::ImageReceived, None),
+        ),
+        (
+            "verified.json",
+            receipt(ReceiptStatus::Verified, Some("verified")),
+        ),
+    ];
+    let mut bundle = sealed.to_bundle();
+    bundle.receipt = Some(receipts[2].1.to_bytes().unwrap());
+    if std::env::var("TALLYSEAL_WRITE_FUZZ_SEEDS").as_deref() == Ok("1") {
+        for dir in ["receipt", "bundle"] {
+            std::fs::create_dir_all(root.join(dir)).unwrap();
+        }
+        for (name, r) in &receipts {
+            std::fs::write(root.join("receipt").join(name), r.to_bytes().unwrap()).unwrap();
+        }
+        std::fs::write(root.join("bundle/with-receipt.tsb"), bundle.to_bytes()).unwrap();
+    }
+    let trusted = [demo::server_key().public_key()];
+    for (name, _) in &receipts {
+        let bytes = std::fs::read(root.join("receipt").join(name)).unwrap();
+        Receipt::from_bytes(&bytes)
+            .unwrap()
+            .verify(&trusted)
+            .unwrap();
+    }
+    let bytes = std::fs::read(root.join("bundle/with-receipt.tsb")).unwrap();
+    let back = EvidenceBundle::from_bytes(&bytes).unwrap();
+    let r = Receipt::from_bytes(back.receipt.as_deref().unwrap()).unwrap();
+    r.verify_for(&tallyseal_core::sha256(&back.manifest), &trusted)
+        .unwrap();
+    assert_eq!(back.image.as_deref(), Some(image.as_slice()));
+}

@@ -195,6 +195,46 @@ fn wrong_key_is_rejected() {
     assert!(SignedPackage::open(signed.note.as_bytes(), &[]).is_err());
 }
 
+/// Lines appended to a published package (another key's, or a second copy of the Commission's)
+/// would give the same package another hash; such a copy is refused, never opened under it.
+#[test]
+fn signature_lines_the_commission_did_not_add_are_refused() {
+    let signer = test_signer();
+    let v = [signer.verifier()];
+    let signed = example_package().sign(&signer).unwrap();
+    let text = example_package().to_note_text();
+    let lines = |note: &str| note[text.len() + 1..].to_string();
+    let own_line = lines(&signed.note);
+    let other = Signer::new(
+        "observer.example/witness",
+        DeviceKey::from_seed(&[0x44; 32]),
+    )
+    .unwrap();
+    let other_line = lines(&sign_note(&text, std::slice::from_ref(&other)).unwrap());
+
+    for (note, unknown, repeated) in [
+        (format!("{}{other_line}", signed.note), 1, 0),
+        (format!("{text}\n{other_line}{own_line}"), 1, 0),
+        (format!("{}{own_line}", signed.note), 0, 1),
+        (format!("{}{other_line}{other_line}", signed.note), 1, 1),
+    ] {
+        assert_ne!(sha256(note.as_bytes()), signed.hash());
+        assert_eq!(
+            SignedPackage::open(note.as_bytes(), &v),
+            Err(PackageError::ExtraSignatureLines { unknown, repeated }),
+            "{note}"
+        );
+    }
+    // Both keys listed: a package signed by both (a key change) opens.
+    let both_keys = [signer.verifier(), other.verifier()];
+    let both = sign_note(&text, &[signer, other]).unwrap();
+    let (_, opened) = SignedPackage::open(both.as_bytes(), &both_keys).unwrap();
+    assert_eq!(opened.note, both);
+    // The published note itself opens, under its own hash.
+    let (_, opened) = SignedPackage::open(signed.note.as_bytes(), &v).unwrap();
+    assert_eq!(opened.hash(), signed.hash());
+}
+
 #[test]
 fn missing_location_is_refused() {
     let mut p = example_package();
@@ -373,6 +413,28 @@ fn structure_rules() {
     let mut p = example_package();
     p.constituencies[0].code = " ".into();
     assert_eq!(kinds(&p), vec![ProblemKind::EmptyIdentifier]);
+    for bad in [
+        "../../etc",
+        "..",
+        ".hidden",
+        "NA 128",
+        "NA/128",
+        "NA%2F128",
+        "ÑA-1",
+        "-x",
+    ] {
+        let mut p = example_package();
+        p.constituencies[0].code = bad.into();
+        assert_eq!(kinds(&p), vec![ProblemKind::BadIdentifier], "{bad:?}");
+        let mut p = example_package();
+        p.election.id = bad.into();
+        assert_eq!(kinds(&p), vec![ProblemKind::BadIdentifier], "{bad:?}");
+    }
+    let mut p = example_package();
+    p.election.id = "x".repeat(tallyseal_core::package::MAX_IDENTIFIER_LEN + 1);
+    assert_eq!(kinds(&p), vec![ProblemKind::BadIdentifier]);
+    p.election.id = "pk-ge_2024.r2".into();
+    assert_eq!(kinds(&p), Vec::<ProblemKind>::new());
 
     let mut p = example_package();
     p.format = "something-else".into();
