@@ -54,6 +54,7 @@ fn noise(n: usize, seed: u64) -> Vec<u8> {
 
 fn main() {
     if std::env::var("TALLYSEAL_BENCH_ROLE").as_deref() == Ok("server") {
+        tallyseal_server::allocator::limit_arenas();
         let config = ServerConfig::load(None).expect("config");
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()

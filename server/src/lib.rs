@@ -11,12 +11,14 @@
 //! - [`analysis`]: the near-duplicate analysis that runs after the verified receipt.
 //! - [`provenance`]: the one place the server talks to `tallyseal-core` about manifests, receipts,
 //!   time anchors, packages and verification.
+//! - [`allocator`]: one C-allocator arena per core (bounds memory under large uploads).
 //! - [`error`]: RFC 9457 problem+json errors with stable `type` URIs.
 //! - [`routes`]: HTTP handlers grouped by domain (elections, enrolment, captures, tus uploads).
 //!
 //! The server never derives a storage key from the administrative hierarchy, never overwrites an
 //! object and never updates or deletes an audit event.
 
+pub mod allocator;
 pub mod analysis;
 mod body_timeout;
 pub mod config;
