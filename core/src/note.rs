@@ -265,8 +265,8 @@ pub struct OpenedNote {
     pub verified_by: Vec<String>,
     /// Signatures by keys the caller did not list, each distinct line once.
     pub unverified: Vec<UnverifiedSignature>,
-    /// Signature lines skipped because the same key (known or not) already had a line.
-    pub repeated_lines: usize,
+    /// How many signature lines the note has, counting every line (unknown and repeated ones too).
+    pub signature_lines: usize,
 }
 
 fn check_text_bytes(bytes: &[u8]) -> Result<(), NoteError> {
@@ -353,7 +353,7 @@ pub fn open_note_with_limit(
         text: text.to_string(),
         verified_by: Vec::new(),
         unverified: Vec::new(),
-        repeated_lines: 0,
+        signature_lines: 0,
     };
     let mut seen_known: Vec<(String, u32)> = Vec::new();
     let mut seen_unknown: Vec<&str> = Vec::new();
@@ -364,6 +364,7 @@ pub fn open_note_with_limit(
         if line_no > MAX_SIGNATURES {
             return Err(NoteError::TooManySignatures);
         }
+        opened.signature_lines = line_no;
         let malformed = |reason| NoteError::MalformedSignatureLine {
             line: line_no,
             reason,
@@ -393,9 +394,7 @@ pub fn open_note_with_limit(
             .iter()
             .filter(|v| v.name == name && v.key_id == id);
         let Some(v) = matching.next() else {
-            if seen_unknown.contains(&line) {
-                opened.repeated_lines += 1;
-            } else {
+            if !seen_unknown.contains(&line) {
                 seen_unknown.push(line);
                 opened.unverified.push(UnverifiedSignature {
                     name: name.to_string(),
@@ -411,7 +410,6 @@ pub fn open_note_with_limit(
             });
         }
         if seen_known.iter().any(|(n, k)| n == name && *k == id) {
-            opened.repeated_lines += 1;
             continue;
         }
         seen_known.push((name.to_string(), id));

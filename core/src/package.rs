@@ -3,7 +3,7 @@
 //!
 //! The package is JSON ([`ElectionPackage`]), published as a C2SP signed note ([`crate::note`])
 //! whose text is the package's pretty-printed JSON plus a final newline ([`ElectionPackage::to_note_text`]).
-//! The **package hash** is the SHA-256 of the whole signed note, signature lines included
+//! The **package hash** is the SHA-256 of the whole signed note, its one signature line included
 //! ([`SignedPackage::hash`]); every capture manifest commits to it. See `docs/election-package.md`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -103,15 +103,14 @@ pub enum PackageError {
     Json(String),
     #[error("the note text is not the package's canonical text (pretty JSON and a final newline)")]
     NotCanonical,
-    /// Signature lines the Commission did not put there: lines by keys not given to
-    /// [`SignedPackage::open`], or a second line by the same key. They would change the package
-    /// hash without changing the package, so a copy carrying them is refused rather than
-    /// reported later as "a different version".
+    /// A package is signed by exactly one key, with one signature line. Another line (another
+    /// key's, or a copy of the Commission's) would give the same package another hash, so a copy
+    /// carrying one is refused rather than reported later as made with "a different version".
     #[error(
-        "the signed package carries {unknown} signature line(s) by unknown keys and {repeated} \
-         repeated line(s): it is not the note as published"
+        "the signed package has {lines} signature lines; a package has exactly one (the \
+         Commission's): this is not the note as published"
     )]
-    ExtraSignatureLines { unknown: usize, repeated: usize },
+    NotOneSignature { lines: usize },
 }
 
 /// Longest election id or constituency code accepted.
@@ -495,18 +494,17 @@ fn location_problems(loc: &StationLocation) -> Vec<(ProblemKind, String)> {
 }
 
 impl SignedPackage {
-    /// Open a published package: check the signature against `verifiers`, refuse signature lines
-    /// by any other key or repeated ones ([`PackageError::ExtraSignatureLines`]), parse the JSON,
+    /// Open a published package: check the signature against `verifiers`, insist on exactly one
+    /// signature line ([`PackageError::NotOneSignature`]), parse the JSON,
     /// insist that the text is exactly the package's canonical text, and validate it.
     pub fn open(
         note: &[u8],
         verifiers: &[Verifier],
     ) -> Result<(ElectionPackage, SignedPackage), PackageError> {
         let opened = open_note_with_limit(note, verifiers, MAX_PACKAGE_NOTE_BYTES)?;
-        if !opened.unverified.is_empty() || opened.repeated_lines > 0 {
-            return Err(PackageError::ExtraSignatureLines {
-                unknown: opened.unverified.len(),
-                repeated: opened.repeated_lines,
+        if opened.signature_lines != 1 {
+            return Err(PackageError::NotOneSignature {
+                lines: opened.signature_lines,
             });
         }
         let package: ElectionPackage =

@@ -215,6 +215,25 @@ async fn packages_and_keys(db: Db, store: Store, test: &str) {
         .admin_post("/api/v1/elections", json!({"signed_note": forged.note}))
         .await;
     assert_eq!(problem(r).await, (422, "bad-package".into()));
+    // The Commission's own note with a stranger's line appended, and a package whose election id
+    // could walk out of a folder: refused, nothing stored.
+    let mut appended = demo::package();
+    appended.election.id = "appended".into();
+    let appended = appended.sign(&demo::commission_signer().unwrap()).unwrap();
+    let stranger_line = forged.note.rsplit_once("\n\n").unwrap().1;
+    let r = app
+        .admin_post(
+            "/api/v1/elections",
+            json!({"signed_note": format!("{}{stranger_line}", appended.note)}),
+        )
+        .await;
+    assert_eq!(problem(r).await, (422, "bad-package".into()));
+    let mut escaping = demo::package();
+    escaping.election.id = "../../etc".into();
+    let r = app
+        .admin_post("/api/v1/elections", json!({"package": escaping}))
+        .await;
+    assert_eq!(problem(r).await, (422, "bad-package".into()));
     assert_eq!(app.count("SELECT COUNT(*) FROM elections").await, 2);
     let r = app
         .client
