@@ -276,7 +276,8 @@ impl ElectionPackage {
         // Constituencies.
         let mut codes: BTreeSet<&str> = BTreeSet::new();
         for (ci, c) in self.constituencies.iter().enumerate() {
-            let cloc = if c.code.trim().is_empty() {
+            // An unsafe code is not repeated as a location: it may hold control characters.
+            let cloc = if !is_safe_identifier(&c.code) {
                 format!("constituencies[{ci}]")
             } else {
                 c.code.clone()
@@ -521,7 +522,8 @@ impl SignedPackage {
         Ok((package, SignedPackage { note }))
     }
 
-    /// The package hash: SHA-256 of the whole signed note (text, blank line and signature lines).
+    /// The package hash: SHA-256 of the whole signed note (text, blank line and its one signature
+    /// line).
     pub fn hash(&self) -> Sha256Digest {
         sha256(self.note.as_bytes())
     }

@@ -82,12 +82,14 @@ fn truncations_and_corruptions_of_a_real_bundle_are_errors() {
     );
 }
 
-/// Seeds for the `receipt` and `bundle` fuzz targets (`fuzz/seeds/receipt/`,
-/// `fuzz/seeds/bundle/`): receipts of each status signed by the demo server key, and the documented
-/// vector's capture carrying the verified one, so the fuzzer starts from inputs that reach the
-/// receipt check with the demo context. `TALLYSEAL_WRITE_FUZZ_SEEDS=1` rewrites them first.
+/// Seeds for the `receipt`, `bundle` and `package` fuzz targets (`fuzz/seeds/receipt/`,
+/// `fuzz/seeds/bundle/`, `fuzz/seeds/package/`): receipts of each status signed by the demo server
+/// key, the documented vector's capture carrying the verified one (so the fuzzer starts from
+/// inputs that reach the receipt check with the demo context), and the demo package as bare JSON
+/// (so `validate()`'s geofence and time rules are reached). `TALLYSEAL_WRITE_FUZZ_SEEDS=1`
+/// rewrites them first.
 #[test]
-fn receipt_and_bundle_fuzz_seeds_parse_and_verify() {
+fn fuzz_seeds_parse_and_verify() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds");
     let image = std::fs::read(root.join("../../docs/vectors/capture-v1/image.jpg")).unwrap();
     let sealed = tallyseal_testkit::scenario::seal_demo_image(
@@ -130,14 +132,23 @@ fn receipt_and_bundle_fuzz_seeds_parse_and_verify() {
     let mut bundle = sealed.to_bundle();
     bundle.receipt = Some(receipts[2].1.to_bytes().unwrap());
     if std::env::var("TALLYSEAL_WRITE_FUZZ_SEEDS").as_deref() == Ok("1") {
-        for dir in ["receipt", "bundle"] {
+        for dir in ["receipt", "bundle", "package"] {
             std::fs::create_dir_all(root.join(dir)).unwrap();
         }
         for (name, r) in &receipts {
             std::fs::write(root.join("receipt").join(name), r.to_bytes().unwrap()).unwrap();
         }
         std::fs::write(root.join("bundle/with-receipt.tsb"), bundle.to_bytes()).unwrap();
+        std::fs::write(
+            root.join("package/demo.json"),
+            demo::package().to_note_text(),
+        )
+        .unwrap();
     }
+    let json = std::fs::read(root.join("package/demo.json")).unwrap();
+    let package: tallyseal_core::package::ElectionPackage = serde_json::from_slice(&json).unwrap();
+    assert!(package.validate().is_empty());
+    assert!(package.constituencies[0].stations.len() > 1);
     let trusted = [demo::server_key().public_key()];
     for (name, _) in &receipts {
         let bytes = std::fs::read(root.join("receipt").join(name)).unwrap();

@@ -67,13 +67,8 @@ async fn import_election(
             ));
         }
     };
+    // `validate()` (through `sign` and `open`) has checked the id: see `is_safe_identifier`.
     let id = opened.package.election.id.clone();
-    if id.is_empty() || id.len() > 64 {
-        return Err(ApiError::new(
-            Problem::BadPackage,
-            "election id must be 1-64 characters",
-        ));
-    }
     let hash = opened.hash.to_hex();
     let pool = &state.db.pool;
     let created = db::insert_election(
