@@ -1,6 +1,6 @@
 //! `Receipt::from_bytes` on arbitrary bytes, then its signature check against the demo server
-//! key: errors are fine; a panic is not, and a receipt that parses must be exactly its own
-//! canonical bytes (one content, one byte form).
+//! key: errors are fine; a panic is not, and a receipt passes the check only when it names that
+//! key. (That a parsed receipt is exactly its own canonical bytes, `from_bytes` checks itself.)
 #![no_main]
 
 use std::sync::OnceLock;
@@ -14,8 +14,9 @@ static SERVER: OnceLock<PublicKey> = OnceLock::new();
 
 fuzz_target!(|data: &[u8]| {
     let server = SERVER.get_or_init(|| demo::server_key().public_key());
-    if let Ok(receipt) = Receipt::from_bytes(data) {
-        assert_eq!(receipt.to_bytes().expect("re-encodes"), data);
-        let _ = receipt.verify(std::slice::from_ref(server));
+    if let Ok(receipt) = Receipt::from_bytes(data)
+        && receipt.verify(std::slice::from_ref(server)).is_ok()
+    {
+        assert_eq!(&receipt.body.server_key, server);
     }
 });
