@@ -187,7 +187,7 @@ fn exif_json_reads_a_fixture() {
 fn import_2024_lists_then_sign_once_every_station_has_coordinates() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let na = testdata("elections/pakistan/candidates_2024_zlenner/NA");
+    let na = testdata("../importer/testdata/elections/pakistan/candidates_2024_zlenner/NA");
     let mut args: Vec<String> = vec!["package".into(), "import".into(), "--candidates".into()];
     for f in ["punjab", "sindh", "kpk", "balochistan"] {
         args.push(format!("{na}/{f}.json"));
@@ -195,7 +195,7 @@ fn import_2024_lists_then_sign_once_every_station_has_coordinates() {
     args.extend(
         [
             "--stations-dir",
-            &testdata("elections/pakistan/form45_2024_zlenner"),
+            &testdata("../importer/testdata/elections/pakistan/form45_2024_zlenner"),
             "--only-complete",
             "--out",
             "draft.json",

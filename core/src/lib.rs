@@ -9,8 +9,8 @@
 //! - [`hash`], [`keys`], [`canonical`]: SHA-256 digests, ed25519 keys, canonical JSON and
 //!   domain-separated signatures.
 //! - [`note`]: C2SP signed notes (used to sign the election package).
-//! - [`model`], [`package`], [`import`]: the election model, the signed election package, and the
-//!   importer for the 2024 Pakistan candidate lists and station results.
+//! - [`model`], [`package`]: the election model and the signed election package (the importer of
+//!   the 2024 Pakistan lists is the separate crate `tallyseal-import`: no phone carries it).
 //! - [`form`]: Form-45 / Form-46 figures and their consistency rules.
 //! - [`exif`]: bounded, panic-free EXIF extraction from untrusted images.
 //! - [`time`]: server time anchors and the best estimate of when a capture was taken.
@@ -29,7 +29,6 @@ pub mod exif;
 pub mod form;
 pub mod geofence;
 pub mod hash;
-pub mod import;
 pub mod keys;
 pub mod manifest;
 pub mod model;

@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use tallyseal_core::import::import_2024;
 use tallyseal_core::model::Election;
 use tallyseal_core::note::{Signer, Verifier};
 use tallyseal_core::package::{ElectionPackage, SignedPackage, summarize};
+use tallyseal_import::import_2024;
 
 use crate::commands::keygen::read_key;
 use crate::{CliError, read_file, write_file};
@@ -22,7 +22,7 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// Candidate list files (e.g. testdata/elections/pakistan/candidates_2024_zlenner/NA/*.json).
+    /// Candidate list files (e.g. importer/testdata/elections/pakistan/candidates_2024_zlenner/NA/*.json).
     #[arg(long, num_args = 1.., required = true)]
     candidates: Vec<PathBuf>,
     /// Folder of `<CODE>.csv` station files (e.g. .../form45_2024_zlenner).

@@ -8,7 +8,6 @@ mod bundle_format;
 mod exif_fixtures;
 mod exif_hostile;
 mod form_rules;
-mod import_2024;
 mod manifest_vectors;
 mod note_vectors;
 mod package;

@@ -1,15 +1,14 @@
-//! The 2024 importer on the real data in `testdata/elections/pakistan/`.
+//! The 2024 importer on the real data in `importer/testdata/elections/pakistan/`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
 
-use tallyseal_core::import::{ImportError, NameType, import_2024, parse_results_csv};
 use tallyseal_core::model::{Geofence, StationType};
 use tallyseal_core::package::{ProblemKind, SignedPackage, summarize};
+use tallyseal_import::{ImportError, NameType, import_2024, parse_results_csv};
 
-use crate::package::{election_2024, test_signer};
-use crate::support::{read_testdata, testdata};
+use crate::support::{election_2024, read_testdata, test_signer, testdata};
 
 const PUBLISHED: &str = "2024-01-25T12:00:00+05:00";
 
