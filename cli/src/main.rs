@@ -82,13 +82,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// Current time, Unix ms.
-pub fn now_ms() -> i64 {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
+/// Current time, Unix ms (defined once, in core's `system`).
+pub use tallyseal_core::system::now_ms;
 
 /// Print to stdout, ignoring a closed pipe (`tallyseal verify x --json | head`).
 pub fn out(text: &str) {

@@ -17,6 +17,8 @@
 //! - [`manifest`], [`seal`], [`bundle`]: the signed capture manifest, sealing a capture, and the
 //!   one-file evidence bundle.
 //! - [`verify`]: the forensic checks, producing a [`verify::VerificationReport`].
+//! - `system` (feature `system`): the wall clock and directory fsync shared by the server, the CLI
+//!   and the phone client (one definition; never used by the pure modules).
 //! - `client` (feature `client`, the only part that does I/O): the phone side — key custody,
 //!   enrolment, time anchors, the crash-safe outbox and the resumable uploader.
 
@@ -37,6 +39,8 @@ pub mod package;
 pub mod phash;
 pub mod receipt;
 pub mod seal;
+#[cfg(feature = "system")]
+pub mod system;
 pub mod time;
 pub mod verify;
 pub mod wire;

@@ -2,8 +2,13 @@
 //! client (`core::client`) and the field simulator, so both ends of the wire use one definition.
 //! Plain data: no I/O. The API itself is described in `docs/server-api.md`.
 //!
+//! [`enrolment_qr`] is the one non-JSON format here: the enrolment QR payload the server writes and
+//! the phone reads.
+//!
 //! Requests refuse unknown fields (a typo is an error, not a silently ignored value); responses
 //! accept them, so an older phone keeps working against a newer server.
+
+pub mod enrolment_qr;
 
 use serde::{Deserialize, Serialize};
 
@@ -65,7 +70,8 @@ pub struct CodeResponse {
     pub code: String,
     /// Text for a QR code: `tallyseal:enrol?server=<url>&election=<id>&code=<code>&vkey=<key>`,
     /// every value percent-encoded; `vkey` is the C2SP verifier key of the package signer, so the
-    /// phone can pin it instead of trusting the server's word.
+    /// phone can pin it instead of trusting the server's word ([`enrolment_qr`] writes and reads
+    /// it).
     pub qr_payload: String,
     pub election: String,
     pub constituency: String,

@@ -35,13 +35,8 @@ pub mod sweep;
 pub use config::ServerConfig;
 pub use startup::{Application, StartupError, run};
 
-/// Milliseconds since the Unix epoch, from the system clock.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+/// Milliseconds since the Unix epoch, from the system clock (defined once, in core's `system`).
+pub use tallyseal_core::system::now_ms;
 
 /// `n` random bytes from the operating system, as lowercase hex.
 pub fn random_hex(n: usize) -> Result<String, getrandom::Error> {

@@ -74,19 +74,6 @@ pub fn package_signer_vkeys(note: &str, verifiers: &[Verifier]) -> Vec<String> {
     }
 }
 
-/// Percent-encode a query-string value (RFC 3986 unreserved characters pass through).
-pub fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// Sign a package with the server's signer.
 pub fn sign_package(
     package: &ElectionPackage,

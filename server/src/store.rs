@@ -160,10 +160,9 @@ impl LocalFsStore {
     }
 }
 
-/// fsync a directory, so the names made or removed in it are on disk.
-pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::File::open(dir)?.sync_all()
-}
+/// fsync a directory, so the names made or removed in it are on disk (one definition for the
+/// server, the CLI and the phone: `tallyseal_core::system`).
+pub(crate) use tallyseal_core::system::sync_dir;
 
 /// The answer for an object found in place. Its directory is fsynced first: the writer that
 /// linked it (another request, on this server or another) may not have synced the directory yet,

@@ -3,7 +3,7 @@
 //! readings are comparable.
 
 use std::sync::OnceLock;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 /// One reading of every clock, taken together.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,13 +38,8 @@ fn process_start() -> &'static (Instant, i64) {
     START.get_or_init(|| (Instant::now(), system_wall_ms()))
 }
 
-/// The system wall clock, Unix ms (0 if the clock is before 1970).
-pub fn system_wall_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+/// The system wall clock, Unix ms (0 if the clock is before 1970): [`crate::system::now_ms`].
+pub use crate::system::now_ms as system_wall_ms;
 
 fn proc_uptime_ms() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/uptime").ok()?;

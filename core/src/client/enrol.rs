@@ -1,10 +1,11 @@
 //! Enrolment: the code or QR payload a Presiding Officer scans, and the enrolment record the phone
 //! keeps afterwards.
 //!
-//! QR payload (issued by the server): `tallyseal:enrol?server=<url>&election=<id>&code=<code>`,
-//! optionally with `&vkey=<C2SP verifier key>` naming the Commission key that signed the election
-//! package. The phone verifies the package it receives against, in order: that `vkey`, the keys
-//! built into the app ([`crate::client::Settings::trusted_package_keys`]), or — only when neither
+//! QR payload (issued by the server, format in [`crate::wire::enrolment_qr`]):
+//! `tallyseal:enrol?server=<url>&election=<id>&code=<code>`, optionally with
+//! `&vkey=<C2SP verifier key>` naming the Commission key that signed the election package. The
+//! phone verifies the package it receives against, in order: that `vkey`, the keys built into the
+//! app ([`crate::client::Settings::trusted_package_keys`]), or — only when neither
 //! exists — the verifiers the server publishes at `/api/v1/keys` (recorded as
 //! [`PackageTrust::ServerPublished`], weaker: it trusts the enrolment channel).
 
@@ -14,81 +15,13 @@ use crate::client::error::{ClientError, ClientResult};
 use crate::hash::Sha256Digest;
 use crate::keys::PublicKey;
 
-/// A parsed enrolment code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnrolmentCode {
-    pub server: Option<String>,
-    pub election: Option<String>,
-    pub code: String,
-    /// C2SP verifier key of the package signer, when the payload carries one.
-    pub package_verifier: Option<String>,
-}
+pub use crate::wire::enrolment_qr::EnrolmentCode;
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(v) = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Parse a QR payload (`tallyseal:enrol?...`) or a bare code (`XXXX-XXXX-XXXX`).
+/// Parse a QR payload (`tallyseal:enrol?...`) or a bare code (`XXXX-XXXX-XXXX`); the format is
+/// defined once, in [`crate::wire::enrolment_qr`].
 pub fn parse_enrolment_payload(text: &str) -> ClientResult<EnrolmentCode> {
-    let text = text.trim();
-    if text.is_empty() || text.len() > 4096 {
-        return Err(ClientError::InvalidInput(
-            "the enrolment code is empty or too long".into(),
-        ));
-    }
-    let Some(query) = text.strip_prefix("tallyseal:enrol?") else {
-        if text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Ok(EnrolmentCode {
-                server: None,
-                election: None,
-                code: text.to_owned(),
-                package_verifier: None,
-            });
-        }
-        return Err(ClientError::InvalidInput(
-            "not a tallyseal enrolment code or QR payload".into(),
-        ));
-    };
-    let mut code = EnrolmentCode {
-        server: None,
-        election: None,
-        code: String::new(),
-        package_verifier: None,
-    };
-    for pair in query.split('&') {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let v = percent_decode(v);
-        match k {
-            "server" => code.server = Some(v),
-            "election" => code.election = Some(v),
-            "code" => code.code = v,
-            "vkey" => code.package_verifier = Some(v),
-            _ => {}
-        }
-    }
-    if code.code.is_empty() {
-        return Err(ClientError::InvalidInput(
-            "the QR payload has no code".into(),
-        ));
-    }
-    Ok(code)
+    crate::wire::enrolment_qr::parse_enrolment_payload(text)
+        .map_err(|e| ClientError::InvalidInput(e.to_string()))
 }
 
 /// How the phone came to trust the election package's signer.

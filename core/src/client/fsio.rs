@@ -5,7 +5,7 @@
 //! file is either the old or the new version, never torn. A directory of files is created the same
 //! way (staged under a temporary name, every file and the directory synced, then renamed).
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,18 +22,9 @@ pub fn temp_name(hint: &str) -> String {
     format!("{TEMP_PREFIX}{}-{n}-{hint}", std::process::id())
 }
 
-/// `fsync` a directory so that renames and creations inside it are durable.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(dir)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        Ok(())
-    }
-}
+/// `fsync` a directory so that renames and creations inside it are durable (one definition for
+/// the phone, the server and the CLI: [`crate::system`]).
+pub use crate::system::sync_dir;
 
 fn parent_of(path: &Path) -> io::Result<&Path> {
     path.parent()

@@ -5,6 +5,7 @@ use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use tallyseal_core::keys::PublicKey;
+use tallyseal_core::wire::enrolment_qr::encode_enrolment_payload;
 use tallyseal_core::wire::{CodeRequest, CodeResponse, ImportRequest, ImportResponse};
 
 use super::require_admin;
@@ -133,22 +134,6 @@ async fn get_package(
         .body(opened.signed.note.clone()))
 }
 
-/// The enrolment QR text (see `tallyseal_core::wire::CodeResponse::qr_payload`).
-pub fn qr_payload(server: &str, election: &str, code: &str, vkey: Option<&str>) -> String {
-    use provenance::percent_encode as enc;
-    let mut s = format!(
-        "tallyseal:enrol?server={}&election={}&code={}",
-        enc(server),
-        enc(election),
-        enc(code)
-    );
-    if let Some(v) = vkey {
-        s.push_str("&vkey=");
-        s.push_str(&enc(v));
-    }
-    s
-}
-
 /// Letters and digits a person cannot confuse (no 0/O, 1/I).
 const CODE_ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 
@@ -234,7 +219,7 @@ async fn issue_code(
     .await
     .map_err(|e| ApiError::unavailable("database", e))?;
     Ok(HttpResponse::Created().json(CodeResponse {
-        qr_payload: qr_payload(
+        qr_payload: encode_enrolment_payload(
             &state.public_url,
             &election,
             &code,

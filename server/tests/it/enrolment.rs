@@ -125,7 +125,7 @@ async fn enrolment_codes(db: Db, store: Store, test: &str) {
     let vkey = tallyseal_core::demo::commission_verifier()
         .unwrap()
         .to_vkey();
-    let encoded_vkey = tallyseal_server::provenance::percent_encode(&vkey);
+    let encoded_vkey = tallyseal_core::wire::enrolment_qr::percent_encode(&vkey);
     assert!(
         qr.starts_with("tallyseal:enrol?server=http%3A%2F%2F127.0.0.1%3A"),
         "{qr}"
