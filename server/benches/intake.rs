@@ -26,7 +26,8 @@ use tallyseal_core::model::LatLon;
 use tallyseal_core::package::ElectionPackage;
 use tallyseal_core::seal::{ChainState, seal};
 use tallyseal_server::config::{ObjectStoreConfig, S3Config, ServerConfig};
-use tallyseal_server::store::{LocalFsStore, ObjectStore, s3::S3Store};
+use tallyseal_server::store::raw_put::RawPut;
+use tallyseal_server::store::{LocalFsStore, s3::S3Store};
 use tallyseal_testkit::camera::{PhotoSpec, photograph};
 
 fn env_num(name: &str, default: usize) -> usize {
@@ -468,8 +469,9 @@ async fn run_case(label: &str, config: ServerConfig) {
     let rss = peak_rss_kib(server.0.id());
     drop(server);
 
-    // Raw PUT of the same store, same concurrency, same object size.
-    let store: Arc<dyn ObjectStore> = match &config.object_store {
+    // Raw PUT of the same store, same concurrency, same object size (`store::raw_put`, outside
+    // the production trait).
+    let store: Arc<dyn RawPut> = match &config.object_store {
         ObjectStoreConfig::Local { .. } => {
             Arc::new(LocalFsStore::open(config.data_dir.join("objects")).unwrap())
         }

@@ -35,13 +35,13 @@ use crate::config::S3Config;
 /// Objects in one bucket, under an optional key prefix.
 #[derive(Debug, Clone)]
 pub struct S3Store {
-    client: Client,
-    bucket: String,
+    pub(super) client: Client,
+    pub(super) bucket: String,
     prefix: String,
     endpoint: String,
 }
 
-fn backend<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
+pub(super) fn backend<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
     what: &str,
     err: SdkError<E, R>,
 ) -> StoreError {
@@ -102,7 +102,7 @@ impl S3Store {
         }
     }
 
-    fn full_key(&self, key: &str) -> String {
+    pub(super) fn full_key(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
     }
 
@@ -201,21 +201,6 @@ impl ObjectStore for S3Store {
 
     async fn head(&self, key: &ObjectKey) -> Result<Option<u64>, StoreError> {
         self.head_full(&self.full_key(key.as_str())).await
-    }
-
-    async fn put_raw(&self, key: &str, bytes: Bytes) -> Result<(), StoreError> {
-        self.client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(self.full_key(&format!("raw/{key}")))
-            .body(ByteStream::from(bytes))
-            // Like `put_body`: no payload signing (the cheapest PUT the store accepts).
-            .customize()
-            .disable_payload_signing()
-            .send()
-            .await
-            .map_err(|e| backend("put_object (raw)", e))?;
-        Ok(())
     }
 
     fn describe(&self) -> String {

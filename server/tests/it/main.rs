@@ -9,6 +9,7 @@ mod helpers;
 mod enrolment;
 mod errors;
 mod intake;
+mod local_layout;
 mod store;
 mod tus;
 mod tuspy;
