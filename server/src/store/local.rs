@@ -34,7 +34,7 @@ pub struct LocalFsStore {
 
 impl LocalFsStore {
     /// Open (and create) the store at `root`, first moving the objects of a folder in the earlier
-    /// nested layout (`root/objects/sha256/…`) into place ([`layout`]).
+    /// nested layout (`root/objects/sha256/…`) into place (`store/local/layout.rs`).
     pub fn open(root: impl Into<PathBuf>) -> Result<LocalFsStore, StoreError> {
         let root = root.into();
         std::fs::create_dir_all(root.join("tmp"))?;

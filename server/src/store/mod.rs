@@ -9,7 +9,7 @@
 //!
 //! Objects are written once: [`ObjectStore::put_if_absent`] never replaces an existing object, and
 //! nothing in the intake path deletes one. The trait has no way to write anything else; the intake
-//! benchmark's raw baseline ([`raw_put`]) exists only in builds with the `raw-put-baseline` feature
+//! benchmark's raw baseline (`raw_put`) exists only in builds with the `raw-put-baseline` feature
 //! (the server's own benchmark and tests).
 
 pub mod buffer;
