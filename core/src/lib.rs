@@ -3,7 +3,8 @@
 //!
 //! Everything in this crate is pure: it takes bytes and values and returns values. It never opens a
 //! file, a socket or a database, and never reads the clock on its own (callers pass times in), so the
-//! *same* verification code gives the same answer wherever it runs.
+//! *same* verification code gives the same answer wherever it runs. The two exceptions sit behind
+//! features and are never called by the pure modules: `system` and `client`.
 //!
 //! Map of the modules:
 //! - [`hash`], [`keys`], [`canonical`]: SHA-256 digests, ed25519 keys, canonical JSON and
@@ -19,7 +20,7 @@
 //! - [`verify`]: the forensic checks, producing a [`verify::VerificationReport`].
 //! - `system` (feature `system`): the wall clock and directory fsync shared by the server, the CLI
 //!   and the phone client (one definition; never used by the pure modules).
-//! - `client` (feature `client`, the only part that does I/O): the phone side — key custody,
+//! - `client` (feature `client`, with `system` the only part that does I/O): the phone side — key custody,
 //!   enrolment, time anchors, the crash-safe outbox and the resumable uploader.
 
 pub mod bundle;

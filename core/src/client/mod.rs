@@ -2,7 +2,8 @@
 //! written once in Rust and used by the Android/iOS shells (through `tallyseal-mobile`), the field
 //! simulator (`tallyseal-field`) and the end-to-end tests.
 //!
-//! This is the only part of the core that does I/O, and it does it in two narrow places:
+//! This is, with [`crate::system`] (the wall clock and directory fsync it shares with the server and
+//! the CLI), the only part of the core that does I/O, and it does it in two narrow places:
 //! - **files**, through [`fsio`] (write temp, fsync, rename, fsync the directory) for the
 //!   [`outbox`] and the device state in one app-private directory;
 //! - **HTTP**, through the [`http::HttpTransport`] trait: [`api`] and [`tus`] build requests and
