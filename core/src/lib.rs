@@ -16,6 +16,7 @@
 //! - [`time`]: server time anchors and the best estimate of when a capture was taken.
 //! - [`manifest`], [`seal`], [`bundle`]: the signed capture manifest, sealing a capture, and the
 //!   one-file evidence bundle.
+//! - [`text`]: refusing control and bidirectional-formatting characters in text shown to people.
 //! - [`verify`]: the forensic checks, producing a [`verify::VerificationReport`].
 //! - `client` (feature `client`, the only part that does I/O): the phone side — key custody,
 //!   enrolment, time anchors, the crash-safe outbox and the resumable uploader.
@@ -38,6 +39,7 @@ pub mod package;
 pub mod phash;
 pub mod receipt;
 pub mod seal;
+pub mod text;
 pub mod time;
 pub mod verify;
 pub mod wire;
