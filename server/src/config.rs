@@ -647,6 +647,38 @@ mod tests {
     use std::collections::HashMap;
 
     #[test]
+    fn slow_client_and_cors_settings() {
+        let c = ServerConfig::default();
+        assert_eq!(c.limits.body_min_bytes_per_sec, 256);
+        assert_eq!(c.limits.connections_per_client, 256);
+        assert_eq!(c.cors.read_origins, vec!["*".to_owned()]);
+        assert!(c.cors.write_origins.is_empty());
+        let mut c = ServerConfig::from_toml(
+            "[limits]\nconnections_per_client = 0\nbody_min_bytes_per_sec = 0\n\
+             [cors]\nread_origins = []\nwrite_origins = [\"https://portal.example\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.limits.connections_per_client, 0);
+        assert!(c.cors.read_origins.is_empty());
+        let env: HashMap<&str, &str> = [
+            ("TALLYSEAL_CONNECTIONS_PER_CLIENT", "8"),
+            (
+                "TALLYSEAL_CORS_WRITE_ORIGINS",
+                "https://a.example, https://b.example",
+            ),
+        ]
+        .into();
+        c.apply_env(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(c.limits.connections_per_client, 8);
+        assert_eq!(
+            c.cors.write_origins,
+            ["https://a.example", "https://b.example"]
+        );
+        let c = ServerConfig::from_toml("[limits]\nbody_rate_window_secs = 0\n").unwrap();
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
     fn zero_config_is_the_embedded_default() {
         let c = ServerConfig::default();
         assert_eq!(c.bind, "127.0.0.1:8080");

@@ -577,7 +577,8 @@ fn docs_worked_example_is_current() {
 /// problem names the field without repeating the character.
 #[test]
 fn names_with_control_or_bidi_characters_are_refused() {
-    let edits: Vec<(&str, Box<dyn Fn(&mut ElectionPackage, &str)>)> = vec![
+    type Edit = Box<dyn Fn(&mut ElectionPackage, &str)>;
+    let edits: Vec<(&str, Edit)> = vec![
         ("election name", Box::new(|p, v| p.election.name = v.into())),
         (
             "constituency name",
