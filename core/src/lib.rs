@@ -17,6 +17,7 @@
 //! - [`time`]: server time anchors and the best estimate of when a capture was taken.
 //! - [`manifest`], [`seal`], [`bundle`]: the signed capture manifest, sealing a capture, and the
 //!   one-file evidence bundle.
+//! - [`text`]: refusing control and bidirectional-formatting characters in text shown to people.
 //! - [`verify`]: the forensic checks, producing a [`verify::VerificationReport`].
 //! - `system` (feature `system`): the wall clock and directory fsync shared by the server, the CLI
 //!   and the phone client (one definition; never used by the pure modules).
@@ -42,6 +43,7 @@ pub mod receipt;
 pub mod seal;
 #[cfg(feature = "system")]
 pub mod system;
+pub mod text;
 pub mod time;
 pub mod verify;
 pub mod wire;

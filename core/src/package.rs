@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::hash::{Sha256Digest, sha256};
 use crate::model::{Constituency, Election, Geofence, LatLon, PollingStation, StationLocation};
 use crate::note::{NoteError, Signer, Verifier, open_note_with_limit, sign_note};
+use crate::text::check_display_text;
 
 /// The `format` field of every election package.
 pub const PACKAGE_FORMAT: &str = "tallyseal.election-package";
@@ -74,6 +75,9 @@ pub enum ProblemKind {
     BadRadius,
     /// A polygon geofence with too few or too many vertices, too large, or not around its station.
     BadPolygon,
+    /// A name (election, constituency, assembly, returning officer, candidate, party, symbol,
+    /// station) holding a control or bidirectional-formatting character ([`crate::text`]).
+    UnsafeText,
 }
 
 /// One problem found in a package.
@@ -217,6 +221,13 @@ impl ElectionPackage {
                 unsafe_identifier("the election id", &e.id),
             );
         }
+        if let Err(e) = check_display_text(&e.name) {
+            problem(
+                ProblemKind::UnsafeText,
+                "election.name",
+                format!("the election name holds {e}"),
+            );
+        }
         let mut time_of = |field: &str, value: &str| {
             let t = rfc3339(value);
             if t.is_none() {
@@ -301,6 +312,15 @@ impl ElectionPackage {
                     format!("constituency code {} appears more than once", c.code),
                 );
             }
+            for (field, text) in constituency_texts(c) {
+                if let Err(e) = check_display_text(text) {
+                    problem(
+                        ProblemKind::UnsafeText,
+                        &cloc,
+                        format!("the {field} holds {e}"),
+                    );
+                }
+            }
             if c.candidates.is_empty() {
                 problem(
                     ProblemKind::NoCandidates,
@@ -347,6 +367,13 @@ impl ElectionPackage {
                         ProblemKind::DuplicateStation,
                         &sloc,
                         format!("station number {} appears more than once", s.number),
+                    );
+                }
+                if let Err(e) = check_display_text(&s.name) {
+                    problem(
+                        ProblemKind::UnsafeText,
+                        &sloc,
+                        format!("the station name holds {e}"),
                     );
                 }
                 match &s.location {
@@ -399,6 +426,28 @@ impl ElectionPackage {
     pub fn station_count(&self) -> usize {
         self.constituencies.iter().map(|c| c.stations.len()).sum()
     }
+}
+
+/// The names of a constituency and its candidates that are shown to people, each with what it
+/// is (station names are checked with their station).
+fn constituency_texts(c: &Constituency) -> Vec<(String, &str)> {
+    let mut out = vec![
+        ("constituency name".to_owned(), c.name.as_str()),
+        ("assembly".to_owned(), c.assembly.as_str()),
+    ];
+    if let Some(ro) = &c.returning_officer {
+        out.push(("returning officer".to_owned(), ro.as_str()));
+    }
+    for cand in &c.candidates {
+        let n = cand.ballot_no;
+        out.push((format!("name of candidate {n}"), cand.name.as_str()));
+        if let Some(local) = &cand.name_local {
+            out.push((format!("local name of candidate {n}"), local.as_str()));
+        }
+        out.push((format!("party of candidate {n}"), cand.party.as_str()));
+        out.push((format!("symbol of candidate {n}"), cand.symbol.as_str()));
+    }
+    out
 }
 
 fn location_problems(loc: &StationLocation) -> Vec<(ProblemKind, String)> {

@@ -196,6 +196,8 @@ fn spawn_server(config: &ServerConfig, port: u16) -> ServerProcess {
         .env("TALLYSEAL_BIND", format!("127.0.0.1:{port}"))
         .env("TALLYSEAL_ADMIN_TOKEN", "bench-admin-token-0123456789")
         .env("TALLYSEAL_SERVER_KEY", hex::encode(demo::SERVER_SEED))
+        // Every benchmark client shares the loopback address: no per-address connection cap.
+        .env("TALLYSEAL_CONNECTIONS_PER_CLIENT", "0")
         .env(
             "TALLYSEAL_TRUSTED_PACKAGE_KEYS",
             demo::commission_verifier().unwrap().to_vkey(),

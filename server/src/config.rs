@@ -106,6 +106,21 @@ pub struct Limits {
     /// a link that died without a reset, cannot hold a connection, or an upload, for ever.
     /// Seconds.
     pub body_idle_secs: u64,
+    /// A request body must also keep up at least this rate, in bytes per second, averaged over
+    /// each `body_rate_window_secs` the server spends waiting for it; a slower body is cut like a
+    /// stalled one. It stops a client holding connections (and upload leases) open by sending a
+    /// byte every few seconds. The default is a quarter of what a 2G phone sends (about 1 kB/s),
+    /// so a poor link passes. 0: no minimum rate.
+    pub body_min_bytes_per_sec: u64,
+    /// The window over which `body_min_bytes_per_sec` is measured, in seconds: a body is first
+    /// judged after this long, so a short request is never cut by it.
+    pub body_rate_window_secs: u64,
+    /// Open connections one client address may hold; the request on one more is answered 429
+    /// `too-many-connections` and its connection closed. 0: no cap. Behind a reverse proxy every
+    /// client shares the proxy's address: set 0 there and cap per client in the proxy
+    /// (`X-Forwarded-For` is never read). Phones behind a carrier's NAT also share addresses,
+    /// hence a generous default.
+    pub connections_per_client: u32,
 }
 
 impl Default for Limits {
@@ -121,6 +136,9 @@ impl Default for Limits {
             upload_sweep_secs: 3600,
             enrolment_code_ttl_secs: 3 * 24 * 3600,
             body_idle_secs: 60,
+            body_min_bytes_per_sec: 256,
+            body_rate_window_secs: 30,
+            connections_per_client: 256,
         }
     }
 }
@@ -158,6 +176,34 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// The near-duplicate analysis that runs after the receipt (`[analysis]`).
     pub analysis: AnalysisConfig,
+    /// Which web pages (origins) may call the API from a browser (`[cors]`).
+    pub cors: CorsConfig,
+}
+
+/// Cross-origin requests from browsers ([`crate::cors`]). Phones and the CLI send no `Origin`
+/// and are not concerned. An origin is `scheme://host[:port]` as a browser sends it, or `*`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CorsConfig {
+    /// Origins whose pages may read the public API (GET, HEAD). Default `["*"]`: published
+    /// results, packages and keys are public, and a portal on another origin needs them.
+    pub read_origins: Vec<String>,
+    /// Origins whose pages may write (POST, PATCH, DELETE: enrolment, captures, tus uploads, the
+    /// admin endpoints). Default none. A write carrying an `Origin` not listed is refused (403
+    /// `origin-not-allowed`).
+    pub write_origins: Vec<String>,
+    /// How long a browser may cache a preflight answer, in seconds.
+    pub max_age_secs: u64,
+}
+
+impl Default for CorsConfig {
+    fn default() -> Self {
+        Self {
+            read_origins: vec!["*".to_owned()],
+            write_origins: Vec::new(),
+            max_age_secs: 600,
+        }
+    }
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -180,8 +226,18 @@ impl std::fmt::Debug for ServerConfig {
             .field("object_store", &self.object_store)
             .field("limits", &self.limits)
             .field("analysis", &self.analysis)
+            .field("cors", &self.cors)
             .finish()
     }
+}
+
+/// A comma-separated list, trimmed, without empty items.
+fn comma_list(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A database URL with its password replaced: `scheme://user:password@host…` and a
@@ -260,6 +316,7 @@ impl Default for ServerConfig {
             object_store: ObjectStoreConfig::Local { path: None },
             limits: Limits::default(),
             analysis: AnalysisConfig::default(),
+            cors: CorsConfig::default(),
         }
     }
 }
@@ -297,7 +354,7 @@ impl ServerConfig {
     /// other's claims at once, an expired-on-issue enrolment code.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let l = &self.limits;
-        let positive: [(&'static str, u64); 11] = [
+        let positive: [(&'static str, u64); 12] = [
             ("limits.max_json_bytes", l.max_json_bytes as u64),
             ("limits.max_package_bytes", l.max_package_bytes as u64),
             ("limits.max_manifest_bytes", l.max_manifest_bytes as u64),
@@ -310,6 +367,7 @@ impl ServerConfig {
             ("limits.upload_sweep_secs", l.upload_sweep_secs),
             ("limits.enrolment_code_ttl_secs", l.enrolment_code_ttl_secs),
             ("limits.body_idle_secs", l.body_idle_secs),
+            ("limits.body_rate_window_secs", l.body_rate_window_secs),
             (
                 "analysis.claim_timeout_secs",
                 self.analysis.claim_timeout_secs,
@@ -364,7 +422,9 @@ impl ServerConfig {
     /// `TALLYSEAL_S3_BUCKET`, `TALLYSEAL_S3_REGION`, `TALLYSEAL_S3_ACCESS_KEY`,
     /// `TALLYSEAL_S3_SECRET_KEY`, `TALLYSEAL_S3_PATH_STYLE`, `TALLYSEAL_S3_PREFIX`,
     /// `TALLYSEAL_S3_TIMEOUT_SECS` (each over the file's value; see `apply_object_store_env`),
-    /// `TALLYSEAL_MAX_JSON_BYTES`, `TALLYSEAL_MAX_IMAGE_BYTES`, `TALLYSEAL_UPLOAD_SLOTS_PER_DEVICE`.
+    /// `TALLYSEAL_MAX_JSON_BYTES`, `TALLYSEAL_MAX_IMAGE_BYTES`, `TALLYSEAL_UPLOAD_SLOTS_PER_DEVICE`,
+    /// `TALLYSEAL_CONNECTIONS_PER_CLIENT`, `TALLYSEAL_CORS_READ_ORIGINS` and
+    /// `TALLYSEAL_CORS_WRITE_ORIGINS` (comma-separated origins).
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(v) = var("TALLYSEAL_DATA_DIR") {
             self.data_dir = PathBuf::from(v);
@@ -416,6 +476,15 @@ impl ServerConfig {
         }
         if let Some(v) = var("TALLYSEAL_BODY_IDLE_SECS") {
             self.limits.body_idle_secs = parse_num("TALLYSEAL_BODY_IDLE_SECS", &v)?;
+        }
+        if let Some(v) = var("TALLYSEAL_CONNECTIONS_PER_CLIENT") {
+            self.limits.connections_per_client = parse_num("TALLYSEAL_CONNECTIONS_PER_CLIENT", &v)?;
+        }
+        if let Some(v) = var("TALLYSEAL_CORS_READ_ORIGINS") {
+            self.cors.read_origins = comma_list(&v);
+        }
+        if let Some(v) = var("TALLYSEAL_CORS_WRITE_ORIGINS") {
+            self.cors.write_origins = comma_list(&v);
         }
         if let Some(v) = var("TALLYSEAL_ANALYSIS") {
             self.analysis.enabled = match v.as_str() {
@@ -576,6 +645,38 @@ fn parse_num<T: std::str::FromStr>(name: &'static str, v: &str) -> Result<T, Con
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn slow_client_and_cors_settings() {
+        let c = ServerConfig::default();
+        assert_eq!(c.limits.body_min_bytes_per_sec, 256);
+        assert_eq!(c.limits.connections_per_client, 256);
+        assert_eq!(c.cors.read_origins, vec!["*".to_owned()]);
+        assert!(c.cors.write_origins.is_empty());
+        let mut c = ServerConfig::from_toml(
+            "[limits]\nconnections_per_client = 0\nbody_min_bytes_per_sec = 0\n\
+             [cors]\nread_origins = []\nwrite_origins = [\"https://portal.example\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.limits.connections_per_client, 0);
+        assert!(c.cors.read_origins.is_empty());
+        let env: HashMap<&str, &str> = [
+            ("TALLYSEAL_CONNECTIONS_PER_CLIENT", "8"),
+            (
+                "TALLYSEAL_CORS_WRITE_ORIGINS",
+                "https://a.example, https://b.example",
+            ),
+        ]
+        .into();
+        c.apply_env(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(c.limits.connections_per_client, 8);
+        assert_eq!(
+            c.cors.write_origins,
+            ["https://a.example", "https://b.example"]
+        );
+        let c = ServerConfig::from_toml("[limits]\nbody_rate_window_secs = 0\n").unwrap();
+        assert!(c.validate().is_err());
+    }
 
     #[test]
     fn zero_config_is_the_embedded_default() {

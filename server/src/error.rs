@@ -62,6 +62,9 @@ problems! {
     ImageHashMismatch => ("image-hash-mismatch", StatusCode::UNPROCESSABLE_ENTITY, "The uploaded image does not match the signed hash"),
     TooManyUploads => ("too-many-uploads", StatusCode::TOO_MANY_REQUESTS, "The device has too many unfinished uploads"),
     UploadBusy => ("upload-busy", StatusCode::LOCKED, "Another request is writing to this upload"),
+    UnsafeText => ("unsafe-text", StatusCode::UNPROCESSABLE_ENTITY, "A text field holds a control or bidirectional-formatting character"),
+    TooManyConnections => ("too-many-connections", StatusCode::TOO_MANY_REQUESTS, "This client address has too many open connections"),
+    OriginNotAllowed => ("origin-not-allowed", StatusCode::FORBIDDEN, "This origin may not make this request"),
     ServiceUnavailable => ("service-unavailable", StatusCode::SERVICE_UNAVAILABLE, "Storage is temporarily unavailable; retry later"),
     Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"),
 }

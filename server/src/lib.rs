@@ -12,7 +12,11 @@
 //! - [`provenance`]: the one place the server talks to `tallyseal-core` about manifests, receipts,
 //!   time anchors, packages and verification.
 //! - [`allocator`]: one C-allocator arena per core (bounds memory under large uploads).
+//! - `body_timeout`, `connection_limits`: stalled or trickling bodies are cut; connections per
+//!   client address are capped.
+//! - `cors`: which browser origins may read and write; `bearer_challenge`: `WWW-Authenticate` on 401.
 //! - [`error`]: RFC 9457 problem+json errors with stable `type` URIs.
+//! - `text_fields`: free text people type is refused with control or bidi characters.
 //! - [`routes`]: HTTP handlers grouped by domain (elections, enrolment, captures, tus uploads).
 //!
 //! The server never derives a storage key from the administrative hierarchy, never overwrites an
@@ -20,8 +24,11 @@
 
 pub mod allocator;
 pub mod analysis;
+mod bearer_challenge;
 mod body_timeout;
 pub mod config;
+mod connection_limits;
+mod cors;
 pub mod db;
 pub mod error;
 pub mod provenance;
@@ -31,6 +38,7 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod sweep;
+mod text_fields;
 
 pub use config::ServerConfig;
 pub use startup::{Application, StartupError, run};

@@ -6,6 +6,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 
 use crate::config::{ObjectStoreConfig, ServerConfig};
@@ -127,7 +128,13 @@ impl Application {
         crate::analysis::spawn(state.clone());
         crate::sweep::spawn(state.clone());
         let server_state = state.clone();
-        let body_idle = std::time::Duration::from_secs(config.limits.body_idle_secs);
+        let pace = crate::body_timeout::BodyPace {
+            idle: std::time::Duration::from_secs(config.limits.body_idle_secs),
+            min_bytes_per_sec: config.limits.body_min_bytes_per_sec,
+            window: std::time::Duration::from_secs(config.limits.body_rate_window_secs),
+        };
+        let connections =
+            crate::connection_limits::ConnectionCounts::new(config.limits.connections_per_client);
         let mut server = HttpServer::new(move || {
             let limits = &server_state.config.limits;
             App::new()
@@ -135,9 +142,12 @@ impl Application {
                     use actix_web::HttpMessage;
                     use actix_web::dev::Service;
                     let payload = req.take_payload();
-                    req.set_payload(crate::body_timeout::idle_limited(payload, body_idle));
+                    req.set_payload(crate::body_timeout::paced(payload, pace));
                     srv.call(req)
                 })
+                .wrap(from_fn(crate::bearer_challenge::challenge_on_401))
+                .wrap(from_fn(crate::cors::apply))
+                .wrap(from_fn(crate::connection_limits::refuse_over_cap))
                 .app_data(server_state.clone())
                 .app_data(
                     web::JsonConfig::default()
@@ -148,6 +158,7 @@ impl Application {
                 .configure(routes::configure)
                 .default_service(web::to(error::not_found))
         })
+        .on_connect(move |connection, data| connections.on_connect(connection, data))
         .listen(listener)
         .map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
         if let Some(workers) = config.workers {

@@ -570,3 +570,67 @@ fn docs_worked_example_is_current() {
     assert!(doc.contains(&signer.verifier().to_vkey()));
     assert!(doc.contains(&signed.hash().to_hex()));
 }
+
+/// Every name a person is shown (election, constituency, assembly, returning officer, candidate
+/// names, local names, parties, symbols, stations) is refused with a control or bidirectional-
+/// formatting character, so neither the packager nor the server signs or imports one; the
+/// problem names the field without repeating the character.
+#[test]
+fn names_with_control_or_bidi_characters_are_refused() {
+    type Edit = Box<dyn Fn(&mut ElectionPackage, &str)>;
+    let edits: Vec<(&str, Edit)> = vec![
+        ("election name", Box::new(|p, v| p.election.name = v.into())),
+        (
+            "constituency name",
+            Box::new(|p, v| p.constituencies[0].name = v.into()),
+        ),
+        (
+            "assembly",
+            Box::new(|p, v| p.constituencies[0].assembly = v.into()),
+        ),
+        (
+            "returning officer",
+            Box::new(|p, v| p.constituencies[0].returning_officer = Some(v.into())),
+        ),
+        (
+            "name of candidate 1",
+            Box::new(|p, v| p.constituencies[0].candidates[0].name = v.into()),
+        ),
+        (
+            "local name of candidate 1",
+            Box::new(|p, v| p.constituencies[0].candidates[0].name_local = Some(v.into())),
+        ),
+        (
+            "party of candidate 1",
+            Box::new(|p, v| p.constituencies[0].candidates[0].party = v.into()),
+        ),
+        (
+            "symbol of candidate 1",
+            Box::new(|p, v| p.constituencies[0].candidates[0].symbol = v.into()),
+        ),
+        (
+            "station name",
+            Box::new(|p, v| p.constituencies[0].stations[0].name = v.into()),
+        ),
+    ];
+    for (field, edit) in &edits {
+        for bad in ["PO\u{0}\u{202E}evil", "a\u{2067}b", "x\u{200F}", "\u{85}"] {
+            let mut p = example_package();
+            edit(&mut p, bad);
+            let problems = p.validate();
+            assert_eq!(
+                problems.iter().map(|p| p.kind).collect::<Vec<_>>(),
+                vec![ProblemKind::UnsafeText],
+                "{field}: {bad:?}"
+            );
+            assert!(problems[0].detail.contains(field), "{}", problems[0].detail);
+            assert!(problems[0].detail.contains("U+"), "{}", problems[0].detail);
+            assert!(!problems[0].detail.contains(bad), "{}", problems[0].detail);
+            assert!(p.sign(&test_signer()).is_err());
+        }
+        // Urdu with a zero-width non-joiner is a name like any other.
+        let mut p = example_package();
+        edit(&mut p, "محمد\u{200C}علی");
+        assert_eq!(kinds(&p), Vec::<ProblemKind>::new(), "{field}");
+    }
+}

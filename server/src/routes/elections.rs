@@ -268,6 +268,7 @@ async fn revoke(
     .await?
     .map(|b| b.reason)
     .unwrap_or_default();
+    crate::text_fields::check("reason", &reason)?;
     let revoked = db::revoke_device(&state.db.writer, &key.to_hex(), crate::now_ms(), &reason)
         .await
         .map_err(|e| ApiError::unavailable("database", e))?

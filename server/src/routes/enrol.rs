@@ -40,6 +40,7 @@ async fn enrol(
             "officer_name must be 1-200 characters",
         ));
     }
+    crate::text_fields::check("officer_name", officer)?;
     let pool = &state.db.pool;
     let db_err = |e| ApiError::unavailable("database", e);
     let hash = code_hash(&body.code);

@@ -539,6 +539,13 @@ async fn receive(
     let offset = u64::try_from(upload.upload_offset).unwrap_or(0);
     let length = u64::try_from(upload.upload_length).unwrap_or(0);
     if upload.completed_at_ms.is_some() {
+        // Bytes past the end of a complete upload are not ignored: nothing is written, 413.
+        if client_offset == length && body_not_empty(req, &mut payload).await {
+            return Err(ApiError::new(
+                Problem::UploadTooLarge,
+                format!("the upload is complete at {length} bytes; no byte may follow"),
+            ));
+        }
         return if client_offset == length {
             Ok(Written {
                 upload: target.upload,
@@ -883,6 +890,15 @@ const MEMORY_BUDGET_BYTES: usize = 64 * 1024 * 1024;
 fn memory_budget() -> &'static tokio::sync::Semaphore {
     static BUDGET: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
     BUDGET.get_or_init(|| tokio::sync::Semaphore::new(MEMORY_BUDGET_BYTES / 1024))
+}
+
+/// Whether the request carries at least one body byte (`Content-Length` above 0, or a first
+/// chunk of a chunked body).
+async fn body_not_empty(req: &HttpRequest, payload: &mut web::Payload) -> bool {
+    match declared_length(req) {
+        Some(n) => n > 0,
+        None => matches!(payload.next().await, Some(Ok(b)) if !b.is_empty()),
+    }
 }
 
 /// The request's `Content-Length`.

@@ -6,12 +6,18 @@
 
 mod helpers;
 
+mod admin_challenge;
+mod cors;
 mod enrolment;
 mod errors;
 mod intake;
 mod local_layout;
+mod pre_routing;
+mod slow_clients;
 mod store;
+mod text_fields;
 mod tus;
+mod tus_past_length;
 mod tuspy;
 
 /// Run one async test body on several backend combinations:
