@@ -138,6 +138,7 @@ impl Application {
                     req.set_payload(crate::body_timeout::idle_limited(payload, body_idle));
                     srv.call(req)
                 })
+                .wrap_fn(crate::access_log::observe)
                 .app_data(server_state.clone())
                 .app_data(
                     web::JsonConfig::default()
@@ -146,6 +147,8 @@ impl Application {
                 )
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
                 .configure(routes::configure)
+                .configure(crate::metrics::configure)
+                .configure(crate::landing::configure)
                 .default_service(web::to(error::not_found))
         })
         .listen(listener)

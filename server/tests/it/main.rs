@@ -6,9 +6,12 @@
 
 mod helpers;
 
+mod access_log;
 mod enrolment;
 mod errors;
 mod intake;
+mod landing;
+mod metrics;
 mod store;
 mod tus;
 mod tuspy;
