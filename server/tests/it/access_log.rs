@@ -73,7 +73,7 @@ async fn every_request_is_logged_without_secrets(db: Db, store: Store, test: &st
     // not taken.
     let r = app
         .client
-        .get(app.url("/api/v1/health?session_token=hunter2"))
+        .get(app.url("/api/v1/health?access_token=hunter2"))
         .bearer_auth(&app.admin_token)
         .header("X-Request-Id", "chosen-by-the-client")
         .send()
@@ -117,7 +117,7 @@ async fn every_request_is_logged_without_secrets(db: Db, store: Store, test: &st
     let all = access_lines().lock().unwrap().join("\n");
     for secret in [
         "hunter2",
-        "session_token",
+        "access_token",
         app.admin_token.as_str(),
         &sealed.upload_auth.to_hex(),
         "chosen-by-the-client",
