@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 use crate::helpers::*;
-use crate::on_default_and_production;
+use crate::{on_backends, on_default_and_production};
 
 /// `python3` with `prometheus_client` importable, or `None` (skip; a failure under `CI=true`).
 fn python_with_prometheus_client(test: &str) -> Option<String> {
@@ -298,3 +298,61 @@ async fn counters_follow_the_intake(db: Db, store: Store, test: &str) {
 }
 
 on_default_and_production!(counters_follow_the_intake, counters_follow_the_intake);
+
+/// A store that fails is counted by cause: the image's shard folder is blocked by a file, so the
+/// local store cannot write the object and the upload answers 503.
+async fn store_failures_are_counted(db: Db, store: Store, test: &str) {
+    let Some(python) = python_with_prometheus_client(test) else {
+        return;
+    };
+    let Some(app) = spawn_app(db, store, test).await else {
+        return;
+    };
+    let image = jpeg();
+    let digest = tallyseal_core::hash::sha256(&image).to_hex();
+    let shard = app
+        .config
+        .data_dir
+        .join("objects/objects/sha256")
+        .join(&digest[..2]);
+    std::fs::create_dir_all(shard.parent().unwrap()).unwrap();
+    std::fs::write(&shard, b"not a folder").unwrap();
+
+    let before = scrape(&app, &python).await;
+    let (_, sealed) = app.first_capture_sent(&image).await;
+    let r = app.create_with(&sealed, image.clone()).await;
+    assert_eq!(problem(r).await, (503, "service-unavailable".into()));
+    let after = scrape(&app, &python).await;
+    let errors = |s: &Scrape| {
+        s.get(
+            "tallyseal_server_errors_total",
+            &[
+                ("problem", "service-unavailable"),
+                ("cause", "object_store"),
+            ],
+        )
+    };
+    assert_eq!(errors(&after) - errors(&before), 1.0);
+    let failed_uploads = |s: &Scrape| {
+        s.get(
+            "tallyseal_http_requests_total",
+            &[
+                ("route", "/api/v1/uploads"),
+                ("method", "POST"),
+                ("status", "5xx"),
+            ],
+        )
+    };
+    assert_eq!(failed_uploads(&after) - failed_uploads(&before), 1.0);
+    assert_eq!(
+        after.get("tallyseal_intake_images_completed_total", &[])
+            - before.get("tallyseal_intake_images_completed_total", &[]),
+        0.0
+    );
+}
+
+on_backends!(
+    store_failures_are_counted,
+    store_failures_are_counted,
+    [(Sqlite, Local, sqlite_local)]
+);
