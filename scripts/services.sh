@@ -20,6 +20,15 @@ BUCKET="tallyseal-test"
 
 log() { echo "services.sh: $*" >&2; }
 
+# Debian keeps PostgreSQL's server programs (initdb, pg_ctl) out of PATH, in
+# /usr/lib/postgresql/<version>/bin: put that folder first (version 15 when there, else the newest).
+pg_bin_dir() {
+    if [ -x /usr/lib/postgresql/15/bin/initdb ]; then echo /usr/lib/postgresql/15/bin; return; fi
+    find /usr/lib/postgresql -path '*/bin/initdb' 2>/dev/null | sort -V | tail -1 | xargs -r dirname
+}
+PG_BIN=$(pg_bin_dir || true)
+[ -n "$PG_BIN" ] && PATH="$PG_BIN:$PATH"
+
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
@@ -43,6 +52,10 @@ as_pg() {
 
 start_postgres() {
     local port pgdir
+    command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1 || {
+        log "PostgreSQL's initdb/pg_ctl not found (apt-get install postgresql-15; scripts/test.sh does)"
+        exit 1
+    }
     port=$(free_port)
     pgdir="$DIR/pg"
     mkdir -p "$pgdir"

@@ -33,6 +33,32 @@ say "independent check of the documented test vector (Python, pyca/cryptography)
 python3 -c "import cryptography" 2>/dev/null || pip install --quiet cryptography
 python3 docs/vectors/verify_vector.py
 
+# The /metrics test reads the server's metrics with the reference parser of the Prometheus text
+# format; under CI=true that test fails when the module is missing.
+python3 -c "import prometheus_client" 2>/dev/null || pip install --quiet prometheus-client
+
+say "PostgreSQL server programs (initdb, pg_ctl)"
+# Debian installs them in /usr/lib/postgresql/<version>/bin, which services.sh puts on PATH.
+have_postgres() {
+  need initdb && need pg_ctl && return 0
+  [ -n "$(find /usr/lib/postgresql -path '*/bin/initdb' -print -quit 2>/dev/null || true)" ] \
+    && [ -n "$(find /usr/lib/postgresql -path '*/bin/pg_ctl' -print -quit 2>/dev/null || true)" ]
+}
+if ! have_postgres; then
+  if need apt-get; then
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    # PostgreSQL 15 where Debian has it (bookworm); otherwise the release's own version.
+    pg_package=postgresql-15
+    policy=$(apt-cache policy postgresql-15 2>/dev/null || true)
+    grep -q 'Candidate: [0-9]' <<<"$policy" || pg_package=postgresql
+    say "installing $pg_package (Debian)"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pg_package"
+  fi
+  have_postgres || { echo "PostgreSQL's initdb and pg_ctl are required (apt-get install postgresql-15)" >&2; exit 1; }
+fi
+
 say "starting throwaway PostgreSQL and Garage (scripts/services.sh)"
 export TALLYSEAL_SERVICES_DIR="${TALLYSEAL_SERVICES_DIR:-$(mktemp -d /tmp/tallyseal-services.XXXXXX)}"
 trap 'scripts/services.sh stop >/dev/null 2>&1 || true' EXIT

@@ -66,9 +66,15 @@ fn main() -> ExitCode {
         Command::Exif(a) => commands::exif::run(a),
         Command::Seal(a) => commands::seal::run(a),
         Command::Keygen(a) => commands::keygen::run(a),
-        Command::Demo(a) => commands::demo::run(a),
+        Command::Demo(a) => {
+            init_server_logging();
+            commands::demo::run(a)
+        }
         Command::Package(c) => commands::package::run(c),
-        Command::Serve(a) => commands::serve::run(a),
+        Command::Serve(a) => {
+            init_server_logging();
+            commands::serve::run(a)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -80,6 +86,14 @@ fn main() -> ExitCode {
             })
         }
     }
+}
+
+/// Logging for the commands that run a server (`serve`, `demo`), on stderr: `info` unless
+/// `RUST_LOG` says otherwise, which includes the access log (target `tallyseal::access`, one line
+/// per request). `RUST_LOG=info,tallyseal::access=off` keeps the rest without it.
+fn init_server_logging() {
+    let _ = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+        .try_init();
 }
 
 /// Current time, Unix ms (defined once, in core's `system`).

@@ -5,8 +5,8 @@
 //! tokio blocking pool that writes uploads to files, the SQLite workers) each end up with one, and
 //! large request bodies leave each of them holding megabytes it does not return. With eight
 //! simultaneous 20 MB uploads the server's peak RSS was 540 MiB with glibc's default, and 212–235
-//! MiB with two arenas on this 2-core machine, at the same captures per second (README, "Memory
-//! under large images").
+//! MiB with two arenas on a 2-core machine, at the same captures per second (docs/benchmarks.md,
+//! "Memory under large images").
 //!
 //! [`limit_arenas`] allows as many arenas as there are cores (at least 2). An operator's own
 //! setting wins: `MALLOC_ARENA_MAX`, or `arena_max` in `GLIBC_TUNABLES`.

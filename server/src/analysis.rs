@@ -275,7 +275,9 @@ async fn analyse(state: &AppState, manifest_hash: &str, token: &str) -> Result<(
         receipt_json,
         event,
     };
-    state.db.record_analysis(&record).await.map_err(db_err)?;
+    if state.db.record_analysis(&record).await.map_err(db_err)? && record.receipt_json.is_some() {
+        crate::metrics::intake::receipt_issued("verified", &record.verdict);
+    }
     Ok(())
 }
 

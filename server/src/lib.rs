@@ -18,10 +18,14 @@
 //! - [`error`]: RFC 9457 problem+json errors with stable `type` URIs.
 //! - `text_fields`: free text people type is refused with control or bidi characters.
 //! - [`routes`]: HTTP handlers grouped by domain (elections, enrolment, captures, tus uploads).
+//! - [`access_log`]: one log line per request, with an `X-Request-Id`; the request metrics.
+//! - [`metrics`]: Prometheus metrics at `GET /metrics`.
+//! - [`landing`]: the landing page at `/`.
 //!
 //! The server never derives a storage key from the administrative hierarchy, never overwrites an
 //! object and never updates or deletes an audit event.
 
+pub mod access_log;
 pub mod allocator;
 pub mod analysis;
 mod bearer_challenge;
@@ -31,6 +35,8 @@ mod connection_limits;
 mod cors;
 pub mod db;
 pub mod error;
+pub mod landing;
+pub mod metrics;
 pub mod provenance;
 pub mod routes;
 pub mod secrets;

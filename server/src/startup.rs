@@ -148,6 +148,7 @@ impl Application {
                 .wrap(from_fn(crate::bearer_challenge::challenge_on_401))
                 .wrap(from_fn(crate::cors::apply))
                 .wrap(from_fn(crate::connection_limits::refuse_over_cap))
+                .wrap_fn(crate::access_log::observe)
                 .app_data(server_state.clone())
                 .app_data(
                     web::JsonConfig::default()
@@ -156,6 +157,8 @@ impl Application {
                 )
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
                 .configure(routes::configure)
+                .configure(crate::metrics::configure)
+                .configure(crate::landing::configure)
                 .default_service(web::to(error::not_found))
         })
         .on_connect(move |connection, data| connections.on_connect(connection, data))

@@ -109,6 +109,7 @@ pub async fn sweep(state: &AppState) -> Result<Swept, String> {
                     swept.kept += 1;
                     continue;
                 }
+                crate::metrics::intake::upload_reset("expired");
                 log::info!(
                     "upload {id}: idle for {} s at offset {} of {}; it starts over from 0",
                     idle.as_secs(),

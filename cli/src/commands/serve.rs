@@ -30,8 +30,6 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     if let Some(b) = a.bind {
         config.bind = b;
     }
-    let _ = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
-        .try_init();
     tallyseal_server::allocator::limit_arenas();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

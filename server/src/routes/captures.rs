@@ -195,6 +195,7 @@ async fn submit_manifest(
         manifest: Some(base64::engine::general_purpose::STANDARD.encode(&manifest_bytes)),
     };
     if state.db.insert_submission(&row).await.map_err(db_err)? {
+        crate::metrics::intake::manifest_accepted();
         return respond(true, &row);
     }
     // Another server (or request) inserted it first: theirs is the receipt.

@@ -596,10 +596,13 @@ async fn receive(
         // The bytes behind the offset are gone (another server's disk, or lost): start over.
         drop(file);
         tokio::fs::remove_file(&part).await.map_err(io)?;
-        let _ = state
+        if let Ok(true) = state
             .db
             .restart_upload(upload, crate::now_ms(), db::UploadRestart::BytesMissing)
-            .await;
+            .await
+        {
+            crate::metrics::intake::upload_reset("bytes_missing");
+        }
         return Err(ApiError::new(
             Problem::OffsetConflict,
             "this server does not hold the earlier bytes; resume from offset 0",
@@ -1071,11 +1074,14 @@ async fn finish(
             let why = db::UploadRestart::ImageHashMismatch {
                 received_sha256: actual.to_hex(),
             };
-            state
+            if state
                 .db
                 .restart_upload(&upload, crate::now_ms(), why)
                 .await
-                .map_err(db_err)?;
+                .map_err(db_err)?
+            {
+                crate::metrics::intake::upload_reset("image_hash_mismatch");
+            }
         }
         return Err(ApiError::new(
             Problem::ImageHashMismatch,
@@ -1135,6 +1141,7 @@ async fn finish(
         return answer_as_stored(state, done).await;
     };
     done.id = upload_id;
+    crate::metrics::intake::image_completed(&completion.verdict);
     done.completed_at_ms = Some(now);
     Ok(Written {
         upload: done,

@@ -11,7 +11,7 @@
 //! SHA-256 (the content address) before it stores them; what is left to guard is the transfer
 //! into the service, against accidental damage, which a CRC detects. `x-amz-checksum-sha256` made
 //! Garage hash every image once more: 1–1.5 ms of its CPU per 2 MB image, about an eighth of all it
-//! does for one (README, "Benchmarks"); the CRC costs both sides a fraction of that. The
+//! does for one (docs/benchmarks.md); the CRC costs both sides a fraction of that. The
 //! checksum is kept with the object (Garage returns it on GET and HEAD with
 //! `x-amz-checksum-mode: ENABLED`).
 //!

@@ -6,12 +6,15 @@
 
 mod helpers;
 
+mod access_log;
 mod admin_challenge;
 mod cors;
 mod enrolment;
 mod errors;
 mod intake;
+mod landing;
 mod local_layout;
+mod metrics;
 mod pre_routing;
 mod slow_clients;
 mod store;
