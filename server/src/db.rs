@@ -1028,6 +1028,20 @@ pub async fn count_submissions(db: &AnyPool) -> DbResult<i64> {
 /// Rows: (manifest_hash, image_sha256, image_phash, constituency, station).
 pub type KnownImageRow = (String, String, Option<String>, String, i64);
 
+/// One row of the duplicate queries as the core's `KnownImage` (`None` for a row that does not
+/// decode).
+pub fn known_image(
+    (manifest_hash, sha256, phash, constituency, station): KnownImageRow,
+) -> Option<tallyseal_core::verify::KnownImage> {
+    Some(tallyseal_core::verify::KnownImage {
+        sha256: sha256.parse().ok()?,
+        phash: phash.and_then(|p| u64::from_str_radix(&p, 16).ok()),
+        constituency,
+        station: u32::try_from(station).ok()?,
+        manifest_hash: manifest_hash.parse().ok()?,
+    })
+}
+
 fn known_image_from_row(r: &sqlx::any::AnyRow) -> DbResult<KnownImageRow> {
     Ok((
         r.try_get("manifest_hash")?,

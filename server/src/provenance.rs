@@ -12,7 +12,10 @@ use tallyseal_core::manifest::{CaptureManifest, ManifestError, verify_manifest_s
 pub use tallyseal_core::note::{Signer, Verifier};
 pub use tallyseal_core::package::{ElectionPackage, PackageError, SignedPackage};
 pub use tallyseal_core::phash::dhash;
-pub use tallyseal_core::receipt::{RECEIPT_HEADER, Receipt, ReceiptBody, ReceiptStatus};
+pub use tallyseal_core::receipt::{
+    RECEIPT_HEADER, Receipt, ReceiptBody, ReceiptError, ReceiptStatus,
+};
+pub use tallyseal_core::seal::verify_upload_auth;
 pub use tallyseal_core::time::TimeAnchor;
 pub use tallyseal_core::verify::{
     CheckId, EnrolledDevice, KnownImage, Outcome, PriorCapture, Verdict, VerificationContext,
