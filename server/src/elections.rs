@@ -43,14 +43,10 @@ pub async fn import(state: &AppState, request: ImportRequest) -> Result<Publishe
     // `validate()` (through `sign` and `open`) has checked the id: see `is_safe_identifier`.
     let id = opened.package.election.id.clone();
     let hash = opened.hash.to_hex();
-    let created = db::insert_election(
-        &state.db.writer,
-        &id,
-        &opened.signed.note,
-        &hash,
-        crate::now_ms(),
-    )
-    .await?;
+    let created = state
+        .db
+        .insert_election(&id, &opened.signed.note, &hash, crate::now_ms())
+        .await?;
     if !created {
         let existing = db::get_election(&state.db.pool, &id).await?;
         if existing.map(|(_, h)| h) != Some(hash.clone()) {

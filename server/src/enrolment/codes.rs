@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use tallyseal_core::wire::CodeRequest;
 
-use crate::db;
 use crate::elections::load_package;
 use crate::error::{ApiError, Problem};
 use crate::provenance::OpenedPackage;
@@ -84,16 +83,17 @@ pub async fn issue_code(
     }
     let expires_at_ms =
         now.saturating_add(i64::try_from(ttl.saturating_mul(1000)).unwrap_or(i64::MAX));
-    db::insert_code(
-        &state.db.writer,
-        &code_hash(&code),
-        election,
-        &request.constituency,
-        i64::from(request.station),
-        now,
-        expires_at_ms,
-    )
-    .await?;
+    state
+        .db
+        .insert_code(
+            &code_hash(&code),
+            election,
+            &request.constituency,
+            i64::from(request.station),
+            now,
+            expires_at_ms,
+        )
+        .await?;
     Ok(IssuedCode {
         code,
         expires_at_ms,

@@ -63,7 +63,7 @@ pub async fn enrol(
         enrolled_at_ms: now,
         revoked_at_ms: None,
     };
-    match db::enrol_device(&state.db.writer, &hash, &device).await? {
+    match state.db.enrol_device(&hash, &device).await? {
         EnrolOutcome::Enrolled => Ok(Enrolled {
             created: true,
             device,
@@ -116,7 +116,9 @@ async fn enrolment_again(
 
 /// Revoke `key` with `reason`; returns the time of its (first) revocation.
 pub async fn revoke(state: &AppState, key: &PublicKey, reason: &str) -> Result<i64, ApiError> {
-    db::revoke_device(&state.db.writer, &key.to_hex(), crate::now_ms(), reason)
+    state
+        .db
+        .revoke_device(&key.to_hex(), crate::now_ms(), reason)
         .await?
         .ok_or_else(|| ApiError::new(Problem::UnknownDevice, "no such device"))
 }
