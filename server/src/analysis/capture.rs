@@ -2,10 +2,8 @@
 //! the hash, compare (the core's `near_duplicate_check`), complete the report and, when the
 //! verdict changed, sign a new receipt.
 
-use tallyseal_core::hash::Sha256Digest;
-
 use super::AnalysisError;
-use crate::db::{self, AnalysisRecord};
+use crate::db::{self, AnalysisRecord, Sha256Hex, StoredVerdict};
 use crate::intake::receipts::issue_receipt;
 use crate::provenance::{self, KnownImage, Outcome, ReceiptStatus, VerificationReport};
 use crate::state::AppState;
@@ -14,20 +12,17 @@ use crate::store::ObjectKey;
 /// Analyse one claimed capture.
 pub(super) async fn analyse(
     state: &AppState,
-    manifest_hash: &str,
+    manifest_hash: &Sha256Hex,
     token: &str,
 ) -> Result<(), AnalysisError> {
     let pool = &state.db.pool;
-    let (submission, stored_report) = db::get_submission_with_report(pool, manifest_hash)
+    let (submission, stored_report) = db::get_submission_with_report(pool, &manifest_hash.to_hex())
         .await?
         .ok_or(AnalysisError::Missing("the claimed submission"))?;
     let stored_report =
         stored_report.ok_or(AnalysisError::Missing("the verified submission's report"))?;
     archive_manifest(state, &submission).await?;
-    let image_sha256: Sha256Digest = submission
-        .image_sha256
-        .parse()
-        .map_err(|e| AnalysisError::stored("image hash", e))?;
+    let image_sha256 = submission.image_sha256.digest();
     let image = state
         .store
         .get(&ObjectKey::for_digest(&image_sha256))
@@ -45,7 +40,7 @@ pub(super) async fn analyse(
         pool,
         &submission.election_id,
         &submission.constituency,
-        manifest_hash,
+        &manifest_hash.to_hex(),
     )
     .await?
     .into_iter()
@@ -66,21 +61,18 @@ pub(super) async fn analyse(
         serde_json::from_str(&stored_report).map_err(|e| AnalysisError::stored("report", e))?;
     report.complete_pending(check.clone());
     report.image_phash = phash_hex.clone();
-    let verdict = report.verdict.as_str().to_owned();
+    let verdict = StoredVerdict(report.verdict);
     let now = crate::now_ms();
-    let receipt_json = if submission.verdict.as_deref() == Some(verdict.as_str()) {
+    let receipt_json = if submission.verdict == Some(verdict) {
         None
     } else {
-        let manifest: Sha256Digest = manifest_hash
-            .parse()
-            .map_err(|e| AnalysisError::stored("manifest hash", e))?;
         let receipt = issue_receipt(
             state,
-            manifest,
+            manifest_hash.digest(),
             submission.received_at_ms,
             ReceiptStatus::Verified,
             submission.image_received_at_ms.map(|t| (image_sha256, t)),
-            Some(verdict.clone()),
+            Some(verdict.as_str().to_owned()),
         )?;
         Some(serde_json::to_string(&receipt)?)
     };
@@ -88,7 +80,7 @@ pub(super) async fn analyse(
         "phash": phash_hex,
         "outcome": check.outcome,
         "compared": known.len(),
-        "verdict": verdict,
+        "verdict": verdict.as_str(),
     });
     if check.outcome != Outcome::Pass
         && let Some(other) = check.measured.get("other_manifest")
@@ -96,7 +88,7 @@ pub(super) async fn analyse(
         event["other_manifest"] = other.clone();
     }
     let record = AnalysisRecord {
-        manifest_hash: manifest_hash.to_owned(),
+        manifest_hash: *manifest_hash,
         token: token.to_owned(),
         now,
         verdict,
@@ -121,13 +113,12 @@ async fn archive_manifest(
         return Ok(());
     };
     let bytes = bytes.map_err(|e| AnalysisError::stored("manifest", e))?;
-    let digest: Sha256Digest = submission
-        .manifest_hash
-        .parse()
-        .map_err(|e| AnalysisError::stored("manifest hash", e))?;
     state
         .store
-        .put_if_absent(&digest, bytes::Bytes::from(bytes))
+        .put_if_absent(
+            &submission.manifest_hash.digest(),
+            bytes::Bytes::from(bytes),
+        )
         .await?;
     Ok(())
 }

@@ -1,11 +1,12 @@
 //! Devices: a phone's key bound to a station (with the code that bound it), and revocation.
 
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
 use super::DbResult;
 use super::events::insert_event;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A device as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct DeviceRow {
     pub device_key: String,
     pub election_id: String,
@@ -77,26 +78,15 @@ pub async fn enrol_device(
     Ok(EnrolOutcome::Enrolled)
 }
 
+/// The device whose key (hex) is `key`.
 pub async fn get_device(db: &AnyPool, key: &str) -> DbResult<Option<DeviceRow>> {
-    let row = sqlx::query(
+    sqlx::query_as(
         "SELECT device_key, election_id, constituency, station, officer_name, enrolled_at_ms, \
          revoked_at_ms FROM devices WHERE device_key = $1",
     )
     .bind(key.to_owned())
     .fetch_optional(db)
-    .await?;
-    row.map(|r| {
-        Ok(DeviceRow {
-            device_key: r.try_get("device_key")?,
-            election_id: r.try_get("election_id")?,
-            constituency: r.try_get("constituency")?,
-            station: r.try_get("station")?,
-            officer_name: r.try_get("officer_name")?,
-            enrolled_at_ms: r.try_get("enrolled_at_ms")?,
-            revoked_at_ms: r.try_get("revoked_at_ms")?,
-        })
-    })
-    .transpose()
+    .await
 }
 
 /// Revoke a device (first revocation time wins); returns the revocation time in force.

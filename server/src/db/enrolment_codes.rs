@@ -1,11 +1,12 @@
 //! Enrolment codes (stored as hashes): issued for a station, used once.
 
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
 use super::DbResult;
 use super::events::insert_event;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An enrolment code as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CodeRow {
     pub election_id: String,
     pub constituency: String,
@@ -50,23 +51,13 @@ pub async fn insert_code(
     tx.commit().await
 }
 
+/// The code whose hash is `code_hash`.
 pub async fn get_code(db: &AnyPool, code_hash: &str) -> DbResult<Option<CodeRow>> {
-    let row = sqlx::query(
+    sqlx::query_as(
         "SELECT election_id, constituency, station, expires_at_ms, used_at_ms, used_by_key \
          FROM enrolment_codes WHERE code_hash = $1",
     )
     .bind(code_hash.to_owned())
     .fetch_optional(db)
-    .await?;
-    row.map(|r| {
-        Ok(CodeRow {
-            election_id: r.try_get("election_id")?,
-            constituency: r.try_get("constituency")?,
-            station: r.try_get("station")?,
-            expires_at_ms: r.try_get("expires_at_ms")?,
-            used_at_ms: r.try_get("used_at_ms")?,
-            used_by_key: r.try_get("used_by_key")?,
-        })
-    })
-    .transpose()
+    .await
 }

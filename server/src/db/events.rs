@@ -1,7 +1,7 @@
 //! The audit log: append-only (triggers in both databases refuse UPDATE and DELETE). Every state
 //! change elsewhere appends its event here in the same transaction.
 
-use sqlx::{Any, AnyPool, Executor, Row};
+use sqlx::{Any, AnyPool, Executor};
 
 use super::DbResult;
 
@@ -46,7 +46,7 @@ pub async fn insert_events<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// An audit event as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct EventRow {
     pub id: i64,
     pub at_ms: i64,
@@ -55,22 +55,12 @@ pub struct EventRow {
     pub detail: String,
 }
 
+/// Every event about `subject`, in order.
 pub async fn events_for(db: &AnyPool, subject: &str) -> DbResult<Vec<EventRow>> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT id, at_ms, kind, subject, detail FROM events WHERE subject = $1 ORDER BY id",
     )
     .bind(subject.to_owned())
     .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(EventRow {
-                id: r.try_get("id")?,
-                at_ms: r.try_get("at_ms")?,
-                kind: r.try_get("kind")?,
-                subject: r.try_get("subject")?,
-                detail: r.try_get("detail")?,
-            })
-        })
-        .collect()
+    .await
 }

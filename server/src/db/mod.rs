@@ -27,6 +27,7 @@
 //! `reports` (verification reports: completion and the near-duplicate analysis), `events`,
 //! `server_identity`, and `group_commit` (SQLite's write batching).
 
+mod columns;
 mod devices;
 mod elections;
 mod enrolment_codes;
@@ -44,6 +45,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection, Executor};
 
+pub use columns::{Sha256Hex, StoredVerdict, SubmissionStatus, UnknownValue};
 pub use devices::{DeviceRow, EnrolOutcome, get_device};
 pub use elections::get_election;
 pub use enrolment_codes::{CodeRow, get_code};
@@ -266,7 +268,7 @@ impl Database {
         token: &str,
         now: i64,
         stale_before_ms: i64,
-    ) -> DbResult<Option<String>> {
+    ) -> DbResult<Option<Sha256Hex>> {
         self.write(
             (token.to_owned(), now, stale_before_ms),
             |c, (token, now, stale)| Box::pin(reports::claim_for_analysis(c, token, *now, *stale)),
@@ -277,11 +279,11 @@ impl Database {
     /// `reports::record_phash`.
     pub async fn record_phash(
         &self,
-        manifest_hash: &str,
+        manifest_hash: &Sha256Hex,
         token: &str,
         phash: &str,
     ) -> DbResult<bool> {
-        let data = (manifest_hash.to_owned(), token.to_owned(), phash.to_owned());
+        let data = (*manifest_hash, token.to_owned(), phash.to_owned());
         self.write(data, |c, (m, t, p)| {
             Box::pin(reports::record_phash(c, m, t, p))
         })

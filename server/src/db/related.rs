@@ -2,40 +2,34 @@
 //! duplicates), the device's neighbours in its hash chain, and the constituency's perceptual
 //! hashes (near duplicates).
 
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyPool, FromRow, Row};
 
 use super::DbResult;
+use super::columns::Sha256Hex;
 
 /// A submission's image as another capture's duplicate check sees it.
-/// Rows: (manifest_hash, image_sha256, image_phash, constituency, station).
-pub type KnownImageRow = (String, String, Option<String>, String, i64);
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct KnownImageRow {
+    pub manifest_hash: Sha256Hex,
+    pub image_sha256: Sha256Hex,
+    /// The perceptual hash, 16 hex digits, once the analysis has recorded it.
+    pub image_phash: Option<String>,
+    pub constituency: String,
+    pub station: i64,
+}
 
 /// One row of the duplicate queries as the core's `KnownImage` (`None` for a row that does not
 /// decode).
-pub fn known_image(
-    (manifest_hash, sha256, phash, constituency, station): KnownImageRow,
-) -> Option<tallyseal_core::verify::KnownImage> {
+pub fn known_image(row: KnownImageRow) -> Option<tallyseal_core::verify::KnownImage> {
     Some(tallyseal_core::verify::KnownImage {
-        sha256: sha256.parse().ok()?,
-        phash: phash.and_then(|p| u64::from_str_radix(&p, 16).ok()),
-        constituency,
-        station: u32::try_from(station).ok()?,
-        manifest_hash: manifest_hash.parse().ok()?,
+        sha256: row.image_sha256.digest(),
+        phash: row
+            .image_phash
+            .and_then(|p| u64::from_str_radix(&p, 16).ok()),
+        constituency: row.constituency,
+        station: u32::try_from(row.station).ok()?,
+        manifest_hash: row.manifest_hash.digest(),
     })
-}
-
-fn known_image_from_row(r: &sqlx::any::AnyRow) -> DbResult<KnownImageRow> {
-    Ok((
-        r.try_get("manifest_hash")?,
-        r.try_get("image_sha256")?,
-        r.try_get("image_phash")?,
-        r.try_get("constituency")?,
-        r.try_get("station")?,
-    ))
-}
-
-fn known_images_from_rows(rows: &[sqlx::any::AnyRow]) -> DbResult<Vec<KnownImageRow>> {
-    rows.iter().map(known_image_from_row).collect()
 }
 
 /// What the checks of a completed upload need from the other submissions, in one query.
@@ -48,14 +42,14 @@ pub struct RelatedCaptures {
     /// capture itself among them), and when there is none before, the highest below:
     /// (seq, manifest_hash). The hash chain check finds the predecessor, a fork (another capture
     /// with the same number), or where a gap starts, among them.
-    pub chain_neighbours: Vec<(i64, String)>,
+    pub chain_neighbours: Vec<(i64, Sha256Hex)>,
 }
 
 /// The submissions whose image hash is `image_sha256`, and `device`'s submissions with sequence
 /// number `seq` or `seq - 1`.
 pub async fn related_captures(
     db: &AnyPool,
-    image_sha256: &str,
+    image_sha256: &Sha256Hex,
     device: &str,
     seq: i64,
 ) -> DbResult<RelatedCaptures> {
@@ -68,7 +62,7 @@ pub async fn related_captures(
             OR (device_key = $2 AND (seq = $3 OR seq = $4 OR seq = \
                 (SELECT MAX(seq) FROM submissions WHERE device_key = $2 AND seq < $3)))",
     )
-    .bind(image_sha256.to_owned())
+    .bind(*image_sha256)
     .bind(device.to_owned())
     .bind(seq - 1)
     .bind(seq)
@@ -77,13 +71,14 @@ pub async fn related_captures(
     let mut related = RelatedCaptures::default();
     for r in &rows {
         let row_seq: i64 = r.try_get("seq")?;
+        let image = KnownImageRow::from_row(r)?;
         if row_seq <= seq && r.try_get::<String, _>("device_key")? == device {
             related
                 .chain_neighbours
-                .push((row_seq, r.try_get("manifest_hash")?));
+                .push((row_seq, image.manifest_hash));
         }
-        if r.try_get::<String, _>("image_sha256")? == image_sha256 {
-            related.same_image.push(known_image_from_row(r)?);
+        if image.image_sha256 == *image_sha256 {
+            related.same_image.push(image);
         }
     }
     Ok(related)
@@ -97,7 +92,7 @@ pub async fn perceptual_candidates(
     constituency: &str,
     except_manifest: &str,
 ) -> DbResult<Vec<KnownImageRow>> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT manifest_hash, image_sha256, image_phash, constituency, station FROM submissions \
          WHERE election_id = $1 AND constituency = $2 AND image_phash IS NOT NULL \
            AND manifest_hash <> $3",
@@ -106,6 +101,5 @@ pub async fn perceptual_candidates(
     .bind(constituency.to_owned())
     .bind(except_manifest.to_owned())
     .fetch_all(db)
-    .await?;
-    known_images_from_rows(&rows)
+    .await
 }

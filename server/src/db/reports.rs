@@ -5,6 +5,7 @@
 use sqlx::{AnyConnection, AnyPool, Row};
 
 use super::DbResult;
+use super::columns::{Sha256Hex, StoredVerdict};
 use super::events::{insert_event, insert_events};
 use super::uploads::UploadRow;
 
@@ -16,7 +17,7 @@ pub async fn claim_for_analysis(
     token: &str,
     now: i64,
     stale_before_ms: i64,
-) -> DbResult<Option<String>> {
+) -> DbResult<Option<Sha256Hex>> {
     let candidate = sqlx::query(
         "SELECT manifest_hash FROM submissions WHERE status = 'verified' AND analysed_at_ms IS NULL \
            AND (analysis_claimed_at_ms IS NULL OR analysis_claimed_at_ms < $1) \
@@ -28,7 +29,7 @@ pub async fn claim_for_analysis(
     let Some(row) = candidate else {
         return Ok(None);
     };
-    let manifest_hash: String = row.try_get("manifest_hash")?;
+    let manifest_hash: Sha256Hex = row.try_get("manifest_hash")?;
     let claimed = sqlx::query(
         "UPDATE submissions SET analysis_claim = $1, analysis_claimed_at_ms = $2 \
          WHERE manifest_hash = $3 AND analysed_at_ms IS NULL \
@@ -36,7 +37,7 @@ pub async fn claim_for_analysis(
     )
     .bind(token.to_owned())
     .bind(now)
-    .bind(manifest_hash.clone())
+    .bind(manifest_hash)
     .bind(stale_before_ms)
     .execute(&mut *conn)
     .await?;
@@ -58,7 +59,7 @@ pub async fn analysis_backlog(db: &AnyPool) -> DbResult<(i64, Option<i64>)> {
 /// analysed at the same moment, the one that compares second then sees the other's hash.
 pub async fn record_phash(
     conn: &mut AnyConnection,
-    manifest_hash: &str,
+    manifest_hash: &Sha256Hex,
     token: &str,
     phash: &str,
 ) -> DbResult<bool> {
@@ -66,7 +67,7 @@ pub async fn record_phash(
         "UPDATE submissions SET image_phash = $1 WHERE manifest_hash = $2 AND analysis_claim = $3",
     )
     .bind(phash.to_owned())
-    .bind(manifest_hash.to_owned())
+    .bind(*manifest_hash)
     .bind(token.to_owned())
     .execute(&mut *conn)
     .await?;
@@ -76,10 +77,10 @@ pub async fn record_phash(
 /// What the analysis of one capture records.
 #[derive(Debug, Clone)]
 pub struct AnalysisRecord {
-    pub manifest_hash: String,
+    pub manifest_hash: Sha256Hex,
     pub token: String,
     pub now: i64,
-    pub verdict: String,
+    pub verdict: StoredVerdict,
     pub report_json: String,
     /// A new receipt when the verdict changed.
     pub receipt_json: Option<String>,
@@ -96,9 +97,9 @@ pub async fn record_analysis(conn: &mut AnyConnection, a: &AnalysisRecord) -> Db
          WHERE manifest_hash = $4 AND analysis_claim = $5 AND analysed_at_ms IS NULL",
     )
     .bind(a.now)
-    .bind(a.verdict.clone())
+    .bind(a.verdict)
     .bind(a.receipt_json.clone())
-    .bind(a.manifest_hash.clone())
+    .bind(a.manifest_hash)
     .bind(a.token.clone())
     .execute(&mut *conn)
     .await?;
@@ -108,16 +109,16 @@ pub async fn record_analysis(conn: &mut AnyConnection, a: &AnalysisRecord) -> Db
     sqlx::query(
         "UPDATE verification_reports SET verdict = $1, report = $2 WHERE manifest_hash = $3",
     )
-    .bind(a.verdict.clone())
+    .bind(a.verdict)
     .bind(a.report_json.clone())
-    .bind(a.manifest_hash.clone())
+    .bind(a.manifest_hash)
     .execute(&mut *conn)
     .await?;
     insert_event(
         &mut *conn,
         a.now,
         "near_duplicates_analysed",
-        &a.manifest_hash,
+        &a.manifest_hash.to_hex(),
         &a.event,
     )
     .await?;
@@ -127,13 +128,13 @@ pub async fn record_analysis(conn: &mut AnyConnection, a: &AnalysisRecord) -> Db
 /// What completing an image upload records.
 #[derive(Debug, Clone)]
 pub struct Completion {
-    pub manifest_hash: String,
+    pub manifest_hash: Sha256Hex,
     /// The upload completed; with `upload_is_new`, one not in the database yet (a creation
     /// request that carried the whole image), which the completion inserts.
     pub upload: UploadRow,
     pub upload_is_new: bool,
     pub now: i64,
-    pub verdict: String,
+    pub verdict: StoredVerdict,
     pub report_json: String,
     pub receipt_json: String,
 }
@@ -151,9 +152,9 @@ pub async fn complete_submission(
          verdict = $2, receipt = $3 WHERE manifest_hash = $4 AND status = 'manifest_received'",
     )
     .bind(c.now)
-    .bind(c.verdict.clone())
+    .bind(c.verdict)
     .bind(c.receipt_json.clone())
-    .bind(c.manifest_hash.clone())
+    .bind(c.manifest_hash)
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() != 1 {
@@ -163,8 +164,8 @@ pub async fn complete_submission(
         "INSERT INTO verification_reports (manifest_hash, verdict, report, verified_at_ms) \
          VALUES ($1, $2, $3, $4)",
     )
-    .bind(c.manifest_hash.clone())
-    .bind(c.verdict.clone())
+    .bind(c.manifest_hash)
+    .bind(c.verdict)
     .bind(c.report_json.clone())
     .bind(c.now)
     .execute(&mut *conn)
@@ -181,7 +182,7 @@ pub async fn complete_submission(
              upload_offset = uploads.upload_length RETURNING id",
         )
         .bind(u.id.clone())
-        .bind(u.manifest_hash.clone())
+        .bind(u.manifest_hash)
         .bind(u.device_key.clone())
         .bind(u.upload_length)
         .bind(c.now)
@@ -202,10 +203,13 @@ pub async fn complete_submission(
     insert_events(
         &mut *conn,
         c.now,
-        &c.manifest_hash,
+        &c.manifest_hash.to_hex(),
         &[
             ("image_received", serde_json::json!({"upload": upload_id})),
-            ("verified", serde_json::json!({"verdict": c.verdict})),
+            (
+                "verified",
+                serde_json::json!({"verdict": c.verdict.as_str()}),
+            ),
         ],
     )
     .await?;

@@ -2,16 +2,18 @@
 //! racing end with one row), and the joins the intake reads in one query (with the device, the
 //! report, the upload).
 
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::{AnyConnection, AnyPool, FromRow, Row};
 
 use super::DbResult;
+use super::columns::{Sha256Hex, StoredVerdict, SubmissionStatus};
 use super::devices::DeviceRow;
 use super::events::insert_event;
 use super::uploads::UploadRow;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A submission as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SubmissionRow {
-    pub manifest_hash: String,
+    pub manifest_hash: Sha256Hex,
     pub device_key: String,
     pub election_id: String,
     pub constituency: String,
@@ -19,14 +21,14 @@ pub struct SubmissionRow {
     pub form: String,
     pub seq: i64,
     pub signature: String,
-    pub image_sha256: String,
+    pub image_sha256: Sha256Hex,
     pub image_bytes: i64,
     pub media_type: String,
     pub received_at_ms: i64,
-    pub status: String,
+    pub status: SubmissionStatus,
     pub image_received_at_ms: Option<i64>,
     pub image_phash: Option<String>,
-    pub verdict: Option<String>,
+    pub verdict: Option<StoredVerdict>,
     pub receipt: String,
     /// The signed manifest bytes, standard base64 (`None` for rows older than migration 0002).
     pub manifest: Option<String>,
@@ -48,26 +50,7 @@ const SUBMISSION_COLUMNS: &str = "manifest_hash, device_key, election_id, consti
      image_received_at_ms, image_phash, verdict, receipt, manifest";
 
 fn submission_from_row(r: &sqlx::any::AnyRow) -> DbResult<SubmissionRow> {
-    Ok(SubmissionRow {
-        manifest_hash: r.try_get("manifest_hash")?,
-        device_key: r.try_get("device_key")?,
-        election_id: r.try_get("election_id")?,
-        constituency: r.try_get("constituency")?,
-        station: r.try_get("station")?,
-        form: r.try_get("form")?,
-        seq: r.try_get("seq")?,
-        signature: r.try_get("signature")?,
-        image_sha256: r.try_get("image_sha256")?,
-        image_bytes: r.try_get("image_bytes")?,
-        media_type: r.try_get("media_type")?,
-        received_at_ms: r.try_get("received_at_ms")?,
-        status: r.try_get("status")?,
-        image_received_at_ms: r.try_get("image_received_at_ms")?,
-        image_phash: r.try_get("image_phash")?,
-        verdict: r.try_get("verdict")?,
-        receipt: r.try_get("receipt")?,
-        manifest: r.try_get("manifest")?,
-    })
+    SubmissionRow::from_row(r)
 }
 
 /// Insert a new submission and its event; false when the manifest hash exists already (the
@@ -81,7 +64,7 @@ pub async fn insert_submission(conn: &mut AnyConnection, s: &SubmissionRow) -> D
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
          ON CONFLICT (manifest_hash) DO NOTHING",
     )
-    .bind(s.manifest_hash.clone())
+    .bind(s.manifest_hash)
     .bind(s.device_key.clone())
     .bind(s.election_id.clone())
     .bind(s.constituency.clone())
@@ -89,11 +72,11 @@ pub async fn insert_submission(conn: &mut AnyConnection, s: &SubmissionRow) -> D
     .bind(s.form.clone())
     .bind(s.seq)
     .bind(s.signature.clone())
-    .bind(s.image_sha256.clone())
+    .bind(s.image_sha256)
     .bind(s.image_bytes)
     .bind(s.media_type.clone())
     .bind(s.received_at_ms)
-    .bind(s.status.clone())
+    .bind(s.status)
     .bind(s.receipt.clone())
     .bind(s.manifest.clone())
     .execute(&mut *conn)
@@ -105,7 +88,7 @@ pub async fn insert_submission(conn: &mut AnyConnection, s: &SubmissionRow) -> D
         &mut *conn,
         s.received_at_ms,
         "manifest_received",
-        &s.manifest_hash,
+        &s.manifest_hash.to_hex(),
         &serde_json::json!({
             "device": s.device_key, "election": s.election_id, "constituency": s.constituency,
             "station": s.station, "form": s.form, "seq": s.seq, "image_sha256": s.image_sha256,
@@ -180,15 +163,27 @@ const DEVICE_COLUMNS_AS_D: &str = "d.device_key AS device_key_d, d.election_id A
      d.enrolled_at_ms, d.revoked_at_ms";
 
 /// The device of a row selected with [`DEVICE_COLUMNS_AS_D`].
+#[derive(sqlx::FromRow)]
+struct JoinedDevice {
+    device_key_d: String,
+    device_election: String,
+    device_constituency: String,
+    device_station: i64,
+    officer_name: String,
+    enrolled_at_ms: i64,
+    revoked_at_ms: Option<i64>,
+}
+
 fn device_from_joined_row(r: &sqlx::any::AnyRow) -> DbResult<DeviceRow> {
+    let d = JoinedDevice::from_row(r)?;
     Ok(DeviceRow {
-        device_key: r.try_get("device_key_d")?,
-        election_id: r.try_get("device_election")?,
-        constituency: r.try_get("device_constituency")?,
-        station: r.try_get("device_station")?,
-        officer_name: r.try_get("officer_name")?,
-        enrolled_at_ms: r.try_get("enrolled_at_ms")?,
-        revoked_at_ms: r.try_get("revoked_at_ms")?,
+        device_key: d.device_key_d,
+        election_id: d.device_election,
+        constituency: d.device_constituency,
+        station: d.device_station,
+        officer_name: d.officer_name,
+        enrolled_at_ms: d.enrolled_at_ms,
+        revoked_at_ms: d.revoked_at_ms,
     })
 }
 
@@ -233,6 +228,29 @@ pub struct UploadContext {
     pub open_uploads: i64,
 }
 
+/// The upload columns of [`get_upload_context`]'s join (absent without an upload).
+#[derive(sqlx::FromRow)]
+struct JoinedUpload {
+    upload_id: Option<String>,
+    upload_device_key: Option<String>,
+    upload_length: Option<i64>,
+    upload_offset: Option<i64>,
+    completed_at_ms: Option<i64>,
+}
+
+impl JoinedUpload {
+    fn into_upload(self, manifest_hash: Sha256Hex) -> Option<UploadRow> {
+        Some(UploadRow {
+            id: self.upload_id?,
+            manifest_hash,
+            device_key: self.upload_device_key?,
+            upload_length: self.upload_length?,
+            upload_offset: self.upload_offset?,
+            completed_at_ms: self.completed_at_ms,
+        })
+    }
+}
+
 /// A submission with its device, its tus upload and its device's upload slots in use
 /// ([`UploadContext`]), in one query; `None` when the server does not have the submission.
 pub async fn get_upload_context(
@@ -260,17 +278,7 @@ pub async fn get_upload_context(
         return Ok(None);
     };
     let submission = submission_from_row(&r)?;
-    let upload = match r.try_get::<Option<String>, _>("upload_id")? {
-        None => None,
-        Some(id) => Some(UploadRow {
-            id,
-            manifest_hash: submission.manifest_hash.clone(),
-            device_key: r.try_get("upload_device_key")?,
-            upload_length: r.try_get("upload_length")?,
-            upload_offset: r.try_get("upload_offset")?,
-            completed_at_ms: r.try_get("completed_at_ms")?,
-        }),
-    };
+    let upload = JoinedUpload::from_row(&r)?.into_upload(submission.manifest_hash);
     Ok(Some(UploadContext {
         device: device_from_joined_row(&r)?,
         upload,

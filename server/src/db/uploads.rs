@@ -1,15 +1,17 @@
 //! tus uploads: one per submission; the offset moves only by compare-and-set, and a restart
 //! appends an event saying why.
 
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::{AnyConnection, AnyPool, FromRow};
 
 use super::DbResult;
+use super::columns::Sha256Hex;
 use super::events::insert_event;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A tus upload as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct UploadRow {
     pub id: String,
-    pub manifest_hash: String,
+    pub manifest_hash: Sha256Hex,
     pub device_key: String,
     pub upload_length: i64,
     pub upload_offset: i64,
@@ -17,14 +19,7 @@ pub struct UploadRow {
 }
 
 fn upload_from_row(r: &sqlx::any::AnyRow) -> DbResult<UploadRow> {
-    Ok(UploadRow {
-        id: r.try_get("id")?,
-        manifest_hash: r.try_get("manifest_hash")?,
-        device_key: r.try_get("device_key")?,
-        upload_length: r.try_get("upload_length")?,
-        upload_offset: r.try_get("upload_offset")?,
-        completed_at_ms: r.try_get("completed_at_ms")?,
-    })
+    UploadRow::from_row(r)
 }
 
 const UPLOAD_COLUMNS: &str =
@@ -44,7 +39,7 @@ pub async fn create_upload(
     );
     let created = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(u.id.clone())
-        .bind(u.manifest_hash.clone())
+        .bind(u.manifest_hash)
         .bind(u.device_key.clone())
         .bind(u.upload_length)
         .bind(u.upload_offset)
@@ -57,7 +52,7 @@ pub async fn create_upload(
     // It had one already.
     let sql = format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE manifest_hash = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(u.manifest_hash.clone())
+        .bind(u.manifest_hash)
         .fetch_one(&mut *conn)
         .await?;
     upload_from_row(&row)
@@ -139,7 +134,7 @@ pub async fn restart_upload(
             }),
         ),
     };
-    insert_event(&mut *conn, now, kind, &u.manifest_hash, &detail).await?;
+    insert_event(&mut *conn, now, kind, &u.manifest_hash.to_hex(), &detail).await?;
     Ok(true)
 }
 

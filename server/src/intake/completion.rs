@@ -5,10 +5,10 @@
 //! wakes the near-duplicate analyser. Nothing is acknowledged before the object and the row are
 //! durable; an image that is not the signed one restarts the upload and stores nothing.
 
-use tallyseal_core::hash::{Sha256Digest, sha256};
+use tallyseal_core::hash::sha256;
 use tallyseal_core::keys::{PublicKey, SignatureBytes};
 
-use crate::db::{self, Completion, UploadRow};
+use crate::db::{self, Completion, StoredVerdict, UploadRow};
 use crate::elections::load_package;
 use crate::error::{ApiError, Problem};
 use crate::intake::receipts::issue_receipt;
@@ -35,9 +35,10 @@ pub async fn complete(
     let Known { submission, device } = match known {
         Some(known) => known,
         None => {
-            let (submission, device) = db::get_submission_with_device(pool, &upload.manifest_hash)
-                .await?
-                .ok_or_else(|| ApiError::internal("upload", "submission or device missing"))?;
+            let (submission, device) =
+                db::get_submission_with_device(pool, &upload.manifest_hash.to_hex())
+                    .await?
+                    .ok_or_else(|| ApiError::internal("upload", "submission or device missing"))?;
             Known { submission, device }
         }
     };
@@ -47,14 +48,8 @@ pub async fn complete(
     };
 
     // Context for verification.
-    let manifest_hash: Sha256Digest = submission
-        .manifest_hash
-        .parse()
-        .map_err(|e| ApiError::internal("stored hash", e))?;
-    let image_hash: Sha256Digest = submission
-        .image_sha256
-        .parse()
-        .map_err(|e| ApiError::internal("stored hash", e))?;
+    let manifest_hash = submission.manifest_hash.digest();
+    let image_hash = submission.image_sha256.digest();
     let manifest_bytes = match submission.manifest_bytes() {
         Some(bytes) => bytes.map_err(|e| ApiError::internal("stored manifest", e))?,
         // Rows from before the manifest column: the object store has it.
@@ -94,7 +89,7 @@ pub async fn complete(
         .filter_map(|(seq, mh)| {
             Some(PriorCapture {
                 seq: u64::try_from(seq).ok()?,
-                manifest_hash: mh.parse().ok()?,
+                manifest_hash: mh.digest(),
             })
         })
         .collect();
@@ -180,17 +175,17 @@ pub async fn complete(
     }?;
 
     let now = crate::now_ms();
-    let verdict = report.verdict.as_str().to_owned();
+    let verdict = StoredVerdict(report.verdict);
     let receipt = issue_receipt(
         state,
         manifest_hash,
         submission.received_at_ms,
         ReceiptStatus::Verified,
         Some((image_hash, now)),
-        Some(verdict.clone()),
+        Some(verdict.as_str().to_owned()),
     )?;
     let completion = Completion {
-        manifest_hash: submission.manifest_hash.clone(),
+        manifest_hash: submission.manifest_hash,
         upload: upload.clone(),
         upload_is_new: !stored,
         now,
@@ -223,10 +218,11 @@ pub async fn complete(
 /// The answer for a submission already completed: the stored receipt and upload.
 async fn answer_as_stored(state: &AppState, mut upload: UploadRow) -> Result<Written, ApiError> {
     let pool = &state.db.pool;
-    let stored = db::get_submission(pool, &upload.manifest_hash)
+    let stored = db::get_submission(pool, &upload.manifest_hash.to_hex())
         .await?
         .ok_or_else(|| ApiError::internal("submission", "vanished after completion"))?;
-    if let Some(current) = db::get_upload_for_manifest(pool, &upload.manifest_hash).await? {
+    if let Some(current) = db::get_upload_for_manifest(pool, &upload.manifest_hash.to_hex()).await?
+    {
         upload = current;
     }
     Ok(Written {

@@ -11,7 +11,7 @@ use tallyseal_core::keys::SignatureBytes;
 use tallyseal_core::manifest::ManifestError;
 use tallyseal_core::wire::{ManifestSubmission, SubmissionResponse};
 
-use crate::db::{self, SubmissionRow};
+use crate::db::{self, SubmissionRow, SubmissionStatus};
 use crate::enrolment::check_capture_device;
 use crate::error::{ApiError, Problem};
 use crate::intake::receipts::issue_receipt;
@@ -31,8 +31,8 @@ fn accepted(created: bool, row: &SubmissionRow) -> Result<Accepted, ApiError> {
     Ok(Accepted {
         created,
         response: SubmissionResponse {
-            manifest_hash: row.manifest_hash.clone(),
-            status: row.status.clone(),
+            manifest_hash: row.manifest_hash.to_hex(),
+            status: row.status.as_str().to_owned(),
             receipt,
             upload_endpoint: "/api/v1/uploads".into(),
         },
@@ -121,7 +121,7 @@ pub async fn accept_manifest(
         None,
     )?;
     let row = SubmissionRow {
-        manifest_hash: hash_hex.clone(),
+        manifest_hash: manifest_hash.into(),
         device_key: key_hex,
         election_id: manifest.election.clone(),
         constituency: manifest.constituency.clone(),
@@ -129,11 +129,11 @@ pub async fn accept_manifest(
         form: manifest.form.as_str().to_owned(),
         seq: i64::try_from(manifest.device.seq).unwrap_or(i64::MAX),
         signature: signature.to_hex(),
-        image_sha256: manifest.image.sha256.to_hex(),
+        image_sha256: manifest.image.sha256.into(),
         image_bytes: i64::try_from(manifest.image.bytes).unwrap_or(i64::MAX),
         media_type: manifest.image.media_type.clone(),
         received_at_ms: now,
-        status: "manifest_received".into(),
+        status: SubmissionStatus::ManifestReceived,
         image_received_at_ms: None,
         image_phash: None,
         verdict: None,

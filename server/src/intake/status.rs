@@ -23,14 +23,14 @@ pub async fn capture_status(
     let receipt =
         serde_json::from_str(&row.receipt).map_err(|e| ApiError::internal("stored receipt", e))?;
     Ok(CaptureStatus {
-        manifest_hash: row.manifest_hash,
-        status: row.status,
+        manifest_hash: row.manifest_hash.to_hex(),
+        status: row.status.as_str().to_owned(),
         election: row.election_id,
         constituency: row.constituency,
         station: row.station,
         received_at_ms: row.received_at_ms,
         image_received_at_ms: row.image_received_at_ms,
-        verdict: row.verdict,
+        verdict: row.verdict.map(|v| v.as_str().to_owned()),
         receipt,
         report,
     })

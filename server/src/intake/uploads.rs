@@ -9,7 +9,7 @@
 use tallyseal_core::hash::Sha256Digest;
 use tallyseal_core::keys::{PublicKey, SignatureBytes};
 
-use crate::db::{self, UploadRow};
+use crate::db::{self, Sha256Hex, UploadRow};
 use crate::error::{ApiError, Problem};
 use crate::intake::parts::part_path;
 use crate::provenance;
@@ -60,7 +60,7 @@ pub async fn load_upload(state: &AppState, id: &str) -> Result<UploadRow, ApiErr
 pub fn authorise(
     presented: Option<&str>,
     device_key_hex: &str,
-    manifest_hash_hex: &str,
+    manifest_hash: &Sha256Hex,
 ) -> Result<(), ApiError> {
     let refused = |detail: &str| ApiError::new(Problem::UploadAuth, detail);
     let value = presented.ok_or_else(|| {
@@ -73,10 +73,7 @@ pub fn authorise(
     let device: PublicKey = device_key_hex
         .parse()
         .map_err(|e| ApiError::internal("stored key", e))?;
-    let manifest_hash: Sha256Digest = manifest_hash_hex
-        .parse()
-        .map_err(|e| ApiError::internal("stored hash", e))?;
-    if provenance::verify_upload_auth(&device, &manifest_hash, &auth) {
+    if provenance::verify_upload_auth(&device, &manifest_hash.digest(), &auth) {
         Ok(())
     } else {
         Err(refused(
@@ -144,7 +141,7 @@ pub async fn for_creation(
 pub fn new_upload(submission: &db::SubmissionRow) -> Result<UploadRow, ApiError> {
     Ok(UploadRow {
         id: crate::random_hex(16).map_err(|e| ApiError::internal("random", e))?,
-        manifest_hash: submission.manifest_hash.clone(),
+        manifest_hash: submission.manifest_hash,
         device_key: submission.device_key.clone(),
         upload_length: submission.image_bytes,
         upload_offset: 0,
