@@ -3,7 +3,7 @@
 //! core), the rules for creating one (its length is the signed image's, a device holds only so
 //! many unfinished uploads at once), and moving its offset once bytes are durable.
 //!
-//! The HTTP side (headers, bodies) is [`crate::routes::tus`]; completion is
+//! The HTTP side (headers, bodies) is the tus route (`routes/tus/`); completion is
 //! [`crate::intake::completion`]. This module never reads a request.
 
 use tallyseal_core::hash::Sha256Digest;
