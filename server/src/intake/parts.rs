@@ -5,7 +5,9 @@
 
 use std::path::PathBuf;
 
+use crate::error::ApiError;
 use crate::state::AppState;
+use crate::store::buffer::ObjectBuffer;
 
 /// Where an unfinished upload's bytes are kept: `<data_dir>/uploads/<id>.part`.
 pub fn part_path(state: &AppState, id: &str) -> PathBuf {
@@ -70,4 +72,32 @@ pub async fn sync_part(part: &std::path::Path) -> std::io::Result<()> {
         .await?
         .sync_data()
         .await
+}
+
+/// Write `bytes` (what arrived of an upload before its connection was cut) as the upload's part
+/// file `part`, durably (file and folder). A new file, never one left under this name: that one
+/// may be linked as an object ([`open_part`]), and truncating it would empty the object.
+pub async fn write_new_part(
+    state: &AppState,
+    part: PathBuf,
+    bytes: ObjectBuffer,
+) -> Result<(), ApiError> {
+    let dir = state.uploads_dir.clone();
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        use std::io::Write;
+        match std::fs::remove_file(&part) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&part)?;
+        f.write_all(bytes.as_slice())?;
+        f.sync_data()?;
+        crate::store::sync_dir(&dir)
+    })
+    .await
+    .map_err(|e| ApiError::internal("upload storage", e))?
+    .map_err(|e| ApiError::unavailable("upload storage", e))
 }

@@ -9,7 +9,7 @@
 use tallyseal_core::hash::Sha256Digest;
 use tallyseal_core::keys::{PublicKey, SignatureBytes};
 
-use crate::db::{self, Sha256Hex, UploadRow};
+use crate::db::{self, Sha256Hex};
 use crate::error::{ApiError, Problem};
 use crate::intake::parts::part_path;
 use crate::provenance;
@@ -161,6 +161,24 @@ pub async fn create_upload(state: &AppState, row: &UploadRow) -> Result<UploadRo
 pub struct Written {
     pub upload: UploadRow,
     pub receipt: Option<String>,
+}
+
+pub use crate::db::{UploadRestart, UploadRow};
+
+/// Start `upload` over from offset 0 (from its offset as read), with an event saying `why`;
+/// false when it moved on meanwhile.
+pub async fn restart(
+    state: &AppState,
+    upload: &UploadRow,
+    why: UploadRestart,
+) -> Result<bool, sqlx::Error> {
+    state.db.restart_upload(upload, crate::now_ms(), why).await
+}
+
+/// Move the upload `id`'s offset from `from` to `to` (bytes up to `to` are durable in its part
+/// file); false when it was not at `from` any more.
+pub async fn hold(state: &AppState, id: &str, from: i64, to: i64) -> Result<bool, sqlx::Error> {
+    state.db.set_upload_offset(id, from, to).await
 }
 
 /// The bytes up to `held` are durable: move the upload's offset there (from the row's offset;

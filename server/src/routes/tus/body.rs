@@ -9,11 +9,10 @@ use futures_util::StreamExt;
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use super::protocol::{RequestChecksum, declared_length};
-use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::intake::completion::complete;
-use crate::intake::parts::{open_part, part_path, sync_part, sync_uploads_dir};
-use crate::intake::uploads::{Received, Target, Written, advance};
+use crate::intake::parts::{open_part, part_path, sync_part, sync_uploads_dir, write_new_part};
+use crate::intake::uploads::{Received, Target, UploadRestart, Written, advance, hold, restart};
 use crate::state::AppState;
 use crate::store::buffer::ObjectBuffer;
 
@@ -83,10 +82,7 @@ pub(super) async fn receive(
         // The bytes behind the offset are gone (another server's disk, or lost): start over.
         drop(file);
         tokio::fs::remove_file(&part).await.map_err(io)?;
-        let _ = state
-            .db
-            .restart_upload(upload, crate::now_ms(), db::UploadRestart::BytesMissing)
-            .await;
+        let _ = restart(state, upload, UploadRestart::BytesMissing).await;
         return Err(ApiError::new(
             Problem::OffsetConflict,
             "this server does not hold the earlier bytes; resume from offset 0",
@@ -151,7 +147,7 @@ pub(super) async fn receive(
             && sync_part(&part).await.is_ok()
             && (!new_file || sync_uploads_dir(state).await.is_ok())
         {
-            let _ = state.db.set_upload_offset(&id, from, new_offset_i64).await;
+            let _ = hold(state, &id, from, new_offset_i64).await;
         }
         return result;
     }
@@ -227,27 +223,7 @@ pub(super) async fn patch_whole(
     // Fewer bytes (a cut connection): what arrived goes to the part file, durably, before the
     // offset moves.
     let held = image.len() as u64;
-    let write_to = part.clone();
-    let dir = state.uploads_dir.clone();
-    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-        use std::io::Write;
-        // A new file, never one left under this name: that one may be linked as an object
-        // (`open_part`), and truncating it would empty the object.
-        match std::fs::remove_file(&write_to) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-            _ => {}
-        }
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&write_to)?;
-        f.write_all(image.as_slice())?;
-        f.sync_data()?;
-        crate::store::sync_dir(&dir)
-    })
-    .await
-    .map_err(|e| ApiError::internal("upload storage", e))?
-    .map_err(|e| ApiError::unavailable("upload storage", e))?;
+    write_new_part(state, part, image).await?;
     drop(permit);
     advance(state, &target, held, cut.as_deref()).await
 }

@@ -32,9 +32,10 @@ mod protocol;
 use actix_web::{HttpRequest, HttpResponse, web};
 use tallyseal_core::hash::Sha256Digest;
 
-use crate::db::UploadRow;
 use crate::error::{self, ApiError, Problem};
-use crate::intake::uploads::{self, ForCreation, Known, Target, Written, load_upload, valid_id};
+use crate::intake::uploads::{
+    self, ForCreation, Known, Target, UploadRow, Written, load_upload, valid_id,
+};
 use crate::state::AppState;
 use body::{patch_whole, receive, whole_body_permit};
 use protocol::{

@@ -8,9 +8,8 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use tallyseal_core::seal::UPLOAD_AUTH_HEADER;
 
-use crate::db::UploadRow;
 use crate::error::{ApiError, Problem};
-use crate::intake::uploads::Written;
+use crate::intake::uploads::{UploadRow, Written};
 use crate::provenance::RECEIPT_HEADER;
 
 pub(super) const TUS_VERSION: &str = "1.0.0";
