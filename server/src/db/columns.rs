@@ -9,6 +9,7 @@ use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::{Any, Decode, Encode, Type};
 use tallyseal_core::hash::Sha256Digest;
+use tallyseal_core::keys::{KeyError, PublicKey, SignatureBytes};
 
 use crate::provenance::Verdict;
 
@@ -93,6 +94,71 @@ impl serde::Serialize for Sha256Hex {
 
 text_column!(Sha256Hex);
 
+/// A core value stored as its hex text, whose type checks it when the row is read.
+macro_rules! hex_column {
+    ($(#[$doc:meta])* $name:ident($inner:ty), $err:ty) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq)]
+        pub struct $name(pub $inner);
+
+        impl $name {
+            pub fn get(&self) -> $inner {
+                self.0
+            }
+
+            pub fn to_hex(&self) -> String {
+                self.0.to_string()
+            }
+        }
+
+        impl From<$inner> for $name {
+            fn from(v: $inner) -> Self {
+                $name(v)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = $err;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.parse().map($name)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        /// As the hex text.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(&self.0)
+            }
+        }
+
+        text_column!($name);
+    };
+}
+
+hex_column!(
+    /// A device's Ed25519 public key, stored as 64 hex digits.
+    DeviceKeyHex(PublicKey),
+    KeyError
+);
+
+hex_column!(
+    /// A device's signature over a manifest, stored as 128 hex digits.
+    SignatureHex(SignatureBytes),
+    KeyError
+);
+
 /// Where a submission is: its manifest received, or its image received and verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubmissionStatus {
@@ -165,3 +231,56 @@ impl fmt::Display for StoredVerdict {
 }
 
 text_column!(StoredVerdict);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_round_trips_and_bad_text_is_refused() {
+        let digest = tallyseal_core::hash::sha256(b"x");
+        let hex = Sha256Hex(digest);
+        assert_eq!(hex.to_string().parse::<Sha256Hex>().unwrap(), hex);
+        assert!("ab".parse::<Sha256Hex>().is_err());
+        for s in [
+            SubmissionStatus::ManifestReceived,
+            SubmissionStatus::Verified,
+        ] {
+            assert_eq!(s.as_str().parse::<SubmissionStatus>().unwrap(), s);
+        }
+        assert!("done".parse::<SubmissionStatus>().is_err());
+        for v in [
+            Verdict::Verified,
+            Verdict::VerifiedWithWarnings,
+            Verdict::Failed,
+        ] {
+            assert_eq!(
+                v.as_str().parse::<StoredVerdict>().unwrap(),
+                StoredVerdict(v)
+            );
+        }
+        assert!("fine".parse::<StoredVerdict>().is_err());
+        let key = tallyseal_core::keys::DeviceKey::from_seed(&[7; 32]).public_key();
+        assert_eq!(key.to_hex().parse::<DeviceKeyHex>().unwrap().get(), key);
+        assert!("00".parse::<DeviceKeyHex>().is_err());
+    }
+
+    /// A row whose stored text is not the type's is refused where it is read.
+    #[tokio::test]
+    async fn columns_decode_once_at_the_edge() {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect("sqlite::memory:").await.unwrap();
+        let digest = tallyseal_core::hash::sha256(b"x");
+        let (h, s): (Sha256Hex, SubmissionStatus) = sqlx::query_as("SELECT $1 AS h, $2 AS s")
+            .bind(Sha256Hex(digest))
+            .bind(SubmissionStatus::Verified)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!((h.digest(), s), (digest, SubmissionStatus::Verified));
+        let bad: Result<(Sha256Hex,), _> = sqlx::query_as("SELECT 'not a hash' AS h")
+            .fetch_one(&pool)
+            .await;
+        assert!(bad.is_err());
+    }
+}

@@ -3,12 +3,13 @@
 use sqlx::AnyPool;
 
 use super::DbResult;
+use super::columns::DeviceKeyHex;
 use super::events::insert_event;
 
 /// A device as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct DeviceRow {
-    pub device_key: String,
+    pub device_key: DeviceKeyHex,
     pub election_id: String,
     pub constituency: String,
     pub station: i64,
@@ -39,7 +40,7 @@ pub async fn enrol_device(
          WHERE code_hash = $3 AND used_at_ms IS NULL",
     )
     .bind(device.enrolled_at_ms)
-    .bind(device.device_key.clone())
+    .bind(device.device_key)
     .bind(code_hash.to_owned())
     .execute(&mut *tx)
     .await?;
@@ -51,7 +52,7 @@ pub async fn enrol_device(
         "INSERT INTO devices (device_key, election_id, constituency, station, officer_name, \
          enrolled_at_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (device_key) DO NOTHING",
     )
-    .bind(device.device_key.clone())
+    .bind(device.device_key)
     .bind(device.election_id.clone())
     .bind(device.constituency.clone())
     .bind(device.station)
@@ -67,7 +68,7 @@ pub async fn enrol_device(
         &mut *tx,
         device.enrolled_at_ms,
         "device_enrolled",
-        &device.device_key,
+        &device.device_key.to_hex(),
         &serde_json::json!({
             "election": device.election_id, "constituency": device.constituency,
             "station": device.station, "officer": device.officer_name, "code_hash": code_hash,

@@ -3,6 +3,7 @@
 use sqlx::AnyPool;
 
 use super::DbResult;
+use super::columns::DeviceKeyHex;
 use super::events::insert_event;
 
 /// An enrolment code as stored.
@@ -14,7 +15,7 @@ pub struct CodeRow {
     pub expires_at_ms: i64,
     pub used_at_ms: Option<i64>,
     /// The device key (hex) the code enrolled.
-    pub used_by_key: Option<String>,
+    pub used_by_key: Option<DeviceKeyHex>,
 }
 
 pub async fn insert_code(

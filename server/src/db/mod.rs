@@ -45,7 +45,9 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection, Executor};
 
-pub use columns::{Sha256Hex, StoredVerdict, SubmissionStatus, UnknownValue};
+pub use columns::{
+    DeviceKeyHex, Sha256Hex, SignatureHex, StoredVerdict, SubmissionStatus, UnknownValue,
+};
 pub use devices::{DeviceRow, EnrolOutcome, get_device};
 pub use elections::get_election;
 pub use enrolment_codes::{CodeRow, get_code};

@@ -183,7 +183,7 @@ pub async fn complete_submission(
         )
         .bind(u.id.clone())
         .bind(u.manifest_hash)
-        .bind(u.device_key.clone())
+        .bind(u.device_key)
         .bind(u.upload_length)
         .bind(c.now)
         .fetch_one(&mut *conn)

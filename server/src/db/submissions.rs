@@ -5,7 +5,7 @@
 use sqlx::{AnyConnection, AnyPool, FromRow, Row};
 
 use super::DbResult;
-use super::columns::{Sha256Hex, StoredVerdict, SubmissionStatus};
+use super::columns::{DeviceKeyHex, Sha256Hex, SignatureHex, StoredVerdict, SubmissionStatus};
 use super::devices::DeviceRow;
 use super::events::insert_event;
 use super::uploads::UploadRow;
@@ -14,13 +14,13 @@ use super::uploads::UploadRow;
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SubmissionRow {
     pub manifest_hash: Sha256Hex,
-    pub device_key: String,
+    pub device_key: DeviceKeyHex,
     pub election_id: String,
     pub constituency: String,
     pub station: i64,
     pub form: String,
     pub seq: i64,
-    pub signature: String,
+    pub signature: SignatureHex,
     pub image_sha256: Sha256Hex,
     pub image_bytes: i64,
     pub media_type: String,
@@ -65,13 +65,13 @@ pub async fn insert_submission(conn: &mut AnyConnection, s: &SubmissionRow) -> D
          ON CONFLICT (manifest_hash) DO NOTHING",
     )
     .bind(s.manifest_hash)
-    .bind(s.device_key.clone())
+    .bind(s.device_key)
     .bind(s.election_id.clone())
     .bind(s.constituency.clone())
     .bind(s.station)
     .bind(s.form.clone())
     .bind(s.seq)
-    .bind(s.signature.clone())
+    .bind(s.signature)
     .bind(s.image_sha256)
     .bind(s.image_bytes)
     .bind(s.media_type.clone())
@@ -165,7 +165,7 @@ const DEVICE_COLUMNS_AS_D: &str = "d.device_key AS device_key_d, d.election_id A
 /// The device of a row selected with [`DEVICE_COLUMNS_AS_D`].
 #[derive(sqlx::FromRow)]
 struct JoinedDevice {
-    device_key_d: String,
+    device_key_d: DeviceKeyHex,
     device_election: String,
     device_constituency: String,
     device_station: i64,
@@ -232,7 +232,7 @@ pub struct UploadContext {
 #[derive(sqlx::FromRow)]
 struct JoinedUpload {
     upload_id: Option<String>,
-    upload_device_key: Option<String>,
+    upload_device_key: Option<DeviceKeyHex>,
     upload_length: Option<i64>,
     upload_offset: Option<i64>,
     completed_at_ms: Option<i64>,

@@ -4,7 +4,7 @@
 use sqlx::{AnyConnection, AnyPool, FromRow};
 
 use super::DbResult;
-use super::columns::Sha256Hex;
+use super::columns::{DeviceKeyHex, Sha256Hex};
 use super::events::insert_event;
 
 /// A tus upload as stored.
@@ -12,7 +12,7 @@ use super::events::insert_event;
 pub struct UploadRow {
     pub id: String,
     pub manifest_hash: Sha256Hex,
-    pub device_key: String,
+    pub device_key: DeviceKeyHex,
     pub upload_length: i64,
     pub upload_offset: i64,
     pub completed_at_ms: Option<i64>,
@@ -40,7 +40,7 @@ pub async fn create_upload(
     let created = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(u.id.clone())
         .bind(u.manifest_hash)
-        .bind(u.device_key.clone())
+        .bind(u.device_key)
         .bind(u.upload_length)
         .bind(u.upload_offset)
         .bind(now)

@@ -55,7 +55,7 @@ pub async fn enrol(
         ));
     }
     let device = DeviceRow {
-        device_key: key.to_hex(),
+        device_key: (*key).into(),
         election_id: code.election_id.clone(),
         constituency: code.constituency.clone(),
         station: code.station,
@@ -98,7 +98,7 @@ async fn enrolment_again(
     code: &db::CodeRow,
     key: &PublicKey,
 ) -> Result<DeviceRow, ApiError> {
-    if code.used_by_key.as_deref() != Some(key.to_hex().as_str()) {
+    if code.used_by_key.map(|k| k.get()) != Some(*key) {
         return Err(code_used());
     }
     match db::get_device(pool, &key.to_hex()).await? {

@@ -6,7 +6,6 @@
 //! durable; an image that is not the signed one restarts the upload and stores nothing.
 
 use tallyseal_core::hash::sha256;
-use tallyseal_core::keys::{PublicKey, SignatureBytes};
 
 use crate::db::{self, Completion, StoredVerdict, UploadRow};
 use crate::elections::load_package;
@@ -60,20 +59,14 @@ pub async fn complete(
             .ok_or_else(|| ApiError::internal("manifest object", "missing"))?
             .to_vec(),
     };
-    let signature: SignatureBytes = submission
-        .signature
-        .parse()
-        .map_err(|e| ApiError::internal("stored signature", e))?;
-    let device_key: PublicKey = device
-        .device_key
-        .parse()
-        .map_err(|e| ApiError::internal("stored key", e))?;
+    let signature = submission.signature.get();
+    let device_key = device.device_key.get();
     // The exact-duplicate check runs here; the near-duplicate one after the receipt
     // (crate::analysis), so the perceptual hash is not computed on the intake path.
     let related = db::related_captures(
         pool,
         &submission.image_sha256,
-        &submission.device_key,
+        &submission.device_key.to_hex(),
         submission.seq,
     )
     .await?;

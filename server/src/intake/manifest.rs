@@ -122,13 +122,13 @@ pub async fn accept_manifest(
     )?;
     let row = SubmissionRow {
         manifest_hash: manifest_hash.into(),
-        device_key: key_hex,
+        device_key: manifest.device.key.into(),
         election_id: manifest.election.clone(),
         constituency: manifest.constituency.clone(),
         station: i64::from(manifest.station),
         form: manifest.form.as_str().to_owned(),
         seq: i64::try_from(manifest.device.seq).unwrap_or(i64::MAX),
-        signature: signature.to_hex(),
+        signature: signature.into(),
         image_sha256: manifest.image.sha256.into(),
         image_bytes: i64::try_from(manifest.image.bytes).unwrap_or(i64::MAX),
         media_type: manifest.image.media_type.clone(),

@@ -7,9 +7,9 @@
 //! [`crate::intake::completion`]. This module never reads a request.
 
 use tallyseal_core::hash::Sha256Digest;
-use tallyseal_core::keys::{PublicKey, SignatureBytes};
+use tallyseal_core::keys::SignatureBytes;
 
-use crate::db::{self, Sha256Hex};
+use crate::db::{self, DeviceKeyHex, Sha256Hex};
 use crate::error::{ApiError, Problem};
 use crate::intake::parts::part_path;
 use crate::provenance;
@@ -59,7 +59,7 @@ pub async fn load_upload(state: &AppState, id: &str) -> Result<UploadRow, ApiErr
 /// station's image from arriving. The image itself is protected by the signed hash either way.
 pub fn authorise(
     presented: Option<&str>,
-    device_key_hex: &str,
+    device_key: &DeviceKeyHex,
     manifest_hash: &Sha256Hex,
 ) -> Result<(), ApiError> {
     let refused = |detail: &str| ApiError::new(Problem::UploadAuth, detail);
@@ -70,10 +70,7 @@ pub fn authorise(
         .trim()
         .parse()
         .map_err(|_| refused("Tallyseal-Upload-Auth must be 128 hex digits"))?;
-    let device: PublicKey = device_key_hex
-        .parse()
-        .map_err(|e| ApiError::internal("stored key", e))?;
-    if provenance::verify_upload_auth(&device, &manifest_hash.digest(), &auth) {
+    if provenance::verify_upload_auth(&device_key.get(), &manifest_hash.digest(), &auth) {
         Ok(())
     } else {
         Err(refused(
@@ -142,7 +139,7 @@ pub fn new_upload(submission: &db::SubmissionRow) -> Result<UploadRow, ApiError>
     Ok(UploadRow {
         id: crate::random_hex(16).map_err(|e| ApiError::internal("random", e))?,
         manifest_hash: submission.manifest_hash,
-        device_key: submission.device_key.clone(),
+        device_key: submission.device_key,
         upload_length: submission.image_bytes,
         upload_offset: 0,
         completed_at_ms: None,

@@ -44,7 +44,7 @@ async fn enrol(
     let package = &enrolled.package;
     let device = enrolled.device;
     let body = EnrolResponse {
-        device_key: device.device_key,
+        device_key: device.device_key.to_hex(),
         election: device.election_id,
         constituency: device.constituency,
         station: enrolled.station,
