@@ -62,3 +62,83 @@ pub fn check_capture_device(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tallyseal_core::demo;
+    use tallyseal_core::seal::{ChainState, SealedCapture, seal};
+
+    fn capture() -> SealedCapture {
+        let image = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../testdata/images/camera_gps/nikon_P6000_DSCN0010.jpg"
+        ))
+        .unwrap();
+        let input = demo::capture_input(image, None, demo::STATION_1).unwrap();
+        seal(input, &demo::device_key(), &ChainState::genesis()).unwrap()
+    }
+
+    fn enrolment(c: &SealedCapture) -> DeviceRow {
+        DeviceRow {
+            device_key: c.manifest.device.key.into(),
+            election_id: c.manifest.election.clone(),
+            constituency: c.manifest.constituency.clone(),
+            station: i64::from(c.manifest.station),
+            officer_name: "PO".into(),
+            enrolled_at_ms: 1,
+            revoked_at_ms: None,
+        }
+    }
+
+    fn problem(c: &SealedCapture, device: &DeviceRow, now: i64) -> Option<Problem> {
+        check_capture_device(&c.manifest_bytes, &c.signature, &c.manifest, device, now)
+            .err()
+            .map(|e| e.problem)
+    }
+
+    /// The core's enrolment rules decide: the station first, then revocation of that enrolment
+    /// up to the time received; an enrolment for another election is none for this capture.
+    #[test]
+    fn the_core_decides_which_devices_may_submit() {
+        let c = capture();
+        let now = 1_000;
+        let here = enrolment(&c);
+        assert_eq!(problem(&c, &here, now), None);
+
+        let revoked = DeviceRow {
+            revoked_at_ms: Some(now),
+            ..here.clone()
+        };
+        assert_eq!(problem(&c, &revoked, now), Some(Problem::RevokedDevice));
+        let revoked_later = DeviceRow {
+            revoked_at_ms: Some(now + 1),
+            ..here.clone()
+        };
+        assert_eq!(problem(&c, &revoked_later, now), None);
+
+        let elsewhere = DeviceRow {
+            station: here.station + 1,
+            ..here.clone()
+        };
+        assert_eq!(problem(&c, &elsewhere, now), Some(Problem::WrongStation));
+        // Revoked and elsewhere: the station is checked first (the server used to answer
+        // revoked-device here, before the check became the core's).
+        let revoked_elsewhere = DeviceRow {
+            revoked_at_ms: Some(now),
+            ..elsewhere
+        };
+        assert_eq!(
+            problem(&c, &revoked_elsewhere, now),
+            Some(Problem::WrongStation)
+        );
+        let other_election = DeviceRow {
+            election_id: "another-election".into(),
+            ..here
+        };
+        assert_eq!(
+            problem(&c, &other_election, now),
+            Some(Problem::WrongStation)
+        );
+    }
+}
