@@ -16,7 +16,7 @@ pub use tallyseal_core::receipt::{
     RECEIPT_HEADER, Receipt, ReceiptBody, ReceiptError, ReceiptStatus,
 };
 pub use tallyseal_core::seal::verify_upload_auth;
-pub use tallyseal_core::time::TimeAnchor;
+pub use tallyseal_core::time::{TimeAnchor, TimeError};
 pub use tallyseal_core::verify::{
     CheckId, EnrolledDevice, KnownImage, Outcome, PriorCapture, Verdict, VerificationContext,
     VerificationPolicy, VerificationReport, near_duplicate_check, verify_capture,
@@ -36,8 +36,8 @@ pub fn issue_time_anchor(
     nonce: &str,
     server_time_ms: i64,
     uncertainty_ms: u64,
-) -> Result<TimeAnchor, String> {
-    TimeAnchor::issue(key, nonce, server_time_ms, uncertainty_ms).map_err(|e| e.to_string())
+) -> Result<TimeAnchor, TimeError> {
+    TimeAnchor::issue(key, nonce, server_time_ms, uncertainty_ms)
 }
 
 /// The server's note signer (its commission key under `name`).
