@@ -109,6 +109,27 @@ impl ApiError {
     }
 }
 
+/// A database failure is a retryable 503 wherever it happens: `?` on a query says so.
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::unavailable("database", e)
+    }
+}
+
+/// An object store failure is a retryable 503 wherever it happens.
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::unavailable("object store", e)
+    }
+}
+
+/// A receipt that cannot be signed is the server's fault.
+impl From<tallyseal_core::receipt::ReceiptError> for ApiError {
+    fn from(e: tallyseal_core::receipt::ReceiptError) -> Self {
+        Self::internal("receipt", e)
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.problem.slug(), self.detail)

@@ -9,7 +9,6 @@
 use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use sqlx::Row;
 
 use crate::error::{self, ApiError};
 use crate::state::AppState;
@@ -157,12 +156,11 @@ async fn landing(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
 
 /// The elections published here, oldest first (at most 200: a server serves a few).
 async fn published_elections(pool: &sqlx::AnyPool) -> Result<Vec<Election>, sqlx::Error> {
-    let rows = sqlx::query("SELECT id FROM elections ORDER BY created_at_ms, id LIMIT 200")
-        .fetch_all(pool)
-        .await?;
-    rows.iter()
-        .map(|r| Ok(Election { id: r.try_get(0)? }))
-        .collect()
+    Ok(crate::elections::published_ids(pool, 200)
+        .await?
+        .into_iter()
+        .map(|id| Election { id })
+        .collect())
 }
 
 #[cfg(test)]

@@ -1,23 +1,34 @@
 //! The tallyseal server: enrolment, resumable intake, provenance verification, durable storage and
 //! signed receipts.
 //!
+//! Three layers: **routes** parse, authorise, call a service and map its result; **services**
+//! own the rules and call `tallyseal-core` for every verification through [`provenance`];
+//! **storage** ([`db`], [`store`]) holds what they decide. Routes → services → storage; services
+//! and background workers never import a route (only [`startup`] wires the routes).
+//!
 //! Map of the modules:
 //! - [`config`]: [`ServerConfig`] from defaults, a TOML file and `TALLYSEAL_*` variables.
-//! - [`startup`]: [`Application::build`] binds the listener, migrates the database and returns a
-//!   running app and its port; [`run`] is what `tallyseal serve` calls.
-//! - [`db`]: the database (SQLite or PostgreSQL through `sqlx::any`, one set of queries).
+//! - [`startup`]: [`Application::build`] binds the listener, migrates the database, starts the
+//!   workers and returns a running app and its port; [`run`] is what `tallyseal serve` calls.
+//! - [`routes`]: the HTTP adapters (elections, enrolment, captures, tus uploads, health, keys,
+//!   time anchors).
+//! - Services: [`intake`] (manifest, uploads, part files, completion, receipts, status),
+//!   [`elections`] (packages), [`enrolment`] (codes, devices, revocation, a capture's device).
+//! - Background workers: [`analysis`] (near-duplicate analysis after the verified receipt) and
+//!   [`sweep`] (part files nobody will finish).
+//! - [`provenance`]: the one door to `tallyseal-core`'s verification and signing (manifests,
+//!   receipts, time anchors, packages, upload authorisations, capture verification).
+//! - [`db`]: the database (SQLite or PostgreSQL through `sqlx::any`, one set of queries), a file
+//!   per table; reads are functions on the read pool, writes are [`db::Database`] methods.
 //! - [`store`]: the [`store::ObjectStore`] trait with the local-filesystem, S3 and in-memory backends.
 //! - [`secrets`]: the commission signing key and the admin token (generated on first run).
-//! - [`analysis`]: the near-duplicate analysis that runs after the verified receipt.
-//! - [`provenance`]: the one place the server talks to `tallyseal-core` about manifests, receipts,
-//!   time anchors, packages and verification.
+//! - [`state`]: what handlers and workers share.
 //! - [`allocator`]: one C-allocator arena per core (bounds memory under large uploads).
 //! - `body_timeout`, `connection_limits`: stalled or trickling bodies are cut; connections per
 //!   client address are capped.
 //! - `cors`: which browser origins may read and write; `bearer_challenge`: `WWW-Authenticate` on 401.
 //! - [`error`]: RFC 9457 problem+json errors with stable `type` URIs.
 //! - `text_fields`: free text people type is refused with control or bidi characters.
-//! - [`routes`]: HTTP handlers grouped by domain (elections, enrolment, captures, tus uploads).
 //! - [`access_log`]: one log line per request, with an `X-Request-Id`; the request metrics.
 //! - [`metrics`]: Prometheus metrics at `GET /metrics`.
 //! - [`landing`]: the landing page at `/`.
@@ -34,9 +45,12 @@ pub mod config;
 mod connection_limits;
 mod cors;
 pub mod db;
+pub mod elections;
+pub mod enrolment;
 pub mod error;
 pub mod landing;
 pub mod metrics;
+pub mod intake;
 pub mod provenance;
 pub mod routes;
 pub mod secrets;

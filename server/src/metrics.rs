@@ -256,11 +256,11 @@ pub mod intake {
 /// `GET /metrics`: the Prometheus text format (version 0.0.4).
 async fn scrape(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let m = &*METRICS;
-    match crate::db::analysis_backlog(&state.db.pool).await {
-        Ok((waiting, oldest)) => {
-            m.backlog_captures.set(waiting);
-            let age_ms = oldest.map_or(0, |t| crate::now_ms().saturating_sub(t).max(0));
-            m.backlog_oldest.set(age_ms as f64 / 1000.0);
+    match crate::analysis::backlog(&state).await {
+        Ok(backlog) => {
+            m.backlog_captures.set(backlog.waiting);
+            m.backlog_oldest
+                .set(backlog.oldest_waiting_ms as f64 / 1000.0);
         }
         // The other metrics still help while the database is down; the gauges keep their last
         // value and the failure shows in the log.

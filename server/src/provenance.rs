@@ -12,8 +12,11 @@ use tallyseal_core::manifest::{CaptureManifest, ManifestError, verify_manifest_s
 pub use tallyseal_core::note::{Signer, Verifier};
 pub use tallyseal_core::package::{ElectionPackage, PackageError, SignedPackage};
 pub use tallyseal_core::phash::dhash;
-pub use tallyseal_core::receipt::{RECEIPT_HEADER, Receipt, ReceiptBody, ReceiptStatus};
-pub use tallyseal_core::time::TimeAnchor;
+pub use tallyseal_core::receipt::{
+    RECEIPT_HEADER, Receipt, ReceiptBody, ReceiptError, ReceiptStatus,
+};
+pub use tallyseal_core::seal::verify_upload_auth;
+pub use tallyseal_core::time::{TimeAnchor, TimeError};
 pub use tallyseal_core::verify::{
     CheckId, EnrolledDevice, KnownImage, Outcome, PriorCapture, Verdict, VerificationContext,
     VerificationPolicy, VerificationReport, near_duplicate_check, verify_capture,
@@ -33,8 +36,8 @@ pub fn issue_time_anchor(
     nonce: &str,
     server_time_ms: i64,
     uncertainty_ms: u64,
-) -> Result<TimeAnchor, String> {
-    TimeAnchor::issue(key, nonce, server_time_ms, uncertainty_ms).map_err(|e| e.to_string())
+) -> Result<TimeAnchor, TimeError> {
+    TimeAnchor::issue(key, nonce, server_time_ms, uncertainty_ms)
 }
 
 /// The server's note signer (its commission key under `name`).

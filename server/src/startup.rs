@@ -80,7 +80,7 @@ impl Application {
         let commission_key = secrets::load_commission_key(&config, recorded.as_deref())?;
         if recorded.is_none() {
             let ours = commission_key.public_key().to_hex();
-            let in_force = db::record_commission_key(&db.writer, &ours, crate::now_ms()).await?;
+            let in_force = db.record_commission_key(&ours, crate::now_ms()).await?;
             // Another server, starting at the same moment, may have recorded its key first.
             secrets::is_the_database_key(&commission_key, &in_force)?;
         }

@@ -1,6 +1,6 @@
 //! Sweeping `<data_dir>/uploads`: part files nobody is going to finish.
 //!
-//! A part file holds the bytes of an unfinished tus upload ([`crate::routes::tus`]). Most never
+//! A part file holds the bytes of an unfinished tus upload ([`crate::intake::parts`]). Most never
 //! exist (an image sent whole goes from memory to the object store); the rest are removed when
 //! their upload completes. What stays behind:
 //! - the part file of an upload already completed (the server stopped between recording the
@@ -21,7 +21,8 @@ use std::time::{Duration, SystemTime};
 use actix_web::web::Data;
 
 use crate::db;
-use crate::routes::tus::{PART_SUFFIX, valid_id};
+use crate::intake::parts::PART_SUFFIX;
+use crate::intake::uploads::valid_id;
 use crate::state::AppState;
 
 /// What one sweep did.
@@ -58,18 +59,30 @@ pub fn spawn(state: Data<AppState>) {
     });
 }
 
+/// What stops a sweep (the next one starts over).
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("removing {path}: {source}")]
+    Remove {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
 /// One pass over the part files.
-pub async fn sweep(state: &AppState) -> Result<Swept, String> {
+pub async fn sweep(state: &AppState) -> Result<Swept, SweepError> {
     // 0: part files of unfinished uploads are kept however old they are.
     let idle_limit = match state.config.limits.part_file_idle_secs {
         0 => Duration::MAX,
         secs => Duration::from_secs(secs),
     };
-    let io = |e: std::io::Error| e.to_string();
-    let db_err = |e: sqlx::Error| format!("database: {e}");
     let mut swept = Swept::default();
-    let mut dir = tokio::fs::read_dir(&state.uploads_dir).await.map_err(io)?;
-    while let Some(entry) = dir.next_entry().await.map_err(io)? {
+    let mut dir = tokio::fs::read_dir(&state.uploads_dir).await?;
+    while let Some(entry) = dir.next_entry().await? {
         let name = entry.file_name();
         let Some(id) = name.to_str().and_then(|n| n.strip_suffix(PART_SUFFIX)) else {
             continue;
@@ -80,7 +93,7 @@ pub async fn sweep(state: &AppState) -> Result<Swept, String> {
         let Some(idle) = idle_for(&entry.path()).await else {
             continue; // removed meanwhile
         };
-        let upload = db::get_upload(&state.db.pool, id).await.map_err(db_err)?;
+        let upload = db::get_upload(&state.db.pool, id).await?;
         let completed = upload.as_ref().is_some_and(|u| u.completed_at_ms.is_some());
         if !completed && idle < idle_limit {
             swept.kept += 1;
@@ -100,16 +113,10 @@ pub async fn sweep(state: &AppState) -> Result<Swept, String> {
             Some(u) => {
                 // Moves only from the offset read above: an upload resumed meanwhile (on another
                 // server sharing this volume) keeps its bytes.
-                if !state
-                    .db
-                    .restart_upload(&u, crate::now_ms(), db::UploadRestart::Expired)
-                    .await
-                    .map_err(db_err)?
-                {
+                if !crate::intake::uploads::restart(state, &u, db::UploadRestart::Expired).await? {
                     swept.kept += 1;
                     continue;
                 }
-                crate::metrics::intake::upload_reset("expired");
                 log::info!(
                     "upload {id}: idle for {} s at offset {} of {}; it starts over from 0",
                     idle.as_secs(),
@@ -123,7 +130,12 @@ pub async fn sweep(state: &AppState) -> Result<Swept, String> {
         match tokio::fs::remove_file(entry.path()).await {
             Ok(()) => *counter += 1,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(format!("removing {}: {e}", entry.path().display())),
+            Err(source) => {
+                return Err(SweepError::Remove {
+                    path: entry.path(),
+                    source,
+                });
+            }
         }
     }
     Ok(swept)

@@ -132,13 +132,10 @@ pub async fn read_body(
 /// Liveness (the database answers) and the near-duplicate analysis backlog: captures verified but
 /// not yet compared with the other stations' images, and how long the oldest has waited.
 async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let (waiting, oldest) = crate::db::analysis_backlog(&state.db.pool)
-        .await
-        .map_err(|e| ApiError::unavailable("database", e))?;
-    let lag_ms = oldest.map_or(0, |t| crate::now_ms().saturating_sub(t).max(0));
+    let backlog = crate::analysis::backlog(&state).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "status": "ok",
-        "analysis": {"waiting": waiting, "oldest_waiting_ms": lag_ms},
+        "analysis": {"waiting": backlog.waiting, "oldest_waiting_ms": backlog.oldest_waiting_ms},
     })))
 }
 

@@ -1,0 +1,43 @@
+//! Settings that would break the server rather than limit it are refused at start-up.
+
+use super::{ConfigError, ServerConfig};
+
+impl ServerConfig {
+    /// Refuse settings that would break the server rather than limit it (`Application::build`
+    /// calls it, whatever built the configuration): a zero that would
+    /// refuse every request (no upload slot, no body, no image) or make analysers take each
+    /// other's claims at once, an expired-on-issue enrolment code.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let l = &self.limits;
+        let positive: [(&'static str, u64); 12] = [
+            ("limits.max_json_bytes", l.max_json_bytes as u64),
+            ("limits.max_package_bytes", l.max_package_bytes as u64),
+            ("limits.max_manifest_bytes", l.max_manifest_bytes as u64),
+            ("limits.max_image_bytes", l.max_image_bytes),
+            (
+                "limits.upload_slots_per_device",
+                u64::from(l.upload_slots_per_device),
+            ),
+            ("limits.upload_slot_idle_secs", l.upload_slot_idle_secs),
+            ("limits.upload_sweep_secs", l.upload_sweep_secs),
+            ("limits.enrolment_code_ttl_secs", l.enrolment_code_ttl_secs),
+            ("limits.body_idle_secs", l.body_idle_secs),
+            ("limits.body_rate_window_secs", l.body_rate_window_secs),
+            (
+                "analysis.claim_timeout_secs",
+                self.analysis.claim_timeout_secs,
+            ),
+            (
+                "database_max_connections",
+                u64::from(self.database_max_connections),
+            ),
+        ];
+        match positive.into_iter().find(|(_, v)| *v == 0) {
+            Some((name, _)) => Err(ConfigError::Invalid {
+                name,
+                message: "must be at least 1".into(),
+            }),
+            None => Ok(()),
+        }
+    }
+}
