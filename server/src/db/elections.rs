@@ -54,5 +54,5 @@ pub async fn list_election_ids(db: &AnyPool, limit: i64) -> DbResult<Vec<String>
         .bind(limit)
         .fetch_all(db)
         .await?;
-    rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    rows.iter().map(|r| r.try_get("id")).collect()
 }

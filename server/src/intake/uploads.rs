@@ -174,7 +174,10 @@ pub async fn restart(
         UploadRestart::ImageHashMismatch { .. } => "image_hash_mismatch",
         UploadRestart::BytesMissing => "bytes_missing",
     };
-    let restarted = state.db.restart_upload(upload, crate::now_ms(), why).await?;
+    let restarted = state
+        .db
+        .restart_upload(upload, crate::now_ms(), why)
+        .await?;
     if restarted {
         crate::metrics::intake::upload_reset(reason);
     }
