@@ -313,7 +313,7 @@ async fn store_failures_are_counted(db: Db, store: Store, test: &str) {
     let shard = app
         .config
         .data_dir
-        .join("objects/objects/sha256")
+        .join("objects/sha256")
         .join(&digest[..2]);
     std::fs::create_dir_all(shard.parent().unwrap()).unwrap();
     std::fs::write(&shard, b"not a folder").unwrap();
