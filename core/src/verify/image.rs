@@ -1,0 +1,225 @@
+//! The image itself: its bytes against the signed hash, and what its EXIF says (time, camera,
+//! editing software, agreement with the manifest).
+
+use serde_json::json;
+
+use super::format::{fmt_duration, fmt_ms, parse_exif_datetime_ms, parse_offset_minutes};
+use super::report::{CheckId, Checks};
+use crate::exif::{ExifStatus, ExifSummary};
+use crate::hash::sha256;
+use crate::manifest::{CaptureManifest, ManifestExif};
+use crate::time::TimeAssessment;
+
+pub(super) fn check_image_hash(m: &CaptureManifest, image: Option<&[u8]>, c: &mut Checks) {
+    let Some(image) = image else {
+        c.warn(
+            CheckId::ImageHash,
+            "the image has not been received yet: only the manifest was checked",
+            json!({"expected_sha256": m.image.sha256, "expected_bytes": m.image.bytes}),
+        );
+        return;
+    };
+    let actual = sha256(image);
+    let measured = json!({
+        "expected_sha256": m.image.sha256,
+        "actual_sha256": actual,
+        "expected_bytes": m.image.bytes,
+        "actual_bytes": image.len(),
+    });
+    if actual == m.image.sha256 && image.len() as u64 == m.image.bytes {
+        c.pass(
+            CheckId::ImageHash,
+            "the image bytes match the signed SHA-256",
+            measured,
+        );
+    } else {
+        c.fail(
+            CheckId::ImageHash,
+            "the image is not the one that was signed (SHA-256 differs)",
+            measured,
+        );
+    }
+}
+
+pub(super) fn check_exif(
+    m: &CaptureManifest,
+    from_image: Option<&ExifSummary>,
+    time: &TimeAssessment,
+    c: &mut Checks,
+) {
+    // What we compare: the verifier's own reading of the image when it has the image, else the
+    // manifest's record of what the phone read.
+    let from_manifest = ExifView::from_manifest(&m.exif);
+    let view = from_image
+        .map(ExifView::from_summary)
+        .unwrap_or(from_manifest.clone());
+
+    match (&view.datetime_original, view.status) {
+        (_, ExifStatus::Unreadable) => c.warn(
+            CheckId::ExifDatetime,
+            "the image's EXIF is unreadable",
+            json!({}),
+        ),
+        (None, _) => c.warn(
+            CheckId::ExifDatetime,
+            "the image has no EXIF DateTimeOriginal",
+            json!({}),
+        ),
+        (Some(raw), _) => {
+            let offset_min = view
+                .offset_time_original
+                .as_deref()
+                .and_then(parse_offset_minutes)
+                .unwrap_or(m.clock.tz_offset_min);
+            match parse_exif_datetime_ms(raw, offset_min) {
+                None => c.warn(
+                    CheckId::ExifDatetime,
+                    format!("EXIF DateTimeOriginal {raw:?} is not a valid date"),
+                    json!({"exif_datetime_original": raw}),
+                ),
+                Some(exif_ms) => {
+                    let diff = exif_ms - time.best.time_ms;
+                    let unc = time.best.uncertainty_ms.map_or(0, |u| u as i64);
+                    let beyond = diff.abs() - unc;
+                    let measured = json!({
+                        "exif_datetime_original": raw, "utc_offset_min": offset_min,
+                        "difference_ms": diff, "capture_time": fmt_ms(time.best.time_ms),
+                    });
+                    if beyond <= 10 * 60_000 {
+                        c.pass(
+                            CheckId::ExifDatetime,
+                            format!(
+                                "EXIF time agrees with the capture time ({} apart)",
+                                fmt_duration(diff)
+                            ),
+                            measured,
+                        );
+                    } else if beyond <= 60 * 60_000 {
+                        c.warn(
+                            CheckId::ExifDatetime,
+                            format!(
+                                "EXIF time differs from the capture time by {}",
+                                fmt_duration(diff)
+                            ),
+                            measured,
+                        );
+                    } else {
+                        c.fail(
+                            CheckId::ExifDatetime,
+                            format!("the photo's EXIF says it was taken {} away from the capture time: an older or different photo", fmt_duration(diff)),
+                            measured,
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    let dev = json!({"make": view.make, "model": view.model});
+    match (&view.make, &view.model) {
+        (Some(mk), Some(md)) => c.pass(CheckId::ExifDevice, format!("camera: {mk} {md}"), dev),
+        _ => c.warn(
+            CheckId::ExifDevice,
+            "the image does not name the camera's make and model",
+            dev,
+        ),
+    }
+
+    let editor = view.software.as_deref().filter(|s| is_editing_software(s));
+    if editor.is_some() || view.findings.iter().any(|f| f == "editing_software") {
+        c.fail(
+            CheckId::EditingSoftware,
+            format!(
+                "the image was saved by editing software: {}",
+                view.software.as_deref().unwrap_or("(named in EXIF)")
+            ),
+            json!({"software": view.software}),
+        );
+    } else {
+        c.pass(
+            CheckId::EditingSoftware,
+            "no editing software named in EXIF",
+            json!({"software": view.software}),
+        );
+    }
+
+    if let Some(s) = from_image {
+        if ManifestExif::from_summary(s) == m.exif {
+            c.pass(
+                CheckId::ExifMatchesManifest,
+                "the EXIF recorded at sealing matches the image",
+                json!({}),
+            );
+        } else {
+            c.warn(
+                CheckId::ExifMatchesManifest,
+                "the EXIF recorded in the manifest differs from what this verifier reads from the image",
+                json!({"manifest": m.exif, "image": ManifestExif::from_summary(s)}),
+            );
+        }
+    }
+}
+
+#[derive(Clone)]
+struct ExifView {
+    status: ExifStatus,
+    make: Option<String>,
+    model: Option<String>,
+    software: Option<String>,
+    datetime_original: Option<String>,
+    offset_time_original: Option<String>,
+    findings: Vec<String>,
+}
+
+impl ExifView {
+    fn from_manifest(e: &ManifestExif) -> ExifView {
+        ExifView {
+            status: e.status,
+            make: e.make.clone(),
+            model: e.model.clone(),
+            software: e.software.clone(),
+            datetime_original: e.datetime_original.clone(),
+            offset_time_original: e.offset_time_original.clone(),
+            findings: e.findings.clone(),
+        }
+    }
+    fn from_summary(s: &ExifSummary) -> ExifView {
+        ExifView::from_manifest(&ManifestExif::from_summary(s))
+    }
+}
+
+/// Whether an EXIF Software string names an image editor (the list lives in [`crate::exif`]).
+pub fn is_editing_software(software: &str) -> bool {
+    crate::exif::editing_software(software).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exif_datetime_parsing() {
+        assert_eq!(
+            parse_exif_datetime_ms("1970:01:01 00:00:10", 0),
+            Some(10_000)
+        );
+        assert_eq!(parse_exif_datetime_ms("1970:01:01 05:00:00", 300), Some(0));
+        assert_eq!(parse_exif_datetime_ms("0000:00:00 00:00:00", 0), None);
+        assert_eq!(parse_exif_datetime_ms("", 0), None);
+        assert_eq!(parse_exif_datetime_ms("2024:13:01 00:00:00", 0), None);
+        assert_eq!(parse_offset_minutes("+05:00"), Some(300));
+        assert_eq!(parse_offset_minutes("-04:30"), Some(-270));
+        assert_eq!(parse_offset_minutes("5"), None);
+    }
+
+    #[test]
+    fn editors_are_recognised() {
+        assert!(is_editing_software("Adobe Photoshop CC 2019 (Macintosh)"));
+        assert!(is_editing_software("GIMP 2.8.16"));
+        assert!(is_editing_software(
+            "Microsoft Windows Photo Viewer 10.0.19041.1"
+        ));
+        assert!(!is_editing_software("G935LKLU1APL1"));
+        assert!(!is_editing_software("HDR+ 1.0.570503588zd"));
+    }
+}
