@@ -1,4 +1,19 @@
-//! EXIF dates.
+//! EXIF dates: the one parser of DateTimeOriginal and OffsetTimeOriginal, used by the extractor
+//! (for its findings and `datetime_original_ms`) and by the verifier (for the `exif_datetime`
+//! check), so both read a date the same way.
+//!
+//! The rule:
+//! - DateTimeOriginal is `YYYY:MM:DD HH:MM:SS` (EXIF 2.32 §4.6.5). Also accepted, because real
+//!   writers produce them: `-` as the date separator (the same one twice), `T` between date and
+//!   time, and a `.fraction` of any length after the seconds (ignored). Leading and trailing
+//!   NULs and white space are ignored. Anything else after the seconds makes the value invalid.
+//! - The date must exist in the calendar, hours 0-23, minutes and seconds 0-59.
+//! - A value of only separators (`    :  :     :  :  `) is *empty*; all zeros is *zero*: neither
+//!   is a date.
+//! - OffsetTimeOriginal is `+HH:MM` or `-HH:MM`, at most 14 hours, minutes 0-59, NULs and white
+//!   space around it ignored.
+//!
+//! Must never panic, whatever the text.
 
 use exif::Tag;
 
@@ -16,12 +31,28 @@ pub(super) struct CivilDateTime {
     pub(super) second: u8,
 }
 
+/// What a DateTimeOriginal value is, by the rule of this module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DateParse {
+pub(super) enum DateParse {
     Empty,
     Zero,
     Invalid,
     Ok(CivilDateTime),
+}
+
+/// A DateTimeOriginal value at a UTC offset (seconds east) as Unix milliseconds; `None` when the
+/// value is empty, zero or invalid by the rule of this module.
+pub fn datetime_original_ms(raw: &str, offset_s: i32) -> Option<i64> {
+    match parse_exif_datetime(raw) {
+        DateParse::Ok(dt) => unix_ms(dt, offset_s, 0),
+        DateParse::Empty | DateParse::Zero | DateParse::Invalid => None,
+    }
+}
+
+/// An OffsetTimeOriginal value (`+05:00`, `-04:30`) in seconds east of UTC; `None` when it is not
+/// a valid offset by the rule of this module.
+pub fn offset_seconds(raw: &str) -> Option<i32> {
+    parse_offset(raw)
 }
 
 fn digits(s: &[u8]) -> Option<u32> {
@@ -51,7 +82,7 @@ pub(super) fn parse_date(s: &[u8]) -> Option<::time::Date> {
 }
 
 /// Parse a DateTimeOriginal value: `YYYY:MM:DD HH:MM:SS`, optionally followed by `.fraction`.
-fn parse_exif_datetime(raw: &str) -> DateParse {
+pub(super) fn parse_exif_datetime(raw: &str) -> DateParse {
     let t = raw.trim_matches(|c: char| c == '\0' || c.is_whitespace());
     if t.chars().all(|c| matches!(c, ':' | ' ' | '-')) {
         return DateParse::Empty;
@@ -240,5 +271,33 @@ mod tests {
         };
         // 2024-02-08T17:45:03+05:00 = 2024-02-08T12:45:03Z
         assert_eq!(unix_ms(dt, 5 * 3600, 0), Some(1_707_396_303_000));
+    }
+
+    /// The verifier's date assertions (`exif_datetime` check), now against the one parser.
+    #[test]
+    fn datetimes_for_the_verifier() {
+        assert_eq!(datetime_original_ms("1970:01:01 00:00:10", 0), Some(10_000));
+        assert_eq!(
+            datetime_original_ms("1970:01:01 05:00:00", 300 * 60),
+            Some(0)
+        );
+        assert_eq!(datetime_original_ms("0000:00:00 00:00:00", 0), None);
+        assert_eq!(datetime_original_ms("", 0), None);
+        assert_eq!(datetime_original_ms("2024:13:01 00:00:00", 0), None);
+        assert_eq!(offset_seconds("+05:00"), Some(300 * 60));
+        assert_eq!(offset_seconds("-04:30"), Some(-270 * 60));
+        assert_eq!(offset_seconds("5"), None);
+        // Where the two parsers used to disagree: the extractor's rule now decides.
+        assert_eq!(
+            datetime_original_ms("2024-02-08 17:45:03", 5 * 3600),
+            Some(1_707_396_303_000)
+        );
+        assert_eq!(
+            datetime_original_ms("2024:02:08 17:45:03.250", 5 * 3600),
+            Some(1_707_396_303_000)
+        );
+        assert_eq!(datetime_original_ms("2024:02:08 17:45:03 extra", 0), None);
+        assert_eq!(datetime_original_ms("2024:02:08 17:45:03Z", 0), None);
+        assert_eq!(offset_seconds("+05:00\0"), Some(5 * 3600));
     }
 }

@@ -29,10 +29,11 @@ use serde::{Deserialize, Serialize};
 
 pub mod codes;
 mod container;
-mod dates;
+pub mod dates;
 mod fields;
 mod gps;
 mod heif;
+mod record;
 mod tiff_scan;
 
 use container::{Container, Located, detect_container, locate_exif};
@@ -40,6 +41,7 @@ use dates::read_datetime;
 pub use fields::editing_software;
 use fields::{FieldReader, read_strings};
 use gps::read_gps;
+pub use record::ManifestExif;
 use tiff_scan::TiffScan;
 
 /// Whether EXIF could be read at all.

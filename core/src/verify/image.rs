@@ -3,9 +3,9 @@
 
 use serde_json::json;
 
-use super::format::{fmt_duration, fmt_ms, parse_exif_datetime_ms, parse_offset_minutes};
+use super::format::{fmt_duration, fmt_ms};
 use super::report::{CheckId, Checks};
-use crate::exif::{ExifStatus, ExifSummary};
+use crate::exif::{ExifStatus, ExifSummary, dates};
 use crate::hash::sha256;
 use crate::manifest::{CaptureManifest, ManifestExif};
 use crate::time::TimeAssessment;
@@ -48,11 +48,9 @@ pub(super) fn check_exif(
     c: &mut Checks,
 ) {
     // What we compare: the verifier's own reading of the image when it has the image, else the
-    // manifest's record of what the phone read.
-    let from_manifest = ExifView::from_manifest(&m.exif);
-    let view = from_image
-        .map(ExifView::from_summary)
-        .unwrap_or(from_manifest.clone());
+    // manifest's record of what the phone read — the same record either way.
+    let from_image = from_image.map(ManifestExif::from_summary);
+    let view = from_image.as_ref().unwrap_or(&m.exif);
 
     match (&view.datetime_original, view.status) {
         (_, ExifStatus::Unreadable) => c.warn(
@@ -69,9 +67,12 @@ pub(super) fn check_exif(
             let offset_min = view
                 .offset_time_original
                 .as_deref()
-                .and_then(parse_offset_minutes)
-                .unwrap_or(m.clock.tz_offset_min);
-            match parse_exif_datetime_ms(raw, offset_min) {
+                .and_then(dates::offset_seconds)
+                .map_or(m.clock.tz_offset_min, |s| s / 60);
+            match offset_min
+                .checked_mul(60)
+                .and_then(|s| dates::datetime_original_ms(raw, s))
+            {
                 None => c.warn(
                     CheckId::ExifDatetime,
                     format!("EXIF DateTimeOriginal {raw:?} is not a valid date"),
@@ -143,8 +144,8 @@ pub(super) fn check_exif(
         );
     }
 
-    if let Some(s) = from_image {
-        if ManifestExif::from_summary(s) == m.exif {
+    if let Some(image) = &from_image {
+        if *image == m.exif {
             c.pass(
                 CheckId::ExifMatchesManifest,
                 "the EXIF recorded at sealing matches the image",
@@ -154,37 +155,9 @@ pub(super) fn check_exif(
             c.warn(
                 CheckId::ExifMatchesManifest,
                 "the EXIF recorded in the manifest differs from what this verifier reads from the image",
-                json!({"manifest": m.exif, "image": ManifestExif::from_summary(s)}),
+                json!({"manifest": m.exif, "image": image}),
             );
         }
-    }
-}
-
-#[derive(Clone)]
-struct ExifView {
-    status: ExifStatus,
-    make: Option<String>,
-    model: Option<String>,
-    software: Option<String>,
-    datetime_original: Option<String>,
-    offset_time_original: Option<String>,
-    findings: Vec<String>,
-}
-
-impl ExifView {
-    fn from_manifest(e: &ManifestExif) -> ExifView {
-        ExifView {
-            status: e.status,
-            make: e.make.clone(),
-            model: e.model.clone(),
-            software: e.software.clone(),
-            datetime_original: e.datetime_original.clone(),
-            offset_time_original: e.offset_time_original.clone(),
-            findings: e.findings.clone(),
-        }
-    }
-    fn from_summary(s: &ExifSummary) -> ExifView {
-        ExifView::from_manifest(&ManifestExif::from_summary(s))
     }
 }
 
@@ -196,21 +169,6 @@ pub fn is_editing_software(software: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn exif_datetime_parsing() {
-        assert_eq!(
-            parse_exif_datetime_ms("1970:01:01 00:00:10", 0),
-            Some(10_000)
-        );
-        assert_eq!(parse_exif_datetime_ms("1970:01:01 05:00:00", 300), Some(0));
-        assert_eq!(parse_exif_datetime_ms("0000:00:00 00:00:00", 0), None);
-        assert_eq!(parse_exif_datetime_ms("", 0), None);
-        assert_eq!(parse_exif_datetime_ms("2024:13:01 00:00:00", 0), None);
-        assert_eq!(parse_offset_minutes("+05:00"), Some(300));
-        assert_eq!(parse_offset_minutes("-04:30"), Some(-270));
-        assert_eq!(parse_offset_minutes("5"), None);
-    }
 
     #[test]
     fn editors_are_recognised() {
