@@ -31,6 +31,7 @@ pub mod codes;
 mod container;
 pub mod dates;
 mod fields;
+pub mod frame;
 mod gps;
 mod heif;
 mod record;
@@ -95,6 +96,9 @@ pub struct ExifSummary {
     pub gps: Option<ExifGps>,
     pub pixel_width: Option<u32>,
     pub pixel_height: Option<u32>,
+    /// Orientation (1-8) as written; 5-8 mean the stored frame is turned a quarter.
+    #[serde(default)]
+    pub orientation: Option<u16>,
     pub findings: Vec<ExifFinding>,
 }
 
@@ -125,6 +129,7 @@ pub fn extract_exif(bytes: &[u8]) -> ExifSummary {
         gps: None,
         pixel_width: None,
         pixel_height: None,
+        orientation: None,
         findings: Vec::new(),
     };
     let mut f = Findings::default();
@@ -209,6 +214,11 @@ pub fn extract_exif(bytes: &[u8]) -> ExifSummary {
     s.pixel_height = r
         .uint(Tag::PixelYDimension, &mut f)
         .or_else(|| r.uint(Tag::ImageLength, &mut f));
+    // Read for the verifier's frame check only: an odd Orientation adds no finding, so what
+    // manifests record stays what it was before Orientation was read.
+    s.orientation = r
+        .uint(Tag::Orientation, &mut Findings::default())
+        .and_then(|v| u16::try_from(v).ok());
     s.findings = f.0;
     s
 }

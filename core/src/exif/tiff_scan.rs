@@ -39,13 +39,14 @@ enum ScanStop {
     Budget(String),
 }
 
-/// Tags whose declared size we record (the ones [`extract_exif`] decodes).
+/// Tags whose declared size we record (the ones [`extract_exif`](super::extract_exif) decodes).
 const WANTED: &[Tag] = &[
     Tag::Make,
     Tag::Model,
     Tag::Software,
     Tag::ImageWidth,
     Tag::ImageLength,
+    Tag::Orientation,
     Tag::DateTimeOriginal,
     Tag::OffsetTimeOriginal,
     Tag::PixelXDimension,

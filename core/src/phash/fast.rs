@@ -9,6 +9,7 @@
 
 use super::huffman::{Bits, Huffman, MAX_PADDING};
 use super::{MAX_DIMENSION, average, cell_index};
+use crate::exif::frame::FrameHeader;
 
 #[derive(Clone, Copy)]
 struct Component {
@@ -48,12 +49,13 @@ pub(super) fn luma_grid_fast(jpeg: &[u8]) -> Option<[[f32; 9]; 8]> {
         pos += len;
         match marker {
             0xc0 | 0xc1 => {
-                if seg.len() < 6 || seg[0] != 8 || frame.is_some() {
+                let header = FrameHeader::parse(marker, seg)?;
+                if header.precision != 8 || frame.is_some() {
                     return None;
                 }
-                let h = usize::from(u16::from_be_bytes([seg[1], seg[2]]));
-                let w = usize::from(u16::from_be_bytes([seg[3], seg[4]]));
-                let nc = usize::from(seg[5]);
+                let h = usize::from(header.height);
+                let w = usize::from(header.width);
+                let nc = usize::from(header.components);
                 if w == 0
                     || h == 0
                     || w > usize::from(MAX_DIMENSION)

@@ -6,6 +6,7 @@ use std::io::Cursor;
 use jpeg_decoder::{Decoder, PixelFormat};
 
 use super::{MAX_DIMENSION, average, cell_index};
+use crate::exif::frame::FrameHeader;
 
 /// Most samples (width × height × components) the general decoder is given: it keeps the
 /// coefficients of a progressive image at full size (2 bytes a sample), and walks them once per
@@ -53,13 +54,13 @@ fn general_decode_is_bounded(jpeg: &[u8]) -> bool {
         pos += len.max(2);
         match marker {
             0xc0..=0xc2 => {
-                if frame || seg.len() < 6 {
+                let Some(header) = FrameHeader::parse(marker, seg).filter(|_| !frame) else {
                     return false;
-                }
+                };
                 frame = true;
-                let h = u64::from(u16::from_be_bytes([seg[1], seg[2]]));
-                let w = u64::from(u16::from_be_bytes([seg[3], seg[4]]));
-                let samples = w * h * u64::from(seg[5]);
+                let samples = u64::from(header.width)
+                    * u64::from(header.height)
+                    * u64::from(header.components);
                 if samples == 0 || samples > MAX_GENERAL_SAMPLES {
                     return false;
                 }

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::format::{fmt_duration, fmt_ms};
 use super::report::{CheckId, Checks};
+use crate::exif::frame::jpeg_frame;
 use crate::exif::{ExifStatus, ExifSummary, dates};
 use crate::hash::sha256;
 use crate::manifest::{CaptureManifest, ManifestExif};
@@ -158,6 +159,77 @@ pub(super) fn check_exif(
                 json!({"manifest": m.exif, "image": image}),
             );
         }
+    }
+}
+
+/// Shorter side, in pixels, below which a photo of a result sheet cannot show its handwritten
+/// figures legibly (the reasoning is in `docs/verification.md`, check `image_frame`).
+pub const MIN_FRAME_SHORT_SIDE_PX: u32 = 800;
+
+/// The `image_frame` check: the JPEG frame's real size (its SOF header) against the EXIF pixel
+/// dimensions — an editor that re-saves a picture smaller often keeps the camera's EXIF — and
+/// against [`MIN_FRAME_SHORT_SIDE_PX`]. Either problem is a warning.
+pub(super) fn check_image_frame(image: &[u8], exif: &ExifSummary, c: &mut Checks) {
+    let mut measured = json!({
+        "container": exif.container,
+        "exif_pixel_width": exif.pixel_width,
+        "exif_pixel_height": exif.pixel_height,
+        "exif_orientation": exif.orientation,
+        "min_short_side_px": MIN_FRAME_SHORT_SIDE_PX,
+    });
+    if exif.container != "jpeg" {
+        c.pass(
+            CheckId::ImageFrame,
+            format!(
+                "the frame size is measured in JPEG images only; this is a {} image",
+                exif.container
+            ),
+            measured,
+        );
+        return;
+    }
+    let Some(frame) = jpeg_frame(image).filter(|f| f.width > 0 && f.height > 0) else {
+        c.warn(
+            CheckId::ImageFrame,
+            "the JPEG has no readable frame header: its real size is unknown",
+            measured,
+        );
+        return;
+    };
+    let (w, h) = (u32::from(frame.width), u32::from(frame.height));
+    measured["frame_width"] = json!(w);
+    measured["frame_height"] = json!(h);
+    let mut problems = Vec::new();
+    let exif_size = exif.pixel_width.zip(exif.pixel_height);
+    if let Some((ew, eh)) = exif_size {
+        // Orientation 5-8: a writer may give the size of the picture as displayed.
+        let quarter_turn = matches!(exif.orientation, Some(5..=8));
+        if (ew, eh) != (w, h) && !(quarter_turn && (eh, ew) == (w, h)) {
+            problems.push(format!(
+                "the frame is {w}×{h} pixels but EXIF says {ew}×{eh}: the picture was re-encoded \
+                 at another size after the camera wrote its EXIF"
+            ));
+        }
+    }
+    if w.min(h) < MIN_FRAME_SHORT_SIDE_PX {
+        problems.push(format!(
+            "the frame is {w}×{h} pixels, under {MIN_FRAME_SHORT_SIDE_PX} on its shorter side: \
+             too small for handwritten figures to be legible"
+        ));
+    }
+    if problems.is_empty() {
+        let agrees = if exif_size.is_some() {
+            ", as its EXIF says"
+        } else {
+            ""
+        };
+        c.pass(
+            CheckId::ImageFrame,
+            format!("the frame is {w}×{h} pixels{agrees}"),
+            measured,
+        );
+    } else {
+        c.warn(CheckId::ImageFrame, problems.join("; "), measured);
     }
 }
 

@@ -37,8 +37,9 @@ use duplicates::check_duplicates;
 pub use duplicates::near_duplicate_check;
 use figures::check_figures;
 pub use format::{fmt_ms, parse_rfc3339_ms};
+pub use image::MIN_FRAME_SHORT_SIDE_PX;
 pub use image::is_editing_software;
-use image::{check_exif, check_image_hash};
+use image::{check_exif, check_image_frame, check_image_hash};
 use position::check_location;
 pub use report::{CheckId, CheckResult, Outcome, Verdict, VerificationReport};
 use report::{Checks, verdict_of, verifier_version};
@@ -176,6 +177,9 @@ pub fn verify_capture(
     check_location(&m, station, ctx, exif_from_image.as_ref(), &mut c);
     let time = check_time(&m, ctx, &mut c);
     check_exif(&m, exif_from_image.as_ref(), &time, &mut c);
+    if let (Some(image), Some(exif)) = (image, &exif_from_image) {
+        check_image_frame(image, exif, &mut c);
+    }
     let image_phash = check_duplicates(&m, &manifest_hash, image, ctx, &mut c);
     let pending = if ctx.policy.defer_near_duplicates {
         vec![CheckId::NearDuplicateImage]

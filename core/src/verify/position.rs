@@ -6,7 +6,7 @@ use serde_json::json;
 use super::context::VerificationContext;
 use super::format::round1;
 use super::report::{CheckId, Checks};
-use crate::exif::ExifSummary;
+use crate::exif::{ExifSummary, codes};
 use crate::geofence::{FencePosition, is_valid_coordinate, measure};
 use crate::manifest::{CaptureManifest, from_e7};
 use crate::model::{LatLon, PollingStation};
@@ -129,6 +129,39 @@ pub(super) fn exif_gps(m: &CaptureManifest, from_image: Option<&ExifSummary>) ->
     }
 }
 
+/// Findings that mean the GPS block holds a position no valid EXIF writer produces (an empty GPS
+/// IFD, which phones write when they have no fix, is not one of them).
+const INVALID_GPS_CODES: &[&str] = &[
+    codes::GPS_REF_INVALID,
+    codes::GPS_RATIONAL_INVALID,
+    codes::GPS_DMS_OUT_OF_RANGE,
+    codes::GPS_LATITUDE_OUT_OF_RANGE,
+    codes::GPS_LONGITUDE_OUT_OF_RANGE,
+];
+
+/// The invalid-GPS findings, with the extractor's detail (which carries the values read) when the
+/// verifier read the image itself; from the manifest only the codes are known.
+fn invalid_gps_findings<'a>(
+    m: &'a CaptureManifest,
+    from_image: Option<&'a ExifSummary>,
+) -> Vec<(&'a str, Option<&'a str>)> {
+    match from_image {
+        Some(s) => s
+            .findings
+            .iter()
+            .filter(|f| INVALID_GPS_CODES.contains(&f.code.as_str()))
+            .map(|f| (f.code.as_str(), Some(f.detail.as_str())))
+            .collect(),
+        None => m
+            .exif
+            .findings
+            .iter()
+            .filter(|f| INVALID_GPS_CODES.contains(&f.as_str()))
+            .map(|f| (f.as_str(), None))
+            .collect(),
+    }
+}
+
 pub(super) fn check_exif_gps(
     m: &CaptureManifest,
     fix: Option<LatLon>,
@@ -137,11 +170,31 @@ pub(super) fn check_exif_gps(
     c: &mut Checks,
 ) {
     let Some(e) = exif_gps(m, from_image) else {
-        c.pass(
-            CheckId::ExifGps,
-            "the image carries no EXIF GPS position to compare",
-            json!({}),
-        );
+        let invalid = invalid_gps_findings(m, from_image);
+        if invalid.is_empty() {
+            c.pass(
+                CheckId::ExifGps,
+                "the image carries no EXIF GPS position to compare",
+                json!({}),
+            );
+        } else {
+            // A GPS block whose position cannot be placed was still written by some program:
+            // evidence about the image, not the absence of a position.
+            let codes: Vec<&str> = invalid.iter().map(|(code, _)| *code).collect();
+            let mut measured = json!({"exif_gps_findings": codes});
+            let details: Vec<&str> = invalid.iter().filter_map(|(_, d)| *d).collect();
+            if !details.is_empty() {
+                measured["exif_gps_details"] = json!(details);
+            }
+            c.warn(
+                CheckId::ExifGps,
+                format!(
+                    "the image's EXIF GPS block is invalid ({}): its position cannot be placed",
+                    codes.join(", ")
+                ),
+                measured,
+            );
+        }
         return;
     };
     let measured = json!({"exif_lat": e.lat, "exif_lon": e.lon});

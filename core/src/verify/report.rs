@@ -32,6 +32,8 @@ pub enum CheckId {
     CaptureSequence,
     FormArithmetic,
     Receipt,
+    /// The JPEG frame's real size against the EXIF pixel dimensions and the legible minimum.
+    ImageFrame,
 }
 
 impl CheckId {
