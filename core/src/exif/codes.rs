@@ -1,5 +1,6 @@
 //! The finding codes [`super::extract_exif`] can report. They are stable: verifiers and manifests
-//! key on them.
+//! key on them. A code must never be renamed or reused for another meaning: signed manifests
+//! carry them.
 
 /// The bytes are not a JPEG, HEIF, TIFF, PNG or WebP container.
 pub const UNKNOWN_CONTAINER: &str = "unknown_container";

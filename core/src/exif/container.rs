@@ -1,5 +1,6 @@
 //! Container recognition and the slice-based walkers that locate the raw EXIF (TIFF) block in
-//! JPEG, PNG and WebP files (HEIF lives in [`super::heif`]).
+//! JPEG, PNG and WebP files (HEIF lives in [`super::heif`]). Must never copy more than the EXIF
+//! block, index out of bounds or loop without moving forward.
 
 use super::heif::{heif_exif, is_heif};
 

@@ -1,5 +1,6 @@
 //! Reading single fields (bounded by the pre-scan), cleaning their text, and the Make/Model/Software
-//! strings with the editing-software list.
+//! strings with the editing-software list. Must never decode a field whose declared size the
+//! pre-scan has not seen to be small.
 
 use exif::{Exif, Field, In, Tag, Value};
 

@@ -1,4 +1,5 @@
-//! The GPS IFD: coordinates, altitude and GPS time, with findings for every invalid part.
+//! The GPS IFD: coordinates, altitude and GPS time, with findings for every invalid part. Must
+//! never return a position outside ±90°/±180° or one built from a non-finite number.
 
 use exif::{Tag, Value};
 

@@ -1,5 +1,6 @@
 //! HEIF/HEIC (ISO-BMFF): recognising the brand and assembling the `Exif` item's EXIF block, with
-//! a capped extent list.
+//! a capped extent list. Must never assemble more than the EXIF block's size limit, however many
+//! extents or boxes the file declares.
 
 use super::container::be_u32;
 

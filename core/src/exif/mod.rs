@@ -23,6 +23,15 @@
 //!    byte, i.e. 24 bytes of heap per byte of input.
 //!
 //! Findings carry stable snake_case codes (see [`codes`]); they are copied into capture manifests.
+//!
+//! # Files
+//! `container` (magic bytes; JPEG, PNG, WebP walkers), `heif`, `tiff_scan` (step 2), `fields`
+//! (step 4; Make, Model, Software and the editor list), [`dates`] (the one EXIF date rule), `gps`,
+//! [`codes`]; besides extraction, [`frame`] (the JPEG frame size, for the verifier and the
+//! perceptual hash) and `record` ([`ManifestExif`], the one EXIF record that manifests sign and the
+//! verifier reads). [`ExifSummary`] is the extractor's fuller reading (container, finding details,
+//! GPS in degrees, pixel size, orientation); [`ManifestExif::from_summary`] is the only way from it
+//! to the record.
 
 use exif::Tag;
 use serde::{Deserialize, Serialize};

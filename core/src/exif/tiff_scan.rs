@@ -1,4 +1,6 @@
 //! The allocation-free pre-scan of the TIFF/IFD graph that bounds what kamadak-exif may parse.
+//! It walks the graph the way kamadak-exif does; it must never allocate per entry nor count fewer
+//! entries than kamadak-exif would parse (a fixture test checks the latter).
 
 use std::collections::HashSet;
 

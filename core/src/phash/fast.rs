@@ -5,7 +5,8 @@
 //! scan (AC coefficients cannot be skipped without decoding them), but no coefficient is stored,
 //! dequantised or transformed and chroma blocks are only skipped. Anything this path does not
 //! handle (progressive, arithmetic or 12-bit coding, Adobe RGB/CMYK) returns `None` and the caller
-//! falls back to the general decoder.
+//! falls back to the general decoder. Must never panic or index out of bounds on any input
+//! (fuzzed: target `phash`).
 
 use super::huffman::{Bits, Huffman, MAX_PADDING};
 use super::{MAX_DIMENSION, average, cell_index};

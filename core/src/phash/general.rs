@@ -1,5 +1,6 @@
 //! The general path: bounded decoding at 1/8 scale by `jpeg-decoder`, for every JPEG the fast path
-//! does not take (progressive, 12-bit, RGB/CMYK).
+//! does not take (progressive, 12-bit, RGB/CMYK). Must never hand the decoder a file whose work
+//! the marker walk has not bounded.
 
 use std::io::Cursor;
 

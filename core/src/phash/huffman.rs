@@ -1,5 +1,6 @@
 //! Baseline entropy decoding for the fast path: canonical Huffman tables and the bit reader,
-//! which counts the padding it has to invent at the end of the data.
+//! which counts the padding it has to invent at the end of the data. Must never read past the
+//! input or accept an over-subscribed table.
 
 /// Huffman lookup bits: codes up to this length decode with one table read.
 const LUT_BITS: u32 = 10;

@@ -1,5 +1,6 @@
 //! When the capture was taken: the best time estimate against the poll window, and the device
 //! clock's skew.
+//! Like every check, it must never do I/O, read the clock or panic on what a capture holds.
 
 use serde_json::json;
 

@@ -1,5 +1,6 @@
 //! What the verifier is given besides the capture: enrolment records, known images, the device's
-//! earlier captures, thresholds, and the election package.
+//! earlier captures, thresholds, and the election package. Plain data: never fetched from
+//! anywhere by the verifier itself.
 
 use serde::{Deserialize, Serialize};
 

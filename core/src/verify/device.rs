@@ -1,4 +1,5 @@
 //! The capturing device: its enrolment for the claimed station and its chain of captures.
+//! Like every check, it must never do I/O, read the clock or panic on what a capture holds.
 
 use serde_json::json;
 

@@ -1,4 +1,5 @@
 //! Identical and nearly identical images already submitted.
+//! Like every check, it must never do I/O, read the clock or panic on what a capture holds.
 
 use serde_json::json;
 

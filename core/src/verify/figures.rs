@@ -1,4 +1,5 @@
 //! The figures entered with the capture, against the form's consistency rules.
+//! Like every check, it must never do I/O, read the clock or panic on what a capture holds.
 
 use serde_json::json;
 

@@ -1,4 +1,6 @@
-//! Times, durations and distances as they appear in reasons and measured values.
+//! Times, durations and distances as they appear in reasons and measured values, and RFC 3339
+//! text to Unix ms (the package's poll times). Must never panic: a time out of range is shown as
+//! its number of milliseconds.
 
 pub(super) fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0

@@ -1,5 +1,6 @@
 //! The image itself: its bytes against the signed hash, and what its EXIF says (time, camera,
 //! editing software, agreement with the manifest).
+//! Like every check, it must never do I/O, read the clock or panic on what a capture holds.
 
 use serde_json::json;
 

@@ -7,6 +7,12 @@
 //!
 //! A check that cannot be made for lack of context (no election package, no enrolment records)
 //! is a *warning* saying so, never a silent pass.
+//!
+//! Files: `report` (check names, outcomes, the report), `context` (what the verifier is given),
+//! then one file per group of checks — `station` (package, station), `device` (enrolment,
+//! capture sequence), `image` (image hash, EXIF, frame size), `position` (geofence, mock
+//! location, EXIF GPS), `capture_time` (time window, clock skew), `duplicates`, `figures` — and
+//! `format` (times and durations in reasons).
 
 use serde_json::json;
 

@@ -1,5 +1,6 @@
 //! Where the capture was taken: the location fix against the station's geofence, mock locations,
 //! and the EXIF GPS position against the fix.
+//! Like every check, it must never do I/O, read the clock or panic on what a capture holds.
 
 use serde_json::json;
 

@@ -1,5 +1,6 @@
 //! The verification report: stable check names, outcomes, verdicts, and the collector the checks
-//! write into.
+//! write into. Check names and the report's fields are read by other programs: never rename or
+//! remove one (add new ones).
 
 use std::collections::BTreeMap;
 

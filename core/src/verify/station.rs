@@ -1,4 +1,5 @@
 //! The election package the phone held, and whether the claimed station is in it.
+//! Like every check, it must never do I/O, read the clock or panic on what a capture holds.
 
 use serde_json::json;
 
