@@ -187,11 +187,18 @@ pub(super) fn check_exif_gps(
             if !details.is_empty() {
                 measured["exif_gps_details"] = json!(details);
             }
+            let named: Vec<String> = invalid
+                .iter()
+                .map(|(code, detail)| match detail {
+                    Some(d) => format!("{code}: {d}"),
+                    None => (*code).to_owned(),
+                })
+                .collect();
             c.warn(
                 CheckId::ExifGps,
                 format!(
-                    "the image's EXIF GPS block is invalid ({}): its position cannot be placed",
-                    codes.join(", ")
+                    "the image's EXIF GPS block holds a position that cannot be placed ({})",
+                    named.join("; ")
                 ),
                 measured,
             );
