@@ -50,9 +50,4 @@ impl ManifestExif {
             findings: s.findings.iter().map(|f| f.code.clone()).collect(),
         }
     }
-
-    /// Whether the extractor reported a finding with this code.
-    pub fn has_finding(&self, code: &str) -> bool {
-        self.findings.iter().any(|f| f == code)
-    }
 }
