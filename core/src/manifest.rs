@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::canonical::{CanonicalError, from_canonical_bytes, to_canonical_bytes};
-use crate::exif::{ExifStatus, ExifSummary};
+pub use crate::exif::ManifestExif;
 use crate::form::{FormFigures, FormKind};
 use crate::hash::Sha256Digest;
 use crate::keys::{KeyError, PublicKey, SignatureBytes};
@@ -69,24 +69,6 @@ pub struct ImageRef {
     pub sha256: Sha256Digest,
     pub bytes: u64,
     pub media_type: String,
-}
-
-/// EXIF as read at sealing, in integer units.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ManifestExif {
-    pub status: ExifStatus,
-    pub make: Option<String>,
-    pub model: Option<String>,
-    pub software: Option<String>,
-    pub datetime_original: Option<String>,
-    pub offset_time_original: Option<String>,
-    pub gps_lat_e7: Option<i64>,
-    pub gps_lon_e7: Option<i64>,
-    pub gps_altitude_mm: Option<i64>,
-    pub gps_time_ms: Option<i64>,
-    /// Codes of the extractor's findings.
-    pub findings: Vec<String>,
 }
 
 /// A location fix in integer units.
@@ -239,23 +221,4 @@ pub fn to_mm(m: f64) -> Option<i64> {
 /// Integer 1e-7 degrees back to degrees.
 pub fn from_e7(v: i64) -> f64 {
     v as f64 / 1e7
-}
-
-impl ManifestExif {
-    /// The integer form of what the EXIF extractor read.
-    pub fn from_summary(s: &ExifSummary) -> ManifestExif {
-        ManifestExif {
-            status: s.status,
-            make: s.make.clone(),
-            model: s.model.clone(),
-            software: s.software.clone(),
-            datetime_original: s.datetime_original.clone(),
-            offset_time_original: s.offset_time_original.clone(),
-            gps_lat_e7: s.gps.and_then(|g| to_e7(g.lat)),
-            gps_lon_e7: s.gps.and_then(|g| to_e7(g.lon)),
-            gps_altitude_mm: s.gps.and_then(|g| g.altitude_m).and_then(to_mm),
-            gps_time_ms: s.gps.and_then(|g| g.timestamp_ms),
-            findings: s.findings.iter().map(|f| f.code.clone()).collect(),
-        }
-    }
 }

@@ -41,6 +41,8 @@ impl PhotoSpec {
                 }),
                 pixel_width: Some(1200),
                 pixel_height: Some(1600),
+                orientation: None,
+                gps_raw: None,
             },
         }
     }

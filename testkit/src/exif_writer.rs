@@ -1,5 +1,7 @@
-//! A minimal EXIF (TIFF, big-endian) writer: IFD0 (Make, Model, Software, ExifIFD and GPS
-//! pointers), the Exif IFD (DateTimeOriginal, OffsetTimeOriginal, PixelX/YDimension) and the GPS IFD.
+//! A minimal EXIF (TIFF, big-endian) writer: IFD0 (Make, Model, Software, Orientation, ExifIFD and
+//! GPS pointers), the Exif IFD (DateTimeOriginal, OffsetTimeOriginal, PixelX/YDimension) and the
+//! GPS IFD — a valid one from [`GpsSpec`], or exactly the references and rationals of a
+//! [`RawGps`], to write the invalid GPS blocks real tools produce.
 
 /// What to write into the EXIF block.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -14,6 +16,20 @@ pub struct ExifSpec {
     pub gps: Option<GpsSpec>,
     pub pixel_width: Option<u32>,
     pub pixel_height: Option<u32>,
+    /// Orientation (1-8; 5-8 mean the stored frame is turned a quarter).
+    pub orientation: Option<u16>,
+    /// Written instead of `gps` when set: GPS fields as given, valid or not.
+    pub gps_raw: Option<RawGps>,
+}
+
+/// GPS latitude and longitude written verbatim: references (`"N"`, `""`, …) and
+/// (numerator, denominator) rationals (`(0, 0)` is a zero denominator).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawGps {
+    pub lat_ref: String,
+    pub lat: Vec<(u32, u32)>,
+    pub lon_ref: String,
+    pub lon: Vec<(u32, u32)>,
 }
 
 /// A GPS position; written as degrees/minutes/seconds rationals with N/S/E/W references.
@@ -29,6 +45,7 @@ pub struct GpsSpec {
 enum Value {
     Ascii(String),
     Long(u32),
+    Short(u16),
     Byte(u8),
     Rationals(Vec<(u32, u32)>),
 }
@@ -47,6 +64,7 @@ impl Value {
                 (2, b.len() as u32, b)
             }
             Value::Long(v) => (4, 1, v.to_be_bytes().to_vec()),
+            Value::Short(v) => (3, 1, v.to_be_bytes().to_vec()),
             Value::Byte(v) => (1, 1, vec![*v]),
             Value::Rationals(rs) => {
                 let mut b = Vec::new();
@@ -157,6 +175,12 @@ pub fn tiff_bytes(spec: &ExifSpec) -> Vec<u8> {
             value: Value::Ascii(v.clone()),
         });
     }
+    if let Some(v) = spec.orientation {
+        ifd0.push(Entry {
+            tag: 0x0112,
+            value: Value::Short(v),
+        });
+    }
     let mut exif = Vec::new();
     if let Some(v) = &spec.datetime_original {
         exif.push(Entry {
@@ -183,7 +207,17 @@ pub fn tiff_bytes(spec: &ExifSpec) -> Vec<u8> {
         });
     }
     let mut gps = Vec::new();
-    if let Some(g) = spec.gps {
+    if let Some(raw) = &spec.gps_raw {
+        gps.extend(
+            [
+                (0x0001, Value::Ascii(raw.lat_ref.clone())),
+                (0x0002, Value::Rationals(raw.lat.clone())),
+                (0x0003, Value::Ascii(raw.lon_ref.clone())),
+                (0x0004, Value::Rationals(raw.lon.clone())),
+            ]
+            .map(|(tag, value)| Entry { tag, value }),
+        );
+    } else if let Some(g) = spec.gps {
         gps.push(Entry {
             tag: 0x0001,
             value: Value::Ascii(if g.lat < 0.0 { "S" } else { "N" }.into()),

@@ -14,3 +14,4 @@ mod package;
 mod phash;
 mod rfc8032;
 mod verification;
+mod verification_exif;

@@ -103,6 +103,7 @@ fn honest_capture_is_verified_with_every_check_passing() {
         CheckId::FormArithmetic,
         CheckId::StationKnown,
         CheckId::ElectionPackage,
+        CheckId::ImageFrame,
     ] {
         assert_eq!(outcome(&r, id), Outcome::Pass, "{id:?}");
     }
