@@ -9,6 +9,7 @@
 //! - [`hash`], [`keys`], [`canonical`]: SHA-256 digests, ed25519 keys, canonical JSON and
 //!   domain-separated signatures.
 //! - [`note`]: C2SP signed notes (used to sign the election package).
+//! - [`log`]: the public transparency log: Merkle proofs, tiles, checkpoints, cosignatures.
 //! - [`model`], [`package`], [`import`]: the election model, the signed election package, and the
 //!   importer for the 2024 Pakistan candidate lists and station results.
 //! - [`form`]: Form-45 / Form-46 figures and their consistency rules.
@@ -31,6 +32,7 @@ pub mod geofence;
 pub mod hash;
 pub mod import;
 pub mod keys;
+pub mod log;
 pub mod manifest;
 pub mod model;
 pub mod note;
