@@ -259,3 +259,48 @@ fn c2sp_checkpoint_example_parses() {
         Some("example.com/behind-the-sofa")
     );
 }
+
+/// The leaf test vector published in `docs/log.md` (between the `leaf-vector` markers).
+#[test]
+fn leaf_vector_in_docs() {
+    use tallyseal_core::keys::DeviceKey;
+    use tallyseal_core::log::leaf::{LeafBody, LogEvent};
+    let doc =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/log.md"))
+            .unwrap();
+    let block = doc
+        .split_once("<!-- leaf-vector:begin -->")
+        .and_then(|(_, rest)| rest.split_once("<!-- leaf-vector:end -->"))
+        .map(|(block, _)| block)
+        .expect("docs/log.md has the leaf vector");
+    let leaf_text = block
+        .split_once("```text\n")
+        .and_then(|(_, rest)| rest.split_once("\n```"))
+        .map(|(text, _)| text)
+        .unwrap();
+    let hash_hex = block
+        .split_once("leaf hash: `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(h, _)| h)
+        .unwrap();
+
+    let body = LeafBody {
+        event: LogEvent::DeviceEnrolled {
+            election_id: "pk-2024-ge".into(),
+            device_key: DeviceKey::from_seed(&[7; 32]).public_key(),
+            station_id: "NA-46/PS-12".into(),
+        },
+        logged_at_ms: 1_707_300_000_000,
+    };
+    let bytes = body.to_leaf_bytes().unwrap();
+    let hash = hex::encode(body.leaf_hash().unwrap().0);
+    assert_eq!(
+        (leaf_text, hash_hex),
+        (std::str::from_utf8(&bytes).unwrap(), hash.as_str()),
+        "docs/log.md's leaf vector"
+    );
+    assert_eq!(
+        LeafBody::from_leaf_bytes(leaf_text.as_bytes()).unwrap(),
+        body
+    );
+}

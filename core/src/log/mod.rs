@@ -6,11 +6,13 @@
 //! - [`tiles`]: C2SP tlog-tiles paths and entry bundles.
 //! - [`checkpoint`]: C2SP tlog-checkpoint bodies, signed as C2SP signed notes by the log key.
 //! - [`cosignature`]: C2SP tlog-cosignature, Ed25519 `cosignature/v1`.
+//! - [`leaf`]: the canonical, versioned leaf of each public event.
 //!
 //! This module never does I/O, never reads the clock (timestamps are passed in) and never panics
 //! on input. See `docs/log.md`.
 
 pub mod checkpoint;
 pub mod cosignature;
+pub mod leaf;
 pub mod merkle;
 pub mod tiles;
