@@ -304,3 +304,35 @@ fn leaf_vector_in_docs() {
         body
     );
 }
+
+/// A `cosignature/v1` line computed independently (pyca/cryptography, from the spec text).
+#[test]
+fn cosignature_v1_independent_vector() {
+    use tallyseal_core::keys::DeviceKey;
+    use tallyseal_core::log::cosignature::{
+        CosignatureVerifier, Cosigner, cosignature_key_id, signed_message,
+    };
+    let v = read_json(&testdata().join("tlog/cosignature_v1_vector.json"));
+    let s = |k: &str| v[k].as_str().unwrap().to_string();
+    let mut seed = [0u8; 32];
+    hex::decode_to_slice(s("seed_hex"), &mut seed).unwrap();
+    let key = DeviceKey::from_seed(&seed);
+    assert_eq!(key.public_key().to_hex(), s("public_key_hex"));
+    let name = s("name");
+    assert_eq!(
+        format!("{:08x}", cosignature_key_id(&name, &key.public_key())),
+        s("key_id_hex")
+    );
+    let body = s("checkpoint_body");
+    let ts = v["timestamp"].as_u64().unwrap();
+    assert_eq!(signed_message(&body, ts), s("signed_message").into_bytes());
+    let cosigner = Cosigner::new(&name, key).unwrap();
+    assert_eq!(cosigner.cosign(&body, ts).unwrap(), s("signature_line"));
+    let verifier = CosignatureVerifier::parse(&s("vkey")).unwrap();
+    assert_eq!(verifier, cosigner.verifier());
+    let line = s("signature_line");
+    let b64 = line.trim_end().rsplit(' ').next().unwrap();
+    assert_eq!(verifier.verify(&body, b64).unwrap(), ts);
+    let other_body = body.replace("20852163", "20852164");
+    assert!(verifier.verify(&other_body, b64).is_err());
+}
