@@ -301,3 +301,49 @@ async fn concurrent_requests_from_one_old_size_exactly_one_wins() {
     let saved = state::load(&path).unwrap();
     assert_eq!(saved.logs[ORIGIN].size, winners[0]);
 }
+
+/// The log shows one checkpoint of size 5 to one witness and another to a second witness: each
+/// cosigns the first it sees, and refuses the other's (so the split view cannot gather both
+/// cosignatures); neither witness's state changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn split_view_across_two_witnesses_is_refused_by_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p1, p2) = (dir.path().join("w1.json"), dir.path().join("w2.json"));
+    let (w1, w2) = (
+        Running::start(open_witness(&p1)).await,
+        Running::start(open_witness(&p2)).await,
+    );
+    let a = tree(5);
+    let mut b = tree(4);
+    b.append(b"a different fifth leaf").unwrap();
+    let note_a = signed(5, a.root().unwrap());
+    let note_b = signed(5, b.root().unwrap());
+    assert_eq!(w1.post(body(0, &[], &note_a)).await.0, 200);
+    assert_eq!(w2.post(body(0, &[], &note_b)).await.0, 200);
+    let (s1, s2) = (std::fs::read(&p1).unwrap(), std::fs::read(&p2).unwrap());
+
+    let (status, _, text) = w1.post(body(5, &[], &note_b)).await;
+    assert_eq!(status, 422);
+    assert!(text.contains("same size 5"), "{text}");
+    let (status, _, text) = w2.post(body(5, &[], &note_a)).await;
+    assert_eq!(status, 422);
+    assert!(text.contains("same size 5"), "{text}");
+
+    assert_eq!(std::fs::read(&p1).unwrap(), s1);
+    assert_eq!(std::fs::read(&p2).unwrap(), s2);
+    for (path, kept, refused) in [(&p1, &note_a, &note_b), (&p2, &note_b, &note_a)] {
+        let evidence = state::read_evidence(path).unwrap();
+        assert_eq!(evidence.len(), 1);
+        assert_eq!(evidence[0].kind, "split_view");
+        assert_eq!(&evidence[0].offered, refused);
+        assert!(
+            evidence[0]
+                .cosigned
+                .as_deref()
+                .unwrap()
+                .starts_with(kept.as_str())
+        );
+    }
+    w1.stop().await;
+    w2.stop().await;
+}

@@ -297,6 +297,25 @@ mod tests {
             verify_consistency(&long, 3, r3, 5, r5),
             Err(ProofError::TooLong { len: 65 })
         );
+        // Proofs from and to size 0.
+        assert_eq!(
+            verify_inclusion(&[], 0, 0, leaf_hash(&[0]), EMPTY_HASH),
+            Err(ProofError::IndexOutOfRange { index: 0, size: 0 })
+        );
+        assert_eq!(
+            verify_consistency(&[], 3, r3, 0, EMPTY_HASH),
+            Err(ProofError::NewSmallerThanOld {
+                old_size: 3,
+                new_size: 0
+            })
+        );
+        verify_consistency(&[], 0, EMPTY_HASH, 0, EMPTY_HASH).unwrap();
+        verify_consistency(&[], 0, EMPTY_HASH, 5, r5).unwrap();
+        assert_eq!(
+            verify_consistency(&[], 0, EMPTY_HASH, 0, r5),
+            Err(ProofError::SameSizeDifferentRoots { size: 0 })
+        );
+        assert_eq!(store.consistency_proof(0, 5).unwrap(), Vec::<Hash>::new());
         assert!(store.consistency_proof(5, 3).is_err());
         assert!(store.inclusion_proof(2, 6).is_err());
     }
