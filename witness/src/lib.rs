@@ -187,7 +187,9 @@ impl Witness {
                 .map_err(|e| e.to_string())
         };
         if let Err(reason) = check {
-            let kind = if req.old_size == cp.size {
+            let same_size_other_root = req.old_size == cp.size
+                && stored.is_some_and(|r| r.root != hash_to_base64(&cp.root));
+            let kind = if same_size_other_root {
                 "split_view"
             } else {
                 "inconsistent"
