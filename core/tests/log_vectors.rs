@@ -336,3 +336,87 @@ fn cosignature_v1_independent_vector() {
     let other_body = body.replace("20852163", "20852164");
     assert!(verifier.verify(&other_body, b64).is_err());
 }
+
+/// A small deterministic generator for the no-panic sweeps below (no dependency needed).
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Untrusted tile paths, proofs, checkpoint bodies and leaves never panic (the crate underneath
+/// asserts on some inputs; our wrappers must check first), and what parses re-encodes exactly.
+#[test]
+fn untrusted_log_inputs_never_panic() {
+    use tallyseal_core::log::leaf::LeafBody;
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    let alphabet = b"tile/entries0123456789x.p/-+ 0x";
+    for _ in 0..60_000 {
+        let len = rng.below(40);
+        let mut s = String::from(if rng.below(5) == 0 { "" } else { "tile/" });
+        for _ in 0..len {
+            s.push(char::from(
+                alphabet[usize::try_from(rng.below(31)).unwrap()],
+            ));
+        }
+        if let Ok(c) = TileCoord::parse_path(&s) {
+            assert_eq!(c.path().unwrap(), s);
+        }
+    }
+    for _ in 0..20_000 {
+        let c = TileCoord {
+            level: if rng.below(4) == 0 {
+                None
+            } else {
+                Some(u8::try_from(rng.below(12)).unwrap())
+            },
+            index: rng.next() >> rng.below(64),
+            width: u32::try_from(rng.below(300)).unwrap(),
+        };
+        if let Ok(p) = c.path() {
+            assert_eq!(TileCoord::parse_path(&p).unwrap(), c);
+        }
+    }
+    let some_hash = leaf_hash(b"x");
+    for _ in 0..20_000 {
+        let size = match rng.below(3) {
+            0 => rng.below(1000),
+            1 => u64::MAX - rng.below(1000),
+            _ => rng.next(),
+        };
+        let other = if size == 0 { 0 } else { rng.below(size) };
+        let proof = vec![some_hash; usize::try_from(rng.below(70)).unwrap()];
+        assert!(verify_inclusion(&proof, other, size, some_hash, some_hash).is_err());
+        let _ = verify_consistency(&proof, other, some_hash, size, some_hash);
+        let _ = verify_consistency(&proof, size, some_hash, other, some_hash);
+    }
+    let body = "o\n12\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\next\n";
+    let leaf = b"tallyseal-log-leaf/v1\n{\"event\":{\"kind\":\"manifest_received\",\"manifest_hash\":\"00\",\"received_at_ms\":1},\"logged_at_ms\":1}";
+    for _ in 0..20_000 {
+        let mut b = body.as_bytes().to_vec();
+        let mut l = leaf.to_vec();
+        for _ in 0..=rng.below(3) {
+            let i = usize::try_from(rng.below(b.len() as u64)).unwrap();
+            b[i] = u8::try_from(rng.below(256)).unwrap();
+            let j = usize::try_from(rng.below(l.len() as u64)).unwrap();
+            l[j] = u8::try_from(rng.below(256)).unwrap();
+        }
+        b.truncate(usize::try_from(rng.below(b.len() as u64 + 1)).unwrap());
+        if let Ok(text) = std::str::from_utf8(&b)
+            && let Ok(cp) = Checkpoint::parse_body(text)
+        {
+            assert_eq!(cp.body().unwrap(), text);
+        }
+        if let Ok(parsed) = LeafBody::from_leaf_bytes(&l) {
+            assert_eq!(parsed.to_leaf_bytes().unwrap(), l);
+        }
+    }
+}
