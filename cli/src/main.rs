@@ -50,6 +50,8 @@ enum Command {
     /// Build, sign and inspect election packages.
     #[command(subcommand)]
     Package(commands::package::Command),
+    /// Run a C2SP tlog-witness: cosign consistent checkpoints of the given logs.
+    Witness(commands::witness::Args),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +77,7 @@ fn main() -> ExitCode {
             init_server_logging();
             commands::serve::run(a)
         }
+        Command::Witness(a) => commands::witness::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -10,6 +10,7 @@
 //! - [`hash`], [`keys`], [`canonical`]: SHA-256 digests, ed25519 keys, canonical JSON and
 //!   domain-separated signatures.
 //! - [`note`]: C2SP signed notes (used to sign the election package).
+//! - [`log`]: the public transparency log: Merkle proofs, tiles, checkpoints, cosignatures.
 //! - [`model`], [`package`]: the election model and the signed election package (the importer of
 //!   the 2024 Pakistan lists is the separate crate `tallyseal-import`: no phone carries it).
 //! - [`form`]: Form-45 / Form-46 figures and their consistency rules.
@@ -34,6 +35,7 @@ pub mod form;
 pub mod geofence;
 pub mod hash;
 pub mod keys;
+pub mod log;
 pub mod manifest;
 pub mod model;
 pub mod note;

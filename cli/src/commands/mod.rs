@@ -8,3 +8,4 @@ pub mod package;
 pub mod seal;
 pub mod serve;
 pub mod verify;
+pub mod witness;
