@@ -4,8 +4,7 @@
 //! The state is one JSON file, replaced atomically (temporary file, fsync, rename, fsync of the
 //! directory), so a crash leaves either the old or the new state, never a mix. Evidence is
 //! appended as JSON lines to `<state>.evidence.jsonl` and fsynced; it is never rewritten.
-//! This module must never write the state in place. (A shared `sync_dir` is planned for core;
-//! until then the directory fsync is here.)
+//! This module must never write the state in place.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -73,7 +72,7 @@ fn sync_parent_dir(path: &Path) -> io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    File::open(dir)?.sync_all()
+    tallyseal_core::system::sync_dir(dir)
 }
 
 /// Replace the state file atomically and durably.
