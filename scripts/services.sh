@@ -135,7 +135,8 @@ EOF
 ensure_tuspy() {
     if ! python3 -c 'import tusclient' 2>/dev/null; then
         log "installing tuspy from PyPI"
-        python3 -m pip install --quiet tuspy >&2
+        python3 -m pip install --quiet tuspy >&2 2>/dev/null \
+            || python3 -m pip install --quiet --break-system-packages tuspy >&2
     fi
 }
 

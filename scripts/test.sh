@@ -5,6 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { printf '\n== %s\n' "$*"; }
+# Install a Python module from PyPI when it is missing. A system Python that refuses pip
+# (PEP 668, "externally managed": Debian's own python3) gets it with --break-system-packages,
+# which only adds a module the system does not ship.
+py_module() {
+  local module=$1 package=$2
+  python3 -c "import $module" 2>/dev/null && return 0
+  python3 -m pip install --quiet "$package" 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages "$package"
+}
 need() { command -v "$1" >/dev/null 2>&1; }
 
 # Disk: a CI run once failed with "No space left on device"; say what there is up front.
@@ -30,12 +39,12 @@ say "phone crates build for Android (pure Rust, aarch64-linux-android)"
 scripts/android-check.sh
 
 say "independent check of the documented test vector (Python, pyca/cryptography)"
-python3 -c "import cryptography" 2>/dev/null || pip install --quiet cryptography
+py_module cryptography cryptography
 python3 docs/vectors/verify_vector.py
 
 # The /metrics test reads the server's metrics with the reference parser of the Prometheus text
 # format; under CI=true that test fails when the module is missing.
-python3 -c "import prometheus_client" 2>/dev/null || pip install --quiet prometheus-client
+py_module prometheus_client prometheus-client
 
 say "PostgreSQL server programs (initdb, pg_ctl)"
 # Debian installs them in /usr/lib/postgresql/<version>/bin, which services.sh puts on PATH.
