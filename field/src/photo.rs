@@ -35,7 +35,10 @@ mod tests {
             let photo = synthetic_photo(31.5, 74.3, 1_700_000_000_000, 7, kb);
             let frame = jpeg_frame(&photo).expect("a JPEG frame header");
             let short = u32::from(frame.width.min(frame.height));
-            assert!(short >= MIN_FRAME_SHORT_SIDE_PX, "{kb} KiB class: {short} px");
+            assert!(
+                short >= MIN_FRAME_SHORT_SIDE_PX,
+                "{kb} KiB class: {short} px"
+            );
         }
     }
 }
