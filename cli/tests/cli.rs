@@ -297,3 +297,61 @@ fn import_2024_lists_then_sign_once_every_station_has_coordinates() {
         1
     );
 }
+
+/// Text from the image or the manifest reaches `tallyseal verify`'s text output escaped: a
+/// right-to-left override in GPSLatitudeRef or in the constituency shows as `\u{202E}` and cannot
+/// reorder the terminal line.
+#[test]
+fn verify_text_output_escapes_image_text() {
+    use tallyseal_testkit::camera::{PhotoSpec, photograph};
+    use tallyseal_testkit::exif_writer::RawGps;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let mut spec = PhotoSpec::phone(31.52, 74.35, 1_707_380_000_000, 300, 9);
+    spec.exif.gps = None;
+    spec.exif.gps_raw = Some(RawGps {
+        lat_ref: "N\u{202E}evil".into(),
+        lat: vec![(31, 1), (31, 1), (13, 1)],
+        lon_ref: "E".into(),
+        lon: vec![(74, 1), (21, 1), (31, 1)],
+    });
+    std::fs::write(d.join("photo.jpg"), photograph(&spec)).unwrap();
+    assert_eq!(code(&tallyseal(&["keygen", "--out", "device.key"], d)), 0);
+    let o = tallyseal(
+        &[
+            "seal",
+            "--image",
+            "photo.jpg",
+            "--key",
+            "device.key",
+            "--out",
+            "c.tsb",
+            "--election",
+            "test",
+            "--constituency",
+            "NA-\u{202E}1",
+            "--station",
+            "7",
+            "--lat",
+            "31.52",
+            "--lon",
+            "74.35",
+            "--time",
+            "2024-02-08T13:13:20+05:00",
+        ],
+        d,
+    );
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let o = tallyseal(&["verify", "c.tsb"], d);
+    let text = String::from_utf8(o.stdout).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("exif_gps"))
+        .unwrap_or_else(|| panic!("no exif_gps line in {text}"));
+    assert!(
+        line.contains(r#"GPSLatitudeRef is "N\u{202E}evil""#),
+        "{line}"
+    );
+    assert!(!text.contains('\u{202E}'), "{text:?}");
+}

@@ -173,10 +173,28 @@ impl ElectionPackage {
         }
     }
 
-    /// Every problem that stops this package from being signed. Empty means it is fit to sign.
+    /// Every problem that stops this package from being signed or published. Empty means it is
+    /// fit to sign. This is the publish-time check: it holds the text rule
+    /// ([`ProblemKind::UnsafeText`]), which [`ElectionPackage::validate_stored`] leaves out.
     pub fn validate(&self) -> Vec<PackageProblem> {
+        self.problems(true)
+    }
+
+    /// The problems that stop a package already signed and stored from being used: every problem
+    /// of [`ElectionPackage::validate`] except [`ProblemKind::UnsafeText`]. A rule on how names
+    /// may be written applies when a package is published; a package that was signed before the
+    /// rule existed must still open, so that the server keeps taking uploads for its election and
+    /// old evidence can still be verified. What shows those names escapes them.
+    pub fn validate_stored(&self) -> Vec<PackageProblem> {
+        self.problems(false)
+    }
+
+    fn problems(&self, text_rule: bool) -> Vec<PackageProblem> {
         let mut out = Vec::new();
         let mut problem = |kind, location: &str, detail: String| {
+            if kind == ProblemKind::UnsafeText && !text_rule {
+                return;
+            }
             out.push(PackageProblem {
                 kind,
                 location: location.to_string(),
@@ -546,7 +564,10 @@ fn location_problems(loc: &StationLocation) -> Vec<(ProblemKind, String)> {
 impl SignedPackage {
     /// Open a published package: check the signature against `verifiers`, insist on exactly one
     /// signature line ([`PackageError::NotOneSignature`]), parse the JSON,
-    /// insist that the text is exactly the package's canonical text, and validate it.
+    /// insist that the text is exactly the package's canonical text, and validate it with
+    /// [`ElectionPackage::validate_stored`] (not the publish-time text rule: a stored package
+    /// signed before that rule still opens). Publishing a note signed elsewhere uses
+    /// [`SignedPackage::open_to_publish`].
     pub fn open(
         note: &[u8],
         verifiers: &[Verifier],
@@ -562,13 +583,28 @@ impl SignedPackage {
         if package.to_note_text() != opened.text {
             return Err(PackageError::NotCanonical);
         }
-        let problems = package.validate();
+        let problems = package.validate_stored();
         if !problems.is_empty() {
             return Err(PackageError::Invalid(problems));
         }
         // `open_note_with_limit` has checked the bytes are UTF-8.
         let note = String::from_utf8_lossy(note).into_owned();
         Ok((package, SignedPackage { note }))
+    }
+
+    /// Open a signed package that is about to be published (imported into a server): as
+    /// [`SignedPackage::open`], and also refused when [`ElectionPackage::validate`] (the
+    /// publish-time check, text rule included) reports any problem.
+    pub fn open_to_publish(
+        note: &[u8],
+        verifiers: &[Verifier],
+    ) -> Result<(ElectionPackage, SignedPackage), PackageError> {
+        let (package, signed) = Self::open(note, verifiers)?;
+        let problems = package.validate();
+        if !problems.is_empty() {
+            return Err(PackageError::Invalid(problems));
+        }
+        Ok((package, signed))
     }
 
     /// The package hash: SHA-256 of the whole signed note (text, blank line and its one signature

@@ -16,8 +16,13 @@
 //! Kept: every letter, mark and space of any script, and the joiners U+200C (ZWNJ) and U+200D
 //! (ZWJ), which Urdu and Persian spelling needs.
 //!
-//! This module never changes text (no stripping or escaping: a refused field is sent again by a
-//! person), and never does I/O.
+//! [`check_display_text`] never changes text (no stripping or escaping: a refused field is sent
+//! again by a person). Text that cannot be refused because it is evidence (what an image holds,
+//! a name in a package signed before these rules) is shown through [`escape_unsafe`], which
+//! writes each such character as `\u{XXXX}`. This module never does I/O.
+
+use std::borrow::Cow;
+use std::fmt::Write;
 
 /// A character [`check_display_text`] refuses, and where it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,9 +81,45 @@ pub fn check_display_text(text: &str) -> Result<(), UnsafeText> {
     }
 }
 
+/// `text` with every character [`is_unsafe_char`] refuses written as `\u{XXXX}` (hex digits,
+/// upper case, at least four); borrowed when there is nothing to escape. For quoting untrusted
+/// text (read from an image, carried in a report) in a message to a person. Escaping twice
+/// changes nothing, so a reason escaped where it is made can be escaped again where it is shown.
+pub fn escape_unsafe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for ch in text.chars() {
+        if is_unsafe_char(ch) {
+            let _ = write!(out, "\\u{{{:04X}}}", u32::from(ch));
+        } else {
+            out.push(ch);
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escape_unsafe_writes_refused_characters_as_escapes() {
+        assert!(matches!(escape_unsafe("N"), Cow::Borrowed("N")));
+        assert!(matches!(escape_unsafe("محمد\u{200C}علی"), Cow::Borrowed(_)));
+        assert_eq!(escape_unsafe("N\u{202E}S"), "N\\u{202E}S");
+        assert_eq!(
+            escape_unsafe("a\0b\u{85}\u{2067}\u{200F}\u{2029}\t"),
+            "a\\u{0000}b\\u{0085}\\u{2067}\\u{200F}\\u{2029}\\u{0009}"
+        );
+        // Escaping twice changes nothing.
+        let once = escape_unsafe("x\u{202E}y").into_owned();
+        assert_eq!(escape_unsafe(&once), once);
+        for text in ["x\u{202E}y", "plain", "\\u{41}\u{0}"] {
+            assert!(escape_unsafe(text).chars().all(|c| !is_unsafe_char(c)));
+        }
+    }
 
     #[test]
     fn refuses_controls_and_bidi_formatting() {

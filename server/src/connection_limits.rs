@@ -5,14 +5,20 @@
 //! cap is answered 429 `too-many-connections` with `Retry-After` and the connection closed
 //! ([`refuse_over_cap`]).
 //!
-//! The address is the TCP peer's. `X-Forwarded-For` and `Forwarded` are never read: any client
-//! can write them. Behind a reverse proxy every client has the proxy's address, so the cap must be
-//! off there (0) and enforced by the proxy. This module never reads a request's body.
+//! The address is the TCP peer's ([`client_key`]: an IPv4 address in full, an IPv6 one by its
+//! /64, the block a single host or subscriber gets, an IPv4-mapped IPv6 one as IPv4).
+//! `X-Forwarded-For` and `Forwarded` are never read: any client can write them. Behind a reverse
+//! proxy every client has the proxy's address, so the cap must be off there (0) and enforced by
+//! the proxy. This module never reads a request's body.
+//!
+//! A connection past the cap counts in `tallyseal_connections_refused_total`; the log names an
+//! address at most once a minute ([`RefusalLog`]), so a client looping `connect()` cannot fill it.
 
 use std::any::Any;
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Extensions, ServiceRequest, ServiceResponse};
@@ -25,11 +31,56 @@ use crate::error::{ApiError, Problem};
 /// Seconds a refused client is asked to wait.
 const RETRY_AFTER_SECS: &str = "5";
 
-/// Open connections per client address, shared by every worker.
+/// How often the log may name one refused client.
+const LOG_EVERY: Duration = Duration::from_secs(60);
+/// Most clients [`RefusalLog`] remembers; past it (that many clients refused within a minute),
+/// further refusals are counted but not logged until entries age out.
+const LOG_REMEMBERED: usize = 4096;
+
+/// What the cap counts a peer as: an IPv4 address in full (an IPv4-mapped IPv6 address as its
+/// IPv4 address), an IPv6 address by its /64 prefix (one host commonly holds a whole /64, and
+/// can pick a new address in it for each connection).
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(Ipv6Addr::from(prefix))
+        }
+    }
+}
+
+/// When each refused client was last logged: at most once per [`LOG_EVERY`] per client, and at
+/// most [`LOG_REMEMBERED`] clients remembered.
+#[derive(Debug, Default)]
+pub struct RefusalLog {
+    last: HashMap<IpAddr, Instant>,
+}
+
+impl RefusalLog {
+    /// Whether a refusal of `client` at `now` is to be logged (and if so, remember it).
+    pub fn should_log(&mut self, client: IpAddr, now: Instant) -> bool {
+        let recent = |at: &Instant| now.saturating_duration_since(*at) < LOG_EVERY;
+        if self.last.get(&client).is_some_and(recent) {
+            return false;
+        }
+        if !self.last.contains_key(&client) && self.last.len() >= LOG_REMEMBERED {
+            self.last.retain(|_, at| recent(at));
+            if self.last.len() >= LOG_REMEMBERED {
+                return false;
+            }
+        }
+        self.last.insert(client, now);
+        true
+    }
+}
+
+/// Open connections per client ([`client_key`]), shared by every worker.
 #[derive(Debug, Default)]
 pub struct ConnectionCounts {
     cap: u32,
     open: Mutex<HashMap<IpAddr, u32>>,
+    refusals: Mutex<RefusalLog>,
 }
 
 /// Held in a connection's data while it is open: its place in the count.
@@ -58,6 +109,7 @@ impl ConnectionCounts {
         Arc::new(Self {
             cap,
             open: Mutex::default(),
+            refusals: Mutex::default(),
         })
     }
 
@@ -72,7 +124,7 @@ impl ConnectionCounts {
         let Ok(peer) = stream.peer_addr() else {
             return;
         };
-        let ip = peer.ip().to_canonical();
+        let ip = client_key(peer.ip());
         let Ok(mut open) = self.open.lock() else {
             return;
         };
@@ -81,10 +133,23 @@ impl ConnectionCounts {
         let over_cap = *n > self.cap;
         drop(open);
         if over_cap {
-            log::warn!(
-                "connection from {ip} over the cap of {} per client",
-                self.cap
-            );
+            crate::metrics::connections::refused();
+            let log = self
+                .refusals
+                .lock()
+                .is_ok_and(|mut l| l.should_log(ip, Instant::now()));
+            if log {
+                let client = match ip {
+                    IpAddr::V4(_) => ip.to_string(),
+                    IpAddr::V6(_) => format!("{ip}/64"),
+                };
+                log::warn!(
+                    "connections from {client} over the cap of {} per client (refused; logged \
+                     at most once a minute per client, all counted in \
+                     tallyseal_connections_refused_total)",
+                    self.cap
+                );
+            }
         }
         data.insert(ConnectionSlot {
             counts: self.clone(),
@@ -122,4 +187,67 @@ pub async fn refuse_over_cap<B: MessageBody>(
         .head_mut()
         .set_connection_type(ConnectionType::Close);
     Ok(req.into_response(response).map_into_right_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse()
+            .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+    }
+
+    #[test]
+    fn clients_are_ipv4_addresses_and_ipv6_slash_64s() {
+        assert_eq!(client_key(ip("203.0.113.7")), ip("203.0.113.7"));
+        assert_ne!(client_key(ip("203.0.113.7")), client_key(ip("203.0.113.8")));
+        assert_eq!(client_key(ip("::ffff:203.0.113.7")), ip("203.0.113.7"));
+        assert_eq!(
+            client_key(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
+            ip("2001:db8:1:2::")
+        );
+        assert_eq!(
+            client_key(ip("2001:db8:1:2::1")),
+            client_key(ip("2001:db8:1:2:ffff:ffff:ffff:ffff"))
+        );
+        assert_ne!(
+            client_key(ip("2001:db8:1:2::1")),
+            client_key(ip("2001:db8:1:3::1"))
+        );
+        assert_eq!(client_key(ip("::1")), ip("::"));
+    }
+
+    #[test]
+    fn a_client_is_logged_at_most_once_a_minute() {
+        let mut log = RefusalLog::default();
+        let t0 = Instant::now();
+        let a = ip("203.0.113.7");
+        let b = ip("203.0.113.8");
+        assert!(log.should_log(a, t0));
+        for s in 1..60 {
+            assert!(!log.should_log(a, t0 + Duration::from_secs(s)));
+        }
+        assert!(log.should_log(b, t0 + Duration::from_secs(1)));
+        assert!(log.should_log(a, t0 + Duration::from_secs(60)));
+        assert!(!log.should_log(a, t0 + Duration::from_secs(61)));
+    }
+
+    #[test]
+    fn the_refusal_log_remembers_a_bounded_number_of_clients() {
+        let mut log = RefusalLog::default();
+        let t0 = Instant::now();
+        let client = |n: usize| IpAddr::V4(std::net::Ipv4Addr::from(n as u32));
+        for n in 0..LOG_REMEMBERED {
+            assert!(log.should_log(client(n), t0));
+        }
+        // Full of clients logged within the minute: more are counted, not logged, not kept.
+        for n in LOG_REMEMBERED..LOG_REMEMBERED * 3 {
+            assert!(!log.should_log(client(n), t0 + Duration::from_secs(1)));
+        }
+        assert_eq!(log.last.len(), LOG_REMEMBERED);
+        // A minute on, the old entries make room.
+        assert!(log.should_log(client(LOG_REMEMBERED * 5), t0 + LOG_EVERY));
+        assert_eq!(log.last.len(), 1);
+    }
 }

@@ -31,7 +31,7 @@ pub async fn import(state: &AppState, request: ImportRequest) -> Result<Publishe
             provenance::sign_package(&package, &state.package_signer).map_err(bad)?
         }
         (None, Some(note)) => {
-            provenance::open_package(&note, &state.package_verifiers).map_err(bad)?
+            provenance::open_package_to_publish(&note, &state.package_verifiers).map_err(bad)?
         }
         _ => {
             return Err(ApiError::new(
@@ -40,7 +40,7 @@ pub async fn import(state: &AppState, request: ImportRequest) -> Result<Publishe
             ));
         }
     };
-    // `validate()` (through `sign` and `open`) has checked the id: see `is_safe_identifier`.
+    // `validate()` (through `sign` and `open_to_publish`) has checked the id: see `is_safe_identifier`.
     let id = opened.package.election.id.clone();
     let hash = opened.hash.to_hex();
     let created = state
@@ -63,7 +63,8 @@ pub async fn import(state: &AppState, request: ImportRequest) -> Result<Publishe
     })
 }
 
-/// The election's opened package (cached: a published package never changes).
+/// The election's opened package (cached: a published package never changes). Opened without
+/// the publish-time text rule: a package stored before that rule keeps working.
 pub async fn load_package(state: &AppState, id: &str) -> Result<Arc<OpenedPackage>, ApiError> {
     if let Some(p) = state.packages.lock().ok().and_then(|m| m.get(id).cloned()) {
         return Ok(p);

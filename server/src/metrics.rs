@@ -49,6 +49,7 @@ struct Metrics {
     server_errors: IntCounterVec,
     backlog_captures: IntGauge,
     backlog_oldest: prometheus::Gauge,
+    connections_refused: IntCounter,
 }
 
 /// Latency buckets, seconds: from a health check to a 20 MB upload over a slow link.
@@ -124,6 +125,11 @@ impl Metrics {
                 "5xx answers, by problem type and failing part (database, object store, upload \
                  storage).",
                 &["problem", "cause"],
+            )?,
+            connections_refused: counter(
+                "tallyseal_connections_refused_total",
+                "Connections accepted past the cap of open connections per client \
+                 (limits.connections_per_client) and refused (429, closed).",
             )?,
             backlog_captures,
             backlog_oldest,
@@ -250,6 +256,16 @@ pub mod intake {
             && value.len() <= 32
             && value.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
         if word { value } else { "other" }
+    }
+}
+
+/// The connection cap's counter ([`crate::connection_limits`]).
+pub mod connections {
+    use super::METRICS;
+
+    /// A connection past its client's cap was accepted, to be refused.
+    pub fn refused() {
+        METRICS.connections_refused.inc();
     }
 }
 

@@ -64,6 +64,22 @@ pub fn open_package(note: &str, verifiers: &[Verifier]) -> Result<OpenedPackage,
     })
 }
 
+/// Check a signed package note that is about to be published here: as [`open_package`], and
+/// also the publish-time rules ([`ElectionPackage::validate`], text rule included), so a new
+/// package is held to the rules a package signed here is.
+pub fn open_package_to_publish(
+    note: &str,
+    verifiers: &[Verifier],
+) -> Result<OpenedPackage, PackageError> {
+    let (package, signed) = SignedPackage::open_to_publish(note.as_bytes(), verifiers)?;
+    let hash = signed.hash();
+    Ok(OpenedPackage {
+        package,
+        signed,
+        hash,
+    })
+}
+
 /// The C2SP verifier keys (`name+hexid+base64`) among `verifiers` whose signatures on `note`
 /// verify: what an enrolment QR code carries so the phone can pin the package signer.
 pub fn package_signer_vkeys(note: &str, verifiers: &[Verifier]) -> Vec<String> {

@@ -101,7 +101,10 @@ pub fn run(a: Args) -> Result<u8, CliError> {
             }
         );
         for c in r.with_outcome(Outcome::Fail) {
-            println!("              {}", c.reason);
+            println!(
+                "              {}",
+                tallyseal_core::text::escape_unsafe(&c.reason)
+            );
         }
         outcomes.push(r.verdict);
     }

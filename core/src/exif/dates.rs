@@ -19,6 +19,7 @@ use exif::Tag;
 
 use super::fields::{FieldReader, clean_text};
 use super::{ExifSummary, Findings, codes};
+use crate::text::escape_unsafe;
 
 /// A calendar date and time of day, as written (no zone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,14 +169,17 @@ pub(super) fn read_datetime(r: &FieldReader<'_>, s: &mut ExifSummary, f: &mut Fi
             DateParse::Zero => {
                 f.push(
                     codes::DATETIME_ZERO,
-                    format!("DateTimeOriginal is zero (\"{text}\")"),
+                    format!("DateTimeOriginal is zero (\"{}\")", escape_unsafe(&text)),
                 );
                 s.datetime_original = Some(text);
             }
             DateParse::Invalid => {
                 f.push(
                     codes::DATETIME_INVALID,
-                    format!("DateTimeOriginal \"{text}\" is not a valid YYYY:MM:DD HH:MM:SS date"),
+                    format!(
+                        "DateTimeOriginal \"{}\" is not a valid YYYY:MM:DD HH:MM:SS date",
+                        escape_unsafe(&text)
+                    ),
                 );
                 s.datetime_original = Some(text);
             }
@@ -183,12 +187,18 @@ pub(super) fn read_datetime(r: &FieldReader<'_>, s: &mut ExifSummary, f: &mut Fi
                 if dt.year > 2100 {
                     f.push(
                         codes::DATETIME_FAR_FUTURE,
-                        format!("DateTimeOriginal \"{text}\" is after the year 2100"),
+                        format!(
+                            "DateTimeOriginal \"{}\" is after the year 2100",
+                            escape_unsafe(&text)
+                        ),
                     );
                 } else if dt.year < 1990 {
                     f.push(
                         codes::DATETIME_TOO_OLD,
-                        format!("DateTimeOriginal \"{text}\" is before 1990"),
+                        format!(
+                            "DateTimeOriginal \"{}\" is before 1990",
+                            escape_unsafe(&text)
+                        ),
                     );
                 }
                 parsed = Some(dt);
@@ -207,7 +217,10 @@ pub(super) fn read_datetime(r: &FieldReader<'_>, s: &mut ExifSummary, f: &mut Fi
                 }
                 None => f.push(
                     codes::OFFSET_INVALID,
-                    format!("OffsetTimeOriginal \"{text}\" is not a valid +HH:MM offset"),
+                    format!(
+                        "OffsetTimeOriginal \"{}\" is not a valid +HH:MM offset",
+                        escape_unsafe(&text)
+                    ),
                 ),
             }
             s.offset_time_original = Some(text);

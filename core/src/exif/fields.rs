@@ -6,6 +6,7 @@ use exif::{Exif, Field, In, Tag, Value};
 
 use super::tiff_scan::TiffScan;
 use super::{ExifSummary, Findings, MAX_STRING_CHARS, codes};
+use crate::text::escape_unsafe;
 
 /// Largest declared size of a text field we let kamadak-exif decode.
 const MAX_TEXT_FIELD_BYTES: usize = 4096;
@@ -193,7 +194,10 @@ pub(super) fn read_strings(r: &FieldReader<'_>, s: &mut ExifSummary, f: &mut Fin
     {
         f.push(
             codes::EDITING_SOFTWARE,
-            format!("Software \"{sw}\" names an image editor ({editor}): the image was re-saved"),
+            format!(
+                "Software \"{}\" names an image editor ({editor}): the image was re-saved",
+                escape_unsafe(sw)
+            ),
         );
     }
 }

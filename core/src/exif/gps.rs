@@ -7,6 +7,7 @@ use super::dates::{CivilDateTime, parse_date, unix_ms};
 use super::fields::{FieldReader, clean_text, tag_name};
 use super::tiff_scan::TiffScan;
 use super::{ExifGps, Findings, codes};
+use crate::text::escape_unsafe;
 
 /// Why a rational-based GPS value could not be computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,8 +139,9 @@ fn read_coordinate(
             f.push(
                 codes::GPS_REF_INVALID,
                 format!(
-                    "{} is \"{t}\", not {positive} or {negative}; {} {deg} cannot be placed",
+                    "{} is \"{}\", not {positive} or {negative}; {} {deg} cannot be placed",
                     tag_name(ref_tag),
+                    escape_unsafe(t),
                     tag_name(value_tag)
                 ),
             );
@@ -250,7 +252,7 @@ fn read_gps_time(r: &FieldReader<'_>, f: &mut Findings) -> Option<i64> {
             codes::GPS_DATESTAMP_INVALID,
             format!(
                 "GPSDateStamp \"{}\" is not a valid YYYY:MM:DD date",
-                clean_text(d).0
+                escape_unsafe(&clean_text(d).0)
             ),
         );
         return None;

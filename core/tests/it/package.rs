@@ -634,3 +634,37 @@ fn names_with_control_or_bidi_characters_are_refused() {
         assert_eq!(kinds(&p), Vec::<ProblemKind>::new(), "{field}");
     }
 }
+
+/// The text rule is a publish-time rule: a package signed before it existed (here signed with the
+/// note signer directly, past `ElectionPackage::sign`) still opens, so its election keeps working
+/// and its evidence can still be verified; opening it to publish it anew refuses it.
+#[test]
+fn stored_package_with_unsafe_text_still_opens() {
+    let signer = test_signer();
+    let mut p = example_package();
+    p.constituencies[0].stations[0].name = "School\u{202E}loohcS".into();
+    p.election.name = "General\u{0}Elections".into();
+    assert!(p.sign(&signer).is_err());
+    assert_eq!(p.validate_stored(), vec![]);
+    let note = sign_note(&p.to_note_text(), std::slice::from_ref(&signer)).unwrap();
+
+    let (opened, signed) = SignedPackage::open(note.as_bytes(), &[signer.verifier()]).unwrap();
+    assert_eq!(opened, p);
+    assert_eq!(signed.as_bytes(), note.as_bytes());
+
+    match SignedPackage::open_to_publish(note.as_bytes(), &[signer.verifier()]) {
+        Err(PackageError::Invalid(problems)) => assert_eq!(
+            problems.iter().map(|p| p.kind).collect::<Vec<_>>(),
+            vec![ProblemKind::UnsafeText, ProblemKind::UnsafeText]
+        ),
+        other => panic!("expected the text rule to refuse it, got {other:?}"),
+    }
+    // Any other problem still stops a stored package from opening.
+    let mut bad = p.clone();
+    bad.constituencies[0].stations[0].number = 0;
+    let note = sign_note(&bad.to_note_text(), std::slice::from_ref(&signer)).unwrap();
+    assert!(matches!(
+        SignedPackage::open(note.as_bytes(), &[signer.verifier()]),
+        Err(PackageError::Invalid(_))
+    ));
+}

@@ -145,6 +145,31 @@ fn an_invalid_exif_gps_block_warns_naming_the_findings() {
     assert_eq!(check(&r, CheckId::ExifGps).outcome, Outcome::Pass);
 }
 
+/// Text read from an image reaches a check's reason escaped: a bidirectional override in
+/// GPSLatitudeRef cannot reorder the reason around it.
+#[test]
+fn image_text_in_a_reason_is_escaped() {
+    let image = photo_with_gps(
+        45,
+        None,
+        Some(RawGps {
+            lat_ref: "N\u{202E}evil".into(),
+            ..lahore_raw()
+        }),
+    );
+    let (r, _) = verify_both(&sealed(image));
+    let c = check(&r, CheckId::ExifGps);
+    assert_eq!(c.outcome, Outcome::Warn, "{c:?}");
+    assert!(
+        c.reason.contains("GPSLatitudeRef is \"N\\u{202E}evil\""),
+        "{}",
+        c.reason
+    );
+    assert!(!c.reason.contains('\u{202E}'), "{:?}", c.reason);
+    let measured = serde_json::to_string(&c.measured).unwrap();
+    assert!(!measured.contains('\u{202E}'), "{measured}");
+}
+
 /// A photo of `w`×`h` pixels whose EXIF says `exif_w`×`exif_h` (orientation `orientation`).
 fn photo_sized(w: u16, h: u16, exif_w: u32, exif_h: u32, orientation: Option<u16>) -> Vec<u8> {
     let mut spec = photo_spec(u64::from(w) * 7 + u64::from(h));

@@ -31,17 +31,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(tus::configure);
 }
 
-/// Require `Authorization: Bearer <admin token>` (the scheme name in any case, RFC 9110 §11.1).
+/// Require `Authorization: Bearer <admin token>`, as read by
+/// [`crate::bearer_challenge::bearer_token`] (the 401's challenge reads it the same way).
 pub fn require_admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
-    let presented = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
-        .map(|(_, token)| token);
-    match presented {
-        Some(t) if state.admin_token.matches(t.trim()) => Ok(()),
+    match crate::bearer_challenge::bearer_token(req.headers()) {
+        Some(t) if state.admin_token.matches(t) => Ok(()),
         Some(_) => Err(ApiError::new(
             Problem::Unauthorized,
             "the bearer token is not valid",

@@ -34,11 +34,14 @@ pub struct LocalFsStore {
 
 impl LocalFsStore {
     /// Open (and create) the store at `root`, first moving the objects of a folder in the earlier
-    /// nested layout (`root/objects/sha256/…`) into place (`store/local/layout.rs`).
+    /// nested layout (`root/objects/sha256/…`) into place (`store/local/layout.rs`). Refused,
+    /// naming the path, while that folder is still there afterwards (a symbolic link to another
+    /// disk, or objects that could not be moved): its objects would be invisible.
     pub fn open(root: impl Into<PathBuf>) -> Result<LocalFsStore, StoreError> {
         let root = root.into();
         std::fs::create_dir_all(root.join("tmp"))?;
         layout::move_nested_objects(&root)?;
+        layout::refuse_nested_leftovers(&root)?;
         create_dir_durably(&root.join(layout::OBJECTS_DIR))?;
         Ok(LocalFsStore { root })
     }

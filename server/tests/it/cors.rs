@@ -72,6 +72,8 @@ async fn defaults(db: Db, store: Store, test: &str) {
         header(&r, "Access-Control-Expose-Headers"),
         "Tallyseal-Package-Hash"
     ));
+    // The answer depends on Origin even when it is `*` (another origin may be refused).
+    assert!(lists(header(&r, "Vary"), "Origin"));
     // Errors to a read carry the headers too, so a page can read the problem.
     let r = app
         .client
@@ -88,6 +90,7 @@ async fn defaults(db: Db, store: Store, test: &str) {
     // Writes: the preflight is refused, and so is a write that needs none (a "simple" POST).
     let r = preflight(&app, "/api/v1/uploads", PORTAL, "POST", "tus-resumable").await;
     assert!(header(&r, "Access-Control-Allow-Origin").is_none());
+    assert!(lists(header(&r, "Vary"), "Origin"));
     assert_eq!(problem(r).await, (403, "origin-not-allowed".into()));
     let code = app.issue_code(1, None).await;
     let key = DeviceKey::from_seed(&[0x41; 32]).public_key().to_hex();
@@ -100,6 +103,7 @@ async fn defaults(db: Db, store: Store, test: &str) {
         .send()
         .await
         .unwrap();
+    assert!(lists(header(&r, "Vary"), "Origin"));
     assert_eq!(problem(r).await, (403, "origin-not-allowed".into()));
     assert_eq!(app.count("SELECT COUNT(*) FROM devices").await, 0);
 
@@ -108,6 +112,22 @@ async fn defaults(db: Db, store: Store, test: &str) {
     let r = preflight(&app, "/api/v1/enrol", &own, "POST", "content-type").await;
     assert_eq!(r.status(), 204);
     assert_eq!(header(&r, "Access-Control-Allow-Origin"), Some(own));
+
+    // /metrics is for operators' scrapers: no CORS header, whatever the Origin.
+    let r = preflight(&app, "/metrics", OTHER, "GET", "").await;
+    assert_ne!(r.status(), 204);
+    assert!(header(&r, "Access-Control-Allow-Origin").is_none());
+    assert!(header(&r, "Access-Control-Allow-Methods").is_none());
+    let r = app
+        .client
+        .get(app.url("/metrics"))
+        .header("Origin", OTHER)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(header(&r, "Access-Control-Allow-Origin").is_none());
+    assert!(header(&r, "Access-Control-Expose-Headers").is_none());
 
     // Phones and the CLI send no Origin: no CORS header, nothing refused.
     let r = app.client.get(app.url(package)).send().await.unwrap();
@@ -118,6 +138,30 @@ async fn defaults(db: Db, store: Store, test: &str) {
 on_backends!(
     cors_defaults_public_reads_only,
     defaults,
+    [(Sqlite, Local, sqlite_local)]
+);
+
+/// With `public_url` on https, a page on `http://` + the server's own host and port is another
+/// origin: its writes are refused; a page on the public scheme may write.
+async fn same_origin_scheme(db: Db, store: Store, test: &str) {
+    let Some((mut config, dir)) = test_config(db, store, test).await else {
+        return;
+    };
+    config.public_url = Some("https://results.example".to_owned());
+    let app = TestApp::start(config, Arc::new(dir)).await;
+    let host = app.base.split_once("://").unwrap().1.to_owned();
+    let r = preflight(&app, "/api/v1/enrol", &format!("http://{host}"), "POST", "").await;
+    assert!(header(&r, "Access-Control-Allow-Origin").is_none());
+    assert!(lists(header(&r, "Vary"), "Origin"));
+    assert_eq!(problem(r).await, (403, "origin-not-allowed".into()));
+    let own = format!("https://{host}");
+    let r = preflight(&app, "/api/v1/enrol", &own, "POST", "content-type").await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(header(&r, "Access-Control-Allow-Origin"), Some(own));
+}
+on_backends!(
+    cors_same_origin_needs_the_public_scheme,
+    same_origin_scheme,
     [(Sqlite, Local, sqlite_local)]
 );
 

@@ -74,3 +74,42 @@ async fn objects_live_under_one_objects_folder() {
     );
     assert!(!data_dir.join("objects/objects").exists());
 }
+
+/// The old nested folder moved to a bigger disk and linked back: the server does not start with
+/// those objects invisible; it says which path and what to do, and deletes nothing.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_linked_old_layout_folder_stops_the_start() {
+    let test = "local_layout::a_linked_old_layout_folder_stops_the_start";
+    let Some((config, _dir)) = test_config(Db::Sqlite, Store::Local, test).await else {
+        return;
+    };
+    let disk = tempfile::tempdir().unwrap();
+    let image = jpeg();
+    let hex = sha256(&image).to_hex();
+    let moved = disk.path().join("sha256").join(&hex[..2]).join(&hex);
+    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    std::fs::write(&moved, &image).unwrap();
+    let objects = config.data_dir.join("objects");
+    std::fs::create_dir_all(&objects).unwrap();
+    let link = objects.join("objects");
+    std::os::unix::fs::symlink(disk.path(), &link).unwrap();
+
+    let e = match tallyseal_server::startup::Application::build(config.clone()).await {
+        Ok(_) => panic!("the server started with the old folder linked"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains(&link.display().to_string()), "{e}");
+    assert!(e.contains("symbolic link"), "{e}");
+    assert!(
+        e.contains(&objects.join("sha256").display().to_string()),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&moved).unwrap(), image);
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}

@@ -201,6 +201,18 @@ async fn cap(db: Db, store: Store, test: &str) {
     assert!(lower.contains("retry-after: 5"), "{answer}");
     assert!(lower.contains("connection: close"), "{answer}");
     assert!(answer.contains("too-many-connections"), "{answer}");
+    // The refusal is counted (each test runs in a process of its own: this is the only one).
+    let mut s = connect_from(&app, 22).await;
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut scrape = Vec::new();
+    s.read_to_end(&mut scrape).await.unwrap();
+    let scrape = String::from_utf8_lossy(&scrape);
+    assert!(
+        scrape.contains("\ntallyseal_connections_refused_total 1\n"),
+        "{scrape}"
+    );
     // Another address is served.
     assert!(
         exchange(connect_from(&app, 21).await)

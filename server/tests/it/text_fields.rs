@@ -6,6 +6,7 @@
 use serde_json::json;
 use tallyseal_core::demo;
 use tallyseal_core::keys::DeviceKey;
+use tallyseal_core::note::sign_note;
 
 use crate::helpers::*;
 use crate::on_backends;
@@ -93,6 +94,51 @@ async fn unsafe_text(db: Db, store: Store, test: &str) {
             .await,
         0
     );
+
+    // The same package signed elsewhere by a trusted key: refused at import just the same.
+    let signer = demo::commission_signer().unwrap();
+    let note = sign_note(&package.to_note_text(), std::slice::from_ref(&signer)).unwrap();
+    let r = app
+        .admin_post("/api/v1/elections", json!({"signed_note": note}))
+        .await;
+    let status = r.status().as_u16();
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(status, 422, "{v}");
+    assert_eq!(v["type"], "https://tallyseal.org/problems/bad-package");
+    assert!(
+        v["detail"]
+            .as_str()
+            .unwrap()
+            .contains("station name holds U+202E"),
+        "{v}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM elections WHERE id = 'pk-unsafe-text'")
+            .await,
+        0
+    );
+
+    // Stored before the rule existed (written straight to the database): it still loads.
+    let hash = tallyseal_core::hash::sha256(note.as_bytes()).to_hex();
+    sqlx::query(
+        "INSERT INTO elections (id, package_note, package_hash, created_at_ms) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind("pk-unsafe-text")
+    .bind(note.clone())
+    .bind(hash)
+    .bind(1_i64)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/v1/elections/pk-unsafe-text/package"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), note);
 }
 on_backends!(
     unsafe_text_is_refused,

@@ -11,7 +11,10 @@
 //!
 //! It must never lose or overwrite an object: a name found in both places with different bytes
 //! (which content addressing rules out unless a file was damaged) keeps both, the old one left
-//! where it was and logged; anything else it does not recognise is left in place and logged.
+//! where it was and logged; anything else it does not recognise (a symbolic link, say: an
+//! operator who moved the old folder to a bigger disk) is left in place and logged. The store then
+//! refuses to open while the old folder is anything but gone ([`refuse_nested_leftovers`]): a
+//! server started with objects it cannot see would answer as if they had never arrived.
 
 use std::fs;
 use std::io;
@@ -85,6 +88,48 @@ pub(crate) fn move_nested_objects(root: &Path) -> Result<LayoutMove, StoreError>
         );
     }
     Ok(done)
+}
+
+/// Refuse to go on while `root/objects` (the earlier layout's folder) is still there after
+/// [`move_nested_objects`]: a symbolic link or other non-folder in its place, or a folder still
+/// holding anything. The error names the path and what to do; nothing is touched.
+pub(crate) fn refuse_nested_leftovers(root: &Path) -> Result<(), StoreError> {
+    let nested_parent = root.join(NESTED_PARENT);
+    let meta = match fs::symlink_metadata(&nested_parent) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let found = if meta.file_type().is_symlink() {
+        let target = fs::read_link(&nested_parent)
+            .map(|t| format!(" (to {})", t.display()))
+            .unwrap_or_default();
+        format!("is a symbolic link{target}, which the move of the earlier layout does not follow")
+    } else if !meta.is_dir() {
+        "is not a folder".to_owned()
+    } else {
+        let Some(entry) = fs::read_dir(&nested_parent)?.next() else {
+            // Emptied since the move (it removes an empty one itself): nothing is hidden.
+            return Ok(());
+        };
+        let entry = entry?;
+        let link = if entry.file_type()?.is_symlink() {
+            " (a symbolic link, which the move does not follow)"
+        } else {
+            ""
+        };
+        format!(
+            "still holds {}{link} after the move of the earlier layout",
+            entry.path().display()
+        )
+    };
+    Err(StoreError::Backend(format!(
+        "{} {found}. Objects there would be invisible to the server, so it does not start.          Put the objects it holds (sha256/ab/<hex>) under {} instead (copy them across if they          are on another disk, or mount that disk at {}), then remove {} and start again.          Nothing in it was deleted.",
+        nested_parent.display(),
+        root.join(OBJECTS_DIR).display(),
+        root.display(),
+        nested_parent.display(),
+    )))
 }
 
 /// Move every object of `old` (`ab/<hex>` shards) into `new`, one by one.
@@ -225,6 +270,73 @@ mod tests {
         assert_eq!(again.left, 1);
         assert_eq!(again.moved + again.duplicates, 0);
         assert_eq!(fs::read(old.join("ef/ef03")).unwrap(), b"old bytes");
+    }
+
+    /// The old folder moved to another disk and linked back (the whole folder, or its `sha256`):
+    /// the move leaves it alone, and the store refuses to open, naming it; nothing is deleted.
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_old_folder_is_refused_not_skipped() {
+        let elsewhere = tempfile::tempdir().unwrap();
+        put(&elsewhere.path().join("sha256"), "ab", "ab01", b"one");
+
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        std::os::unix::fs::symlink(elsewhere.path(), root.join("objects")).unwrap();
+        assert_eq!(move_nested_objects(root).unwrap(), LayoutMove::default());
+        let e = refuse_nested_leftovers(root).unwrap_err().to_string();
+        assert!(
+            e.contains(&root.join("objects").display().to_string()),
+            "{e}"
+        );
+        assert!(e.contains("symbolic link"), "{e}");
+        assert!(
+            e.contains(&root.join("sha256").display().to_string()),
+            "{e}"
+        );
+        assert_eq!(
+            fs::read(elsewhere.path().join("sha256/ab/ab01")).unwrap(),
+            b"one"
+        );
+
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        fs::create_dir(root.join("objects")).unwrap();
+        std::os::unix::fs::symlink(elsewhere.path().join("sha256"), root.join("objects/sha256"))
+            .unwrap();
+        move_nested_objects(root).unwrap();
+        let e = refuse_nested_leftovers(root).unwrap_err().to_string();
+        assert!(
+            e.contains(&root.join("objects/sha256").display().to_string()),
+            "{e}"
+        );
+        assert!(e.contains("symbolic link"), "{e}");
+        assert!(root.join("objects/sha256").exists());
+        assert_eq!(
+            fs::read(elsewhere.path().join("sha256/ab/ab01")).unwrap(),
+            b"one"
+        );
+    }
+
+    /// A conflicting object left in the old folder also stops the store from opening.
+    #[test]
+    fn leftovers_are_refused_and_a_moved_folder_is_not() {
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        put(&root.join("objects/sha256"), "ef", "ef03", b"old bytes");
+        put(&root.join("sha256"), "ef", "ef03", b"new bytes");
+        move_nested_objects(root).unwrap();
+        let e = refuse_nested_leftovers(root).unwrap_err().to_string();
+        assert!(e.contains("still holds"), "{e}");
+        assert_eq!(
+            fs::read(root.join("objects/sha256/ef/ef03")).unwrap(),
+            b"old bytes"
+        );
+
+        let root = tempfile::tempdir().unwrap();
+        put(&root.path().join("objects/sha256"), "ab", "ab01", b"one");
+        move_nested_objects(root.path()).unwrap();
+        assert!(refuse_nested_leftovers(root.path()).is_ok());
     }
 
     /// A data directory of a fresh install, or one already moved, is left alone.
