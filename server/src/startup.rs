@@ -25,7 +25,8 @@ pub enum StartupError {
     DataDir(String, std::io::Error),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
-    #[error("object store: {0}")]
+    /// The store's own message already says "object store".
+    #[error("{0}")]
     Store(#[from] crate::store::StoreError),
     #[error("secrets: {0}")]
     Secret(#[from] secrets::SecretError),
