@@ -69,12 +69,13 @@ fn main() -> ExitCode {
         Command::Seal(a) => commands::seal::run(a),
         Command::Keygen(a) => commands::keygen::run(a),
         Command::Demo(a) => {
-            init_server_logging();
+            // The demo tells its own story on stdout; the server's lines would interleave.
+            init_server_logging("warn");
             commands::demo::run(a)
         }
         Command::Package(c) => commands::package::run(c),
         Command::Serve(a) => {
-            init_server_logging();
+            init_server_logging("info");
             commands::serve::run(a)
         }
         Command::Witness(a) => commands::witness::run(a),
@@ -91,11 +92,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logging for the commands that run a server (`serve`, `demo`), on stderr: `info` unless
+/// Logging for the commands that run a server (`serve`, `demo`), on stderr, at `default` unless
 /// `RUST_LOG` says otherwise, which includes the access log (target `tallyseal::access`, one line
 /// per request). `RUST_LOG=info,tallyseal::access=off` keeps the rest without it.
-fn init_server_logging() {
-    let _ = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+fn init_server_logging(default: &str) {
+    let _ = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(default))
         .try_init();
 }
 
