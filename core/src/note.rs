@@ -10,7 +10,8 @@
 //!
 //! [`open_note`] follows the specification and the Go reference implementation: the note must be
 //! valid UTF-8 without ASCII control characters other than newline; signatures from unknown keys
-//! are ignored; a known key whose signature does not verify rejects the whole note; at least one
+//! are ignored; every line from a known key is verified, repeated lines too, and one that does not
+//! verify rejects the whole note; at least one
 //! known key must verify; at most [`MAX_SIGNATURES`] signature lines and [`MAX_NOTE_BYTES`] bytes.
 
 use std::fmt;
@@ -263,6 +264,10 @@ pub struct OpenedNote {
     pub text: String,
     /// Names of the known keys whose signatures verified, in order of appearance, each once.
     pub verified_by: Vec<String>,
+    /// The signature lines that verified (without their newline), in order, each distinct line
+    /// once: re-serialising the note from `text`, a blank line and these gives a note with only
+    /// verified signatures.
+    pub verified_lines: Vec<String>,
     /// Signatures by keys the caller did not list, each distinct line once.
     pub unverified: Vec<UnverifiedSignature>,
     /// How many signature lines the note has, counting every line (unknown and repeated ones too).
@@ -352,10 +357,10 @@ pub fn open_note_with_limit(
     let mut opened = OpenedNote {
         text: text.to_string(),
         verified_by: Vec::new(),
+        verified_lines: Vec::new(),
         unverified: Vec::new(),
         signature_lines: 0,
     };
-    let mut seen_known: Vec<(String, u32)> = Vec::new();
     let mut seen_unknown: Vec<&str> = Vec::new();
     // `sigs` ends with '\n', so the last piece of the split is empty and skipped.
     let lines = sigs[..sigs.len() - 1].split('\n');
@@ -409,10 +414,8 @@ pub fn open_note_with_limit(
                 key_id: id,
             });
         }
-        if seen_known.iter().any(|(n, k)| n == name && *k == id) {
-            continue;
-        }
-        seen_known.push((name.to_string(), id));
+        // Every line from a known key is verified, repeated ones too (signed-note: "verifiers MUST
+        // verify the signature"); only the lists below are de-duplicated.
         let invalid = || NoteError::InvalidSignature {
             name: name.to_string(),
             key_id: id,
@@ -423,6 +426,9 @@ pub fn open_note_with_limit(
             .map_err(|_| invalid())?;
         if !opened.verified_by.iter().any(|n| n == name) {
             opened.verified_by.push(name.to_string());
+        }
+        if !opened.verified_lines.iter().any(|l| l == whole_line) {
+            opened.verified_lines.push(whole_line.to_string());
         }
     }
     if opened.verified_by.is_empty() {
@@ -444,6 +450,29 @@ mod tests {
         let opened = open_note(note.as_bytes(), &[v]).unwrap();
         assert_eq!(opened.text, "hello\n\nworld\n");
         assert_eq!(opened.verified_by, vec!["example.org/test".to_string()]);
+    }
+
+    #[test]
+    fn repeated_line_from_a_known_key_is_verified_too() {
+        let signer = Signer::new("example.org/test", DeviceKey::from_seed(&[9u8; 32])).unwrap();
+        let v = signer.verifier();
+        let note = sign_note("hello\n", &[signer]).unwrap();
+        let mut raw = v.key_id.to_be_bytes().to_vec();
+        raw.extend_from_slice(&[0u8; 64]);
+        let forged = format!("{note}{SIG_PREFIX}{} {}\n", v.name, B64.encode(raw));
+        assert_eq!(
+            open_note(forged.as_bytes(), std::slice::from_ref(&v)),
+            Err(NoteError::InvalidSignature {
+                name: v.name.clone(),
+                key_id: v.key_id
+            })
+        );
+        // A repeat of the valid line verifies and is listed once.
+        let line = note.lines().last().unwrap();
+        let twice = format!("{note}{line}\n");
+        let opened = open_note(twice.as_bytes(), &[v]).unwrap();
+        assert_eq!(opened.verified_lines, vec![line.to_string()]);
+        assert_eq!(opened.signature_lines, 2);
     }
 
     #[test]
