@@ -244,7 +244,12 @@ impl LeafBody {
             .and_then(|rest| rest.strip_prefix(b"\n"))
             .ok_or(LeafError::UnknownFormat)?;
         let body: Self = canonical::from_canonical_bytes(json)?;
-        body.event.check()?;
+        // Canonical JSON text is not enough: the value must re-encode to these very bytes (an
+        // omitted optional field parses as `None` but re-encodes as `null`), so that one event has
+        // exactly one leaf and one leaf hash.
+        if body.to_leaf_bytes()? != bytes {
+            return Err(LeafError::Json(CanonicalError::NotCanonical));
+        }
         Ok(body)
     }
 
@@ -310,5 +315,30 @@ mod tests {
             logged_at_ms: 0,
         };
         assert!(matches!(bad_id.to_leaf_bytes(), Err(LeafError::BadId(_))));
+    }
+
+    #[test]
+    fn an_omitted_optional_field_is_not_a_second_form_of_the_leaf() {
+        let body = LeafBody {
+            event: LogEvent::FormVersion {
+                election_id: "pk-2024-ge".into(),
+                constituency_id: "NA-46".into(),
+                form: ResultForm::Form47,
+                version: 1,
+                document_hash: crate::hash::sha256(b"v1"),
+                corrects: None,
+                operator: OperatorId::new("ro-na-046").unwrap(),
+            },
+            logged_at_ms: 1_707_300_000_000,
+        };
+        let bytes = body.to_leaf_bytes().unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.contains("\"corrects\":null,"), "{text}");
+        assert_eq!(LeafBody::from_leaf_bytes(&bytes).unwrap(), body);
+        let omitted = text.replace("\"corrects\":null,", "");
+        assert_eq!(
+            LeafBody::from_leaf_bytes(omitted.as_bytes()),
+            Err(LeafError::Json(CanonicalError::NotCanonical))
+        );
     }
 }
