@@ -5,9 +5,12 @@
 //! (durably, see [`state`]), and cosigns a new checkpoint only if it is signed by the log and
 //! consistent with that one (`cosignature/v1`, Ed25519, from `tallyseal_core::log`). Checking the
 //! old size, verifying and persisting happen under one lock, so two requests can never both
-//! advance from the same old size, and nothing stored is ever rolled back. A checkpoint that
-//! contradicts the stored one (same size, other root, or a failing proof) is refused and recorded
-//! as evidence.
+//! advance from the same old size, and nothing stored is ever rolled back. The stored checkpoint
+//! is the body, the log signature lines that verified and the witness's cosignature: nothing else
+//! a caller sent is kept or served. A checkpoint that contradicts the stored one (same size, other
+//! root, or a failing proof) is refused; only a log-signed split view (same size, other root)
+//! proves misbehaviour by itself, and it is recorded as evidence once per (origin, size, root), up
+//! to [`state::MAX_EVIDENCE_BYTES`].
 //!
 //! [`Witness::add_checkpoint`] is the protocol without HTTP; [`http`] serves it with actix-web.
 
@@ -15,10 +18,11 @@ pub mod http;
 pub mod request;
 pub mod state;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use tallyseal_core::log::checkpoint::{CheckpointError, open_checkpoint, peek_origin};
+use tallyseal_core::log::checkpoint::{Checkpoint, CheckpointError, open_checkpoint, peek_origin};
 use tallyseal_core::log::cosignature::{CosignatureVerifier, Cosigner};
 use tallyseal_core::log::merkle::{self, EMPTY_HASH, hash_to_base64, parse_hash};
 use tallyseal_core::note::{NoteError, Verifier};
@@ -79,6 +83,23 @@ pub struct Witness {
     state_path: PathBuf,
     /// The state as last persisted; held for the whole check-and-persist of a request.
     state: Mutex<WitnessState>,
+    /// The split views already recorded; taken only while `state` is held.
+    evidence: Mutex<EvidenceLog>,
+}
+
+/// The (origin, size, root) of every split view in the evidence file, and whether the file's size
+/// cap was reported.
+#[derive(Debug, Default)]
+struct EvidenceLog {
+    recorded: HashSet<(String, u64, String)>,
+    cap_reported: bool,
+}
+
+/// The (origin, size, base64 root) of a recorded checkpoint note, if it parses.
+fn evidence_key(note: &str) -> Option<(String, u64, String)> {
+    let body = &note[..note.rfind("\n\n")? + 1];
+    let cp = Checkpoint::parse_body(body).ok()?;
+    Some((cp.origin.clone(), cp.size, hash_to_base64(&cp.root)))
 }
 
 impl Witness {
@@ -89,11 +110,20 @@ impl Witness {
         state_path: &Path,
     ) -> std::io::Result<Self> {
         let state = state::load(state_path)?;
+        let recorded = state::read_evidence(state_path)?
+            .iter()
+            .filter(|e| e.kind == "split_view")
+            .filter_map(|e| evidence_key(&e.offered))
+            .collect();
         Ok(Self {
             cosigner,
             logs,
             state_path: state_path.to_path_buf(),
             state: Mutex::new(state),
+            evidence: Mutex::new(EvidenceLog {
+                recorded,
+                cap_reported: false,
+            }),
         })
     }
 
@@ -187,23 +217,18 @@ impl Witness {
                 .map_err(|e| e.to_string())
         };
         if let Err(reason) = check {
-            let same_size_other_root = req.old_size == cp.size
+            let split_view = req.old_size == cp.size
                 && stored.is_some_and(|r| r.root != hash_to_base64(&cp.root));
-            let kind = if same_size_other_root {
-                "split_view"
-            } else {
-                "inconsistent"
-            };
-            let evidence = Evidence {
-                kind: kind.into(),
-                origin: log.origin.clone(),
-                seen_at: now,
-                cosigned: stored.map(|r| r.checkpoint.clone()),
-                offered: note_text,
-                proof: req.proof.iter().map(hash_to_base64).collect(),
-            };
-            state::append_evidence(&self.state_path, &evidence)
-                .map_err(|e| WitnessError::Storage(e.to_string()))?;
+            if split_view {
+                self.record_split_view(Evidence {
+                    kind: "split_view".into(),
+                    origin: log.origin.clone(),
+                    seen_at: now,
+                    cosigned: stored.map(|r| r.checkpoint.clone()),
+                    offered: note_text,
+                    proof: req.proof.iter().map(hash_to_base64).collect(),
+                });
+            }
             return Err(WitnessError::Inconsistent(reason));
         }
 
@@ -218,11 +243,65 @@ impl Witness {
             LogRecord {
                 size: cp.size,
                 root: hash_to_base64(&cp.root),
-                checkpoint: format!("{note_text}{line}"),
+                checkpoint: stored_note(&signed.note.text, &signed.note.verified_lines, &line),
             },
         );
         state::save(&self.state_path, &next).map_err(|e| WitnessError::Storage(e.to_string()))?;
         *state = next;
         Ok(line)
     }
+
+    /// Append a split view to the evidence file, once per (origin, size, root) and while the file
+    /// is below [`state::MAX_EVIDENCE_BYTES`]. A failed write is reported on stderr and does not
+    /// change the answer to the request.
+    fn record_split_view(&self, evidence: Evidence) {
+        let Some(key) = evidence_key(&evidence.offered) else {
+            return;
+        };
+        let mut log = self
+            .evidence
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if log.recorded.contains(&key) {
+            return;
+        }
+        match state::append_evidence(&self.state_path, &evidence) {
+            Ok(true) => {
+                log.recorded.insert(key);
+            }
+            Ok(false) => {
+                if !log.cap_reported {
+                    log.cap_reported = true;
+                    eprintln!(
+                        "tallyseal-witness: the evidence file {} reached {} bytes; further split views are not recorded",
+                        state::evidence_path(&self.state_path).display(),
+                        state::MAX_EVIDENCE_BYTES
+                    );
+                }
+            }
+            Err(e) => eprintln!(
+                "tallyseal-witness: could not record a split view of {} at size {}: {e}",
+                key.0, key.1
+            ),
+        }
+    }
+}
+
+/// The checkpoint as stored and served: the body, the blank line, the log signature lines that
+/// verified, and the witness's cosignature line (which ends with a newline).
+fn stored_note(body: &str, verified_lines: &[String], cosignature: &str) -> String {
+    let mut out = String::with_capacity(
+        body.len()
+            + 1
+            + verified_lines.iter().map(|l| l.len() + 1).sum::<usize>()
+            + cosignature.len(),
+    );
+    out.push_str(body);
+    out.push('\n');
+    for l in verified_lines {
+        out.push_str(l);
+        out.push('\n');
+    }
+    out.push_str(cosignature);
+    out
 }

@@ -19,7 +19,8 @@ pub struct LogRecord {
     pub size: u64,
     /// Root hash, base64.
     pub root: String,
-    /// The signed checkpoint as received, followed by the witness's cosignature line.
+    /// The checkpoint body, the log signature lines that verified and the witness's cosignature
+    /// line.
     pub checkpoint: String,
 }
 
@@ -30,10 +31,12 @@ pub struct WitnessState {
     pub logs: BTreeMap<String, LogRecord>,
 }
 
-/// A refused checkpoint whose log signature verified: possible proof of log misbehaviour.
+/// A refused checkpoint whose log signature verified and which has the size of the cosigned one
+/// but another root: a split view, proof of log misbehaviour by itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
-    /// `split_view` (same size, different root) or `inconsistent` (the proof does not verify).
+    /// `split_view` (same size, different root); older files may also hold `inconsistent` (a
+    /// proof that did not verify), which is no longer recorded.
     pub kind: String,
     pub origin: String,
     /// When it was seen (POSIX seconds).
@@ -90,19 +93,26 @@ pub fn save(path: &Path, state: &WitnessState) -> io::Result<()> {
     sync_parent_dir(path)
 }
 
-/// Append one evidence record and fsync it.
-pub fn append_evidence(state_path: &Path, evidence: &Evidence) -> io::Result<()> {
+/// Largest size of the evidence file: past it, no more records are appended.
+pub const MAX_EVIDENCE_BYTES: u64 = 64 << 20;
+
+/// Append one evidence record and fsync it; `Ok(false)` (nothing written) when the file already
+/// holds [`MAX_EVIDENCE_BYTES`] or more.
+pub fn append_evidence(state_path: &Path, evidence: &Evidence) -> io::Result<bool> {
     let path = evidence_path(state_path);
     let existed = path.exists();
     let mut line = serde_json::to_vec(evidence).map_err(io::Error::other)?;
     line.push(b'\n');
     let mut f = OpenOptions::new().create(true).append(true).open(&path)?;
+    if f.metadata()?.len() >= MAX_EVIDENCE_BYTES {
+        return Ok(false);
+    }
     f.write_all(&line)?;
     f.sync_all()?;
     if !existed {
         sync_parent_dir(&path)?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Read back every evidence record (for tests and operators).

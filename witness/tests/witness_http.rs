@@ -241,8 +241,8 @@ async fn refusals_keep_the_state_and_restart_keeps_it_too() {
     );
     let evidence = state::read_evidence(&path).unwrap();
     let kinds: Vec<&str> = evidence.iter().map(|e| e.kind.as_str()).collect();
-    assert_eq!(kinds, ["inconsistent", "split_view", "inconsistent"]);
-    assert!(evidence[1].cosigned.as_deref().unwrap().contains("\n5\n"));
+    assert_eq!(kinds, ["split_view"]);
+    assert!(evidence[0].cosigned.as_deref().unwrap().contains("\n5\n"));
     w.stop().await;
 
     // Restart: the state is still there.
@@ -346,4 +346,168 @@ async fn split_view_across_two_witnesses_is_refused_by_each() {
     }
     w1.stop().await;
     w2.stop().await;
+}
+
+/// A signature line under `name` with key ID `id` and a zero signature of `sig_len` bytes.
+fn zero_line(name: &str, id: u32, sig_len: usize) -> String {
+    use base64::Engine as _;
+    let mut raw = id.to_be_bytes().to_vec();
+    raw.resize(4 + sig_len, 0);
+    format!(
+        "\u{2014} {name} {}\n",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+async fn served(w: &Running) -> String {
+    let origin_hash = tallyseal_core::sha256(ORIGIN.as_bytes()).to_hex();
+    let r = reqwest::get(format!("{}/{origin_hash}/checkpoint", w.url))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    r.text().await.unwrap()
+}
+
+/// Lines a caller adds to the log's note (a fake cosignature under the witness's own name and key
+/// ID, unknown keys, up to the note's line limit) are neither stored nor served: the witness keeps
+/// the body, the verified log signature and its own cosignature, which monitors can open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_verified_lines_and_the_cosignature_are_stored_and_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("witness.json");
+    let w = Running::start(open_witness(&path)).await;
+    let store = tree(9);
+    let wkey = cosigner().verifier();
+    let note = signed(5, store.root_at(5).unwrap());
+    let mut padded = note.clone();
+    padded.push_str(&zero_line(&wkey.name, wkey.key_id, 72));
+    for i in 0..98 {
+        padded.push_str(&zero_line(&format!("junk.example/{i}"), i, 64));
+    }
+    let (status, _, line) = w.post(body(0, &[], &padded)).await;
+    assert_eq!(status, 200, "{line}");
+    let expected = format!("{note}{line}");
+    assert_eq!(
+        state::load(&path).unwrap().logs[ORIGIN].checkpoint,
+        expected
+    );
+    let text = served(&w).await;
+    assert_eq!(text, expected);
+    let opened = open_cosigned_checkpoint(
+        text.as_bytes(),
+        &[log_signer().verifier()],
+        std::slice::from_ref(&wkey),
+    )
+    .unwrap();
+    assert_eq!(opened.cosignatures.len(), 1);
+
+    // The log's line repeated and junk in front of it: one log line is kept.
+    let note8 = signed(8, store.root_at(8).unwrap());
+    let log_line = note8.rsplit_once("\n\n").unwrap().1;
+    let junk_first = format!(
+        "{}{}{log_line}{log_line}",
+        note8.strip_suffix(log_line).unwrap(),
+        zero_line(&wkey.name, wkey.key_id, 72)
+    );
+    let proof = store.consistency_proof(5, 8).unwrap();
+    let (status, _, line) = w.post(body(5, &proof, &junk_first)).await;
+    assert_eq!(status, 200, "{line}");
+    let text = served(&w).await;
+    assert_eq!(text, format!("{note8}{line}"));
+    open_cosigned_checkpoint(text.as_bytes(), &[log_signer().verifier()], &[wkey]).unwrap();
+    w.stop().await;
+}
+
+/// A second line under the log's name and key ID whose signature is zero: 403, even after a line
+/// that verified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_log_key_line_that_fails_is_403() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("witness.json");
+    let w = Running::start(open_witness(&path)).await;
+    let store = tree(5);
+    let key = log_signer().verifier();
+    let note = format!(
+        "{}{}",
+        signed(5, store.root_at(5).unwrap()),
+        zero_line(&key.name, key.key_id, 64)
+    );
+    let (status, _, text) = w.post(body(0, &[], &note)).await;
+    assert_eq!(status, 403, "{text}");
+    assert!(state::load(&path).unwrap().logs.is_empty());
+    w.stop().await;
+}
+
+/// A failing proof is no evidence against the log and is not recorded, however often it is sent;
+/// each split view (same size, other root, log-signed) is recorded once, also across a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_is_split_views_only_each_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("witness.json");
+    let w = Running::start(open_witness(&path)).await;
+    let store = tree(8);
+    assert_eq!(w.post(step(&store, 0, 5)).await.0, 200);
+    let mut proof = store.consistency_proof(5, 8).unwrap();
+    proof[0].0[0] ^= 1;
+    let bad = body(5, &proof, &signed(8, store.root_at(8).unwrap()));
+    for _ in 0..20 {
+        assert_eq!(w.post(bad.clone()).await.0, 422);
+    }
+    assert!(state::read_evidence(&path).unwrap().is_empty());
+
+    let other = |tag: &str| {
+        let mut s = tree(4);
+        s.append(tag.as_bytes()).unwrap();
+        signed(5, s.root().unwrap())
+    };
+    let (x, y) = (other("x"), other("y"));
+    for _ in 0..3 {
+        assert_eq!(w.post(body(5, &[], &x)).await.0, 422);
+        assert_eq!(w.post(body(5, &[], &y)).await.0, 422);
+    }
+    w.stop().await;
+    let w = Running::start(open_witness(&path)).await;
+    assert_eq!(w.post(body(5, &[], &x)).await.0, 422);
+    let offered: Vec<String> = state::read_evidence(&path)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.offered)
+        .collect();
+    assert_eq!(offered, [x, y]);
+    w.stop().await;
+}
+
+/// A full evidence file stops the recording; an evidence file that cannot be written does not
+/// turn the 422 into a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_file_is_capped_and_its_failure_is_not_a_500() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = tree(5);
+    let mut other = tree(4);
+    other.append(b"other").unwrap();
+    let split = body(5, &[], &signed(5, other.root().unwrap()));
+
+    let path = dir.path().join("full.json");
+    let filler = state::Evidence {
+        kind: "split_view".into(),
+        origin: ORIGIN.into(),
+        seen_at: 1,
+        cosigned: None,
+        offered: "x".repeat(state::MAX_EVIDENCE_BYTES as usize),
+        proof: vec![],
+    };
+    assert!(state::append_evidence(&path, &filler).unwrap());
+    let w = Running::start(open_witness(&path)).await;
+    assert_eq!(w.post(step(&store, 0, 5)).await.0, 200);
+    assert_eq!(w.post(split.clone()).await.0, 422);
+    assert_eq!(state::read_evidence(&path).unwrap().len(), 1);
+    w.stop().await;
+
+    let path = dir.path().join("broken.json");
+    let w = Running::start(open_witness(&path)).await;
+    assert_eq!(w.post(step(&store, 0, 5)).await.0, 200);
+    std::fs::create_dir(state::evidence_path(&path)).unwrap();
+    let (status, _, text) = w.post(split).await;
+    assert_eq!(status, 422, "{text}");
+    w.stop().await;
 }
