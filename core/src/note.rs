@@ -11,8 +11,8 @@
 //! [`open_note`] follows the specification and the Go reference implementation: the note must be
 //! valid UTF-8 without ASCII control characters other than newline; signatures from unknown keys
 //! are ignored; every line from a known key is verified, repeated lines too, and one that does not
-//! verify rejects the whole note; at least one
-//! known key must verify; at most [`MAX_SIGNATURES`] signature lines and [`MAX_NOTE_BYTES`] bytes.
+//! verify rejects the whole note; at least one known key must verify; at most [`MAX_SIGNATURES`]
+//! signature lines and [`MAX_NOTE_BYTES`] bytes.
 
 use std::fmt;
 use std::str::FromStr;
