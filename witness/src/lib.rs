@@ -85,6 +85,36 @@ pub struct Witness {
     state: Mutex<WitnessState>,
     /// The split views already recorded; taken only while `state` is held.
     evidence: Mutex<EvidenceLog>,
+    /// The exclusive lock on `<state>.lock`, held for the life of the witness.
+    _lock: std::fs::File,
+}
+
+/// Where the lock of the state at `state_path` is taken.
+pub fn lock_path(state_path: &Path) -> PathBuf {
+    let mut name = state_path.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Take the exclusive lock on `<state>.lock`, or refuse if another witness holds it.
+fn lock_state(state_path: &Path) -> std::io::Result<std::fs::File> {
+    let path = lock_path(state_path);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(std::io::Error::new(
+            std::io::ErrorKind::WouldBlock,
+            format!(
+                "another witness is running on this state file (it holds {}): one process per state file",
+                path.display()
+            ),
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
 }
 
 /// The (origin, size, root) of every split view in the evidence file, and whether the file's size
@@ -103,12 +133,15 @@ fn evidence_key(note: &str) -> Option<(String, u64, String)> {
 }
 
 impl Witness {
-    /// Open a witness with its state file (created on the first cosignature).
+    /// Open a witness with its state file (created on the first cosignature), taking an exclusive
+    /// lock on `<state>.lock` for the life of the witness: a second witness on the same state
+    /// file, in this process or another, is refused with [`std::io::ErrorKind::WouldBlock`].
     pub fn open(
         cosigner: Cosigner,
         logs: Vec<KnownLog>,
         state_path: &Path,
     ) -> std::io::Result<Self> {
+        let lock = lock_state(state_path)?;
         let state = state::load(state_path)?;
         let recorded = state::read_evidence(state_path)?
             .iter()
@@ -124,6 +157,7 @@ impl Witness {
                 recorded,
                 cap_reported: false,
             }),
+            _lock: lock,
         })
     }
 

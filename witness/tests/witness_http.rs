@@ -511,3 +511,24 @@ async fn evidence_file_is_capped_and_its_failure_is_not_a_500() {
     assert_eq!(status, 422, "{text}");
     w.stop().await;
 }
+
+/// One witness per state file: a second one on the same file is refused while the first runs, and
+/// allowed once it is gone.
+#[test]
+fn a_second_witness_on_one_state_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("witness.json");
+    let first = open_witness(&path);
+    let log = KnownLog {
+        origin: ORIGIN.into(),
+        keys: vec![log_signer().verifier()],
+    };
+    let err = Witness::open(cosigner(), vec![log.clone()], &path).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    assert!(
+        err.to_string().contains("one process per state file"),
+        "{err}"
+    );
+    drop(first);
+    Witness::open(cosigner(), vec![log], &path).unwrap();
+}
