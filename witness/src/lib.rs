@@ -20,7 +20,7 @@ pub mod state;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
 use tallyseal_core::log::checkpoint::{Checkpoint, CheckpointError, open_checkpoint, peek_origin};
 use tallyseal_core::log::cosignature::{CosignatureVerifier, Cosigner};
@@ -83,6 +83,9 @@ pub struct Witness {
     state_path: PathBuf,
     /// The state as last persisted; held for the whole check-and-persist of a request.
     state: Mutex<WitnessState>,
+    /// A copy of `state` replaced after each save, for the reads: they never wait on a request
+    /// that holds `state` across its fsyncs.
+    snapshot: RwLock<Arc<WitnessState>>,
     /// The split views already recorded; taken only while `state` is held.
     evidence: Mutex<EvidenceLog>,
     /// The exclusive lock on `<state>.lock`, held for the life of the witness.
@@ -152,6 +155,7 @@ impl Witness {
             cosigner,
             logs,
             state_path: state_path.to_path_buf(),
+            snapshot: RwLock::new(Arc::new(state.clone())),
             state: Mutex::new(state),
             evidence: Mutex::new(EvidenceLog {
                 recorded,
@@ -179,15 +183,23 @@ impl Witness {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// The state as last saved, without waiting for a request in progress.
+    fn snapshot(&self) -> Arc<WitnessState> {
+        self.snapshot
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     /// The latest cosigned checkpoint of `origin` (the note with the witness's cosignature).
     pub fn latest(&self, origin: &str) -> Option<LogRecord> {
-        self.lock().logs.get(origin).cloned()
+        self.snapshot().logs.get(origin).cloned()
     }
 
     /// The latest cosigned checkpoint of the log whose origin hashes (SHA-256, lowercase hex) to
     /// `origin_hash` (the monitoring path).
     pub fn latest_by_origin_hash(&self, origin_hash: &str) -> Option<LogRecord> {
-        self.lock()
+        self.snapshot()
             .logs
             .iter()
             .find(|(o, _)| tallyseal_core::sha256(o.as_bytes()).to_hex() == origin_hash)
@@ -281,6 +293,10 @@ impl Witness {
             },
         );
         state::save(&self.state_path, &next).map_err(|e| WitnessError::Storage(e.to_string()))?;
+        *self
+            .snapshot
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(next.clone());
         *state = next;
         Ok(line)
     }
@@ -338,4 +354,29 @@ fn stored_note(body: &str, verified_lines: &[String], cosignature: &str) -> Stri
     }
     out.push_str(cosignature);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use tallyseal_core::keys::DeviceKey;
+
+    #[test]
+    fn reads_do_not_wait_for_a_request_holding_the_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let cosigner =
+            Cosigner::new("witness.example/w1", DeviceKey::from_seed(&[12; 32])).unwrap();
+        let w = Witness::open(cosigner, vec![], &dir.path().join("w.json")).unwrap();
+        let guard = w.lock();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let _ = tx.send((w.latest("x"), w.latest_by_origin_hash("00")));
+            });
+            let answered = rx.recv_timeout(Duration::from_secs(5));
+            drop(guard);
+            assert_eq!(answered.unwrap(), (None, None));
+        });
+    }
 }
