@@ -11,6 +11,7 @@ mod form_rules;
 mod manifest_vectors;
 mod note_vectors;
 mod package;
+mod package_rules;
 mod phash;
 mod rfc8032;
 mod verification;
