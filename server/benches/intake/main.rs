@@ -14,6 +14,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod photos;
+mod process;
+
+use photos::{noise, photograph_all, retake, station_position};
+use process::{cpu_seconds, cpu_seconds_named, machine_ticks, peak_rss_kib, pin_store_to};
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,35 +28,16 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use tallyseal_core::demo;
 use tallyseal_core::keys::DeviceKey;
-use tallyseal_core::model::LatLon;
-use tallyseal_core::package::ElectionPackage;
 use tallyseal_core::seal::{ChainState, seal};
 use tallyseal_server::config::{ObjectStoreConfig, S3Config, ServerConfig};
 use tallyseal_server::store::raw_put::RawPut;
 use tallyseal_server::store::{LocalFsStore, s3::S3Store};
-use tallyseal_testkit::camera::{PhotoSpec, photograph};
 
 fn env_num(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn noise(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407)
-        | 1;
-    let mut out = Vec::with_capacity(n);
-    while out.len() < n {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(n);
-    out
 }
 
 fn main() {
@@ -102,53 +89,6 @@ fn main() {
             ),
         }
     });
-}
-
-/// Pin every Garage process to `cpu`, and PostgreSQL and this benchmark (with the server it
-/// spawns from now on) to the other CPUs, with util-linux `taskset` (all threads, `-a`);
-/// `None`: all of them back on every CPU.
-fn pin_store_to(cpu: Option<usize>) {
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let all = std::fs::read_to_string("/sys/devices/system/cpu/online")
-        .map_or_else(|_| "0".to_owned(), |s| s.trim().to_owned());
-    let (store, others) = match cpu {
-        Some(cpu) => {
-            assert!(
-                cpus >= 2 && cpu < cpus,
-                "BENCH_STORE_CPU={cpu} needs another CPU beside it"
-            );
-            let others = (0..cpus)
-                .filter(|c| *c != cpu)
-                .map(|c| c.to_string())
-                .collect::<Vec<_>>()
-                .join(",");
-            (cpu.to_string(), others)
-        }
-        None => (all.clone(), all),
-    };
-    let pin = |list: &str, pid: u32| {
-        let status = std::process::Command::new("taskset")
-            .args(["-a", "-p", "-c", list, &pid.to_string()])
-            .stdout(std::process::Stdio::null())
-            .status()
-            .expect("taskset (util-linux)");
-        // PostgreSQL's short-lived processes (a connection's backend, autovacuum workers) may
-        // have exited since they were listed.
-        let gone = !std::path::Path::new(&format!("/proc/{pid}")).exists();
-        assert!(
-            status.success() || gone,
-            "taskset -c {list} -p {pid} failed"
-        );
-    };
-    let garage = pids_named("garage");
-    assert!(!garage.is_empty(), "no garage process to pin");
-    for pid in garage {
-        pin(&store, pid);
-    }
-    for pid in pids_named("postgres") {
-        pin(&others, pid);
-    }
-    pin(&others, std::process::id());
 }
 
 async fn production_config(dir: &std::path::Path) -> Option<ServerConfig> {
@@ -218,62 +158,6 @@ fn spawn_server(config: &ServerConfig, port: u16) -> ServerProcess {
             .env("TALLYSEAL_S3_PREFIX", &s3.prefix);
     }
     ServerProcess(cmd.spawn().expect("spawn server"))
-}
-
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
-/// User + system CPU seconds of process `pid` so far (`/proc/<pid>/stat`, clock ticks of 10 ms).
-fn cpu_seconds(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    let rest = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) / 100.0)
-}
-
-/// (busy, total) CPU ticks of the whole machine (`/proc/stat`): every process, the database and
-/// object store services (and anything else running) included.
-fn machine_ticks() -> Option<(u64, u64)> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let line = stat.lines().next()?;
-    let v: Vec<u64> = line
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    let total: u64 = v.iter().sum();
-    let idle = v.get(3)? + v.get(4)?;
-    Some((total - idle, total))
-}
-
-/// Every process whose command name starts with `prefix`.
-fn pids_named(prefix: &str) -> Vec<u32> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.filter_map(Result::ok)
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                .is_ok_and(|c| c.trim().starts_with(prefix))
-        })
-        .collect()
-}
-
-/// CPU seconds so far of every process whose command name starts with `prefix`.
-fn cpu_seconds_named(prefix: &str) -> f64 {
-    pids_named(prefix).into_iter().filter_map(cpu_seconds).sum()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -583,52 +467,6 @@ async fn run_case(label: &str, config: ServerConfig) {
             "   whole machine during the timed run: {busy:.0}% CPU busy (all processes: database, object store, others)"
         );
     }
-}
-
-/// Where demo station `number` of NA-128 is.
-fn station_position(package: &ElectionPackage, number: u32) -> LatLon {
-    package
-        .station("NA-128", number)
-        .and_then(|s| s.location.as_ref())
-        .map(|l| l.point)
-        .unwrap()
-}
-
-/// One photo per client (its station's sheet), taken at that station, of about `bytes` bytes;
-/// rendered on all cores.
-fn photograph_all(clients: usize, bytes: usize, package: &ElectionPackage) -> Vec<Vec<u8>> {
-    let megabytes = u32::try_from(bytes.div_ceil(1_000_000)).unwrap_or(4).max(1);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut photos: Vec<Vec<u8>> = vec![Vec::new(); clients];
-    std::thread::scope(|scope| {
-        for (t, chunk) in photos.chunks_mut(clients.div_ceil(threads)).enumerate() {
-            let first = t * clients.div_ceil(threads);
-            scope.spawn(move || {
-                for (j, slot) in chunk.iter_mut().enumerate() {
-                    let c = first + j;
-                    let at = station_position(package, (c % 3) as u32 + 1);
-                    let spec =
-                        PhotoSpec::phone(at.lat, at.lon, demo::CAPTURE_MS, 300, c as u64 + 1)
-                            .with_size_mb(megabytes);
-                    *slot = photograph(&spec);
-                }
-            });
-        }
-    });
-    photos
-}
-
-/// The `i`th retake of `photo`: the same JPEG with a comment segment after SOI, so its bytes
-/// (and SHA-256) are its own.
-fn retake(photo: &[u8], i: usize) -> Vec<u8> {
-    let comment = format!("retake {i}");
-    let mut out = Vec::with_capacity(photo.len() + comment.len() + 4);
-    out.extend_from_slice(&photo[..2]);
-    out.extend_from_slice(&[0xff, 0xfe]);
-    out.extend_from_slice(&u16::try_from(comment.len() + 2).unwrap().to_be_bytes());
-    out.extend_from_slice(comment.as_bytes());
-    out.extend_from_slice(&photo[2..]);
-    out
 }
 
 /// A capture sealed before the timed run, with its request bodies ready.
