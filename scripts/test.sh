@@ -83,5 +83,8 @@ cargo nextest run --workspace --profile "$profile"
 say "Kotlin binding tests on the JVM (kotlinc from npm, JNA from Debian)"
 scripts/kotlin-test.sh
 
+say "web pages in a real browser (Debian chromium, npm playwright-core and axe-core)"
+scripts/browser-test.sh
+
 say "done"
 du -sh target 2>/dev/null | sed 's/^/disk used by target\/: /'

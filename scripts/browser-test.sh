@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Browser tests of the server's web pages: Debian's Chromium driven by npm playwright-core, with
+# axe-core for accessibility. Installs what is missing (Chromium from Debian; the npm packages
+# into a cache folder that survives between runs); under CI=true a missing component fails.
+# Screenshots: target/browser-screenshots/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { echo "browser-test.sh: $*" >&2; }
+
+if [ ! -x /usr/bin/chromium ]; then
+    log "installing Debian's chromium"
+    { apt-get update -qq && apt-get install -y -qq chromium; } >&2 || true
+fi
+[ -x /usr/bin/chromium ] || { log "no /usr/bin/chromium (apt-get install -y chromium)"; exit 1; }
+command -v node >/dev/null || { log "no node (apt-get install -y nodejs npm)"; exit 1; }
+
+NODE_DIR="${TALLYSEAL_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tallyseal/browser}"
+mkdir -p "$NODE_DIR"
+if [ ! -d "$NODE_DIR/node_modules/playwright-core" ] || [ ! -d "$NODE_DIR/node_modules/axe-core" ]; then
+    log "installing playwright-core and axe-core from npm into $NODE_DIR"
+    (cd "$NODE_DIR" && npm install --silent --no-audit --no-fund playwright-core@1 axe-core@4) >&2
+fi
+
+cargo build -q -p tallyseal-cli
+target_dir="${CARGO_TARGET_DIR:-target}"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+data=$(mktemp -d /tmp/tallyseal-browser.XXXXXX)
+RUST_LOG=warn "$target_dir/debug/tallyseal" serve --data-dir "$data" --bind "127.0.0.1:$port" >"$data/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -rf "$data"' EXIT
+for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$port/api/v1/health" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+curl -fsS "http://127.0.0.1:$port/api/v1/health" >/dev/null || { log "the server did not start"; cat "$data/server.log" >&2; exit 1; }
+
+BASE="http://127.0.0.1:$port" SCREENSHOTS="$target_dir/browser-screenshots" \
+    NODE_MODULES="$NODE_DIR/node_modules" node tests/browser/landing.mjs
