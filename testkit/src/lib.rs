@@ -6,6 +6,7 @@
 
 pub mod camera;
 pub mod exif_writer;
+pub mod fixtures;
 pub mod scenario;
 
 pub use camera::{PhotoSpec, photograph};

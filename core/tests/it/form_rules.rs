@@ -6,40 +6,9 @@ use tallyseal_core::form::{
     CandidateVotes, Form45Figures, Form46Figures, FormFigures, FormRule, RuleViolation,
     format_count, turnout_permille, validate, validate_form45, validate_form46,
 };
-use tallyseal_core::model::{Candidate, GenderCounts, PollingStation, StationType};
+use tallyseal_core::model::{GenderCounts, StationType};
 
-fn ballot(n: u32) -> Vec<Candidate> {
-    (1..=n)
-        .map(|i| Candidate {
-            ballot_no: i,
-            name: format!("Candidate {i}"),
-            name_local: None,
-            party: "Independent".into(),
-            symbol: format!("S{i}"),
-        })
-        .collect()
-}
-
-fn station(t: StationType, registered: Option<GenderCounts>) -> PollingStation {
-    PollingStation {
-        number: 7,
-        name: "Govt Boys High School".into(),
-        station_type: t,
-        location: None,
-        registered,
-        booths: None,
-    }
-}
-
-fn votes(v: &[u32]) -> Vec<CandidateVotes> {
-    v.iter()
-        .enumerate()
-        .map(|(i, &votes)| CandidateVotes {
-            ballot_no: i as u32 + 1,
-            votes,
-        })
-        .collect()
-}
+use tallyseal_testkit::fixtures::{ballot, station, votes};
 
 /// A consistent sheet of a combined station: 3 candidates, 1,230 valid, 20 rejected.
 fn good() -> Form45Figures {

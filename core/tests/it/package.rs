@@ -5,31 +5,17 @@
 use tallyseal_core::hash::sha256;
 use tallyseal_core::keys::DeviceKey;
 use tallyseal_core::model::{
-    Candidate, Constituency, Election, GenderCounts, Geofence, LatLon, PollingStation,
-    StationLocation, StationType,
+    Candidate, Constituency, GenderCounts, Geofence, LatLon, PollingStation, StationLocation,
+    StationType,
 };
 use tallyseal_core::note::{NoteError, Signer, Verifier, sign_note};
 use tallyseal_core::package::{ElectionPackage, PACKAGE_FORMAT, PackageError, SignedPackage};
 
-/// The test Commission key used in `docs/election-package.md`: seed = 32 bytes of 0x42.
-pub fn test_signer() -> Signer {
-    Signer::new(
-        "tallyseal.example/commission-test",
-        DeviceKey::from_seed(&[0x42; 32]),
-    )
-    .unwrap()
-}
+pub use tallyseal_testkit::fixtures::election_2024;
 
-pub fn election_2024() -> Election {
-    Election {
-        id: "pk-ge-2024".into(),
-        name: "General Elections 2024".into(),
-        poll_date: "2024-02-08".into(),
-        time_zone: "Asia/Karachi".into(),
-        poll_open: "2024-02-08T08:00:00+05:00".into(),
-        poll_close: "2024-02-08T17:00:00+05:00".into(),
-        results_deadline: "2024-02-09T02:00:00+05:00".into(),
-    }
+/// The test Commission key used in `docs/election-package.md` (testkit's fixture).
+pub fn test_signer() -> Signer {
+    tallyseal_testkit::fixtures::commission_test_signer().unwrap()
 }
 
 fn candidate(n: u32, name: &str, party: &str, symbol: &str) -> Candidate {

@@ -1,46 +1,13 @@
 //! Core's Form-45 consistency rules on rows of a real station results file read by the importer
 //! (moved here from core's `form_rules` tests with the importer).
 
-use tallyseal_core::form::{
-    CandidateVotes, Form45Figures, FormRule, RuleViolation, validate_form45,
-};
-use tallyseal_core::model::{Candidate, GenderCounts, PollingStation, StationType};
+use tallyseal_core::form::{Form45Figures, FormRule, RuleViolation, validate_form45};
+use tallyseal_core::model::{GenderCounts, StationType};
 use tallyseal_import::parse_results_csv;
 
 use crate::support::read_testdata;
 
-fn ballot(n: u32) -> Vec<Candidate> {
-    (1..=n)
-        .map(|i| Candidate {
-            ballot_no: i,
-            name: format!("Candidate {i}"),
-            name_local: None,
-            party: "Independent".into(),
-            symbol: format!("S{i}"),
-        })
-        .collect()
-}
-
-fn station(t: StationType, registered: Option<GenderCounts>) -> PollingStation {
-    PollingStation {
-        number: 7,
-        name: "Govt Boys High School".into(),
-        station_type: t,
-        location: None,
-        registered,
-        booths: None,
-    }
-}
-
-fn votes(v: &[u32]) -> Vec<CandidateVotes> {
-    v.iter()
-        .enumerate()
-        .map(|(i, &votes)| CandidateVotes {
-            ballot_no: i as u32 + 1,
-            votes,
-        })
-        .collect()
-}
+use tallyseal_testkit::fixtures::{ballot, station, votes};
 
 fn only(v: Vec<RuleViolation>, rule: FormRule) -> RuleViolation {
     let rules: Vec<FormRule> = v.iter().map(|x| x.rule).collect();

@@ -2,8 +2,6 @@
 
 use std::path::PathBuf;
 
-use tallyseal_core::keys::DeviceKey;
-use tallyseal_core::model::Election;
 use tallyseal_core::note::Signer;
 
 /// The importer's `testdata/` folder (the 2024 Pakistan lists and results).
@@ -17,25 +15,9 @@ pub fn read_testdata(rel: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()))
 }
 
-/// The test Commission key used in `docs/election-package.md`: seed = 32 bytes of 0x42 (the same
-/// as core's package tests).
-pub fn test_signer() -> Signer {
-    Signer::new(
-        "tallyseal.example/commission-test",
-        DeviceKey::from_seed(&[0x42; 32]),
-    )
-    .unwrap()
-}
+pub use tallyseal_testkit::fixtures::election_2024;
 
-/// The 2024 general election (as in core's package tests).
-pub fn election_2024() -> Election {
-    Election {
-        id: "pk-ge-2024".into(),
-        name: "General Elections 2024".into(),
-        poll_date: "2024-02-08".into(),
-        time_zone: "Asia/Karachi".into(),
-        poll_open: "2024-02-08T08:00:00+05:00".into(),
-        poll_close: "2024-02-08T17:00:00+05:00".into(),
-        results_deadline: "2024-02-09T02:00:00+05:00".into(),
-    }
+/// The test Commission key used in `docs/election-package.md` (testkit's fixture).
+pub fn test_signer() -> Signer {
+    tallyseal_testkit::fixtures::commission_test_signer().unwrap()
 }
