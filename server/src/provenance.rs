@@ -19,7 +19,8 @@ pub use tallyseal_core::seal::verify_upload_auth;
 pub use tallyseal_core::time::{TimeAnchor, TimeError};
 pub use tallyseal_core::verify::{
     CheckId, EnrolledDevice, KnownImage, Outcome, PriorCapture, Verdict, VerificationContext,
-    VerificationPolicy, VerificationReport, near_duplicate_check, verify_capture,
+    VerificationPolicy, VerificationReport, device_enrolment_check, near_duplicate_check,
+    verify_capture,
 };
 
 /// Parse manifest bytes and check the device signature (key taken from `manifest.device.key`).

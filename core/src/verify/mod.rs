@@ -51,6 +51,23 @@ pub use report::{CheckId, CheckResult, Outcome, Verdict, VerificationReport};
 use report::{Checks, verdict_of, verifier_version};
 use station::check_package_and_station;
 
+/// The `device_enrolled` check alone, for a manifest already opened (its signature checked): the
+/// same rule [`verify_capture`] applies, for a caller such as the server's intake that must decide
+/// whether a device may submit before it has the image.
+pub fn device_enrolment_check(m: &CaptureManifest, ctx: &VerificationContext) -> CheckResult {
+    let mut c = Checks(Vec::new());
+    check_enrolment(m, ctx, &mut c);
+    // check_enrolment records exactly one check.
+    c.0.into_iter().next().unwrap_or_else(|| {
+        report::check_result(
+            CheckId::DeviceEnrolled,
+            Outcome::Warn,
+            "the device was not checked",
+            json!({}),
+        )
+    })
+}
+
 /// Verify an evidence bundle (manifest, signature, image, and the receipt when present).
 pub fn verify_bundle(bundle: &EvidenceBundle, ctx: &VerificationContext) -> VerificationReport {
     let manifest_hash = sha256(&bundle.manifest);

@@ -1,8 +1,8 @@
-//! May this enrolled device submit this capture? The core decides (`check_enrolment`, the same
-//! check an auditor's `tallyseal verify` makes); this module hands it the enrolment records of
-//! the capture's election and turns a failure into `revoked-device` or `wrong-station`.
+//! May this enrolled device submit this capture? The core decides (`device_enrolment_check`, the
+//! same `device_enrolled` check an auditor's `tallyseal verify` makes); this module hands it the
+//! enrolment records of the capture's election and turns a failure into `revoked-device` or
+//! `wrong-station`.
 
-use tallyseal_core::keys::SignatureBytes;
 use tallyseal_core::manifest::CaptureManifest;
 
 use crate::db::DeviceRow;
@@ -10,13 +10,11 @@ use crate::error::{ApiError, Problem};
 use crate::provenance::{self, CheckId, EnrolledDevice, Outcome, VerificationContext};
 
 /// Check `device` (the enrolment of the manifest's key) against the capture at `now_ms`, the time
-/// the manifest is received. `manifest` is `manifest_bytes` opened with `signature`.
+/// the manifest is received. `manifest` has been opened (its signature checked) already.
 ///
 /// The core's records carry no election: only an enrolment for the capture's election is handed
 /// to it, so a device enrolled for another election is not enrolled for this capture's station.
 pub fn check_capture_device(
-    manifest_bytes: &[u8],
-    signature: &SignatureBytes,
     manifest: &CaptureManifest,
     device: &DeviceRow,
     now_ms: i64,
@@ -42,13 +40,13 @@ pub fn check_capture_device(
         now_ms,
         ..Default::default()
     };
-    let report = provenance::verify_capture(manifest_bytes, signature, None, &ctx);
-    let Some(check) = report.check(CheckId::DeviceEnrolled) else {
+    let check = provenance::device_enrolment_check(manifest, &ctx);
+    if check.check != CheckId::DeviceEnrolled {
         return Err(ApiError::internal(
             "enrolment check",
             "the core made no enrolment check",
         ));
-    };
+    }
     match check.outcome {
         Outcome::Pass => Ok(()),
         Outcome::Fail if check.measured.contains_key("revoked_at_ms") => Err(ApiError::new(
@@ -92,7 +90,7 @@ mod tests {
     }
 
     fn problem(c: &SealedCapture, device: &DeviceRow, now: i64) -> Option<Problem> {
-        check_capture_device(&c.manifest_bytes, &c.signature, &c.manifest, device, now)
+        check_capture_device(&c.manifest, device, now)
             .err()
             .map(|e| e.problem)
     }

@@ -98,7 +98,7 @@ pub async fn accept_manifest(
         return accepted(false, &row);
     }
     let now = crate::now_ms();
-    check_capture_device(&manifest_bytes, &signature, &manifest, &device, now)?;
+    check_capture_device(&manifest, &device, now)?;
     if manifest.image.bytes > state.config.limits.max_image_bytes {
         return Err(ApiError::new(
             Problem::BodyTooLarge,
