@@ -139,4 +139,38 @@ pub struct CaptureStatus {
     pub receipt: Receipt,
     /// The `VerificationReport`, as JSON.
     pub report: Option<serde_json::Value>,
+    /// The Returning Officer asked the Presiding Officer for a new capture of this one: the phone
+    /// shows it at its next sync, and the new capture names this one in `supersedes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recapture: Option<RecaptureRequest>,
+    /// The capture's latest leaf in the public transparency log with its inclusion proof against
+    /// a published checkpoint, once the log has sequenced it (`docs/log.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<LogInclusion>,
+}
+
+/// A Returning Officer's request for a new capture of a station's form (a console decision).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecaptureRequest {
+    /// The decision's id (client-generated, stable across servers and offline offices).
+    pub request_id: String,
+    /// A reason code from the console's fixed list (e.g. `illegible`, `wrong-form`).
+    pub reason_code: String,
+    /// The RO's words, shown to the PO as text.
+    pub reason: String,
+    pub requested_at_ms: i64,
+    /// The RO's stable opaque id (never a name or e-mail).
+    pub requested_by: String,
+}
+
+/// A leaf of the public log and a C2SP tlog-proof of its inclusion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogInclusion {
+    /// The leaf's index in the log.
+    pub leaf_index: u64,
+    /// The leaf's exact bytes (`tallyseal-log-leaf/v1` text), UTF-8.
+    pub leaf: String,
+    /// A C2SP `tlog-proof@v1` for the leaf, its checkpoint carrying the log's signature and the
+    /// witnesses' cosignatures collected so far.
+    pub proof: String,
 }

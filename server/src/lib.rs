@@ -32,11 +32,13 @@
 //! - [`access_log`]: one log line per request, with an `X-Request-Id`; the request metrics.
 //! - [`metrics`]: Prometheus metrics at `GET /metrics`.
 //! - [`landing`]: the landing page at `/`.
+//! - [`accounts`]: console users, roles and the one authorisation decision (role and constituency).
 //!
 //! The server never derives a storage key from the administrative hierarchy, never overwrites an
 //! object and never updates or deletes an audit event.
 
 pub mod access_log;
+pub mod accounts;
 pub mod allocator;
 pub mod analysis;
 mod bearer_challenge;

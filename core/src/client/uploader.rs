@@ -542,6 +542,8 @@ mod tests {
                         verdict: Some("verified".into()),
                         receipt: self.receipt(&trusted, ReceiptStatus::Verified),
                         report: None,
+                        recapture: None,
+                        log: None,
                     })
                     .unwrap(),
                 ),

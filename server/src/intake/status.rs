@@ -33,5 +33,7 @@ pub async fn capture_status(
         verdict: row.verdict.map(|v| v.as_str().to_owned()),
         receipt,
         report,
+        recapture: None,
+        log: None,
     })
 }
