@@ -66,6 +66,11 @@ problems! {
     TooManyConnections => ("too-many-connections", StatusCode::TOO_MANY_REQUESTS, "This client address has too many open connections"),
     OriginNotAllowed => ("origin-not-allowed", StatusCode::FORBIDDEN, "This origin may not make this request"),
     ServiceUnavailable => ("service-unavailable", StatusCode::SERVICE_UNAVAILABLE, "Storage is temporarily unavailable; retry later"),
+    NotSignedIn => ("not-signed-in", StatusCode::UNAUTHORIZED, "Sign in to the console first"),
+    Forbidden => ("forbidden", StatusCode::FORBIDDEN, "Your role or constituency does not allow this"),
+    CsrfRejected => ("csrf-rejected", StatusCode::FORBIDDEN, "The request's anti-forgery token is missing or wrong"),
+    StaleVersion => ("stale-version", StatusCode::CONFLICT, "Someone changed this record since you read it; here is its current state"),
+    InvalidField => ("invalid-field", StatusCode::UNPROCESSABLE_ENTITY, "A field is missing, unknown or not a valid value"),
     Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"),
 }
 

@@ -2,5 +2,6 @@
 //! ([`authorize`], the one place every console request is authorised).
 
 mod actor;
+mod extract;
 
 pub use actor::{Actor, ConstituencyRef, Permission, Role, Scope, authorize};
