@@ -33,6 +33,10 @@
 //! - [`metrics`]: Prometheus metrics at `GET /metrics`.
 //! - [`landing`]: the landing page at `/`.
 //! - [`accounts`]: console users, roles and the one authorisation decision (role and constituency).
+//! - [`stations`]: the one definition of a polling station's state, the arrival board, the
+//!   national summary and live board announcements.
+//! - [`review`]: the Returning Officer's review of a capture (what it shows, the map) and the
+//!   append-only decisions (accept, reject, ask for a new capture).
 //!
 //! The server never derives a storage key from the administrative hierarchy, never overwrites an
 //! object and never updates or deletes an audit event.
@@ -55,9 +59,11 @@ pub mod landing;
 pub mod metrics;
 pub mod provenance;
 pub mod routes;
+pub mod review;
 pub mod secrets;
 pub mod startup;
 pub mod state;
+pub mod stations;
 pub mod store;
 pub mod sweep;
 mod text_fields;

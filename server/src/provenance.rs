@@ -131,3 +131,25 @@ pub fn verify_received_image(
             .any(|c| c.check == CheckId::ImageHash && c.outcome == Outcome::Pass);
     (report, image_matches)
 }
+
+/// A manifest the server stored after checking its signature at intake, read back (structure
+/// only: the signature was checked when it was accepted).
+pub fn read_stored_manifest(bytes: &[u8]) -> Result<CaptureManifest, ManifestError> {
+    CaptureManifest::parse(bytes)
+}
+
+/// The best estimate of when a manifest's capture was taken, as the verification's capture-time
+/// check computes it: GNSS time from a fix that is not mocked, else a time anchor signed by one of
+/// `anchor_keys`, else the device clock.
+pub fn best_capture_time(
+    manifest: &CaptureManifest,
+    anchor_keys: &[tallyseal_core::keys::PublicKey],
+) -> tallyseal_core::time::TimeEstimate {
+    let gnss = manifest.fix.as_ref().filter(|f| !f.mock).and_then(|f| {
+        f.gnss_time_ms.map(|t| tallyseal_core::time::GnssReading {
+            gnss_time_ms: t,
+            fix_monotonic_ms: f.fix_monotonic_ms,
+        })
+    });
+    tallyseal_core::time::assess_time(&manifest.clock, gnss, anchor_keys).best
+}

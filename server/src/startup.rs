@@ -124,6 +124,8 @@ impl Application {
             package_verifiers,
             packages: Mutex::new(Default::default()),
             analysis: Default::default(),
+            manifest_facts: Default::default(),
+            board_feed: Default::default(),
             config: config.clone(),
         });
         crate::analysis::spawn(state.clone());
@@ -184,6 +186,11 @@ impl Application {
     /// The commission public key (what clients trust for receipts and packages).
     pub fn commission_key(&self) -> tallyseal_core::keys::PublicKey {
         self.state.commission_key.public_key()
+    }
+
+    /// The state the handlers share (tests mount extra services over the running server's state).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
     }
 
     /// The admin bearer token in force.

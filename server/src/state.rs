@@ -35,6 +35,10 @@ pub struct AppState {
     pub packages: Mutex<HashMap<String, Arc<OpenedPackage>>>,
     /// Shared with the near-duplicate analyser ([`crate::analysis`]).
     pub analysis: crate::analysis::Analysis,
+    /// What the board reads from each manifest, read once ([`crate::stations::FactsCache`]).
+    pub manifest_facts: crate::stations::FactsCache,
+    /// Announces station changes to this server's live boards ([`crate::stations::BoardFeed`]).
+    pub board_feed: crate::stations::BoardFeed,
 }
 
 /// Marks an upload busy for as long as it lives.

@@ -186,6 +186,10 @@ pub struct ServerConfig {
     pub analysis: AnalysisConfig,
     /// Which web pages (origins) may call the API from a browser (`[cors]`).
     pub cors: CorsConfig,
+    /// The node that records console decisions (`origin` of a review decision): `centre` for the
+    /// Commission's servers, a name of its own for an RO office that works offline and syncs
+    /// later (docs/console.md).
+    pub node_id: String,
 }
 
 /// Cross-origin requests from browsers ([`crate::cors`]). Phones and the CLI send no `Origin`
@@ -235,6 +239,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("limits", &self.limits)
             .field("analysis", &self.analysis)
             .field("cors", &self.cors)
+            .field("node_id", &self.node_id)
             .finish()
     }
 }
@@ -316,6 +321,7 @@ impl Default for ServerConfig {
             limits: Limits::default(),
             analysis: AnalysisConfig::default(),
             cors: CorsConfig::default(),
+            node_id: "centre".to_owned(),
         }
     }
 }

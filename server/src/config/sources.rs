@@ -39,6 +39,7 @@ impl ServerConfig {
     ///
     /// `TALLYSEAL_DATA_DIR`, `TALLYSEAL_BIND`, `TALLYSEAL_DATABASE_URL`, `TALLYSEAL_WORKERS`,
     /// `TALLYSEAL_ADMIN_TOKEN`, `TALLYSEAL_SERVER_KEY` (hex seed), `TALLYSEAL_PUBLIC_URL`,
+    /// `TALLYSEAL_NODE_ID` (the origin of console decisions),
     /// `TALLYSEAL_TRUSTED_PACKAGE_KEYS` (comma-separated verifier keys),
     /// `TALLYSEAL_OBJECT_STORE` (`local` or `s3`), `TALLYSEAL_OBJECTS_PATH`, `TALLYSEAL_S3_ENDPOINT`,
     /// `TALLYSEAL_S3_BUCKET`, `TALLYSEAL_S3_REGION`, `TALLYSEAL_S3_ACCESS_KEY`,
@@ -76,6 +77,9 @@ impl ServerConfig {
         }
         if let Some(v) = var("TALLYSEAL_PUBLIC_URL") {
             self.public_url = Some(v);
+        }
+        if let Some(v) = var("TALLYSEAL_NODE_ID") {
+            self.node_id = v;
         }
         if let Some(v) = var("TALLYSEAL_MAX_JSON_BYTES") {
             self.limits.max_json_bytes = parse_num("TALLYSEAL_MAX_JSON_BYTES", &v)?;

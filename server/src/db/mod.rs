@@ -23,11 +23,13 @@
 //! # Files, one per table or aggregate
 //!
 //! `elections`, `devices`, `enrolment_codes`, `submissions` (with the joins the intake reads in
-//! one query), `related` (the other captures a capture is checked against), `uploads` (tus state),
+//! one query), `board` (a board's captures in one query), `decisions` (review decisions), `related` (the other captures a capture is checked against), `uploads` (tus state),
 //! `reports` (verification reports: completion and the near-duplicate analysis), `events`,
 //! `server_identity`, and `group_commit` (SQLite's write batching).
 
+mod board;
 mod columns;
+mod decisions;
 mod devices;
 mod elections;
 mod enrolment_codes;
@@ -45,8 +47,12 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection, Executor};
 
+pub use board::{BoardCaptureRow, board_captures, station_captures};
 pub use columns::{
     DeviceKeyHex, Sha256Hex, SignatureHex, StoredVerdict, SubmissionStatus, UnknownValue,
+};
+pub use decisions::{
+    DecisionRow, decisions_for_board, decisions_for_capture, decisions_for_station, get_decision,
 };
 pub use devices::{DeviceRow, EnrolOutcome, get_device};
 pub use elections::{get_election, list_election_ids};
@@ -296,6 +302,15 @@ impl Database {
     pub async fn record_analysis(&self, a: &AnalysisRecord) -> DbResult<bool> {
         self.write_atomic(a.clone(), |c, a| Box::pin(reports::record_analysis(c, a)))
             .await
+    }
+
+    /// Record a review decision and its event, atomically; false when its id exists already or
+    /// another decision already follows the one it supersedes (`decisions::insert_decision`).
+    pub async fn insert_decision(&self, d: &DecisionRow) -> DbResult<bool> {
+        self.write_atomic(d.clone(), |c, d| {
+            Box::pin(decisions::insert_decision(c, d))
+        })
+        .await
     }
 
     /// Publish an election's package; false when the id exists already.
