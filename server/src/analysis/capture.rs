@@ -96,8 +96,11 @@ pub(super) async fn analyse(
         receipt_json,
         event,
     };
-    if state.db.record_analysis(&record).await? && record.receipt_json.is_some() {
-        crate::metrics::intake::receipt_issued("verified", record.verdict.as_str());
+    if state.db.record_analysis(&record).await? {
+        if record.receipt_json.is_some() {
+            crate::metrics::intake::receipt_issued("verified", record.verdict.as_str());
+        }
+        crate::stations::announce_capture(&state.board_feed, &submission, "analysed");
     }
     Ok(())
 }

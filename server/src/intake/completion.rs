@@ -199,6 +199,7 @@ pub async fn complete(
     };
     done.id = upload_id;
     crate::metrics::intake::image_completed(completion.verdict.as_str());
+    crate::stations::announce_capture(&state.board_feed, &submission, "image_received");
     done.completed_at_ms = Some(now);
     Ok(Written {
         upload: done,

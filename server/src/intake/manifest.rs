@@ -142,6 +142,7 @@ pub async fn accept_manifest(
     };
     if state.db.insert_submission(&row).await? {
         crate::metrics::intake::manifest_accepted();
+        crate::stations::announce_capture(&state.board_feed, &row, "manifest_received");
         return accepted(true, &row);
     }
     // Another server (or request) inserted it first: theirs is the receipt.

@@ -1,4 +1,5 @@
-//! A capture's state as the server holds it: submission, receipt and verification report.
+//! A capture's state as the server holds it: submission, receipt, verification report, and the
+//! Returning Officer's request for a new capture when one is in force (`crate::review`).
 //! Read-only.
 
 use tallyseal_core::hash::Sha256Digest;
@@ -22,6 +23,7 @@ pub async fn capture_status(
         .map_err(|e| ApiError::internal("stored report", e))?;
     let receipt =
         serde_json::from_str(&row.receipt).map_err(|e| ApiError::internal("stored receipt", e))?;
+    let recapture = crate::review::recapture_request(&state.db.pool, &hash.to_hex()).await?;
     Ok(CaptureStatus {
         manifest_hash: row.manifest_hash.to_hex(),
         status: row.status.as_str().to_owned(),
@@ -33,7 +35,7 @@ pub async fn capture_status(
         verdict: row.verdict.map(|v| v.as_str().to_owned()),
         receipt,
         report,
-        recapture: None,
+        recapture,
         log: None,
     })
 }

@@ -7,6 +7,7 @@
 //! - this module: health, public keys, time anchors.
 
 pub mod captures;
+pub mod console;
 pub mod elections;
 pub mod enrol;
 pub mod tus;
@@ -28,7 +29,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(elections::configure)
         .configure(enrol::configure)
         .configure(captures::configure)
-        .configure(tus::configure);
+        .configure(tus::configure)
+        .configure(console::configure);
 }
 
 /// Require `Authorization: Bearer <admin token>`, as read by
