@@ -101,6 +101,9 @@ pub struct TestApp {
     /// The upload authorisation (`Tallyseal-Upload-Auth`) for each upload URL this app created,
     /// which [`TestApp::patch`] and [`TestApp::head_offset`] send as a tus client would.
     pub upload_auths: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    /// The running server's shared state (tests mount extra services on it, e.g. the console
+    /// API behind a test actor).
+    pub state: actix_web::web::Data<tallyseal_server::state::AppState>,
 }
 
 /// Configuration for a fresh app; `None` when a component is missing (skipped).
@@ -138,6 +141,7 @@ impl TestApp {
         let port = app.port();
         let admin_token = app.admin_token();
         let commission_key = app.commission_key();
+        let state = app.state();
         tokio::spawn(app.run_until_stopped());
         sqlx::any::install_default_drivers();
         let db = AnyPoolOptions::new()
@@ -161,6 +165,7 @@ impl TestApp {
             config,
             _dir: dir,
             upload_auths: Default::default(),
+            state,
         }
     }
 

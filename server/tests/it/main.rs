@@ -8,6 +8,9 @@ mod helpers;
 
 mod access_log;
 mod admin_challenge;
+mod console_api;
+mod console_board;
+mod console_review;
 mod cors;
 mod enrolment;
 mod errors;
