@@ -98,7 +98,9 @@ struct Station {
 
 async fn intake(http: &reqwest::Client, base: &str, token: &str, s: &Station, image: bool) {
     let r = http
-        .post(format!("{base}/api/v1/elections/{ELECTION}/enrolment-codes"))
+        .post(format!(
+            "{base}/api/v1/elections/{ELECTION}/enrolment-codes"
+        ))
         .bearer_auth(token)
         .json(&json!({"constituency": CODE, "station": s.number}))
         .send()
@@ -111,8 +113,10 @@ async fn intake(http: &reqwest::Client, base: &str, token: &str, s: &Station, im
         .to_owned();
     let r = http
         .post(format!("{base}/api/v1/enrol"))
-        .json(&json!({"code": code, "device_key": s.key.public_key().to_hex(),
-                      "officer_name": format!("PO {}", s.number)}))
+        .json(
+            &json!({"code": code, "device_key": s.key.public_key().to_hex(),
+                      "officer_name": format!("PO {}", s.number)}),
+        )
         .send()
         .await
         .unwrap();
@@ -208,8 +212,7 @@ async fn run() {
             seed[31] = 0xb0;
             let key = DeviceKey::from_seed(&seed);
             let at = position(&pkg, number);
-            let mut input =
-                demo::capture_input(retake(&photo, number as usize), None, at).unwrap();
+            let mut input = demo::capture_input(retake(&photo, number as usize), None, at).unwrap();
             input.station = number;
             input.figures = None;
             let form45 = seal(input.clone(), &key, &ChainState::genesis()).unwrap();
@@ -248,7 +251,11 @@ async fn run() {
             supersedes: None,
         };
         let hash = s.form45.manifest_hash.to_hex();
-        assert!(review::record_decision(&state, &actor, &c, &hash, &req).await.is_ok());
+        assert!(
+            review::record_decision(&state, &actor, &c, &hash, &req)
+                .await
+                .is_ok()
+        );
     }
     // The analysis of every image finishes before the board is timed.
     loop {
@@ -267,9 +274,15 @@ async fn run() {
 
     let board = |state: actix_web::web::Data<tallyseal_server::state::AppState>| async move {
         let t = Instant::now();
-        let b = stations::constituency_board(&state, ELECTION, CODE, BoardFilter::default(), &NoFigures)
-            .await
-            .unwrap();
+        let b = stations::constituency_board(
+            &state,
+            ELECTION,
+            CODE,
+            BoardFilter::default(),
+            &NoFigures,
+        )
+        .await
+        .unwrap();
         let body = serde_json::to_vec(&b).unwrap();
         (t.elapsed(), body.len(), b)
     };

@@ -204,3 +204,22 @@ fn zeros_that_would_break_the_server_are_refused() {
 fn unknown_keys_are_refused() {
     assert!(ServerConfig::from_toml("bnid = \"x\"").is_err());
 }
+
+#[test]
+fn node_id_is_a_short_identifier() {
+    let c = ServerConfig::from_toml("node_id = \"ro-office-na-128\"\n").unwrap();
+    assert!(c.validate().is_ok());
+    assert_eq!(c.node_id, "ro-office-na-128");
+    for bad in ["", "two words", "office\u{202e}", &"x".repeat(65)] {
+        let c = ServerConfig {
+            node_id: bad.to_owned(),
+            ..ServerConfig::default()
+        };
+        let err = c.validate().unwrap_err();
+        assert!(err.to_string().contains("node_id"), "{err}");
+    }
+    let mut c = ServerConfig::default();
+    c.apply_env(|k| (k == "TALLYSEAL_NODE_ID").then(|| "office-2".to_owned()))
+        .unwrap();
+    assert_eq!(c.node_id, "office-2");
+}

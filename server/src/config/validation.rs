@@ -6,7 +6,8 @@ impl ServerConfig {
     /// Refuse settings that would break the server rather than limit it (`Application::build`
     /// calls it, whatever built the configuration): a zero that would
     /// refuse every request (no upload slot, no body, no image) or make analysers take each
-    /// other's claims at once, an expired-on-issue enrolment code.
+    /// other's claims at once, an expired-on-issue enrolment code; a `node_id` that is not a
+    /// short identifier.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let l = &self.limits;
         let positive: [(&'static str, u64); 12] = [
@@ -32,12 +33,25 @@ impl ServerConfig {
                 u64::from(self.database_max_connections),
             ),
         ];
-        match positive.into_iter().find(|(_, v)| *v == 0) {
-            Some((name, _)) => Err(ConfigError::Invalid {
+        if let Some((name, _)) = positive.into_iter().find(|(_, v)| *v == 0) {
+            return Err(ConfigError::Invalid {
                 name,
                 message: "must be at least 1".into(),
-            }),
-            None => Ok(()),
+            });
         }
+        // The origin every console decision records: a short identifier, never free text.
+        let id = &self.node_id;
+        if id.is_empty()
+            || id.len() > 64
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        {
+            return Err(ConfigError::Invalid {
+                name: "node_id",
+                message: "must be 1 to 64 of A-Z a-z 0-9 - _ .".into(),
+            });
+        }
+        Ok(())
     }
 }

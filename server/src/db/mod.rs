@@ -307,10 +307,8 @@ impl Database {
     /// Record a review decision and its event, atomically; false when its id exists already or
     /// another decision already follows the one it supersedes (`decisions::insert_decision`).
     pub async fn insert_decision(&self, d: &DecisionRow) -> DbResult<bool> {
-        self.write_atomic(d.clone(), |c, d| {
-            Box::pin(decisions::insert_decision(c, d))
-        })
-        .await
+        self.write_atomic(d.clone(), |c, d| Box::pin(decisions::insert_decision(c, d)))
+            .await
     }
 
     /// Publish an election's package; false when the id exists already.

@@ -128,9 +128,12 @@ pub async fn capture_review(
     let device = db::get_device(pool, &row.device_key.to_hex()).await?;
     let siblings =
         db::station_captures(pool, &row.election_id, &row.constituency, row.station).await?;
-    let siblings: Vec<_> = siblings.into_iter().filter(|s| s.form == row.form).collect();
-    let decisions = db::decisions_for_station(pool, &row.election_id, &row.constituency, row.station)
-        .await?;
+    let siblings: Vec<_> = siblings
+        .into_iter()
+        .filter(|s| s.form == row.form)
+        .collect();
+    let decisions =
+        db::decisions_for_station(pool, &row.election_id, &row.constituency, row.station).await?;
     let heads = head_decisions(&decisions);
     let facts = state
         .manifest_facts
@@ -157,7 +160,11 @@ pub async fn capture_review(
     let others = others
         .into_iter()
         .map(|(summary, f, received)| RelatedCapture {
-            relation: if f.supersedes.as_ref().is_some_and(|(h, _)| h == manifest_hash) {
+            relation: if f
+                .supersedes
+                .as_ref()
+                .is_some_and(|(h, _)| h == manifest_hash)
+            {
                 "supersedes_this"
             } else if this_facts
                 .supersedes
@@ -247,7 +254,9 @@ pub async fn capture_image(
     }
     let bytes = state
         .store
-        .get(&crate::store::ObjectKey::for_digest(&row.image_sha256.digest()))
+        .get(&crate::store::ObjectKey::for_digest(
+            &row.image_sha256.digest(),
+        ))
         .await?
         .ok_or_else(|| ApiError::internal("image object", "missing"))?;
     // Only the image types a capture may have, never a type taken as given.

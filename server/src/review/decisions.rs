@@ -163,9 +163,7 @@ async fn current_head(
     manifest_hash: &str,
 ) -> Result<Option<DecisionRow>, DecisionRefused> {
     let all = db::decisions_for_capture(&state.db.pool, manifest_hash).await?;
-    Ok(head_decisions(&all)
-        .remove(manifest_hash)
-        .cloned())
+    Ok(head_decisions(&all).remove(manifest_hash).cloned())
 }
 
 /// Record `req` on the capture `manifest_hash` of `constituency`, for `actor` (authorised already

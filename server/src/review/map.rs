@@ -54,7 +54,11 @@ pub fn fence_svg(station: u32, location: &StationLocation, position: Option<Posi
     let mut ys = vec![0.0];
     match &location.geofence {
         Geofence::Radius { radius_m } => {
-            let r = if radius_m.is_finite() { radius_m.abs() } else { 0.0 };
+            let r = if radius_m.is_finite() {
+                radius_m.abs()
+            } else {
+                0.0
+            };
             xs.extend([-r, r]);
             ys.extend([-r, r]);
         }
@@ -68,7 +72,11 @@ pub fn fence_svg(station: u32, location: &StationLocation, position: Option<Posi
     }
     let fix = position.map(|p| {
         let (x, y) = local(origin, p.point);
-        let acc = if p.accuracy_m.is_finite() { p.accuracy_m.max(0.0) } else { 0.0 };
+        let acc = if p.accuracy_m.is_finite() {
+            p.accuracy_m.max(0.0)
+        } else {
+            0.0
+        };
         xs.extend([x - acc, x + acc]);
         ys.extend([y - acc, y + acc]);
         (x, y, acc, p)
@@ -92,7 +100,11 @@ pub fn fence_svg(station: u32, location: &StationLocation, position: Option<Posi
     );
     match &location.geofence {
         Geofence::Radius { radius_m } => {
-            let r = if radius_m.is_finite() { radius_m.abs() } else { 0.0 };
+            let r = if radius_m.is_finite() {
+                radius_m.abs()
+            } else {
+                0.0
+            };
             let _ = write!(
                 svg,
                 "<circle id=\"geofence\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"{:.1}\" fill=\"#2e7d32\" \
@@ -202,7 +214,9 @@ mod tests {
                 mock: false,
             }),
         );
-        for id in ["geofence", "station", "accuracy", "position", "scale", "distance"] {
+        for id in [
+            "geofence", "station", "accuracy", "position", "scale", "distance",
+        ] {
             assert!(svg.contains(&format!("id=\"{id}\"")), "{id} missing");
         }
         assert!(svg.contains("data-lat=\"33.6850000\""));

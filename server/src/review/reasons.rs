@@ -8,7 +8,10 @@ pub const REJECT_REASONS: &[(&str, &str)] = &[
     ("wrong-station", "The form is another station's"),
     ("illegible", "The figures cannot be read"),
     ("incomplete", "Part of the form or a page is missing"),
-    ("unsigned", "The Presiding Officer's signature or stamp is missing"),
+    (
+        "unsigned",
+        "The Presiding Officer's signature or stamp is missing",
+    ),
     ("altered", "The form shows signs of alteration"),
     ("failed-verification", "A verification check failed"),
     ("duplicate", "The same image was sent for another station"),
@@ -17,12 +20,21 @@ pub const REJECT_REASONS: &[(&str, &str)] = &[
 
 /// Why a new capture is asked for.
 pub const RECAPTURE_REASONS: &[(&str, &str)] = &[
-    ("illegible", "The figures cannot be read (blur, glare, shadow)"),
+    (
+        "illegible",
+        "The figures cannot be read (blur, glare, shadow)",
+    ),
     ("incomplete", "Part of the form is cut off"),
     ("missing-page", "A page of the form was not captured"),
     ("wrong-form", "The image is not the form it claims to be"),
-    ("corrected-form", "The form was corrected and signed again (Rule 84)"),
-    ("failed-verification", "A verification check failed (position, time, device)"),
+    (
+        "corrected-form",
+        "The form was corrected and signed again (Rule 84)",
+    ),
+    (
+        "failed-verification",
+        "A verification check failed (position, time, device)",
+    ),
     ("other", "Another reason, given in the text"),
 ];
 

@@ -90,16 +90,12 @@ pub async fn constituency_of(
     code: &str,
 ) -> Result<Constituency, ApiError> {
     let package = load_package(state, election).await?;
-    package
-        .package
-        .constituency(code)
-        .cloned()
-        .ok_or_else(|| {
-            ApiError::new(
-                Problem::NotFound,
-                format!("election {election:?} has no constituency {code:?}"),
-            )
-        })
+    package.package.constituency(code).cloned().ok_or_else(|| {
+        ApiError::new(
+            Problem::NotFound,
+            format!("election {election:?} has no constituency {code:?}"),
+        )
+    })
 }
 
 /// Every station of the constituency with its state (the one definition, for the board, the
@@ -212,7 +208,10 @@ pub async fn national_summary(
         .iter()
         .filter(|c| visible(&c.code))
     {
-        let rows = rows_by.get(c.code.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let rows = rows_by
+            .get(c.code.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         let decisions = decisions_by
             .get(c.code.as_str())
             .map(Vec::as_slice)

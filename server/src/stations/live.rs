@@ -48,11 +48,7 @@ impl BoardFeed {
 }
 
 /// Announce that the capture of `row` changed because of `cause`.
-pub fn announce_capture(
-    feed: &BoardFeed,
-    row: &crate::db::SubmissionRow,
-    cause: &'static str,
-) {
+pub fn announce_capture(feed: &BoardFeed, row: &crate::db::SubmissionRow, cause: &'static str) {
     feed.announce(StationChanged {
         election: row.election_id.clone(),
         constituency: row.constituency.clone(),

@@ -280,7 +280,9 @@ pub fn form_status(
     let mut earlier = Vec::new();
     for s in summaries {
         let in_current = s.superseded_by.is_none()
-            && current_set.as_ref().is_some_and(|(set, _)| *set == s.capture_set);
+            && current_set
+                .as_ref()
+                .is_some_and(|(set, _)| *set == s.capture_set);
         if !in_current {
             earlier.push(s);
             continue;
@@ -329,8 +331,7 @@ pub fn station_states(
     figures: &dyn FiguresStates,
 ) -> Vec<StationState> {
     let heads = head_decisions(decisions);
-    let mut by_form: HashMap<(i64, &str), Vec<(&BoardCaptureRow, &ManifestFacts)>> =
-        HashMap::new();
+    let mut by_form: HashMap<(i64, &str), Vec<(&BoardCaptureRow, &ManifestFacts)>> = HashMap::new();
     for (row, f) in rows.iter().zip(facts) {
         by_form
             .entry((row.station, row.form.as_str()))

@@ -99,8 +99,11 @@ impl Console {
     }
 
     pub async fn board(&self, actor: &str, query: &str) -> Value {
-        self.get_json(actor, &format!("/api/v1/console/{ELECTION}/{OWN}/board{query}"))
-            .await
+        self.get_json(
+            actor,
+            &format!("/api/v1/console/{ELECTION}/{OWN}/board{query}"),
+        )
+        .await
     }
 
     pub async fn decide(&self, actor: &str, manifest_hash: &str, body: Value) -> reqwest::Response {

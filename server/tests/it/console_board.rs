@@ -79,7 +79,10 @@ async fn board_follows_intake_and_decisions(db: Db, store: Store, test: &str) {
     assert_eq!(listed, vec![2, 3]);
     assert!(awaited["stations"][0]["forms"].as_array().unwrap().len() == 1);
     let r = console
-        .get(&ro(), &format!("/api/v1/console/{ELECTION}/{OWN}/board?state=done"))
+        .get(
+            &ro(),
+            &format!("/api/v1/console/{ELECTION}/{OWN}/board?state=done"),
+        )
         .send()
         .await
         .unwrap();
@@ -100,20 +103,29 @@ async fn board_follows_intake_and_decisions(db: Db, store: Store, test: &str) {
 
     // Another constituency's RO, an unknown constituency, no actor.
     let r = console
-        .get(&other_ro(), &format!("/api/v1/console/{ELECTION}/{OWN}/board"))
+        .get(
+            &other_ro(),
+            &format!("/api/v1/console/{ELECTION}/{OWN}/board"),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
     let r = console
-        .get("admin u-admin *", &format!("/api/v1/console/{ELECTION}/NA-999/board"))
+        .get(
+            "admin u-admin *",
+            &format!("/api/v1/console/{ELECTION}/NA-999/board"),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
     let r = console
         .client
-        .get(format!("{}/api/v1/console/{ELECTION}/{OWN}/board", console.base))
+        .get(format!(
+            "{}/api/v1/console/{ELECTION}/{OWN}/board",
+            console.base
+        ))
         .send()
         .await
         .unwrap();
@@ -123,7 +135,10 @@ async fn board_follows_intake_and_decisions(db: Db, store: Store, test: &str) {
 crate::on_backends!(
     board_follows_intake_and_decisions,
     board_follows_intake_and_decisions,
-    [(Sqlite, Local, sqlite_local), (Postgres, Local, postgres_local)]
+    [
+        (Sqlite, Local, sqlite_local),
+        (Postgres, Local, postgres_local)
+    ]
 );
 
 /// Read the event stream until an event mentioning `needle` arrives (or fail after 20 s).
@@ -135,7 +150,10 @@ async fn until_event(r: &mut reqwest::Response, seen: &mut String, needle: &str)
             .filter(|e| e.starts_with("event: station"))
             .find(|e| e.contains(needle))
         {
-            let data = event.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();
+            let data = event
+                .lines()
+                .find_map(|l| l.strip_prefix("data: "))
+                .unwrap();
             let value: Value = serde_json::from_str(data).unwrap();
             *seen = String::new();
             return value;
@@ -155,7 +173,10 @@ async fn events_on_capture_and_decision(db: Db, store: Store, test: &str) {
     };
     let console = Console::start(&app);
     let mut stream = console
-        .get(&ro(), &format!("/api/v1/console/{ELECTION}/{OWN}/board/events"))
+        .get(
+            &ro(),
+            &format!("/api/v1/console/{ELECTION}/{OWN}/board/events"),
+        )
         .send()
         .await
         .unwrap();
@@ -171,7 +192,12 @@ async fn events_on_capture_and_decision(db: Db, store: Store, test: &str) {
     assert_eq!(event["manifest_hash"], hash.as_str());
     assert_eq!(event["station"], 1);
     assert_eq!(event["form"], "form45");
-    assert_eq!(app.create_with(&sealed, sealed.image.clone()).await.status(), 201);
+    assert_eq!(
+        app.create_with(&sealed, sealed.image.clone())
+            .await
+            .status(),
+        201
+    );
     until_event(&mut stream, &mut seen, "image_received").await;
     let r = console
         .decide(
@@ -186,7 +212,10 @@ async fn events_on_capture_and_decision(db: Db, store: Store, test: &str) {
     assert_eq!(event["manifest_hash"], hash.as_str());
     // Another constituency's stream is refused.
     let r = console
-        .get(&other_ro(), &format!("/api/v1/console/{ELECTION}/{OWN}/board/events"))
+        .get(
+            &other_ro(),
+            &format!("/api/v1/console/{ELECTION}/{OWN}/board/events"),
+        )
         .send()
         .await
         .unwrap();
@@ -197,5 +226,8 @@ async fn events_on_capture_and_decision(db: Db, store: Store, test: &str) {
 crate::on_backends!(
     events_on_capture_and_decision,
     events_on_capture_and_decision,
-    [(Sqlite, Local, sqlite_local), (Postgres, Local, postgres_local)]
+    [
+        (Sqlite, Local, sqlite_local),
+        (Postgres, Local, postgres_local)
+    ]
 );

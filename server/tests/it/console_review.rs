@@ -23,7 +23,12 @@ async fn decisions_stored(app: &TestApp) -> i64 {
 /// The demo device's first capture at station 1, image uploaded and verified.
 async fn verified_capture(app: &TestApp) -> tallyseal_core::seal::SealedCapture {
     let (_, sealed) = app.first_capture_sent(&jpeg()).await;
-    assert_eq!(app.create_with(&sealed, sealed.image.clone()).await.status(), 201);
+    assert_eq!(
+        app.create_with(&sealed, sealed.image.clone())
+            .await
+            .status(),
+        201
+    );
     sealed
 }
 
@@ -49,19 +54,41 @@ async fn decisions_follow_the_rules(db: Db, store: Store, test: &str) {
     }
     // Bad reason code, missing code, unsafe text, bad id, accept with a code.
     let bad = [
-        (json!({"decision_id": FIRST, "action": "reject", "reason_code": "looks-odd", "reason": "x"}), "invalid-field"),
-        (json!({"decision_id": FIRST, "action": "reject", "reason": "x"}), "invalid-field"),
-        (json!({"decision_id": FIRST, "action": "reject", "reason_code": "other", "reason": "see \u{202E}txet"}), "unsafe-text"),
-        (json!({"decision_id": "not-a-uuid", "action": "accept"}), "invalid-field"),
-        (json!({"decision_id": FIRST, "action": "accept", "reason_code": "other"}), "invalid-field"),
-        (json!({"decision_id": FIRST, "action": "approve"}), "invalid-field"),
+        (
+            json!({"decision_id": FIRST, "action": "reject", "reason_code": "looks-odd", "reason": "x"}),
+            "invalid-field",
+        ),
+        (
+            json!({"decision_id": FIRST, "action": "reject", "reason": "x"}),
+            "invalid-field",
+        ),
+        (
+            json!({"decision_id": FIRST, "action": "reject", "reason_code": "other", "reason": "see \u{202E}txet"}),
+            "unsafe-text",
+        ),
+        (
+            json!({"decision_id": "not-a-uuid", "action": "accept"}),
+            "invalid-field",
+        ),
+        (
+            json!({"decision_id": FIRST, "action": "accept", "reason_code": "other"}),
+            "invalid-field",
+        ),
+        (
+            json!({"decision_id": FIRST, "action": "approve"}),
+            "invalid-field",
+        ),
     ];
     for (body, slug) in bad {
         let r = console.decide(&ro(), &hash, body.clone()).await;
         assert_eq!(problem(r).await, (422, slug.into()), "{body}");
     }
     assert_eq!(decisions_stored(&app).await, 0);
-    assert!(!app.event_kinds(&hash).await.contains(&"review_decision".to_owned()));
+    assert!(
+        !app.event_kinds(&hash)
+            .await
+            .contains(&"review_decision".to_owned())
+    );
 
     // The first decision, and the same again: one record, the same answer.
     let r = console.decide(&ro(), &hash, recapture.clone()).await;
@@ -69,7 +96,10 @@ async fn decisions_follow_the_rules(db: Db, store: Store, test: &str) {
     let first: Value = r.json().await.unwrap();
     assert_eq!(first["origin"], "centre");
     assert_eq!(first["actor_id"], "u-ro-128");
-    assert_eq!(first["reason_text"], "the totals row is cut off <script>x</script>");
+    assert_eq!(
+        first["reason_text"],
+        "the totals row is cut off <script>x</script>"
+    );
     let r = console.decide(&ro(), &hash, recapture.clone()).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap(), first);
@@ -81,7 +111,10 @@ async fn decisions_follow_the_rules(db: Db, store: Store, test: &str) {
     let r = console.decide(&ro(), &hash, other).await;
     assert_eq!(r.status(), 409);
     let body: Value = r.json().await.unwrap();
-    assert_eq!(body["type"], "https://tallyseal.org/problems/decision-id-reused");
+    assert_eq!(
+        body["type"],
+        "https://tallyseal.org/problems/decision-id-reused"
+    );
     assert_eq!(body["current"]["decision_id"], FIRST);
 
     // A second decision that does not name the first is stale: 409 with the current one.
@@ -94,7 +127,10 @@ async fn decisions_follow_the_rules(db: Db, store: Store, test: &str) {
     assert_eq!(body["current"]["action"], "recapture");
     let mut named_wrong = accept.clone();
     named_wrong["supersedes"] = json!(THIRD);
-    assert_eq!(console.decide(&ro(), &hash, named_wrong).await.status(), 409);
+    assert_eq!(
+        console.decide(&ro(), &hash, named_wrong).await.status(),
+        409
+    );
     assert_eq!(decisions_stored(&app).await, 1);
 
     // Naming it: recorded, and the board follows the latest.
@@ -106,7 +142,10 @@ async fn decisions_follow_the_rules(db: Db, store: Store, test: &str) {
     assert_eq!(form_state(&board, 1, "form45")["state"], "accepted");
     // The review lists both, and what a next decision must name.
     let review = console
-        .get_json(&ro(), &format!("/api/v1/console/{ELECTION}/{OWN}/captures/{hash}"))
+        .get_json(
+            &ro(),
+            &format!("/api/v1/console/{ELECTION}/{OWN}/captures/{hash}"),
+        )
         .await;
     assert_eq!(review["decisions"].as_array().unwrap().len(), 2);
     assert_eq!(review["latest_decision_id"], SECOND);
@@ -118,19 +157,30 @@ async fn decisions_follow_the_rules(db: Db, store: Store, test: &str) {
         .execute(&app.db)
         .await;
     assert!(update.is_err());
-    let delete = sqlx::query("DELETE FROM review_decisions").execute(&app.db).await;
+    let delete = sqlx::query("DELETE FROM review_decisions")
+        .execute(&app.db)
+        .await;
     assert!(delete.is_err());
     assert_eq!(decisions_stored(&app).await, 2);
 
     // Another constituency's RO cannot read the capture either; an unknown hash is 404.
     let r = console
-        .get(&other_ro(), &format!("/api/v1/console/{ELECTION}/{OWN}/captures/{hash}"))
+        .get(
+            &other_ro(),
+            &format!("/api/v1/console/{ELECTION}/{OWN}/captures/{hash}"),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
     let r = console
-        .get(&ro(), &format!("/api/v1/console/{ELECTION}/{OWN}/captures/{}", "ab".repeat(32)))
+        .get(
+            &ro(),
+            &format!(
+                "/api/v1/console/{ELECTION}/{OWN}/captures/{}",
+                "ab".repeat(32)
+            ),
+        )
         .send()
         .await
         .unwrap();
@@ -140,7 +190,10 @@ async fn decisions_follow_the_rules(db: Db, store: Store, test: &str) {
 crate::on_backends!(
     decisions_follow_the_rules,
     decisions_follow_the_rules,
-    [(Sqlite, Local, sqlite_local), (Postgres, Local, postgres_local)]
+    [
+        (Sqlite, Local, sqlite_local),
+        (Postgres, Local, postgres_local)
+    ]
 );
 
 async fn recapture_reaches_the_phone_and_the_new_capture_supersedes(
@@ -167,7 +220,10 @@ async fn recapture_reaches_the_phone_and_the_new_capture_supersedes(
     let status = app.capture_status(&old).await;
     assert_eq!(status["recapture"]["request_id"], FIRST);
     assert_eq!(status["recapture"]["reason_code"], "illegible");
-    assert_eq!(status["recapture"]["reason"], "glare over the candidates' votes");
+    assert_eq!(
+        status["recapture"]["reason"],
+        "glare over the candidates' votes"
+    );
     assert_eq!(status["recapture"]["requested_by"], "u-ro-128");
 
     // The phone's new capture names the old one.
@@ -192,7 +248,10 @@ async fn recapture_reaches_the_phone_and_the_new_capture_supersedes(
     let path = |h: &str| format!("/api/v1/console/{ELECTION}/{OWN}/captures/{h}");
     let review = console.get_json(&ro(), &path(&new_hash)).await;
     assert_eq!(review["others"][0]["relation"], "superseded_by_this");
-    assert_eq!(review["manifest"]["supersedes"]["manifest"], old_hash.as_str());
+    assert_eq!(
+        review["manifest"]["supersedes"]["manifest"],
+        old_hash.as_str()
+    );
     let review = console.get_json(&ro(), &path(&old_hash)).await;
     assert_eq!(review["others"][0]["relation"], "supersedes_this");
     assert_eq!(review["capture"]["state"], "recapture_requested");
@@ -202,7 +261,10 @@ async fn recapture_reaches_the_phone_and_the_new_capture_supersedes(
 crate::on_backends!(
     recapture_reaches_the_phone_and_the_new_capture_supersedes,
     recapture_reaches_the_phone_and_the_new_capture_supersedes,
-    [(Sqlite, Local, sqlite_local), (Postgres, Local, postgres_local)]
+    [
+        (Sqlite, Local, sqlite_local),
+        (Postgres, Local, postgres_local)
+    ]
 );
 
 /// Tags open and close in order (the tokenizer checks the syntax of each token).
@@ -251,35 +313,58 @@ async fn review_shows_the_capture_the_map_and_the_image(db: Db, store: Store, te
     assert!(review["times"]["anchored_at_ms"].as_i64().is_some());
     assert!(review["times"]["captured_at_ms"].as_i64().is_some());
     let checks = review["report"]["checks"].as_array().unwrap();
-    assert!(checks.iter().any(|c| c["check"] == "geofence" && c["measured"].is_object()));
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["check"] == "geofence" && c["measured"].is_object())
+    );
     assert_eq!(review["manifest"]["station"], 1);
 
     // The map: SVG, well-formed, with the fence and the fix where the manifest has it.
-    let r = console.get(&ro(), &format!("{base}/map.svg")).send().await.unwrap();
+    let r = console
+        .get(&ro(), &format!("{base}/map.svg"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "image/svg+xml");
     let svg = r.text().await.unwrap();
     assert_well_formed(&svg);
     let fix = sealed.manifest.fix.as_ref().unwrap();
     assert!(svg.contains("id=\"geofence\""), "{svg}");
-    assert!(svg.contains(&format!(
-        "id=\"position\" cx=\""
-    )));
-    assert!(svg.contains(&format!("data-lat=\"{:.7}\"", fix.lat_e7 as f64 / 1e7)), "{svg}");
-    assert!(svg.contains(&format!("data-lon=\"{:.7}\"", fix.lon_e7 as f64 / 1e7)), "{svg}");
+    assert!(svg.contains("id=\"position\" cx=\""));
+    assert!(
+        svg.contains(&format!("data-lat=\"{:.7}\"", fix.lat_e7 as f64 / 1e7)),
+        "{svg}"
+    );
+    assert!(
+        svg.contains(&format!("data-lon=\"{:.7}\"", fix.lon_e7 as f64 / 1e7)),
+        "{svg}"
+    );
 
     // The image: the bytes stored, with their type.
-    let r = console.get(&ro(), &format!("{base}/image")).send().await.unwrap();
+    let r = console
+        .get(&ro(), &format!("{base}/image"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "image/jpeg");
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     assert_eq!(r.bytes().await.unwrap().to_vec(), sealed.image);
-    let r = console.get(&other_ro(), &format!("{base}/image")).send().await.unwrap();
+    let r = console
+        .get(&other_ro(), &format!("{base}/image"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
 }
 
 crate::on_backends!(
     review_shows_the_capture_the_map_and_the_image,
     review_shows_the_capture_the_map_and_the_image,
-    [(Sqlite, Local, sqlite_local), (Postgres, Garage, postgres_garage)]
+    [
+        (Sqlite, Local, sqlite_local),
+        (Postgres, Garage, postgres_garage)
+    ]
 );

@@ -91,9 +91,10 @@ async fn national(
         return Err(ApiError::new(Problem::Forbidden, "not allowed"));
     }
     let visible = |code: &str| {
-        actor
-            .scope
-            .covers(&crate::accounts::ConstituencyRef::new(election.clone(), code))
+        actor.scope.covers(&crate::accounts::ConstituencyRef::new(
+            election.clone(),
+            code,
+        ))
     };
     let summary = stations::national_summary(&state, &election, &visible).await?;
     Ok(HttpResponse::Ok()

@@ -72,7 +72,10 @@ async fn map(
     Ok(HttpResponse::Ok()
         .content_type("image/svg+xml")
         .insert_header(("X-Content-Type-Options", "nosniff"))
-        .insert_header(("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"))
+        .insert_header((
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'",
+        ))
         .insert_header(("Cache-Control", "private, no-cache"))
         .body(svg))
 }
