@@ -364,3 +364,113 @@ pub fn station_states(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{Sha256Hex, StoredVerdict};
+
+    fn hash(n: u8) -> Sha256Hex {
+        Sha256Hex(tallyseal_core::hash::sha256(&[n]))
+    }
+
+    fn row(n: u8, received: i64, verdict: Option<Verdict>) -> BoardCaptureRow {
+        BoardCaptureRow {
+            manifest_hash: hash(n),
+            constituency: "NA-1".into(),
+            station: 1,
+            form: "form45".into(),
+            device_key: "k".into(),
+            seq: i64::from(n),
+            status: if verdict.is_some() {
+                SubmissionStatus::Verified
+            } else {
+                SubmissionStatus::ManifestReceived
+            },
+            received_at_ms: received,
+            image_received_at_ms: verdict.map(|_| received + 1),
+            analysed_at_ms: verdict.map(|_| received + 2),
+            verdict: verdict.map(StoredVerdict),
+            manifest: None,
+        }
+    }
+
+    fn facts(set: &str, page: u32, pages: u32, supersedes: Option<u8>) -> ManifestFacts {
+        ManifestFacts {
+            page,
+            pages,
+            capture_set: set.into(),
+            supersedes: supersedes.map(|n| (hash(n), "retaken".into())),
+            captured_at_ms: Some(10),
+            capture_time_source: Some("gnss"),
+        }
+    }
+
+    fn decision(id: &str, n: u8, action: &str, supersedes: Option<&str>) -> DecisionRow {
+        DecisionRow {
+            decision_id: id.into(),
+            manifest_hash: hash(n),
+            election_id: "e".into(),
+            constituency: "NA-1".into(),
+            station: 1,
+            form: "form45".into(),
+            action: action.into(),
+            reason_code: None,
+            reason_text: String::new(),
+            actor_id: "u-1".into(),
+            origin: "centre".into(),
+            decided_at_ms: 50,
+            supersedes: supersedes.map(str::to_owned),
+            body_sha256: String::new(),
+        }
+    }
+
+    #[test]
+    fn pages_supersession_and_decisions_decide_the_form() {
+        let (r1, r2, r3) = (
+            row(1, 100, Some(Verdict::Verified)),
+            row(2, 200, Some(Verdict::Verified)),
+            row(3, 300, None),
+        );
+        let (f1, f2, f3) = (
+            facts("a", 1, 1, None),
+            facts("b", 1, 2, Some(1)),
+            facts("b", 2, 2, None),
+        );
+        // Capture 1 superseded by 2; set b has pages 1 (verified) and 2 (manifest only).
+        let captures = [(&r1, &f1), (&r2, &f2), (&r3, &f3)];
+        let none = HashMap::new();
+        let f = form_status(FormKind::Form45, &captures, &none, None);
+        assert_eq!(f.state, CaptureState::ManifestReceived);
+        assert_eq!(f.pages.len(), 2);
+        assert!(f.pages_missing.is_empty());
+        assert_eq!(f.earlier.len(), 1);
+        assert_eq!(f.earlier[0].superseded_by, Some(hash(2).to_hex()));
+        assert_eq!(f.captured_at_ms, Some(10));
+
+        // Only page 1 of set b: page 2 is missing; the form is as far as page 1.
+        let f = form_status(FormKind::Form45, &captures[..2], &none, None);
+        assert_eq!(f.state, CaptureState::Verified);
+        assert_eq!(f.pages_missing, vec![2]);
+
+        // The latest decision of a chain counts; a rejected page decides the form.
+        let decisions = vec![
+            decision("d1", 2, "recapture", None),
+            decision("d2", 2, "accept", Some("d1")),
+            decision("d3", 3, "reject", None),
+        ];
+        let heads = head_decisions(&decisions);
+        assert_eq!(heads[&hash(2).to_hex()].decision_id, "d2");
+        let f = form_status(FormKind::Form45, &captures, &heads, None);
+        assert_eq!(f.pages[0].state, CaptureState::Accepted);
+        assert_eq!(f.state, CaptureState::Rejected);
+
+        // No capture: awaited, and the figures slot carries what it is given.
+        let f = form_status(FormKind::Form46, &[], &none, Some(FiguresState::Confirmed));
+        assert_eq!(f.state, CaptureState::Awaited);
+        assert_eq!(f.figures, Some(FiguresState::Confirmed));
+        for s in CaptureState::ALL {
+            assert_eq!(CaptureState::parse(s.as_str()), Some(s));
+        }
+    }
+}
