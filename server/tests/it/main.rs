@@ -10,6 +10,7 @@ mod access_log;
 mod admin_challenge;
 mod console_api;
 mod console_board;
+mod console_matrix;
 mod console_review;
 mod cors;
 mod enrolment;
