@@ -32,6 +32,8 @@
 //! - [`access_log`]: one log line per request, with an `X-Request-Id`; the request metrics.
 //! - [`metrics`]: Prometheus metrics at `GET /metrics`.
 //! - [`landing`]: the landing page at `/`.
+//! - [`figures`]: the RO console's figures: blind double entry, corrections, quarantine, Forms
+//!   47/48/49; [`review`]: which captures the RO accepted (read through one function).
 //! - [`accounts`]: console users, roles and the one authorisation decision (role and constituency).
 //!
 //! The server never derives a storage key from the administrative hierarchy, never overwrites an
@@ -50,10 +52,12 @@ pub mod db;
 pub mod elections;
 pub mod enrolment;
 pub mod error;
+pub mod figures;
 pub mod intake;
 pub mod landing;
 pub mod metrics;
 pub mod provenance;
+pub mod review;
 pub mod routes;
 pub mod secrets;
 pub mod startup;
