@@ -186,6 +186,11 @@ impl Application {
         self.state.commission_key.public_key()
     }
 
+    /// The state the handlers share (for tests that mount routes with an actor of their own).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
     /// The admin bearer token in force.
     pub fn admin_token(&self) -> String {
         self.state.admin_token.as_str().to_owned()

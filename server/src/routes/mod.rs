@@ -3,10 +3,12 @@
 //! - [`elections`]: package import and download, enrolment codes, device revocation (admin).
 //! - [`enrol`]: a phone enrols its key with a one-time code.
 //! - [`captures`]: the signed manifest (hash first), receipts and reports.
+//! - [`console`]: the RO console's JSON API (figures, quarantine, Forms 47/48/49).
 //! - [`tus`]: the image, over tus 1.0 (creation and checksum extensions).
 //! - this module: health, public keys, time anchors.
 
 pub mod captures;
+pub mod console;
 pub mod elections;
 pub mod enrol;
 pub mod tus;
@@ -28,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(elections::configure)
         .configure(enrol::configure)
         .configure(captures::configure)
+        .configure(console::configure)
         .configure(tus::configure);
 }
 
