@@ -8,6 +8,7 @@ mod helpers;
 
 mod access_log;
 mod admin_challenge;
+mod console_figures;
 mod cors;
 mod enrolment;
 mod errors;
