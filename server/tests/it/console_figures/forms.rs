@@ -164,7 +164,7 @@ async fn forms(db: Db, _s: Store, test: &str) {
         "{csv}"
     );
     assert!(csv.contains("awaited,4,Station 4,,no_capture,"), "{csv}");
-    assert!(csv.contains(&format!("counted,1,,,")) && csv.contains(&h1));
+    assert!(csv.contains("counted,1,,,") && csv.contains(&h1));
     let (s, json) = console
         .call(
             &observer,
