@@ -7,6 +7,7 @@
 //! manifest bytes, verification report), so each test controls the PO's sealed figures and the
 //! report's checks.
 
+mod authorisation;
 mod double_entry;
 mod forms;
 mod quarantine;
@@ -137,29 +138,36 @@ pub fn actor(user: &str, role: Role, c: &ConstituencyRef) -> Actor {
 
 fn actor_header(a: &Actor) -> String {
     let scope = match &a.scope {
-        Scope::All => vec![],
-        Scope::Constituencies(cs) => cs
-            .iter()
-            .map(|c| format!("{}/{}", c.election, c.code))
-            .collect(),
+        Scope::All => json!("all"),
+        Scope::Constituencies(cs) => json!(
+            cs.iter()
+                .map(|c| format!("{}/{}", c.election, c.code))
+                .collect::<Vec<_>>()
+        ),
     };
     json!({"user": a.user_id, "role": a.role.as_str(), "scope": scope}).to_string()
 }
 
 fn actor_from_header(h: &str) -> Option<Actor> {
     let v: Value = serde_json::from_str(h).ok()?;
-    let scope = v["scope"]
-        .as_array()?
-        .iter()
-        .filter_map(|s| {
-            let (e, c) = s.as_str()?.split_once('/')?;
-            Some(ConstituencyRef::new(e, c))
-        })
-        .collect();
+    let scope = if v["scope"] == "all" {
+        Scope::All
+    } else {
+        Scope::Constituencies(
+            v["scope"]
+                .as_array()?
+                .iter()
+                .filter_map(|s| {
+                    let (e, c) = s.as_str()?.split_once('/')?;
+                    Some(ConstituencyRef::new(e, c))
+                })
+                .collect(),
+        )
+    };
     Some(Actor {
         user_id: v["user"].as_str()?.into(),
         role: Role::parse(v["role"].as_str()?)?,
-        scope: Scope::Constituencies(scope),
+        scope,
     })
 }
 
