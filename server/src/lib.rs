@@ -32,6 +32,8 @@
 //! - [`access_log`]: one log line per request, with an `X-Request-Id`; the request metrics.
 //! - [`metrics`]: Prometheus metrics at `GET /metrics`.
 //! - [`landing`]: the landing page at `/`.
+//! - [`figures`]: the RO console's figures: blind double entry, corrections, quarantine, Forms
+//!   47/48/49; [`review`]: which captures the RO accepted (read through one function).
 //! - [`accounts`]: console users, roles and the one authorisation decision (role and constituency).
 //! - [`stations`]: the one definition of a polling station's state, the arrival board, the
 //!   national summary and live board announcements.
@@ -54,6 +56,7 @@ pub mod db;
 pub mod elections;
 pub mod enrolment;
 pub mod error;
+pub mod figures;
 pub mod intake;
 pub mod landing;
 pub mod metrics;

@@ -23,6 +23,31 @@ pub use tallyseal_core::verify::{
     verify_capture,
 };
 
+/// The signature domain of a signed result form (Forms 47, 48, 49): a statement in canonical
+/// JSON, signed with the Commission key on the RO's behalf (docs/console.md, "Signing").
+pub const SIGNED_FORM_DOMAIN: &str = "tallyseal/signed-form/v1";
+
+/// Sign a result form's canonical statement with the server's Commission key.
+pub fn sign_form_statement(key: &DeviceKey, canonical: &[u8]) -> SignatureBytes {
+    key.sign(SIGNED_FORM_DOMAIN, canonical)
+}
+
+/// Check a result form's signature.
+pub fn verify_form_statement(
+    key: &tallyseal_core::keys::PublicKey,
+    canonical: &[u8],
+    signature: &SignatureBytes,
+) -> bool {
+    key.verify(SIGNED_FORM_DOMAIN, canonical, signature).is_ok()
+}
+
+/// Serialize a statement as canonical JSON (RFC 8785, integers only), the bytes that are signed.
+pub fn canonical_statement<T: serde::Serialize>(
+    value: &T,
+) -> Result<Vec<u8>, tallyseal_core::canonical::CanonicalError> {
+    tallyseal_core::canonical::to_canonical_bytes(value)
+}
+
 /// Parse manifest bytes and check the device signature (key taken from `manifest.device.key`).
 pub fn open_manifest(
     bytes: &[u8],

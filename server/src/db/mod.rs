@@ -25,18 +25,26 @@
 //! `elections`, `devices`, `enrolment_codes`, `submissions` (with the joins the intake reads in
 //! one query), `board` (a board's captures in one query), `decisions` (review decisions), `related` (the other captures a capture is checked against), `uploads` (tus state),
 //! `reports` (verification reports: completion and the near-duplicate analysis), `events`,
-//! `server_identity`, and `group_commit` (SQLite's write batching).
+//! `server_identity`, and `group_commit` (SQLite's write batching). The RO console's figures:
+//! `figure_entries` (blind double entry), `figure_confirmations`, `quarantine_releases`,
+//! `result_forms` (signed Forms 47/48/49 and postal ballots) and `constituency_captures` (what
+//! they read of a constituency's captures).
 
 mod board;
 mod columns;
 mod decisions;
+mod constituency_captures;
 mod devices;
 mod elections;
 mod enrolment_codes;
 mod events;
+mod figure_confirmations;
+mod figure_entries;
 mod group_commit;
+mod quarantine_releases;
 mod related;
 mod reports;
+mod result_forms;
 mod server_identity;
 mod submissions;
 mod uploads;
@@ -54,16 +62,25 @@ pub use columns::{
 pub use decisions::{
     DecisionRow, decisions_for_board, decisions_for_capture, decisions_for_station, get_decision,
 };
+pub use constituency_captures::{CaptureFiguresRow, capture_figures_row, captures_of_constituency};
 pub use devices::{DeviceRow, EnrolOutcome, get_device};
 pub use elections::{get_election, list_election_ids};
 pub use enrolment_codes::{CodeRow, get_code};
 pub use events::{EventRow, events_for, insert_event, insert_events};
+pub use figure_confirmations::{
+    ConfirmationRow, confirmation_by_id, confirmations_of_capture, confirmations_of_constituency,
+};
+pub use figure_entries::{EntryRow, entry_by_id, latest_entries, latest_entries_of_constituency};
 use group_commit::GroupCommit;
 pub use group_commit::WriteBody;
+pub use quarantine_releases::{ReleaseRow, release_by_id, releases_of_constituency};
 pub use related::{
     KnownImageRow, RelatedCaptures, known_image, perceptual_candidates, related_captures,
 };
 pub use reports::{AnalysisRecord, Completion, analysis_backlog};
+pub use result_forms::{
+    PostalBallotsRow, SignedFormRow, postal_ballots_of, signed_form_by_id, signed_forms_of,
+};
 pub use server_identity::recorded_commission_key;
 pub use submissions::{
     SubmissionRow, UploadContext, count_submissions, get_device_with_submission, get_submission,
@@ -309,6 +326,46 @@ impl Database {
     pub async fn insert_decision(&self, d: &DecisionRow) -> DbResult<bool> {
         self.write_atomic(d.clone(), |c, d| Box::pin(decisions::insert_decision(c, d)))
             .await
+    }
+
+    /// `figure_entries::insert_entry` (with its event), atomically.
+    pub async fn insert_entry(&self, row: &EntryRow) -> DbResult<bool> {
+        self.write_atomic(row.clone(), |c, r| {
+            Box::pin(figure_entries::insert_entry(c, r))
+        })
+        .await
+    }
+
+    /// `figure_confirmations::insert_confirmation` (with its event), atomically.
+    pub async fn insert_confirmation(&self, row: &ConfirmationRow) -> DbResult<bool> {
+        self.write_atomic(row.clone(), |c, r| {
+            Box::pin(figure_confirmations::insert_confirmation(c, r))
+        })
+        .await
+    }
+
+    /// `quarantine_releases::insert_release` (with its event), atomically.
+    pub async fn insert_release(&self, row: &ReleaseRow) -> DbResult<bool> {
+        self.write_atomic(row.clone(), |c, r| {
+            Box::pin(quarantine_releases::insert_release(c, r))
+        })
+        .await
+    }
+
+    /// `result_forms::insert_signed_form` (with its event), atomically.
+    pub async fn insert_signed_form(&self, row: &SignedFormRow) -> DbResult<bool> {
+        self.write_atomic(row.clone(), |c, r| {
+            Box::pin(result_forms::insert_signed_form(c, r))
+        })
+        .await
+    }
+
+    /// `result_forms::insert_postal_ballots` (with its event), atomically.
+    pub async fn insert_postal_ballots(&self, row: &PostalBallotsRow) -> DbResult<bool> {
+        self.write_atomic(row.clone(), |c, r| {
+            Box::pin(result_forms::insert_postal_ballots(c, r))
+        })
+        .await
     }
 
     /// Publish an election's package; false when the id exists already.

@@ -3,6 +3,7 @@
 //! - [`elections`]: package import and download, enrolment codes, device revocation (admin).
 //! - [`enrol`]: a phone enrols its key with a one-time code.
 //! - [`captures`]: the signed manifest (hash first), receipts and reports.
+//! - [`console`]: the RO console's JSON API (figures, quarantine, Forms 47/48/49).
 //! - [`tus`]: the image, over tus 1.0 (creation and checksum extensions).
 //! - this module: health, public keys, time anchors.
 
@@ -29,8 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(elections::configure)
         .configure(enrol::configure)
         .configure(captures::configure)
-        .configure(tus::configure)
-        .configure(console::configure);
+        .configure(console::configure)
+        .configure(tus::configure);
 }
 
 /// Require `Authorization: Bearer <admin token>`, as read by

@@ -12,6 +12,7 @@ mod console_api;
 mod console_board;
 mod console_matrix;
 mod console_review;
+mod console_figures;
 mod cors;
 mod enrolment;
 mod errors;
