@@ -50,6 +50,7 @@ pub mod db;
 pub mod elections;
 pub mod enrolment;
 pub mod error;
+pub mod i18n;
 pub mod intake;
 pub mod landing;
 pub mod metrics;
