@@ -32,7 +32,11 @@
 //! - [`access_log`]: one log line per request, with an `X-Request-Id`; the request metrics.
 //! - [`metrics`]: Prometheus metrics at `GET /metrics`.
 //! - [`landing`]: the landing page at `/`.
-//! - [`accounts`]: console users, roles and the one authorisation decision (role and constituency).
+//! - [`accounts`]: console users, roles and the one authorisation decision (role and constituency);
+//!   argon2id passwords, sign-in with lock-out, sessions kept in the database.
+//! - [`web`]: the pages' shell: the console's session layer (the `Actor` of each request, the
+//!   anti-forgery checks), cookies, the layout and error pages, the built-in CSS and htmx.
+//! - [`i18n`]: the one Fluent catalogue of every page (English and Urdu).
 //!
 //! The server never derives a storage key from the administrative hierarchy, never overwrites an
 //! object and never updates or deletes an audit event.
@@ -62,6 +66,7 @@ pub mod state;
 pub mod store;
 pub mod sweep;
 mod text_fields;
+pub mod web;
 
 pub use config::ServerConfig;
 pub use startup::{Application, StartupError, run};

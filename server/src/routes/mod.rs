@@ -7,6 +7,7 @@
 //! - this module: health, public keys, time anchors.
 
 pub mod captures;
+pub mod console;
 pub mod elections;
 pub mod enrol;
 pub mod tus;
