@@ -8,6 +8,9 @@ mod helpers;
 
 mod access_log;
 mod admin_challenge;
+mod console_auth;
+mod console_matrix;
+mod console_support;
 mod cors;
 mod enrolment;
 mod errors;
