@@ -71,7 +71,6 @@ problems! {
     CsrfRejected => ("csrf-rejected", StatusCode::FORBIDDEN, "The request's anti-forgery token is missing or wrong"),
     StaleVersion => ("stale-version", StatusCode::CONFLICT, "Someone changed this record since you read it; here is its current state"),
     LoginTaken => ("login-taken", StatusCode::CONFLICT, "An account with this login name exists already"),
-    LoginLocked => ("login-locked", StatusCode::TOO_MANY_REQUESTS, "Too many failed sign-ins; try again later"),
     InvalidField => ("invalid-field", StatusCode::UNPROCESSABLE_ENTITY, "A field is missing, unknown or not a valid value"),
     Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"),
 }

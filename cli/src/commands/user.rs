@@ -146,7 +146,9 @@ async fn run_async(command: Command) -> Result<u8, CliError> {
             password_stdin,
         } => {
             let role = Role::parse(&role).ok_or_else(|| {
-                CliError::Usage(format!("--role {role:?}: one of admin, ro, operator, observer"))
+                CliError::Usage(format!(
+                    "--role {role:?}: one of admin, ro, operator, observer"
+                ))
             })?;
             let scope = match (all, constituencies.is_empty()) {
                 (true, true) => Scope::All,
@@ -230,7 +232,9 @@ async fn run_async(command: Command) -> Result<u8, CliError> {
             let generated = accounts::reset_password(&db, CLI_ACTOR, &a, password)
                 .await
                 .map_err(failed)?;
-            out(&format!("new password set for {login}; its sessions have ended\n"));
+            out(&format!(
+                "new password set for {login}; its sessions have ended\n"
+            ));
             if let Some(p) = generated {
                 out(&format!("password (shown once): {p}\n"));
             }

@@ -9,7 +9,10 @@ pub enum AccountError {
     InvalidLogin,
     #[error("the login name is taken")]
     LoginTaken,
-    #[error("passwords have at least {} characters", super::password::MIN_PASSWORD_CHARS)]
+    #[error(
+        "passwords have at least {} characters",
+        super::password::MIN_PASSWORD_CHARS
+    )]
     WeakPassword,
     #[error("an account of this role needs at least one constituency")]
     EmptyScope,

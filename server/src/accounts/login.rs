@@ -52,20 +52,25 @@ pub async fn sign_in(
         .map_or(UNKNOWN_SUBJECT.to_owned(), |a| a.user_id.clone());
     let window = i64::try_from(cfg.lockout_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
     let login_fails =
-        db::recent_failures_of_login(&db.pool, &login, cfg.max_failures_per_account.into())
-            .await?;
+        db::recent_failures_of_login(&db.pool, &login, cfg.max_failures_per_account.into()).await?;
     let client_fails =
-        db::recent_failures_of_client(&db.pool, client, cfg.max_failures_per_client.into())
-            .await?;
+        db::recent_failures_of_client(&db.pool, client, cfg.max_failures_per_client.into()).await?;
     let login_locked = locked(&login_fails, cfg.max_failures_per_account, window, now);
     let client_locked = locked(&client_fails, cfg.max_failures_per_client, window, now);
     if login_locked || client_locked {
         let reason = if login_locked { "account" } else { "client" };
-        record(db, now, &login, client, AttemptOutcome::Refused, vec![(
-            subject,
-            "console_login_refused",
-            json!({ "login": login, "client": client, "reason": format!("{reason} locked") }),
-        )])
+        record(
+            db,
+            now,
+            &login,
+            client,
+            AttemptOutcome::Refused,
+            vec![(
+                subject,
+                "console_login_refused",
+                json!({ "login": login, "client": client, "reason": format!("{reason} locked") }),
+            )],
+        )
         .await?;
         return Err(LoginError::Locked);
     }
@@ -77,20 +82,34 @@ pub async fn sign_in(
     let matches = password::verify_password_off_thread(password.to_owned(), hash).await;
     match account {
         Some(a) if matches && !a.disabled => {
-            record(db, now, &login, client, AttemptOutcome::Ok, vec![(
-                a.user_id.clone(),
-                "console_login",
-                json!({ "client": client }),
-            )])
+            record(
+                db,
+                now,
+                &login,
+                client,
+                AttemptOutcome::Ok,
+                vec![(
+                    a.user_id.clone(),
+                    "console_login",
+                    json!({ "client": client }),
+                )],
+            )
             .await?;
             Ok(a)
         }
         Some(a) if matches => {
-            record(db, now, &login, client, AttemptOutcome::Refused, vec![(
-                a.user_id.clone(),
-                "console_login_refused",
-                json!({ "login": login, "client": client, "reason": "disabled" }),
-            )])
+            record(
+                db,
+                now,
+                &login,
+                client,
+                AttemptOutcome::Refused,
+                vec![(
+                    a.user_id.clone(),
+                    "console_login_refused",
+                    json!({ "login": login, "client": client, "reason": "disabled" }),
+                )],
+            )
             .await?;
             Err(LoginError::WrongCredentials)
         }
@@ -169,7 +188,12 @@ mod tests {
         assert!(!locked(&fails, 5, w, 5_000 + w));
         assert!(!locked(&fails[..4], 5, w, 6_000));
         // Spread wider than the window: no lock.
-        assert!(!locked(&[w + 2_000, 4_000, 3_000, 2_000, 1_000], 5, w, w + 3_000));
+        assert!(!locked(
+            &[w + 2_000, 4_000, 3_000, 2_000, 1_000],
+            5,
+            w,
+            w + 3_000
+        ));
         assert!(!locked(&fails, 0, w, 6_000));
     }
 }

@@ -174,7 +174,14 @@ pub async fn insert_account(writer: &AnyPool, new: &NewAccount) -> DbResult<bool
         "login": a.login, "role": a.role, "scope_all": a.scope_all == 1, "scope": scope,
         "by": a.created_by,
     });
-    insert_event(&mut *tx, a.created_at_ms, "account_created", &a.user_id, &detail).await?;
+    insert_event(
+        &mut *tx,
+        a.created_at_ms,
+        "account_created",
+        &a.user_id,
+        &detail,
+    )
+    .await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -262,13 +269,15 @@ pub struct LoginAttempt {
 pub async fn record_login_attempt(writer: &AnyPool, attempt: &LoginAttempt) -> DbResult<()> {
     let mut conn = writer.acquire().await?;
     let mut tx = conn.begin().await?;
-    sqlx::query("INSERT INTO login_attempts (at_ms, login, client, outcome) VALUES ($1, $2, $3, $4)")
-        .bind(attempt.at_ms)
-        .bind(attempt.login.clone())
-        .bind(attempt.client.clone())
-        .bind(attempt.outcome.as_str())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO login_attempts (at_ms, login, client, outcome) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(attempt.at_ms)
+    .bind(attempt.login.clone())
+    .bind(attempt.client.clone())
+    .bind(attempt.outcome.as_str())
+    .execute(&mut *tx)
+    .await?;
     for (subject, kind, detail) in &attempt.events {
         insert_event(&mut *tx, attempt.at_ms, kind, subject, detail).await?;
     }
@@ -278,11 +287,7 @@ pub async fn record_login_attempt(writer: &AnyPool, attempt: &LoginAttempt) -> D
 
 /// The times of the latest `limit` failed logins of a login name since its last success,
 /// newest first.
-pub async fn recent_failures_of_login(
-    db: &AnyPool,
-    login: &str,
-    limit: i64,
-) -> DbResult<Vec<i64>> {
+pub async fn recent_failures_of_login(db: &AnyPool, login: &str, limit: i64) -> DbResult<Vec<i64>> {
     sqlx::query_scalar(
         "SELECT at_ms FROM login_attempts WHERE login = $1 AND outcome = 'failed' AND id > \
          COALESCE((SELECT MAX(id) FROM login_attempts WHERE login = $1 AND outcome = 'ok'), 0) \

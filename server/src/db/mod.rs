@@ -49,9 +49,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection, Executor};
 
 pub use accounts::{
-    AccountChange, AccountRow, AttemptOutcome, ChangeKind, LoginAttempt, NewAccount,
-    account_scope, current_password_hash, get_account, get_account_by_login, is_disabled,
-    list_accounts, recent_failures_of_client, recent_failures_of_login,
+    AccountChange, AccountRow, AttemptOutcome, ChangeKind, LoginAttempt, NewAccount, account_scope,
+    current_password_hash, get_account, get_account_by_login, is_disabled, list_accounts,
+    recent_failures_of_client, recent_failures_of_login,
 };
 pub use columns::{
     DeviceKeyHex, Sha256Hex, SignatureHex, StoredVerdict, SubmissionStatus, UnknownValue,

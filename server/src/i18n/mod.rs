@@ -228,7 +228,10 @@ mod tests {
         let text = tr.t1("signed-in-as", "login", "ro-na46");
         assert!(text.contains("\u{2068}ro-na46\u{2069}"), "{text:?}");
         let attr = tr.attr1("signed-in-as", "login", "ro-na46");
-        assert!(!attr.contains('\u{2068}') && !attr.contains('\u{2069}'), "{attr:?}");
+        assert!(
+            !attr.contains('\u{2068}') && !attr.contains('\u{2069}'),
+            "{attr:?}"
+        );
         assert!(attr.contains("ro-na46"));
         assert_eq!(Tr::new(Lang::En).t("sign-out"), "Sign out");
         assert_eq!(Tr::new(Lang::Ur).t("sign-out"), "باہر نکلیں");

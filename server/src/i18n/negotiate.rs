@@ -14,7 +14,9 @@ pub fn negotiate(query: Option<&str>, cookie: Option<&str>, accept_language: Opt
     if let Some(l) = cookie.and_then(Lang::parse) {
         return l;
     }
-    accept_language.and_then(from_accept_language).unwrap_or(Lang::En)
+    accept_language
+        .and_then(from_accept_language)
+        .unwrap_or(Lang::En)
 }
 
 /// The best language of an `Accept-Language` header that the pages have.
@@ -45,8 +47,14 @@ mod tests {
     fn query_then_cookie_then_accept_language() {
         assert_eq!(negotiate(Some("ur"), Some("en"), Some("en")), Lang::Ur);
         assert_eq!(negotiate(Some("xx"), Some("ur"), Some("en")), Lang::Ur);
-        assert_eq!(negotiate(None, None, Some("fr, ur-PK;q=0.8, en;q=0.5")), Lang::Ur);
-        assert_eq!(negotiate(None, None, Some("ur;q=0.2, en-GB;q=0.9")), Lang::En);
+        assert_eq!(
+            negotiate(None, None, Some("fr, ur-PK;q=0.8, en;q=0.5")),
+            Lang::Ur
+        );
+        assert_eq!(
+            negotiate(None, None, Some("ur;q=0.2, en-GB;q=0.9")),
+            Lang::En
+        );
         assert_eq!(negotiate(None, None, Some("ur;q=0")), Lang::En);
         assert_eq!(negotiate(None, None, None), Lang::En);
     }

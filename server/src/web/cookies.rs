@@ -65,6 +65,9 @@ mod tests {
         assert_eq!(read(&h, "lang").as_deref(), Some("ur"));
         assert_eq!(read(&h, LOGIN), None);
         let line = set(SESSION, "v", "/", "Strict", true, None);
-        assert_eq!(line, "tallyseal_session=v; Path=/; HttpOnly; SameSite=Strict; Secure");
+        assert_eq!(
+            line,
+            "tallyseal_session=v; Path=/; HttpOnly; SameSite=Strict; Secure"
+        );
     }
 }

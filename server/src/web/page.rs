@@ -77,11 +77,7 @@ impl PageContext {
         let user = signed_in.as_ref().map(|s| UserView {
             login: s.account.login.clone(),
             role_key: role_key(s.account.role),
-            manages_operators: authorize(
-                &s.account.actor(),
-                Permission::ManageOperators,
-                None,
-            ),
+            manages_operators: authorize(&s.account.actor(), Permission::ManageOperators, None),
         });
         let other = lang.other();
         PageContext {
@@ -97,7 +93,11 @@ impl PageContext {
     }
 
     /// An HTML answer with the page's status (a template failure is a plain 500).
-    pub fn respond(&self, status: StatusCode, rendered: Result<String, askama::Error>) -> HttpResponse {
+    pub fn respond(
+        &self,
+        status: StatusCode,
+        rendered: Result<String, askama::Error>,
+    ) -> HttpResponse {
         let html = match rendered {
             Ok(h) => h,
             Err(e) => {

@@ -44,10 +44,16 @@ pub async fn console_session(
     let path = req.path().to_owned();
     let page = is_console_page(&path);
     if !page && !is_console_api(&path) {
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
     }
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
     };
     let signed_in = match cookies::read(req.headers(), cookies::SESSION) {
         Some(cookie) => match sessions::resolve(&state.db, &state.config.console, &cookie).await {
@@ -130,7 +136,10 @@ fn protect(headers: &mut header::HeaderMap) {
             "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
         ),
     );
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

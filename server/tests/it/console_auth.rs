@@ -8,17 +8,23 @@ use crate::console_support::*;
 use crate::helpers::*;
 use crate::on_backends;
 
-async fn start(db: Db, test: &str, adjust: impl FnOnce(&mut tallyseal_server::ServerConfig)) -> Option<TestApp> {
+async fn start(
+    db: Db,
+    test: &str,
+    adjust: impl FnOnce(&mut tallyseal_server::ServerConfig),
+) -> Option<TestApp> {
     let (mut config, dir) = test_config(db, Store::Local, test).await?;
     adjust(&mut config);
     Some(TestApp::start(config, std::sync::Arc::new(dir)).await)
 }
 
 async fn event_kinds(app: &TestApp) -> Vec<String> {
-    sqlx::query_scalar("SELECT kind FROM events WHERE kind LIKE 'console_%' OR kind LIKE 'account_%' ORDER BY id")
-        .fetch_all(&app.db)
-        .await
-        .unwrap()
+    sqlx::query_scalar(
+        "SELECT kind FROM events WHERE kind LIKE 'console_%' OR kind LIKE 'account_%' ORDER BY id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap()
 }
 
 async fn sign_in_renews_the_session_and_records_events(db: Db, _store: Store, test: &str) {
@@ -43,11 +49,17 @@ async fn sign_in_renews_the_session_and_records_events(db: Db, _store: Store, te
     // A wrong password: 401, the form again with the name kept, an event, no session.
     let r = b.login("ro-na1", "wrong password!").await;
     assert_eq!(r.status(), 401);
-    assert!(r.text().await.unwrap().contains("Wrong login name or password."));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Wrong login name or password.")
+    );
     assert_eq!(b.session_cookie(), None);
 
     // Fixation: a session id planted before sign-in is not the one after, and is worth nothing.
-    b.cookies.insert("tallyseal_session".into(), "planted0123".into());
+    b.cookies
+        .insert("tallyseal_session".into(), "planted0123".into());
     let r = b.login("ro-na1", &password).await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/console");
@@ -62,7 +74,10 @@ async fn sign_in_renews_the_session_and_records_events(db: Db, _store: Store, te
         .find(|l| l.starts_with("tallyseal_session="))
         .unwrap();
     assert!(session_line.contains("HttpOnly") && session_line.contains("SameSite=Strict"));
-    assert!(!session_line.contains("Secure"), "no TLS here: {session_line}");
+    assert!(
+        !session_line.contains("Secure"),
+        "no TLS here: {session_line}"
+    );
     let session = b.session_cookie().unwrap();
     assert_ne!(session, "planted0123");
     assert_eq!(session.len(), 64);
@@ -81,11 +96,19 @@ async fn sign_in_renews_the_session_and_records_events(db: Db, _store: Store, te
     assert_eq!(b.get("/console/login").await.status(), 200);
     let nonce = b.cookies["tallyseal_login"].clone();
     b.cookies.insert("tallyseal_session".into(), first.clone());
-    assert_eq!(b.get("/console/login").await.status(), 303, "signed in: home");
+    assert_eq!(
+        b.get("/console/login").await.status(),
+        303,
+        "signed in: home"
+    );
     let r = b
         .post_form(
             "/console/login",
-            &[("csrf", &nonce), ("login", "ro-na1"), ("password", &password)],
+            &[
+                ("csrf", &nonce),
+                ("login", "ro-na1"),
+                ("password", &password),
+            ],
         )
         .await;
     assert_eq!(r.status(), 303);
@@ -98,7 +121,10 @@ async fn sign_in_renews_the_session_and_records_events(db: Db, _store: Store, te
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["cache-control"], "no-store");
     let html = r.text().await.unwrap();
-    assert!(html.contains("href=\"/console/pk-test/NA-1/board\""), "{html}");
+    assert!(
+        html.contains("href=\"/console/pk-test/NA-1/board\""),
+        "{html}"
+    );
     assert!(html.contains("Returning Officer"));
     assert!(html.contains("ro-na1"));
     assert!(html.contains("<html lang=\"en\" dir=\"ltr\">"));
@@ -114,15 +140,25 @@ async fn sign_in_renews_the_session_and_records_events(db: Db, _store: Store, te
     let kinds = event_kinds(&app).await;
     assert_eq!(
         kinds,
-        ["account_created", "console_login_failed", "console_login", "console_login"]
+        [
+            "account_created",
+            "console_login_failed",
+            "console_login",
+            "console_login"
+        ]
     );
     let details: Vec<String> = sqlx::query_scalar("SELECT detail FROM events")
         .fetch_all(&app.db)
         .await
         .unwrap();
-    assert!(details.iter().all(|d| !d.contains(&password) && !d.contains("wrong password!")));
+    assert!(
+        details
+            .iter()
+            .all(|d| !d.contains(&password) && !d.contains("wrong password!"))
+    );
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM login_attempts WHERE outcome = 'failed'").await,
+        app.count("SELECT COUNT(*) FROM login_attempts WHERE outcome = 'failed'")
+            .await,
         1
     );
 }
@@ -151,7 +187,13 @@ async fn five_failures_lock_the_account_and_twenty_the_address(db: Db, _store: S
     assert!(html.contains("Try again in"), "{html}");
     assert_eq!(b.session_cookie(), None);
     let kinds = event_kinds(&app).await;
-    assert_eq!(kinds.iter().filter(|k| *k == "console_login_failed").count(), 5);
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| *k == "console_login_failed")
+            .count(),
+        5
+    );
     assert_eq!(kinds.iter().filter(|k| *k == "console_lockout").count(), 1);
     assert_eq!(kinds.last().unwrap(), "console_login_refused");
 
@@ -162,12 +204,10 @@ async fn five_failures_lock_the_account_and_twenty_the_address(db: Db, _store: S
     }
     let r = b.login("a-third-name", "guess").await;
     assert_eq!(r.status(), 429);
+    assert_eq!(app.count("SELECT COUNT(*) FROM login_attempts").await, 10);
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM login_attempts").await,
-        10
-    );
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM login_attempts WHERE outcome = 'refused'").await,
+        app.count("SELECT COUNT(*) FROM login_attempts WHERE outcome = 'refused'")
+            .await,
         2
     );
 }
@@ -195,7 +235,10 @@ async fn sign_out_and_disabling_end_sessions_for_real(db: Db, _store: Store, tes
 
     // The RO creates an operator on the operator page; the password is shown once.
     let r = ro
-        .post_with_token("/console/operators", &[("login", "op-one"), ("constituency", "pk-test/NA-1")])
+        .post_with_token(
+            "/console/operators",
+            &[("login", "op-one"), ("constituency", "pk-test/NA-1")],
+        )
         .await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
@@ -206,10 +249,22 @@ async fn sign_out_and_disabling_end_sessions_for_real(db: Db, _store: Store, tes
         .unwrap()
         .to_owned();
     assert_eq!(op_pw.len(), 16);
-    let op = accounts::find_by_login(&accounts_db, "op-one").await.unwrap().unwrap();
+    let op = accounts::find_by_login(&accounts_db, "op-one")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(op.role, Role::Operator);
     assert_eq!(op.scope, Scope::Constituencies(vec![own()]));
-    assert_eq!(op.created_by, ro.get("/api/v1/console/session").await.json::<Value>().await.unwrap()["user_id"].as_str().unwrap());
+    assert_eq!(
+        op.created_by,
+        ro.get("/api/v1/console/session")
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["user_id"]
+            .as_str()
+            .unwrap()
+    );
 
     // The operator signs in; the RO disables them; the operator is out at the next request.
     let mut operator = Browser::signed_in(&app, "op-one", &op_pw).await;
@@ -223,19 +278,29 @@ async fn sign_out_and_disabling_end_sessions_for_real(db: Db, _store: Store, tes
     assert_eq!(r.status(), 303);
     assert_eq!(operator.get("/api/v1/console/session").await.status(), 401);
     // …and cannot sign in again (one answer for a wrong password and a disabled account).
-    assert_eq!(Browser::new(&app).login("op-one", &op_pw).await.status(), 401);
+    assert_eq!(
+        Browser::new(&app).login("op-one", &op_pw).await.status(),
+        401
+    );
     // Enabled again (by the administrator's door), the operator can.
-    let op = accounts::find_by_login(&accounts_db, "op-one").await.unwrap().unwrap();
-    accounts::set_enabled(&accounts_db, accounts::CLI_ACTOR, &op, true).await.unwrap();
-    assert_eq!(Browser::new(&app).login("op-one", &op_pw).await.status(), 303);
+    let op = accounts::find_by_login(&accounts_db, "op-one")
+        .await
+        .unwrap()
+        .unwrap();
+    accounts::set_enabled(&accounts_db, accounts::CLI_ACTOR, &op, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        Browser::new(&app).login("op-one", &op_pw).await.status(),
+        303
+    );
     // Nothing was changed in place: three changes (password, disabled, enabled).
-    let kinds: Vec<String> = sqlx::query_scalar(
-        "SELECT kind FROM account_changes WHERE user_id = $1 ORDER BY id",
-    )
-    .bind(op.user_id.clone())
-    .fetch_all(&app.db)
-    .await
-    .unwrap();
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM account_changes WHERE user_id = $1 ORDER BY id")
+            .bind(op.user_id.clone())
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
     assert_eq!(kinds, ["password", "disabled", "enabled"]);
     let refused = sqlx::query("UPDATE account_changes SET kind = 'enabled'")
         .execute(&app.db)
@@ -248,10 +313,16 @@ async fn sign_out_and_disabling_end_sessions_for_real(db: Db, _store: Store, tes
     assert_eq!(r.headers()["location"], "/console/login?signed_out=1");
     assert_eq!(ro.session_cookie(), None);
     let mut replay = Browser::new(&app);
-    replay.cookies.insert("tallyseal_session".into(), old_cookie);
+    replay
+        .cookies
+        .insert("tallyseal_session".into(), old_cookie);
     assert_eq!(replay.get("/console").await.status(), 303);
     assert_eq!(replay.get("/api/v1/console/session").await.status(), 401);
-    assert!(event_kinds(&app).await.contains(&"console_logout".to_owned()));
+    assert!(
+        event_kinds(&app)
+            .await
+            .contains(&"console_logout".to_owned())
+    );
 }
 
 on_backends!(
@@ -279,13 +350,26 @@ async fn forged_requests_are_refused_and_store_nothing(db: Db, _store: Store, te
     // No token: the HTML refusal page.
     let r = b.post_form("/console/operators", &fields).await;
     assert_eq!(r.status(), 403);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-    assert!(r.text().await.unwrap().contains("did not come from this site"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("did not come from this site")
+    );
     // A wrong token.
     let mut wrong = vec![("csrf", "00".repeat(32))];
     wrong.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
     let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    assert_eq!(b.post_form("/console/operators", &wrong).await.status(), 403);
+    assert_eq!(
+        b.post_form("/console/operators", &wrong).await.status(),
+        403
+    );
     // The right token from another site's page.
     let token = b.csrf().await;
     let mut forged = vec![("csrf", token.as_str())];
@@ -298,7 +382,10 @@ async fn forged_requests_are_refused_and_store_nothing(db: Db, _store: Store, te
     let r = b
         .client
         .post(format!("{}/api/v1/console/session", app.base))
-        .header("cookie", format!("tallyseal_session={}", b.session_cookie().unwrap()))
+        .header(
+            "cookie",
+            format!("tallyseal_session={}", b.session_cookie().unwrap()),
+        )
         .header("origin", app.base.clone())
         .header("x-csrf-token", "nope")
         .send()
@@ -306,14 +393,23 @@ async fn forged_requests_are_refused_and_store_nothing(db: Db, _store: Store, te
         .unwrap();
     assert_eq!(problem(r).await, (403, "csrf-rejected".into()));
     // Without a session: 401, nothing reaches a handler.
-    let r = Browser::new(&app).post_form("/console/operators", &forged).await;
+    let r = Browser::new(&app)
+        .post_form("/console/operators", &forged)
+        .await;
     assert_eq!(r.status(), 401);
-    assert_eq!(console_rows(&app).await, before, "nothing stored on refusal");
+    assert_eq!(
+        console_rows(&app).await,
+        before,
+        "nothing stored on refusal"
+    );
 
     // Login forgery: a sign-in POST without the form's nonce is refused.
     let mut stranger = Browser::new(&app);
     let r = stranger
-        .post_form("/console/login", &[("login", "ro-csrf"), ("password", pw.as_str())])
+        .post_form(
+            "/console/login",
+            &[("login", "ro-csrf"), ("password", pw.as_str())],
+        )
         .await;
     assert_eq!(r.status(), 403);
     assert_eq!(stranger.session_cookie(), None);
@@ -323,7 +419,10 @@ async fn forged_requests_are_refused_and_store_nothing(db: Db, _store: Store, te
     let r = b
         .client
         .post(format!("{}/console/operators", app.base))
-        .header("cookie", format!("tallyseal_session={}", b.session_cookie().unwrap()))
+        .header(
+            "cookie",
+            format!("tallyseal_session={}", b.session_cookie().unwrap()),
+        )
         .header("origin", app.base.clone())
         .header("x-csrf-token", token)
         .form(&fields)
@@ -331,7 +430,12 @@ async fn forged_requests_are_refused_and_store_nothing(db: Db, _store: Store, te
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert!(accounts::find_by_login(&accounts_db, "op-forged").await.unwrap().is_some());
+    assert!(
+        accounts::find_by_login(&accounts_db, "op-forged")
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 on_backends!(
@@ -354,7 +458,9 @@ async fn script_is_shown_as_text_and_urdu_is_right_to_left(db: Db, _store: Store
     .await;
     // A login name with script, echoed by the sign-in form: escaped.
     let mut b = Browser::new(&app);
-    let r = b.login("<script>alert(1)</script>", "whatever-password").await;
+    let r = b
+        .login("<script>alert(1)</script>", "whatever-password")
+        .await;
     assert_eq!(r.status(), 401);
     let html = r.text().await.unwrap();
     assert!(!html.contains("<script>alert"), "{html}");
@@ -365,7 +471,10 @@ async fn script_is_shown_as_text_and_urdu_is_right_to_left(db: Db, _store: Store
     let r = ro
         .post_with_token(
             "/console/operators",
-            &[("login", "<script>x</script>"), ("constituency", "pk-test/NA-1")],
+            &[
+                ("login", "<script>x</script>"),
+                ("constituency", "pk-test/NA-1"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 422);
@@ -383,7 +492,10 @@ async fn script_is_shown_as_text_and_urdu_is_right_to_left(db: Db, _store: Store
     // Text isolates the inserted login name; the attribute carrying the same message does not.
     let who = html.split("<p class=\"who\" title=\"").nth(1).unwrap();
     let (title, text) = who.split_once("\">").unwrap();
-    assert!(title.contains("ro-text") && !title.contains('\u{2068}') && !title.contains('\u{2069}'), "{title:?}");
+    assert!(
+        title.contains("ro-text") && !title.contains('\u{2068}') && !title.contains('\u{2069}'),
+        "{title:?}"
+    );
     assert!(text.contains("\u{2068}ro-text\u{2069}"), "{text:?}");
     // Accept-Language alone.
     let r = reqwest::Client::new()
@@ -405,12 +517,26 @@ async fn script_is_shown_as_text_and_urdu_is_right_to_left(db: Db, _store: Store
         .to_owned();
     let r = reqwest::get(app.url(&css_url)).await.unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()["cache-control"], "public, max-age=31536000, immutable");
-    assert_eq!(reqwest::get(app.url("/static/console.0000000000000000.css")).await.unwrap().status(), 404);
+    assert_eq!(
+        r.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(
+        reqwest::get(app.url("/static/console.0000000000000000.css"))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
     // Unknown console pages: the HTML 404 page.
     let r = ro.get("/console/no/such/page/here").await;
     assert_eq!(r.status(), 404);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
 }
 
 on_backends!(

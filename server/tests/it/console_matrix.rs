@@ -174,8 +174,10 @@ async fn every_route_every_role_own_and_other(db: Db, store: Store, test: &str) 
                 let status = if route.method == "GET" {
                     b.get(&path).await.status().as_u16()
                 } else {
-                    let fields: Vec<(&str, &str)> =
-                        fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                    let fields: Vec<(&str, &str)> = fields
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .collect();
                     b.post_with_token(&path, &fields).await.status().as_u16()
                 };
                 let expected = if allowed { route.allowed_status } else { 403 };

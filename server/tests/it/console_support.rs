@@ -180,6 +180,7 @@ pub async fn console_rows(app: &TestApp) -> (i64, i64, i64) {
     (
         app.count("SELECT COUNT(*) FROM accounts").await,
         app.count("SELECT COUNT(*) FROM account_changes").await,
-        app.count("SELECT COUNT(*) FROM events WHERE kind LIKE 'account_%'").await,
+        app.count("SELECT COUNT(*) FROM events WHERE kind LIKE 'account_%'")
+            .await,
     )
 }

@@ -82,11 +82,23 @@ pub async fn form(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
     let signed_out = req.query_string().contains("signed_out=1");
     let message = signed_out.then(|| PageContext::new(&req).tr.t("login-signed-out"));
     let secure = state.config.console_secure_cookie();
-    render(&req, StatusCode::OK, &new_nonce(), "", message, false, secure)
+    render(
+        &req,
+        StatusCode::OK,
+        &new_nonce(),
+        "",
+        message,
+        false,
+        secure,
+    )
 }
 
 /// `POST /console/login`.
-pub async fn submit(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> HttpResponse {
     let form: LoginForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let nonce = cookies::read(req.headers(), cookies::LOGIN).unwrap_or_default();
     if !csrf::origin_ok(req.headers(), state.config.public_url.as_deref())
@@ -101,19 +113,26 @@ pub async fn submit(req: HttpRequest, state: web::Data<AppState>, body: web::Byt
     match sign_in(&state.db, cfg, &form.login, &form.password, &client).await {
         Ok(account) => {
             let previous = cookies::read(req.headers(), cookies::SESSION);
-            let started =
-                match sessions::start(&state.db, cfg, &account, previous.as_deref()).await {
-                    Ok(s) => s,
-                    Err(e) => {
-                        log::error!("console session: {e}");
-                        return page::error_page(&req, StatusCode::SERVICE_UNAVAILABLE, "error-title");
-                    }
-                };
+            let started = match sessions::start(&state.db, cfg, &account, previous.as_deref()).await
+            {
+                Ok(s) => s,
+                Err(e) => {
+                    log::error!("console session: {e}");
+                    return page::error_page(&req, StatusCode::SERVICE_UNAVAILABLE, "error-title");
+                }
+            };
             HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/console"))
                 .append_header((
                     header::SET_COOKIE,
-                    cookies::set(cookies::SESSION, &started.cookie_value, "/", "Strict", secure, None),
+                    cookies::set(
+                        cookies::SESSION,
+                        &started.cookie_value,
+                        "/",
+                        "Strict",
+                        secure,
+                        None,
+                    ),
                 ))
                 .append_header((
                     header::SET_COOKIE,
@@ -160,6 +179,9 @@ pub async fn logout(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
     }
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/console/login?signed_out=1"))
-        .append_header((header::SET_COOKIE, cookies::clear(cookies::SESSION, "/", secure)))
+        .append_header((
+            header::SET_COOKIE,
+            cookies::clear(cookies::SESSION, "/", secure),
+        ))
         .finish()
 }

@@ -27,7 +27,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/logout", web::post().to(login::logout))
             .route("/operators", web::get().to(operators::list))
             .route("/operators", web::post().to(operators::create))
-            .route("/operators/{user_id}/disable", web::post().to(operators::disable))
+            .route(
+                "/operators/{user_id}/disable",
+                web::post().to(operators::disable),
+            )
             .default_service(web::to(not_found)),
     );
     cfg.route(

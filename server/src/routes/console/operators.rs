@@ -76,13 +76,14 @@ fn view(a: &Account) -> OperatorView {
     }
 }
 
-/// The page for a signed-in user allowed to manage operators; `None` otherwise.
-fn allowed(req: &HttpRequest) -> Result<SignedIn, HttpResponse> {
+/// The signed-in user allowed to manage operators, or the answer for anyone else (to the
+/// sign-in page, or 403).
+fn allowed(req: &HttpRequest) -> Result<SignedIn, Box<HttpResponse>> {
     let Some(s) = super::signed_in(req) else {
-        return Err(super::to_login());
+        return Err(Box::new(super::to_login()));
     };
     if !authorize(&s.account.actor(), Permission::ManageOperators, None) {
-        return Err(page::status_page(req, StatusCode::FORBIDDEN));
+        return Err(Box::new(page::status_page(req, StatusCode::FORBIDDEN)));
     }
     Ok(s)
 }
@@ -131,15 +132,19 @@ fn failure(req: &HttpRequest, e: AccountError) -> HttpResponse {
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     match allowed(&req) {
         Ok(s) => render(&req, &state, &s, StatusCode::OK, Outcome::default()).await,
-        Err(resp) => resp,
+        Err(resp) => *resp,
     }
 }
 
 /// `POST /console/operators`: create an operator for one of the actor's constituencies.
-pub async fn create(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> HttpResponse {
     let s = match allowed(&req) {
         Ok(s) => s,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let form: CreateForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let constituency = match form.constituency.split_once('/') {
@@ -185,7 +190,7 @@ pub async fn disable(
 ) -> HttpResponse {
     let s = match allowed(&req) {
         Ok(s) => s,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     match accounts::disable_operator(&state.db, &s.account.actor(), &user_id).await {
         Ok(account) => {
