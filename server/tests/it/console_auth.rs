@@ -544,3 +544,66 @@ on_backends!(
     script_is_shown_as_text_and_urdu_is_right_to_left,
     [(Sqlite, Local, sqlite)]
 );
+
+async fn sessions_time_out_and_a_password_reset_ends_them(db: Db, _store: Store, test: &str) {
+    // Idle timeout: 1 s.
+    let Some(app) = start(db, test, |c| c.console.session_idle_secs = 1).await else {
+        return;
+    };
+    let accounts_db = database(&app).await;
+    let (_, pw) = add_user(&accounts_db, "ro-idle", Role::ReturningOfficer, Scope::All).await;
+    let mut b = Browser::signed_in(&app, "ro-idle", &pw).await;
+    assert_eq!(b.get("/api/v1/console/session").await.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(b.get("/api/v1/console/session").await.status(), 401);
+    assert_eq!(app.count("SELECT COUNT(*) FROM console_sessions").await, 0);
+
+    // A password reset ends the account's sessions at once; the new password works.
+    let mut b = Browser::signed_in(&app, "ro-idle", &pw).await;
+    let account = accounts::find_by_login(&accounts_db, "ro-idle")
+        .await
+        .unwrap()
+        .unwrap();
+    let new_pw = accounts::reset_password(&accounts_db, accounts::CLI_ACTOR, &account, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(b.get("/api/v1/console/session").await.status(), 401);
+    assert_eq!(Browser::new(&app).login("ro-idle", &pw).await.status(), 401);
+    assert_eq!(
+        Browser::new(&app).login("ro-idle", &new_pw).await.status(),
+        303
+    );
+    assert!(
+        event_kinds(&app)
+            .await
+            .contains(&"account_password_reset".to_owned())
+    );
+}
+
+on_backends!(
+    sessions_time_out_and_a_password_reset_ends_them,
+    sessions_time_out_and_a_password_reset_ends_them,
+    [(Sqlite, Local, sqlite), (Postgres, Local, postgres)]
+);
+
+async fn sessions_end_at_the_absolute_timeout_however_busy(db: Db, _store: Store, test: &str) {
+    let Some(app) = start(db, test, |c| c.console.session_absolute_secs = 1).await else {
+        return;
+    };
+    let accounts_db = database(&app).await;
+    let (_, pw) = add_user(&accounts_db, "ro-busy", Role::Observer, Scope::All).await;
+    let mut b = Browser::signed_in(&app, "ro-busy", &pw).await;
+    for _ in 0..4 {
+        assert_eq!(b.get("/api/v1/console/session").await.status(), 200);
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(b.get("/api/v1/console/session").await.status(), 401);
+}
+
+on_backends!(
+    sessions_end_at_the_absolute_timeout_however_busy,
+    sessions_end_at_the_absolute_timeout_however_busy,
+    [(Sqlite, Local, sqlite)]
+);
