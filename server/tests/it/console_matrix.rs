@@ -1,8 +1,11 @@
 //! The console's authorisation matrix, through the real routes: every route of the table ×
 //! every role × its own and another constituency. The expected answer comes from the one
 //! decision (`authorize`): allowed → the route's success status; refused → 403 (pages and API
-//! alike), and then nothing was stored. To cover a new route, add a row to [`routes`].
+//! alike), and then nothing was stored in any table of [`STATE_TABLES`]. To cover a new route,
+//! add a row to [`routes`] (a form or JSON body; JSON requests carry the token in
+//! `X-CSRF-Token`) and its tables to [`STATE_TABLES`].
 
+use serde_json::Value;
 use tallyseal_server::accounts::{Actor, ConstituencyRef, Permission, Role, Scope, authorize};
 
 use crate::console_support::*;
@@ -18,8 +21,21 @@ enum Target {
     Other,
 }
 
-/// What the request sends, given the fixture and the target.
-type Request = fn(&Fixture, Target, usize) -> (String, Vec<(String, String)>);
+/// The tables a refused request must leave as they were (row counts).
+const STATE_TABLES: &[&str] = &["accounts", "account_scopes", "account_changes", "events"];
+
+/// What a request sends.
+enum Body {
+    None,
+    Form(Vec<(String, String)>),
+    /// For the JSON API's rows (`/api/v1/console/...` of the review and figures routes).
+    #[allow(dead_code)]
+    Json(Value),
+}
+
+/// What the request sends (path and body), given the fixture, the target and a counter that
+/// makes names unique.
+type Request = fn(&Fixture, Target, usize) -> (String, Body);
 
 /// One row: a route, what it needs, and what it answers when allowed.
 struct Route {
@@ -38,7 +54,7 @@ fn routes() -> Vec<Route> {
         Route {
             name: "home page",
             method: "GET",
-            request: |_, _, _| ("/console".into(), vec![]),
+            request: |_, _, _| ("/console".into(), Body::None),
             permission: None,
             targets: &[Target::Nothing],
             allowed_status: 200,
@@ -46,7 +62,7 @@ fn routes() -> Vec<Route> {
         Route {
             name: "session API",
             method: "GET",
-            request: |_, _, _| ("/api/v1/console/session".into(), vec![]),
+            request: |_, _, _| ("/api/v1/console/session".into(), Body::None),
             permission: None,
             targets: &[Target::Nothing],
             allowed_status: 200,
@@ -54,7 +70,7 @@ fn routes() -> Vec<Route> {
         Route {
             name: "operator page",
             method: "GET",
-            request: |_, _, _| ("/console/operators".into(), vec![]),
+            request: |_, _, _| ("/console/operators".into(), Body::None),
             permission: Some(Permission::ManageOperators),
             targets: &[Target::Nothing],
             allowed_status: 200,
@@ -66,10 +82,10 @@ fn routes() -> Vec<Route> {
                 let code = if target == Target::Own { OWN } else { OTHER };
                 (
                     "/console/operators".into(),
-                    vec![
+                    Body::Form(vec![
                         ("login".into(), format!("op-matrix-{n}")),
                         ("constituency".into(), format!("{ELECTION}/{code}")),
-                    ],
+                    ]),
                 )
             },
             permission: Some(Permission::ManageOperators),
@@ -85,7 +101,7 @@ fn routes() -> Vec<Route> {
                 } else {
                     &f.other_operator
                 };
-                (format!("/console/operators/{id}/disable"), vec![])
+                (format!("/console/operators/{id}/disable"), Body::None)
             },
             permission: Some(Permission::ManageOperators),
             targets: &[Target::Own, Target::Other],
@@ -144,6 +160,52 @@ async fn fixture(app: &TestApp) -> Fixture {
     }
 }
 
+async fn state_rows(app: &TestApp) -> Vec<i64> {
+    let mut rows = Vec::new();
+    for table in STATE_TABLES {
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&app.db)
+                .await
+                .unwrap();
+        rows.push(n);
+    }
+    rows
+}
+
+/// Send one request of the table as `b`'s user.
+async fn send(b: &mut Browser, method: &str, path: &str, body: Body) -> u16 {
+    match (method, body) {
+        ("GET", _) => b.get(path).await.status().as_u16(),
+        (_, Body::Json(json)) => {
+            let token = b.csrf().await;
+            let url = format!("{}{path}", b.base);
+            b.client
+                .request(method.parse().unwrap(), url)
+                .header(
+                    "cookie",
+                    format!("tallyseal_session={}", b.session_cookie().unwrap()),
+                )
+                .header("origin", b.base.clone())
+                .header("x-csrf-token", token)
+                .json(&json)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+        (_, Body::Form(fields)) => {
+            let fields: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            b.post_with_token(path, &fields).await.status().as_u16()
+        }
+        (_, Body::None) => b.post_with_token(path, &[]).await.status().as_u16(),
+    }
+}
+
 fn constituency(t: Target) -> Option<ConstituencyRef> {
     match t {
         Target::Nothing => None,
@@ -169,17 +231,9 @@ async fn every_route_every_role_own_and_other(db: Db, store: Store, test: &str) 
                     None => true,
                     Some(p) => authorize(actor, p, constituency(target).as_ref()),
                 };
-                let (path, fields) = (route.request)(&f, target, n);
-                let before = console_rows(&app).await;
-                let status = if route.method == "GET" {
-                    b.get(&path).await.status().as_u16()
-                } else {
-                    let fields: Vec<(&str, &str)> = fields
-                        .iter()
-                        .map(|(k, v)| (k.as_str(), v.as_str()))
-                        .collect();
-                    b.post_with_token(&path, &fields).await.status().as_u16()
-                };
+                let (path, body) = (route.request)(&f, target, n);
+                let before = state_rows(&app).await;
+                let status = send(&mut b, route.method, &path, body).await;
                 let expected = if allowed { route.allowed_status } else { 403 };
                 assert_eq!(
                     status, expected,
@@ -188,7 +242,7 @@ async fn every_route_every_role_own_and_other(db: Db, store: Store, test: &str) 
                 );
                 if !allowed {
                     assert_eq!(
-                        console_rows(&app).await,
+                        state_rows(&app).await,
                         before,
                         "{} as {role:?} on {target:?} stored something",
                         route.name
