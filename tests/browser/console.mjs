@@ -1,6 +1,6 @@
 // The console's shell in a real browser (Debian's Chromium through playwright-core): signing
 // in as an RO, a wrong password, the lock-out, the operator page creating an operator, the
-// switch to Urdu (dir=rtl), signing out (the back button then shows no data), and no serious or
+// switch to Urdu (dir=rtl), a tablet's width, signing out (the back button then shows no data), and no serious or
 // critical accessibility violation (axe-core) on each page. Screenshots go to $SCREENSHOTS.
 //
 //   BASE=… SCREENSHOTS=… NODE_MODULES=… RO_LOGIN=… RO_PASSWORD=… LOCK_LOGIN=… \
@@ -127,6 +127,16 @@ try {
     await axe(page, 'operators (ur)');
     await Promise.all([page.waitForLoadState('load'), page.locator('a[hreflang="en"]').click()]);
     assert.equal(await page.locator('html').getAttribute('dir'), 'ltr');
+  });
+  await check('the pages fit a tablet held upright (no sideways scrolling)', async () => {
+    await page.setViewportSize({ width: 800, height: 1280 });
+    for (const [path, name] of [['/console/operators', 'operators'], ['/console?lang=ur', 'home-ur'], ['/console?lang=en', 'home']]) {
+      await page.goto(`${base}${path}`);
+      const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+      assert.ok(scroll <= client, `${path}: ${scroll} > ${client}`);
+      await page.screenshot({ path: join(shots, `console-tablet-${name}.png`), fullPage: true });
+    }
+    await page.setViewportSize({ width: 1024, height: 768 });
   });
   await check('signing out ends the session; the back button shows no data', async () => {
     await page.goto(`${base}/console/operators`);
