@@ -44,8 +44,9 @@ pub async fn sign_in(
     client: &str,
 ) -> Result<Account, LoginError> {
     let now = crate::now_ms();
-    // Names longer than any valid login are cut so a row stays small.
-    let login: String = login.chars().take(64).collect();
+    // Login names are lowercase (a tablet's keyboard capitalises the first letter); names
+    // longer than any valid login are cut so a row stays small.
+    let login: String = login.trim().to_lowercase().chars().take(64).collect();
     let account = find_by_login(db, &login).await?;
     let subject = account
         .as_ref()

@@ -116,6 +116,15 @@ async fn sign_in_renews_the_session_and_records_events(db: Db, _store: Store, te
     assert_ne!(first, second);
     assert_eq!(app.count("SELECT COUNT(*) FROM console_sessions").await, 1);
 
+    // A capitalised name (a tablet's keyboard) is the same account.
+    assert_eq!(
+        Browser::new(&app)
+            .login(" Ro-NA1", &password)
+            .await
+            .status(),
+        303
+    );
+
     // Home: the constituency and its board, the user and role in the header, no-store.
     let r = b.get("/console").await;
     assert_eq!(r.status(), 200);
@@ -143,6 +152,7 @@ async fn sign_in_renews_the_session_and_records_events(db: Db, _store: Store, te
         [
             "account_created",
             "console_login_failed",
+            "console_login",
             "console_login",
             "console_login"
         ]
