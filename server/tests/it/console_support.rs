@@ -11,7 +11,7 @@ use serde_json::Value;
 use tallyseal_server::accounts::{self, AccountRequest, ConstituencyRef, Role, Scope};
 use tallyseal_server::db::Database;
 
-use crate::helpers::TestApp;
+use crate::helpers::{Db, Store, TestApp, test_config};
 
 /// The demo election's id and two of its constituency codes: one "own", one "other".
 pub const ELECTION: &str = "pk-test";
@@ -183,4 +183,25 @@ pub async fn console_rows(app: &TestApp) -> (i64, i64, i64) {
         app.count("SELECT COUNT(*) FROM events WHERE kind LIKE 'account_%'")
             .await,
     )
+}
+
+/// A server with the console settings adjusted (no election imported: the console needs none).
+pub async fn start(
+    db: Db,
+    test: &str,
+    adjust: impl FnOnce(&mut tallyseal_server::ServerConfig),
+) -> Option<TestApp> {
+    let (mut config, dir) = test_config(db, Store::Local, test).await?;
+    adjust(&mut config);
+    Some(TestApp::start(config, std::sync::Arc::new(dir)).await)
+}
+
+/// The kinds of the console's and accounts' events, in order.
+pub async fn event_kinds(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT kind FROM events WHERE kind LIKE 'console_%' OR kind LIKE 'account_%' ORDER BY id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap()
 }

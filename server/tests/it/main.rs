@@ -10,6 +10,8 @@ mod access_log;
 mod admin_challenge;
 mod console_auth;
 mod console_matrix;
+mod console_pages;
+mod console_sessions;
 mod console_support;
 mod cors;
 mod enrolment;
