@@ -160,7 +160,7 @@ on_backends!(
     [(Sqlite, Local, sqlite), (Postgres, Local, postgres)]
 );
 
-async fn five_failures_lock_the_account_and_twenty_the_address(db: Db, _store: Store, test: &str) {
+async fn five_failures_lock_the_account_and_more_the_address(db: Db, _store: Store, test: &str) {
     let Some(app) = start(db, test, |c| c.console.max_failures_per_client = 8).await else {
         return;
     };
@@ -188,7 +188,8 @@ async fn five_failures_lock_the_account_and_twenty_the_address(db: Db, _store: S
     assert_eq!(kinds.iter().filter(|k| *k == "console_lockout").count(), 1);
     assert_eq!(kinds.last().unwrap(), "console_login_refused");
 
-    // The address: 8 failures in all (here) lock every name from it, even unknown ones.
+    // The address (20 by default, 8 here): failures in all lock every name from it, even unknown
+    // ones.
     for i in 0..3 {
         let r = b.login("someone-else", "guess").await;
         assert_eq!(r.status(), 401, "failure {i}");
@@ -204,8 +205,8 @@ async fn five_failures_lock_the_account_and_twenty_the_address(db: Db, _store: S
 }
 
 on_backends!(
-    five_failures_lock_the_account_and_twenty_the_address,
-    five_failures_lock_the_account_and_twenty_the_address,
+    five_failures_lock_the_account_and_more_the_address,
+    five_failures_lock_the_account_and_more_the_address,
     [(Sqlite, Local, sqlite), (Postgres, Local, postgres)]
 );
 
