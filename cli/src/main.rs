@@ -52,6 +52,9 @@ enum Command {
     Package(commands::package::Command),
     /// Run a C2SP tlog-witness: cosign consistent checkpoints of the given logs.
     Witness(commands::witness::Args),
+    /// Manage console accounts (add, disable, enable, reset, list) in the server's database.
+    #[command(subcommand)]
+    User(commands::user::Command),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
             commands::serve::run(a)
         }
         Command::Witness(a) => commands::witness::run(a),
+        Command::User(c) => commands::user::run(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -71,6 +71,7 @@ problems! {
     CsrfRejected => ("csrf-rejected", StatusCode::FORBIDDEN, "The request's anti-forgery token is missing or wrong"),
     StaleVersion => ("stale-version", StatusCode::CONFLICT, "Someone changed this record since you read it; here is its current state"),
     DecisionIdReused => ("decision-id-reused", StatusCode::CONFLICT, "This decision id already names a different decision"),
+    LoginTaken => ("login-taken", StatusCode::CONFLICT, "An account with this login name exists already"),
     InvalidField => ("invalid-field", StatusCode::UNPROCESSABLE_ENTITY, "A field is missing, unknown or not a valid value"),
     Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"),
 }

@@ -7,10 +7,11 @@
 //! Must never show anything private: only what `GET /api/v1/…` already gives anyone.
 
 use actix_web::http::header::ContentType;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::error::{self, ApiError};
+use crate::i18n::Tr;
 use crate::state::AppState;
 
 /// Register `GET /` (and `HEAD /`).
@@ -23,14 +24,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// A link in the page's navigation.
+/// A link in the page's navigation (`label`: a catalogue key).
 #[derive(Debug)]
 struct Link {
     href: &'static str,
     label: &'static str,
 }
 
-/// One row of the API table.
+/// One row of the API table (`who` and `what`: catalogue keys).
 #[derive(Debug)]
 struct Endpoint {
     request: &'static str,
@@ -47,6 +48,10 @@ struct Election {
 #[derive(Debug, Template)]
 #[template(path = "landing.html")]
 struct LandingPage<'a> {
+    tr: Tr,
+    /// This page in the other language.
+    switch_href: String,
+    other_lang: &'static str,
     commission_name: &'a str,
     version: &'static str,
     links: &'static [Link],
@@ -57,15 +62,19 @@ struct LandingPage<'a> {
 const LINKS: &[Link] = &[
     Link {
         href: "#api",
-        label: "API",
+        label: "landing-nav-api",
     },
     Link {
         href: "/api/v1/health",
-        label: "Health",
+        label: "landing-nav-health",
     },
     Link {
         href: "/api/v1/keys",
-        label: "Commission keys",
+        label: "landing-nav-keys",
+    },
+    Link {
+        href: "/console",
+        label: "landing-nav-console",
     },
 ];
 
@@ -73,73 +82,76 @@ const LINKS: &[Link] = &[
 const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         request: "GET /api/v1/health",
-        who: "anyone",
-        what: "the database answers; the near-duplicate analysis backlog",
+        who: "landing-who-anyone",
+        what: "landing-ep-health",
     },
     Endpoint {
         request: "GET /api/v1/keys",
-        who: "anyone",
-        what: "the Commission key that signs receipts, time anchors and packages",
+        who: "landing-who-anyone",
+        what: "landing-ep-keys",
     },
     Endpoint {
         request: "POST /api/v1/time-anchor",
-        who: "phone",
-        what: "a time anchor signed by the server, for the capture-time evidence",
+        who: "landing-who-phone",
+        what: "landing-ep-time-anchor",
     },
     Endpoint {
         request: "POST /api/v1/elections",
-        who: "admin",
-        what: "import (publish) a signed election package",
+        who: "landing-who-admin",
+        what: "landing-ep-import",
     },
     Endpoint {
         request: "GET /api/v1/elections/{id}/package",
-        who: "anyone",
-        what: "the signed election package",
+        who: "landing-who-anyone",
+        what: "landing-ep-package",
     },
     Endpoint {
         request: "POST /api/v1/elections/{id}/enrolment-codes",
-        who: "admin",
-        what: "a one-time enrolment code for a polling station",
+        who: "landing-who-admin",
+        what: "landing-ep-codes",
     },
     Endpoint {
         request: "POST /api/v1/enrol",
-        who: "phone",
-        what: "enrol a device key for a station with a code",
+        who: "landing-who-phone",
+        what: "landing-ep-enrol",
     },
     Endpoint {
         request: "POST /api/v1/devices/{key}/revoke",
-        who: "admin",
-        what: "revoke a device key",
+        who: "landing-who-admin",
+        what: "landing-ep-revoke",
     },
     Endpoint {
         request: "POST /api/v1/captures",
-        who: "phone",
-        what: "the signed capture manifest (hash first); answers with a signed receipt",
+        who: "landing-who-phone",
+        what: "landing-ep-captures",
     },
     Endpoint {
         request: "GET /api/v1/captures/{manifest_hash}",
-        who: "anyone",
-        what: "a capture's status, latest receipt and verification report",
+        who: "landing-who-anyone",
+        what: "landing-ep-capture-status",
     },
     Endpoint {
         request: "OPTIONS/POST /api/v1/uploads, HEAD/PATCH /api/v1/uploads/{id}",
-        who: "phone",
-        what: "the image over tus 1.0 (resumable); the last request's answer carries the \
-               verified receipt",
+        who: "landing-who-phone",
+        what: "landing-ep-uploads",
     },
     Endpoint {
         request: "GET /metrics",
-        who: "operator",
-        what: "Prometheus metrics (keep it off the public proxy)",
+        who: "landing-who-operator",
+        what: "landing-ep-metrics",
     },
 ];
 
 /// `GET /`.
-async fn landing(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+async fn landing(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let (lang, _) = crate::web::page::lang_of(&req);
     let elections = published_elections(&state.db.pool)
         .await
         .map_err(|e| ApiError::unavailable("database", e))?;
     let page = LandingPage {
+        tr: Tr::new(lang),
+        switch_href: format!("/?lang={}", lang.other().code()),
+        other_lang: lang.other().code(),
         commission_name: &state.config.commission_name,
         version: env!("CARGO_PKG_VERSION"),
         links: LINKS,
@@ -170,6 +182,9 @@ mod tests {
     #[test]
     fn the_page_escapes_what_it_shows() {
         let page = LandingPage {
+            tr: Tr::new(crate::i18n::Lang::Ur),
+            switch_href: "/?lang=en".into(),
+            other_lang: "en",
             commission_name: "<script>alert(1)</script>",
             version: "0.1.0",
             links: LINKS,
@@ -182,5 +197,7 @@ mod tests {
         assert!(!html.contains("<script>"));
         assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"));
         assert!(html.contains("/api/v1/elections/pk-2024-na/package"));
+        assert!(html.contains("<html lang=\"ur\" dir=\"rtl\">"));
+        assert!(html.contains("دستخط شدہ انتخابی پیکج"));
     }
 }

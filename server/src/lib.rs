@@ -34,11 +34,15 @@
 //! - [`landing`]: the landing page at `/`.
 //! - [`figures`]: the RO console's figures: blind double entry, corrections, quarantine, Forms
 //!   47/48/49; [`review`]: which captures the RO accepted (read through one function).
-//! - [`accounts`]: console users, roles and the one authorisation decision (role and constituency).
 //! - [`stations`]: the one definition of a polling station's state, the arrival board, the
 //!   national summary and live board announcements.
 //! - [`review`]: the Returning Officer's review of a capture (what it shows, the map) and the
 //!   append-only decisions (accept, reject, ask for a new capture).
+//! - [`accounts`]: console users, roles and the one authorisation decision (role and constituency);
+//!   argon2id passwords, sign-in with lock-out, sessions kept in the database.
+//! - [`web`]: the pages' shell: the console's session layer (the `Actor` of each request, the
+//!   anti-forgery checks), cookies, the layout and error pages, the built-in CSS and htmx.
+//! - [`i18n`]: the one Fluent catalogue of every page (English and Urdu).
 //!
 //! The server never derives a storage key from the administrative hierarchy, never overwrites an
 //! object and never updates or deletes an audit event.
@@ -57,6 +61,7 @@ pub mod elections;
 pub mod enrolment;
 pub mod error;
 pub mod figures;
+pub mod i18n;
 pub mod intake;
 pub mod landing;
 pub mod metrics;
@@ -70,6 +75,7 @@ pub mod stations;
 pub mod store;
 pub mod sweep;
 mod text_fields;
+pub mod web;
 
 pub use config::ServerConfig;
 pub use startup::{Application, StartupError, run};

@@ -141,6 +141,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             let limits = &server_state.config.limits;
             App::new()
+                .wrap(from_fn(crate::web::session_layer::console_session))
                 .wrap_fn(move |mut req, srv| {
                     use actix_web::HttpMessage;
                     use actix_web::dev::Service;
@@ -162,6 +163,8 @@ impl Application {
                 .configure(routes::configure)
                 .configure(crate::metrics::configure)
                 .configure(crate::landing::configure)
+                .configure(routes::console::configure)
+                .configure(crate::web::assets::configure)
                 .default_service(web::to(error::not_found))
         })
         .on_connect(move |connection, data| connections.on_connect(connection, data))

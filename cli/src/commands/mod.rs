@@ -7,5 +7,6 @@ pub mod keygen;
 pub mod package;
 pub mod seal;
 pub mod serve;
+pub mod user;
 pub mod verify;
 pub mod witness;

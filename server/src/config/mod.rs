@@ -190,6 +190,51 @@ pub struct ServerConfig {
     /// Commission's servers, a name of its own for an RO office that works offline and syncs
     /// later (docs/console.md).
     pub node_id: String,
+    /// The Returning Officers' console: sessions and login lock-out (`[console]`).
+    pub console: ConsoleConfig,
+}
+
+/// The console's sessions and login protection (docs/console.md).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsoleConfig {
+    /// Send the session cookie with `Secure` (only over HTTPS). Default: on when `public_url`
+    /// starts with `https://`; set it when a TLS proxy serves the console under another URL.
+    pub secure_cookie: Option<bool>,
+    /// A session unused this long ends, in seconds.
+    pub session_idle_secs: u64,
+    /// A session ends this long after its login however busy it is, in seconds.
+    pub session_absolute_secs: u64,
+    /// Failed logins of one account within `lockout_secs` that lock it for `lockout_secs`.
+    pub max_failures_per_account: u32,
+    /// Failed logins from one client address within `lockout_secs` that lock the address out.
+    pub max_failures_per_client: u32,
+    /// The lock-out window and duration, in seconds.
+    pub lockout_secs: u64,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookie: None,
+            session_idle_secs: 30 * 60,
+            session_absolute_secs: 12 * 3600,
+            max_failures_per_account: 5,
+            max_failures_per_client: 20,
+            lockout_secs: 15 * 60,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Whether the console's cookies carry `Secure`.
+    pub fn console_secure_cookie(&self) -> bool {
+        self.console.secure_cookie.unwrap_or_else(|| {
+            self.public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://"))
+        })
+    }
 }
 
 /// Cross-origin requests from browsers ([`crate::cors`]). Phones and the CLI send no `Origin`
@@ -240,6 +285,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("analysis", &self.analysis)
             .field("cors", &self.cors)
             .field("node_id", &self.node_id)
+            .field("console", &self.console)
             .finish()
     }
 }
@@ -322,6 +368,7 @@ impl Default for ServerConfig {
             analysis: AnalysisConfig::default(),
             cors: CorsConfig::default(),
             node_id: "centre".to_owned(),
+            console: ConsoleConfig::default(),
         }
     }
 }

@@ -47,7 +47,8 @@ impl ServerConfig {
     /// `TALLYSEAL_S3_TIMEOUT_SECS` (each over the file's value; see `apply_object_store_env`),
     /// `TALLYSEAL_MAX_JSON_BYTES`, `TALLYSEAL_MAX_IMAGE_BYTES`, `TALLYSEAL_UPLOAD_SLOTS_PER_DEVICE`,
     /// `TALLYSEAL_CONNECTIONS_PER_CLIENT`, `TALLYSEAL_CORS_READ_ORIGINS` and
-    /// `TALLYSEAL_CORS_WRITE_ORIGINS` (comma-separated origins).
+    /// `TALLYSEAL_CORS_WRITE_ORIGINS` (comma-separated origins), `TALLYSEAL_CONSOLE_SECURE_COOKIE`
+    /// (`true`/`false`).
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(v) = var("TALLYSEAL_DATA_DIR") {
             self.data_dir = PathBuf::from(v);
@@ -129,6 +130,9 @@ impl ServerConfig {
         }
         if let Some(v) = var("TALLYSEAL_ANALYSIS_MAX_LAG_SECS") {
             self.analysis.max_lag_secs = parse_num("TALLYSEAL_ANALYSIS_MAX_LAG_SECS", &v)?;
+        }
+        if let Some(v) = var("TALLYSEAL_CONSOLE_SECURE_COOKIE") {
+            self.console.secure_cookie = Some(matches!(v.as_str(), "1" | "true" | "yes"));
         }
         self.apply_object_store_env(&var)?;
         Ok(())

@@ -195,6 +195,23 @@ fn zeros_that_would_break_the_server_are_refused() {
     assert!(err.to_string().contains("upload_slots_per_device"), "{err}");
     let c = ServerConfig::from_toml("[analysis]\nclaim_timeout_secs = 0\n").unwrap();
     assert!(c.validate().is_err());
+    let c = ServerConfig::from_toml("[console]\nsession_idle_secs = 0\n").unwrap();
+    let err = c.validate().unwrap_err();
+    assert!(
+        err.to_string().contains("console.session_idle_secs"),
+        "{err}"
+    );
+    // The console's section reads from TOML.
+    let c = ServerConfig::from_toml(
+        "public_url = \"https://results.example\"\n[console]\nmax_failures_per_account = 3\n",
+    )
+    .unwrap();
+    assert_eq!(c.console.max_failures_per_account, 3);
+    assert!(
+        c.console_secure_cookie(),
+        "https public URL: Secure cookies"
+    );
+    assert!(!ServerConfig::default().console_secure_cookie());
     // 0 is meaningful where documented: part files kept however old.
     let c = ServerConfig::from_toml("[limits]\npart_file_idle_secs = 0\n").unwrap();
     assert!(c.validate().is_ok());

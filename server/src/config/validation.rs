@@ -6,11 +6,11 @@ impl ServerConfig {
     /// Refuse settings that would break the server rather than limit it (`Application::build`
     /// calls it, whatever built the configuration): a zero that would
     /// refuse every request (no upload slot, no body, no image) or make analysers take each
-    /// other's claims at once, an expired-on-issue enrolment code; a `node_id` that is not a
-    /// short identifier.
+    /// other's claims at once, an expired-on-issue enrolment code, a `node_id` that is not a
+    /// short identifier, console sessions that end at once or a sign-in lock-out that never locks.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let l = &self.limits;
-        let positive: [(&'static str, u64); 12] = [
+        let positive: [(&'static str, u64); 17] = [
             ("limits.max_json_bytes", l.max_json_bytes as u64),
             ("limits.max_package_bytes", l.max_package_bytes as u64),
             ("limits.max_manifest_bytes", l.max_manifest_bytes as u64),
@@ -31,6 +31,21 @@ impl ServerConfig {
             (
                 "database_max_connections",
                 u64::from(self.database_max_connections),
+            ),
+            // A zero would end every console session at once, or never lock anyone out.
+            ("console.session_idle_secs", self.console.session_idle_secs),
+            (
+                "console.session_absolute_secs",
+                self.console.session_absolute_secs,
+            ),
+            ("console.lockout_secs", self.console.lockout_secs),
+            (
+                "console.max_failures_per_account",
+                u64::from(self.console.max_failures_per_account),
+            ),
+            (
+                "console.max_failures_per_client",
+                u64::from(self.console.max_failures_per_client),
             ),
         ];
         if let Some((name, _)) = positive.into_iter().find(|(_, v)| *v == 0) {

@@ -23,9 +23,11 @@
 //! # Files, one per table or aggregate
 //!
 //! `elections`, `devices`, `enrolment_codes`, `submissions` (with the joins the intake reads in
-//! one query), `board` (a board's captures in one query), `decisions` (review decisions), `related` (the other captures a capture is checked against), `uploads` (tus state),
-//! `reports` (verification reports: completion and the near-duplicate analysis), `events`,
-//! `server_identity`, and `group_commit` (SQLite's write batching). The RO console's figures:
+//! one query), `board` (a board's captures in one query), `decisions` (review decisions),
+//! `related` (the other captures a capture is checked against), `uploads` (tus state), `reports`
+//! (verification reports: completion and the near-duplicate analysis), `events`,
+//! `server_identity`, `accounts` (console accounts, their changes and login attempts),
+//! `console_sessions`, and `group_commit` (SQLite's write batching). The RO console's figures:
 //! `figure_entries` (blind double entry), `figure_confirmations`, `quarantine_releases`,
 //! `result_forms` (signed Forms 47/48/49 and postal ballots) and `constituency_captures` (what
 //! they read of a constituency's captures).
@@ -34,6 +36,8 @@ mod board;
 mod columns;
 mod decisions;
 mod constituency_captures;
+mod accounts;
+mod console_sessions;
 mod devices;
 mod elections;
 mod enrolment_codes;
@@ -63,6 +67,12 @@ pub use decisions::{
     DecisionRow, decisions_for_board, decisions_for_capture, decisions_for_station, get_decision,
 };
 pub use constituency_captures::{CaptureFiguresRow, capture_figures_row, captures_of_constituency};
+pub use accounts::{
+    AccountChange, AccountRow, AttemptOutcome, ChangeKind, LoginAttempt, NewAccount, account_scope,
+    current_password_hash, get_account, get_account_by_login, is_disabled, list_accounts,
+    recent_failures_of_client, recent_failures_of_login,
+};
+pub use console_sessions::{SessionRow, get_session};
 pub use devices::{DeviceRow, EnrolOutcome, get_device};
 pub use elections::{get_election, list_election_ids};
 pub use enrolment_codes::{CodeRow, get_code};
@@ -419,6 +429,60 @@ impl Database {
     /// force.
     pub async fn record_commission_key(&self, key: &str, now: i64) -> DbResult<String> {
         server_identity::record_commission_key(&self.writer, key, now).await
+    }
+
+    /// Create a console account (`accounts::insert_account`); false when the login is taken.
+    pub async fn insert_account(&self, new: &NewAccount) -> DbResult<bool> {
+        accounts::insert_account(&self.writer, new).await
+    }
+
+    /// Append an account change and its event (`accounts::append_change`).
+    pub async fn append_account_change(&self, change: &AccountChange) -> DbResult<()> {
+        accounts::append_change(&self.writer, change).await
+    }
+
+    /// Append a login attempt and its events.
+    pub async fn record_login_attempt(&self, attempt: &LoginAttempt) -> DbResult<()> {
+        accounts::record_login_attempt(&self.writer, attempt).await
+    }
+
+    /// Start a console session (`console_sessions::start_session`).
+    pub async fn start_console_session(
+        &self,
+        row: &SessionRow,
+        replaces: Option<&str>,
+        expired_before_ms: i64,
+        started_before_ms: i64,
+    ) -> DbResult<()> {
+        console_sessions::start_session(
+            &self.writer,
+            row,
+            replaces,
+            expired_before_ms,
+            started_before_ms,
+        )
+        .await
+    }
+
+    /// Note a console session's use.
+    pub async fn touch_console_session(&self, token_hash: &str, now: i64) -> DbResult<()> {
+        console_sessions::touch_session(&self.writer, token_hash, now).await
+    }
+
+    /// Drop a console session that timed out (no event: nobody acted).
+    pub async fn drop_console_session(&self, token_hash: &str) -> DbResult<()> {
+        console_sessions::delete_session(&self.writer, token_hash).await
+    }
+
+    /// End a console session with its `console_logout` event.
+    pub async fn end_console_session(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        now: i64,
+        detail: &serde_json::Value,
+    ) -> DbResult<()> {
+        console_sessions::end_session(&self.writer, token_hash, user_id, now, detail).await
     }
 
     async fn migrate(&self) -> DbResult<()> {

@@ -1,4 +1,10 @@
-//! The RO console's JSON API under `/api/v1/console/{election}/{constituency}/…`. Every handler
+//! The console: its pages under `/console` and its session API (thin: parse, authorise, call the
+//! accounts service, render): `/console` (home), `/console/login`, `/console/logout`,
+//! `/console/operators`, and `GET /api/v1/console/session` (who is signed in, with the
+//! anti-forgery token for htmx and JSON clients). The session layer (`web::session_layer`) has
+//! already resolved the session and refused forged state-changing requests.
+//!
+//! The JSON API under `/api/v1/console/{election}/{constituency}/…`: every handler
 //! takes the signed-in [`crate::accounts::Actor`] and asks [`crate::accounts::authorize`] before
 //! it reads or writes anything.
 //!
@@ -12,19 +18,44 @@
 mod board;
 pub mod figures;
 pub mod forms;
+mod home;
+mod login;
+mod operators;
 mod review;
+mod session_api;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 use serde::Deserialize;
 
-use crate::accounts::{Actor, ConstituencyRef, Permission, authorize};
+use crate::accounts::{Actor, ConstituencyRef, Permission, SignedIn, authorize};
 use crate::error::{ApiError, PROBLEM_BASE, Problem};
 use crate::figures::FiguresError;
+use crate::web::page;
 
-/// Register the console's routes.
-pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+/// Register the console's routes: its pages in the `/console` scope (whose unknown paths get the
+/// HTML 404 page) and the JSON API.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/console")
+            .route("", web::get().to(home::home))
+            .route("/", web::get().to(home::home))
+            .route("/login", web::get().to(login::form))
+            .route("/login", web::post().to(login::submit))
+            .route("/logout", web::post().to(login::logout))
+            .route("/operators", web::get().to(operators::list))
+            .route("/operators", web::post().to(operators::create))
+            .route(
+                "/operators/{user_id}/disable",
+                web::post().to(operators::disable),
+            )
+            .default_service(web::to(not_found)),
+    );
+    cfg.route(
+        "/api/v1/console/session",
+        web::get().to(session_api::session),
+    );
     cfg.configure(board::configure)
         .configure(review::configure)
         .configure(figures::configure)
@@ -122,4 +153,20 @@ impl ResponseError for FiguresError {
             }
         }
     }
+}
+
+/// The signed-in user of a page request, if any.
+fn signed_in(req: &HttpRequest) -> Option<SignedIn> {
+    req.extensions().get::<SignedIn>().cloned()
+}
+
+/// To the sign-in page.
+fn to_login() -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", "/console/login"))
+        .finish()
+}
+
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    page::status_page(&req, StatusCode::NOT_FOUND)
 }

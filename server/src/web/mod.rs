@@ -1,0 +1,13 @@
+//! The shell every console page (and later the public portal) lives in: the session layer that
+//! puts the signed-in [`crate::accounts::Actor`] into each console request (`session_layer`),
+//! the anti-forgery checks (`csrf`), cookies (`cookies`), the shared page context, layout and
+//! error pages (`page`), and the stylesheet and htmx built into the binary (`assets`).
+//!
+//! Must never query the database itself (it calls the accounts service) nor render anything
+//! unescaped.
+
+pub mod assets;
+pub mod cookies;
+pub mod csrf;
+pub mod page;
+pub mod session_layer;
