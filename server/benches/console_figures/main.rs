@@ -81,10 +81,17 @@ fn package(stations: u32, candidates: u32) -> ElectionPackage {
     ElectionPackage::new(election, vec![c], "2099-01-01T00:00:00Z")
 }
 
-/// Plausible, station-specific figures (turnout near 50 %).
+/// Plausible, station-specific figures (turnout 50 %): none held in quarantine.
 fn figures(station: u32, candidates: u32) -> serde_json::Value {
+    // Candidate 1's count is the station's own: no two stations have identical counts.
     let votes: Vec<u32> = (1..=candidates)
-        .map(|c| 40 + (station * 7 + c * 13) % 90)
+        .map(|c| {
+            if c == 1 {
+                100 + station
+            } else {
+                40 + (station * 7 + c * 13) % 90
+            }
+        })
         .collect();
     let valid: u32 = votes.iter().sum();
     let rejected = station % 7;

@@ -229,7 +229,12 @@ pub async fn save(
         .into());
     }
     if let Some(existing) = db::entry_by_id(&state.db.pool, &req.meta.id).await? {
-        return replay(state, &ctx, actor, slot, &existing).await;
+        let view = replay(state, &ctx, actor, slot, &existing).await?;
+        if existing.action == "submit" {
+            // A retried submission also finishes what the first one may not have: the agreement.
+            confirm_if_agreed(state, &ctx, actor, &req.meta).await?;
+        }
+        return Ok(view);
     }
     let current = latest(state, hash, slot).await?.ok_or_else(|| {
         ApiError::new(

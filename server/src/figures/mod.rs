@@ -9,7 +9,9 @@
 //! - [`standing`]: every station of a constituency with its capture, entries and confirmation;
 //! - [`quarantine`]: the checks figures pass before they count, and the RO's releases;
 //! - [`compile`]: Forms 47, 48 and 49 from the confirmed, counted figures;
-//! - [`signing`]: signed versions of the forms, postal ballots, CSV and JSON exports.
+//! - [`signing`]: signed versions of the forms (Commission key, naming the RO), superseding;
+//! - [`postal`]: the postal ballots the RO enters for Form-49;
+//! - [`exports`]: the signed forms as CSV.
 //!
 //! Every record is appended with its event and never updated; every rule on figures is core's
 //! (`tallyseal_core::form`). It never shows an operator the other entry or the PO's figures.
@@ -18,7 +20,9 @@ pub mod capture;
 pub mod compile;
 pub mod corrections;
 pub mod entries;
+pub mod exports;
 pub mod fields;
+pub mod postal;
 pub mod quarantine;
 pub mod records;
 pub mod signing;

@@ -1,6 +1,6 @@
 //! Signed Forms 47, 48 and 49: the RO compiles a form, the server signs a statement naming the
 //! RO (their opaque id) with the Commission key, and each new version supersedes the last with a
-//! reason. Also the postal ballots the RO enters for Form-49, and the forms' CSV and JSON exports.
+//! reason; signed versions as the JSON export shows them.
 //!
 //! Why the Commission key and not an RO key: docs/console.md, "Signing". A signed version is
 //! never changed; the statement's canonical bytes are stored as signed.
@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::FiguresError;
 use super::compile::{Compiled, ResultForm, compile};
 use super::fields::{candidate_field, invalid_field};
+use super::postal::postal_in_force;
 use super::records::{RecordMeta, check_reason, id_taken};
 use super::standing::{ConstituencyStanding, gather};
 use crate::accounts::{Actor, ConstituencyRef};
@@ -38,18 +39,6 @@ pub struct SignRequest {
     /// Why Form-47 is signed after the results deadline (required then).
     #[serde(default)]
     pub late_reason: Option<String>,
-}
-
-/// Postal ballots for Form-49: votes per candidate field and rejected postal ballots.
-#[derive(Debug, Clone, Deserialize)]
-pub struct PostalRequest {
-    #[serde(flatten)]
-    pub meta: RecordMeta,
-    #[serde(default)]
-    pub supersedes: Option<String>,
-    pub votes: Value,
-    pub rejected: Value,
-    pub reason: String,
 }
 
 /// A signed form as exported.
@@ -98,15 +87,6 @@ fn deadline(standing: &ConstituencyStanding, now_ms: i64, late_reason: Option<&s
 fn is_late(standing: &ConstituencyStanding, now_ms: i64) -> bool {
     tallyseal_core::verify::parse_rfc3339_ms(&standing.election.results_deadline)
         .is_some_and(|d| now_ms > d)
-}
-
-/// The postal ballots in force: the latest row no other supersedes.
-fn postal_in_force(rows: &[PostalBallotsRow]) -> Option<&PostalBallotsRow> {
-    rows.iter().rev().find(|r| {
-        !rows
-            .iter()
-            .any(|o| o.supersedes.as_deref() == Some(r.id.as_str()))
-    })
 }
 
 /// A form's content, compiled now (the preview the RO signs).
@@ -351,203 +331,4 @@ pub async fn sign(
         ));
     }
     Ok(view(&row)?)
-}
-
-/// Enter (or correct) the postal ballots of a constituency.
-pub async fn enter_postal(
-    state: &AppState,
-    c: &ConstituencyRef,
-    actor: &Actor,
-    req: &PostalRequest,
-) -> Result<Value, FiguresError> {
-    req.meta.check()?;
-    let standing = gather(state, c).await?;
-    let names: Vec<String> = standing
-        .constituency
-        .candidates
-        .iter()
-        .map(|c| candidate_field(c.ballot_no))
-        .collect();
-    let Some(object) = req.votes.as_object() else {
-        return Err(invalid_field(
-            "votes",
-            "must be an object of candidate_<ballot no>: number",
-        )
-        .into());
-    };
-    let mut votes = BTreeMap::new();
-    for (k, v) in object {
-        if !names.contains(k) {
-            return Err(
-                invalid_field(&format!("votes.{k}"), "no such candidate on the ballot").into(),
-            );
-        }
-        votes.insert(k.clone(), standing.fields.value(v, &format!("votes.{k}"))?);
-    }
-    if let Some(missing) = names.iter().find(|n| !votes.contains_key(*n)) {
-        return Err(
-            invalid_field(&format!("votes.{missing}"), "missing (enter 0 for none)").into(),
-        );
-    }
-    let rejected = standing.fields.value(&req.rejected, "rejected")?;
-    let reason = check_reason("reason", &req.reason)?;
-    let rows = db::postal_ballots_of(&state.db.pool, &c.election, &c.code).await?;
-    if let Some(existing) = rows.iter().find(|r| r.id == req.meta.id) {
-        return Ok(json!({"record": existing.id}));
-    }
-    let in_force = postal_in_force(&rows).map(|r| r.id.clone());
-    if in_force != req.supersedes {
-        return Err(FiguresError::stale(
-            "the postal ballots in force are not the ones this entry supersedes",
-            json!({"in_force": in_force}),
-        ));
-    }
-    let row = PostalBallotsRow {
-        id: req.meta.id.clone(),
-        election_id: c.election.clone(),
-        constituency: c.code.clone(),
-        votes: serde_json::to_string(&votes).unwrap_or_else(|_| "{}".into()),
-        rejected: i64::from(rejected),
-        reason,
-        actor: actor.user_id.clone(),
-        origin: req.meta.origin.clone(),
-        at_ms: crate::now_ms(),
-        supersedes: req.supersedes.clone(),
-    };
-    if !state.db.insert_postal_ballots(&row).await? {
-        return Err(FiguresError::stale(
-            "postal ballots were entered at the same moment (or the id is taken)",
-            json!({"in_force": in_force}),
-        ));
-    }
-    Ok(json!({"record": row.id, "supersedes": row.supersedes}))
-}
-
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
-fn csv_line(cells: &[String]) -> String {
-    let mut line = cells
-        .iter()
-        .map(|c| csv_cell(c))
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push_str("\r\n");
-    line
-}
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-/// A signed form's content as CSV (RFC 4180): Form-48 one row per station; Forms 47 and 49 one
-/// row per candidate, total, counted and awaited station (`section` first).
-pub fn to_csv(form: ResultForm, content: &Value) -> String {
-    let mut out = String::new();
-    let candidates = content["candidates"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    match form {
-        ResultForm::Form48 => {
-            let mut head = vec!["station".to_owned(), "name".to_owned()];
-            head.extend(
-                candidates
-                    .iter()
-                    .map(|c| format!("candidate_{}", text(&c["ballot_no"]))),
-            );
-            head.extend(
-                [
-                    "total_valid",
-                    "rejected",
-                    "total_polled",
-                    "manifest_hash",
-                    "confirmation",
-                ]
-                .map(str::to_owned),
-            );
-            out.push_str(&csv_line(&head));
-            for s in content["stations"].as_array().into_iter().flatten() {
-                let mut row = vec![text(&s["station"]), text(&s["name"])];
-                row.extend(s["votes"].as_array().into_iter().flatten().map(text));
-                for k in [
-                    "total_valid",
-                    "rejected",
-                    "total_polled",
-                    "manifest_hash",
-                    "confirmation",
-                ] {
-                    row.push(text(&s[k]));
-                }
-                out.push_str(&csv_line(&row));
-            }
-        }
-        ResultForm::Form47 | ResultForm::Form49 => {
-            out.push_str(&csv_line(
-                &["section", "key", "name", "party", "value", "source"].map(str::to_owned),
-            ));
-            for c in &candidates {
-                out.push_str(&csv_line(&[
-                    "candidate".into(),
-                    text(&c["ballot_no"]),
-                    text(&c["name"]),
-                    text(&c["party"]),
-                    text(&c["votes"]),
-                    String::new(),
-                ]));
-            }
-            for k in ["total_valid", "rejected", "total_polled"] {
-                if !content[k].is_null() {
-                    out.push_str(&csv_line(&[
-                        "total".into(),
-                        k.into(),
-                        String::new(),
-                        String::new(),
-                        text(&content[k]),
-                        String::new(),
-                    ]));
-                }
-            }
-            for s in content["stations_counted"].as_array().into_iter().flatten() {
-                out.push_str(&csv_line(&[
-                    "counted".into(),
-                    text(&s["station"]),
-                    String::new(),
-                    String::new(),
-                    text(&s["confirmation"]),
-                    text(&s["manifest_hash"]),
-                ]));
-            }
-        }
-    }
-    for s in content["stations_awaited"].as_array().into_iter().flatten() {
-        let cells = [
-            "awaited".into(),
-            text(&s["station"]),
-            text(&s["name"]),
-            String::new(),
-            text(&s["reason"]),
-            text(&s["detail"]),
-        ];
-        if form == ResultForm::Form48 {
-            out.push_str(&csv_line(&[
-                format!("awaited:{}", cells[1]),
-                cells[2].clone(),
-                cells[4].clone(),
-                cells[5].clone(),
-            ]));
-        } else {
-            out.push_str(&csv_line(&cells));
-        }
-    }
-    out
 }

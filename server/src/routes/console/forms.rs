@@ -15,7 +15,8 @@ use crate::accounts::{Actor, Permission};
 use crate::error::{self, ApiError, Problem};
 use crate::figures::FiguresError;
 use crate::figures::compile::ResultForm;
-use crate::figures::signing::{self, PostalRequest, SignRequest};
+use crate::figures::postal::{self, PostalRequest};
+use crate::figures::signing::{self, SignRequest};
 use crate::state::AppState;
 
 const BASE: &str = "/api/v1/console/{election}/{constituency}";
@@ -142,7 +143,7 @@ async fn export_csv(
                 v.version
             ),
         ))
-        .body(signing::to_csv(f, &v.statement["content"])))
+        .body(crate::figures::exports::to_csv(f, &v.statement["content"])))
 }
 
 async fn postal(
@@ -153,5 +154,5 @@ async fn postal(
 ) -> Result<HttpResponse, FiguresError> {
     let c = path.to_ref();
     allow(&actor, Permission::SignForms, &c)?;
-    Ok(HttpResponse::Ok().json(signing::enter_postal(&state, &c, &actor, &body).await?))
+    Ok(HttpResponse::Ok().json(postal::enter_postal(&state, &c, &actor, &body).await?))
 }
