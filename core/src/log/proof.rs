@@ -307,6 +307,41 @@ impl TlogProof {
                 found: checkpoint.origin,
             });
         }
+        self.check_tree(leaf, &checkpoint)?;
+        if opened.cosignatures.len() < policy.witness_threshold {
+            return Err(TlogProofError::TooFewCosignatures {
+                needed: policy.witness_threshold,
+                verified: opened.cosignatures.len(),
+                witnesses: policy.witnesses.len(),
+            });
+        }
+        Ok(VerifiedProof {
+            checkpoint,
+            index: self.index,
+            cosignatures: opened.cosignatures,
+        })
+    }
+
+    /// The checkpoint body, read **without checking any signature** (to show what a proof
+    /// claims when no log key is at hand, or to pick the keys to check it with).
+    pub fn unverified_checkpoint(&self) -> Result<Checkpoint, TlogProofError> {
+        let end = self
+            .checkpoint
+            .find("\n\n")
+            .ok_or(TlogProofError::Checkpoint(CheckpointError::Malformed))?;
+        Checkpoint::parse_body(&self.checkpoint[..end + 1]).map_err(TlogProofError::Checkpoint)
+    }
+
+    /// The Merkle part of [`Self::verify`] alone: the leaf is at [`Self::index`] in the tree the
+    /// checkpoint names. **No signature is checked**: this says the proof is coherent, not that
+    /// the log published that tree.
+    pub fn check_inclusion_unsigned(&self, leaf: Hash) -> Result<Checkpoint, TlogProofError> {
+        let checkpoint = self.unverified_checkpoint()?;
+        self.check_tree(leaf, &checkpoint)?;
+        Ok(checkpoint)
+    }
+
+    fn check_tree(&self, leaf: Hash, checkpoint: &Checkpoint) -> Result<(), TlogProofError> {
         if checkpoint.size == 0 {
             return Err(TlogProofError::EmptyTree);
         }
@@ -329,18 +364,6 @@ impl TlogProof {
                 index: self.index,
                 size: checkpoint.size,
             },
-        })?;
-        if opened.cosignatures.len() < policy.witness_threshold {
-            return Err(TlogProofError::TooFewCosignatures {
-                needed: policy.witness_threshold,
-                verified: opened.cosignatures.len(),
-                witnesses: policy.witnesses.len(),
-            });
-        }
-        Ok(VerifiedProof {
-            checkpoint,
-            index: self.index,
-            cosignatures: opened.cosignatures,
         })
     }
 
