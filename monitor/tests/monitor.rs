@@ -1,11 +1,10 @@
 //! The monitor against a log built here with core's `MemoryHashStore` and tile functions,
-//! written as C2SP tlog-tiles files in a directory and served over HTTP on loopback; then
+//! written as C2SP tlog-tiles files in a directory and served over HTTP on loopback
+//! (`tallyseal_testkit::log_site`); then
 //! tampered with: each change is detected, named, and the state file is never rolled back.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
 use tallyseal_core::hash::{Sha256Digest, sha256};
@@ -15,13 +14,11 @@ use tallyseal_core::log::cosignature::Cosigner;
 use tallyseal_core::log::leaf::{LeafBody, LogEvent, OperatorId, ResultForm};
 use tallyseal_core::log::merkle::{MemoryHashStore, leaf_hash};
 use tallyseal_core::log::proof::LogPolicy;
-use tallyseal_core::log::tiles::{
-    FULL_TILE_WIDTH, TileCoord, encode_entry_bundle, new_tiles, tile_data,
-};
 use tallyseal_core::note::Signer;
 use tallyseal_monitor::{
     FindingKind, HttpLogSource, MonitorOptions, MonitorReport, MonitorState, prove, run,
 };
+use tallyseal_testkit::log_site::{self, publish_log, serve_dir};
 
 const ORIGIN: &str = "tallyseal.example/log";
 
@@ -80,93 +77,12 @@ fn good_leaves(captures: u32) -> Vec<Vec<u8>> {
     out
 }
 
-/// Write the log of `leaves` as tlog-tiles files under `<dir>/log/` (replacing what was there),
-/// with a checkpoint signed by the log key and cosigned by the witness.
 fn publish(dir: &Path, leaves: &[Vec<u8>]) -> MemoryHashStore {
-    let log = dir.join("log");
-    let _ = std::fs::remove_dir_all(&log);
-    let mut store = MemoryHashStore::new();
-    for l in leaves {
-        store.append(l).unwrap();
-    }
-    let size = store.size();
-    for coord in new_tiles(0, size).unwrap() {
-        let p = log.join(coord.path().unwrap());
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, tile_data(coord, size, &store).unwrap()).unwrap();
-        if coord.level == Some(0) {
-            let start = (coord.index * u64::from(FULL_TILE_WIDTH)) as usize;
-            let bundle = encode_entry_bundle(&leaves[start..start + coord.width as usize]).unwrap();
-            let e = TileCoord {
-                level: None,
-                ..coord
-            };
-            let p = log.join(e.path().unwrap());
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, bundle).unwrap();
-        }
-    }
-    write_checkpoint(
-        dir,
-        &Checkpoint::new(ORIGIN, size, store.root().unwrap()),
-        &log_key(),
-    );
-    store
+    publish_log(dir, leaves, &log_key(), &[witness()], 1_707_400_000).unwrap()
 }
 
 fn write_checkpoint(dir: &Path, cp: &Checkpoint, key: &Signer) {
-    let mut note = cp.sign(key).unwrap();
-    note.push_str(
-        &witness()
-            .cosign(&cp.body().unwrap(), 1_707_400_000)
-            .unwrap(),
-    );
-    std::fs::create_dir_all(dir.join("log")).unwrap();
-    std::fs::write(dir.join("log/checkpoint"), note).unwrap();
-}
-
-/// Serve `dir` over HTTP on loopback (GET only; 404 for what is not there).
-fn serve(dir: PathBuf) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request = String::new();
-            if reader.read_line(&mut request).is_err() {
-                continue;
-            }
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-            }
-            let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
-            let file = dir.join(path.trim_start_matches('/'));
-            let answer = if path.contains("..") {
-                None
-            } else {
-                std::fs::read(&file).ok()
-            };
-            let _ = match answer {
-                Some(body) => stream
-                    .write_all(
-                        format!(
-                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                            body.len()
-                        )
-                        .as_bytes(),
-                    )
-                    .and_then(|()| stream.write_all(&body)),
-                None => stream.write_all(
-                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                ),
-            };
-        }
-    });
-    format!("http://{addr}")
+    log_site::write_checkpoint(dir, cp, key, &[witness()], 1_707_400_000).unwrap();
 }
 
 struct Setup {
@@ -181,7 +97,7 @@ fn setup() -> Setup {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
     std::fs::create_dir_all(&site).unwrap();
-    let url = serve(site.clone());
+    let url = serve_dir(site.clone()).unwrap();
     Setup {
         state: tmp.path().join("monitor.json"),
         source: HttpLogSource::new(&url).unwrap(),
