@@ -34,6 +34,10 @@ pub enum StartupError {
     Config(#[from] crate::config::ConfigError),
     #[error("package keys: {0}")]
     PackageKeys(String),
+    #[error("transparency log: {0}")]
+    Log(#[from] crate::log::LogSetupError),
+    #[error("transparency log: {0}")]
+    LogKey(String),
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
 }
@@ -105,6 +109,7 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{addr}"));
+        let log_state = open_log(&config, &db, &public_url).await?;
         log::info!(
             "tallyseal server on {addr}: database {:?}, objects {}, commission key {}",
             db.backend,
@@ -124,9 +129,11 @@ impl Application {
             package_verifiers,
             packages: Mutex::new(Default::default()),
             analysis: Default::default(),
+            log: log_state,
             config: config.clone(),
         });
         crate::analysis::spawn(state.clone());
+        crate::log::sequencer::spawn(state.clone());
         crate::sweep::spawn(state.clone());
         let server_state = state.clone();
         let pace = crate::body_timeout::BodyPace {
@@ -186,6 +193,19 @@ impl Application {
         self.state.commission_key.public_key()
     }
 
+    /// The transparency log's origin, checkpoint vkey and witness vkeys.
+    pub fn log_keys(&self) -> (String, String, Vec<String>) {
+        let log = &self.state.log;
+        (log.origin.clone(), log.vkey(), log.witness_vkeys())
+    }
+
+    /// Test hook: show the witnesses a second checkpoint of the latest size over another root
+    /// (a split view); each witness's status.
+    #[cfg(feature = "test-hooks")]
+    pub async fn present_split_view(&self) -> Result<Vec<u16>, crate::log::witnesses::WitnessError> {
+        crate::log::witnesses::present_split_view(&self.state).await
+    }
+
     /// The admin bearer token in force.
     pub fn admin_token(&self) -> String {
         self.state.admin_token.as_str().to_owned()
@@ -195,6 +215,40 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The log this server signs: the origin and key the database records (the first server's), or
+/// this server's, which it then records. A server whose log key differs refuses to start.
+async fn open_log(
+    config: &ServerConfig,
+    db: &Database,
+    public_url: &str,
+) -> Result<crate::log::LogState, StartupError> {
+    let recorded = db::recorded_log_identity(&db.pool).await?;
+    let key = secrets::load_log_key(config, recorded.is_some())?;
+    let origin = match &recorded {
+        Some((origin, _)) => origin.clone(),
+        None => config
+            .log_origin
+            .clone()
+            .unwrap_or_else(|| crate::log::default_origin(public_url)),
+    };
+    let log = crate::log::LogState::new(config, &origin, &key)?;
+    let ours = log.vkey();
+    let (_, in_force) = match recorded {
+        Some(identity) => identity,
+        None => db.record_log_identity(&origin, &ours, crate::now_ms()).await?,
+    };
+    if in_force != ours {
+        return Err(StartupError::LogKey(
+            secrets::SecretError::LogKeyMismatch {
+                ours,
+                recorded: in_force,
+            }
+            .to_string(),
+        ));
+    }
+    Ok(log)
 }
 
 /// Build and serve with `config` until stopped.

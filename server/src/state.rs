@@ -35,6 +35,8 @@ pub struct AppState {
     pub packages: Mutex<HashMap<String, Arc<OpenedPackage>>>,
     /// Shared with the near-duplicate analyser ([`crate::analysis`]).
     pub analysis: crate::analysis::Analysis,
+    /// The transparency log: origin, checkpoint key, witnesses ([`crate::log`]).
+    pub log: crate::log::LogState,
 }
 
 /// Marks an upload busy for as long as it lives.

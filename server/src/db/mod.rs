@@ -25,7 +25,9 @@
 //! `elections`, `devices`, `enrolment_codes`, `submissions` (with the joins the intake reads in
 //! one query), `related` (the other captures a capture is checked against), `uploads` (tus state),
 //! `reports` (verification reports: completion and the near-duplicate analysis), `events`,
-//! `server_identity`, and `group_commit` (SQLite's write batching).
+//! `server_identity`, `group_commit` (SQLite's write batching), and the transparency log's
+//! `log_leaves` (leaves, appended in their event's transaction), `log_tree` (stored hashes,
+//! checkpoints, cosignatures, the log's identity) and `log_lease` (one sequencer at a time).
 
 mod columns;
 mod devices;
@@ -33,6 +35,9 @@ mod elections;
 mod enrolment_codes;
 mod events;
 mod group_commit;
+mod log_lease;
+mod log_leaves;
+mod log_tree;
 mod related;
 mod reports;
 mod server_identity;
@@ -54,6 +59,14 @@ pub use enrolment_codes::{CodeRow, get_code};
 pub use events::{EventRow, events_for, insert_event, insert_events};
 use group_commit::GroupCommit;
 pub use group_commit::WriteBody;
+pub use log_lease::SequencerLease;
+pub use log_leaves::{
+    LeafRow, LeafToAppend, append_leaf, latest_leaf_for, leaf_count, leaves_for, leaves_in,
+};
+pub use log_tree::{
+    CheckpointRow, CosignatureRow, cosignatures_for,
+    last_cosigned_size, latest_checkpoint, recorded_log_identity, stored_hashes,
+};
 pub use related::{
     KnownImageRow, RelatedCaptures, known_image, perceptual_candidates, related_captures,
 };
@@ -349,6 +362,31 @@ impl Database {
     /// force.
     pub async fn record_commission_key(&self, key: &str, now: i64) -> DbResult<String> {
         server_identity::record_commission_key(&self.writer, key, now).await
+    }
+
+    /// Record the log's origin and vkey unless the database has them; returns those in force.
+    pub async fn record_log_identity(
+        &self,
+        origin: &str,
+        vkey: &str,
+        now: i64,
+    ) -> DbResult<(String, String)> {
+        log_tree::record_log_identity(&self.writer, origin, vkey, now).await
+    }
+
+    /// Append the sequencer's stored hashes (an index already there is kept).
+    pub async fn insert_log_hashes(&self, hashes: &[(u64, String)]) -> DbResult<()> {
+        log_tree::insert_hashes(&self.writer, hashes).await
+    }
+
+    /// Record a signed checkpoint; false when one of that size exists.
+    pub async fn insert_checkpoint(&self, c: &CheckpointRow) -> DbResult<bool> {
+        log_tree::insert_checkpoint(&self.writer, c).await
+    }
+
+    /// Record a witness's cosignature; false when that witness's line for that size is there.
+    pub async fn insert_cosignature(&self, c: &CosignatureRow) -> DbResult<bool> {
+        log_tree::insert_cosignature(&self.writer, c).await
     }
 
     async fn migrate(&self) -> DbResult<()> {

@@ -30,6 +30,7 @@ pub fn issue_receipt(
             image_received_at_ms: image.map(|i| i.1),
             verdict,
             server_key: state.commission_key.public_key(),
+            log_index: None,
         },
     )
 }

@@ -4,11 +4,13 @@
 //! - [`enrol`]: a phone enrols its key with a one-time code.
 //! - [`captures`]: the signed manifest (hash first), receipts and reports.
 //! - [`tus`]: the image, over tus 1.0 (creation and checksum extensions).
+//! - [`log`]: the transparency log's checkpoint and tiles (C2SP tlog-tiles, under `/log/`).
 //! - this module: health, public keys, time anchors.
 
 pub mod captures;
 pub mod elections;
 pub mod enrol;
+pub mod log;
 pub mod tus;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -28,7 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(elections::configure)
         .configure(enrol::configure)
         .configure(captures::configure)
-        .configure(tus::configure);
+        .configure(tus::configure)
+        .configure(log::configure);
 }
 
 /// Require `Authorization: Bearer <admin token>`, as read by
@@ -144,6 +147,10 @@ async fn keys(state: web::Data<AppState>) -> HttpResponse {
             .iter()
             .map(|v| v.to_vkey())
             .collect(),
+        log_origin: state.log.origin.clone(),
+        log_vkey: state.log.vkey(),
+        witness_vkeys: state.log.witness_vkeys(),
+        witness_policy: state.log.policy,
     })
 }
 
