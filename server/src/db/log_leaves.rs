@@ -27,6 +27,32 @@ pub struct LeafToAppend {
     pub logged_at_ms: i64,
 }
 
+/// Signs a receipt once its event's leaf index is known, inside the event's transaction, and
+/// gives its JSON (the intake's signer, through core: the database does no signing).
+#[derive(Clone)]
+pub struct ReceiptSigner(pub std::sync::Arc<dyn Fn(u64) -> Result<String, String> + Send + Sync>);
+
+impl std::fmt::Debug for ReceiptSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReceiptSigner")
+    }
+}
+
+/// An event's leaf and the receipt that carries its index.
+#[derive(Debug, Clone)]
+pub struct LoggedReceipt {
+    pub leaf: LeafToAppend,
+    pub sign: ReceiptSigner,
+}
+
+impl LoggedReceipt {
+    /// Append the leaf (inside the caller's transaction) and sign the receipt with its index.
+    pub async fn append_and_sign(&self, conn: &mut AnyConnection) -> DbResult<String> {
+        let index = append_leaf(conn, &self.leaf).await?;
+        (self.sign.0)(index).map_err(sqlx::Error::Protocol)
+    }
+}
+
 /// A leaf as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct LeafRow {

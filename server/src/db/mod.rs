@@ -61,7 +61,7 @@ use group_commit::GroupCommit;
 pub use group_commit::WriteBody;
 pub use log_lease::SequencerLease;
 pub use log_leaves::{
-    LeafRow, LeafToAppend, append_leaf, latest_leaf_for, leaf_count, leaves_for, leaves_in,
+    LeafRow, LeafToAppend, LoggedReceipt, ReceiptSigner, append_leaf, latest_leaf_for, leaf_count, leaves_for, leaves_in,
 };
 pub use log_tree::{
     CheckpointRow, CosignatureRow, cosignatures_for,
@@ -231,11 +231,16 @@ impl Database {
         group.submit(data, body).await
     }
 
-    /// Insert a new submission and its event; false when the manifest hash exists already
+    /// Insert a new submission, its event and its leaf; the receipt (with the leaf's index)
+    /// when this call inserted it, `None` when the manifest hash exists already
     /// (`submissions::insert_submission`), atomically.
-    pub async fn insert_submission(&self, s: &SubmissionRow) -> DbResult<bool> {
-        self.write_atomic(s.clone(), |c, s| {
-            Box::pin(submissions::insert_submission(c, s))
+    pub async fn insert_submission(
+        &self,
+        s: &SubmissionRow,
+        logged: &LoggedReceipt,
+    ) -> DbResult<Option<String>> {
+        self.write_atomic((s.clone(), logged.clone()), |c, (s, logged)| {
+            Box::pin(submissions::insert_submission(c, s, logged))
         })
         .await
     }
@@ -270,7 +275,10 @@ impl Database {
     }
 
     /// `reports::complete_submission`, atomically.
-    pub async fn complete_submission(&self, done: &Completion) -> DbResult<Option<String>> {
+    pub async fn complete_submission(
+        &self,
+        done: &Completion,
+    ) -> DbResult<Option<(String, String)>> {
         self.write_atomic(done.clone(), |c, done| {
             Box::pin(reports::complete_submission(c, done))
         })
@@ -306,20 +314,21 @@ impl Database {
     }
 
     /// `reports::record_analysis`, atomically.
-    pub async fn record_analysis(&self, a: &AnalysisRecord) -> DbResult<bool> {
+    pub async fn record_analysis(&self, a: &AnalysisRecord) -> DbResult<Option<Option<String>>> {
         self.write_atomic(a.clone(), |c, a| Box::pin(reports::record_analysis(c, a)))
             .await
     }
 
-    /// Publish an election's package; false when the id exists already.
+    /// Publish an election's package, with its leaf; false when the id exists already.
     pub async fn insert_election(
         &self,
         id: &str,
         note: &str,
         hash: &str,
         now: i64,
+        leaf: &LeafToAppend,
     ) -> DbResult<bool> {
-        elections::insert_election(&self.writer, id, note, hash, now).await
+        elections::insert_election(&self.writer, id, note, hash, now, leaf).await
     }
 
     /// Record an enrolment code (its hash) for a station, with its event.
@@ -344,18 +353,26 @@ impl Database {
         .await
     }
 
-    /// Use the code and bind the key to its station, atomically.
+    /// Use the code and bind the key to its station, with its leaf, atomically.
     pub async fn enrol_device(
         &self,
         code_hash: &str,
         device: &DeviceRow,
+        leaf: &LeafToAppend,
     ) -> DbResult<EnrolOutcome> {
-        devices::enrol_device(&self.writer, code_hash, device).await
+        devices::enrol_device(&self.writer, code_hash, device, leaf).await
     }
 
-    /// Revoke a device (first revocation time wins); returns the revocation time in force.
-    pub async fn revoke_device(&self, key: &str, now: i64, reason: &str) -> DbResult<Option<i64>> {
-        devices::revoke_device(&self.writer, key, now, reason).await
+    /// Revoke a device (first revocation time wins), with its leaf; returns the revocation time
+    /// in force.
+    pub async fn revoke_device(
+        &self,
+        key: &str,
+        now: i64,
+        reason: &str,
+        leaf: &LeafToAppend,
+    ) -> DbResult<Option<i64>> {
+        devices::revoke_device(&self.writer, key, now, reason, leaf).await
     }
 
     /// Record `key` as the database's Commission key unless one is recorded; returns the key in
