@@ -53,7 +53,10 @@ pub fn server_signer(name: &str, key: &DeviceKey) -> Result<Signer, PackageError
 }
 
 /// The log's checkpoint signer: its key under the log's origin (the key name is the origin).
-pub fn log_signer(origin: &str, key: &DeviceKey) -> Result<Signer, tallyseal_core::note::NoteError> {
+pub fn log_signer(
+    origin: &str,
+    key: &DeviceKey,
+) -> Result<Signer, tallyseal_core::note::NoteError> {
     Signer::new(origin, DeviceKey::from_seed(&key.seed()))
 }
 

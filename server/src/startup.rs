@@ -199,11 +199,11 @@ impl Application {
         (log.origin.clone(), log.vkey(), log.witness_vkeys())
     }
 
-    /// Test hook: show the witnesses a second checkpoint of the latest size over another root
-    /// (a split view); each witness's status.
+    /// Test hook: the shared state, for tests that drive a worker's steps themselves (the log's
+    /// split view).
     #[cfg(feature = "test-hooks")]
-    pub async fn present_split_view(&self) -> Result<Vec<u16>, crate::log::witnesses::WitnessError> {
-        crate::log::witnesses::present_split_view(&self.state).await
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
     }
 
     /// The admin bearer token in force.
@@ -237,7 +237,10 @@ async fn open_log(
     let ours = log.vkey();
     let (_, in_force) = match recorded {
         Some(identity) => identity,
-        None => db.record_log_identity(&origin, &ours, crate::now_ms()).await?,
+        None => {
+            db.record_log_identity(&origin, &ours, crate::now_ms())
+                .await?
+        }
     };
     if in_force != ours {
         return Err(StartupError::LogKey(

@@ -5,9 +5,7 @@
 use super::AnalysisError;
 use crate::db::{self, AnalysisRecord, Sha256Hex, StoredVerdict};
 use crate::intake::receipts::{logged_receipt, receipt_body};
-use crate::provenance::{
-    self, KnownImage, LogEvent, Outcome, ReceiptStatus, VerificationReport,
-};
+use crate::provenance::{self, KnownImage, LogEvent, Outcome, ReceiptStatus, VerificationReport};
 use crate::state::AppState;
 use crate::store::ObjectKey;
 

@@ -61,11 +61,12 @@ use group_commit::GroupCommit;
 pub use group_commit::WriteBody;
 pub use log_lease::SequencerLease;
 pub use log_leaves::{
-    LeafRow, LeafToAppend, LoggedReceipt, ReceiptSigner, append_leaf, latest_leaf_for, leaf_count, leaves_for, leaves_in,
+    LeafRow, LeafToAppend, LoggedReceipt, ReceiptSigner, append_leaf, latest_leaf_for, leaf_count,
+    leaves_for, leaves_in,
 };
 pub use log_tree::{
-    CheckpointRow, CosignatureRow, cosignatures_for,
-    last_cosigned_size, latest_checkpoint, recorded_log_identity, stored_hashes,
+    CheckpointRow, CosignatureRow, cosignatures_for, last_cosigned_size, latest_checkpoint,
+    recorded_log_identity, stored_hashes,
 };
 pub use related::{
     KnownImageRow, RelatedCaptures, known_image, perceptual_candidates, related_captures,

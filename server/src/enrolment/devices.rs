@@ -9,8 +9,8 @@ use crate::db::{self, DeviceRow, EnrolOutcome};
 use crate::elections::load_package;
 use crate::enrolment::code_hash;
 use crate::error::{ApiError, Problem};
-use crate::provenance::OpenedPackage;
 use crate::provenance::LogEvent;
+use crate::provenance::OpenedPackage;
 use crate::state::AppState;
 
 /// An enrolment, new (`created`) or the one this key already made with this code.

@@ -67,7 +67,11 @@ pub enum LogSetupError {
 
 impl LogState {
     /// The log of `config`, with the origin in force and its key.
-    pub fn new(config: &ServerConfig, origin: &str, key: &DeviceKey) -> Result<Self, LogSetupError> {
+    pub fn new(
+        config: &ServerConfig,
+        origin: &str,
+        key: &DeviceKey,
+    ) -> Result<Self, LogSetupError> {
         let signer = provenance::log_signer(origin, key)
             .map_err(|e| LogSetupError::Origin(origin.to_owned(), e.to_string()))?;
         let witnesses = config
@@ -104,7 +108,10 @@ impl LogState {
 
     /// The witnesses' cosignature vkeys.
     pub fn witness_vkeys(&self) -> Vec<String> {
-        self.witnesses.iter().map(|w| w.verifier.to_vkey()).collect()
+        self.witnesses
+            .iter()
+            .map(|w| w.verifier.to_vkey())
+            .collect()
     }
 }
 

@@ -22,7 +22,9 @@ pub struct PublishedCheckpoint {
 }
 
 /// The latest checkpoint with its cosignatures, `None` before the first one.
-pub async fn latest_checkpoint(state: &AppState) -> Result<Option<PublishedCheckpoint>, sqlx::Error> {
+pub async fn latest_checkpoint(
+    state: &AppState,
+) -> Result<Option<PublishedCheckpoint>, sqlx::Error> {
     let Some(row) = db::latest_checkpoint(&state.db.pool).await? else {
         return Ok(None);
     };

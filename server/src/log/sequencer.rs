@@ -132,7 +132,18 @@ async fn step(state: &AppState) -> Result<Step, SequenceError> {
     } else {
         hashes.run(pool, |r| tree_root(new_size, r)).await?
     };
+    // Each new level-0 tile has its twin entry bundle (the same index and width).
+    let mut coords = Vec::new();
     for coord in new_tiles(old_size, new_size)? {
+        if coord.level == Some(0) {
+            coords.push(TileCoord {
+                level: None,
+                ..coord
+            });
+        }
+        coords.push(coord);
+    }
+    for coord in coords {
         let bytes = tile_bytes(state, &mut hashes, coord).await?;
         state
             .store
@@ -199,5 +210,7 @@ async fn tile_bytes(
                 .map_err(|e| ProofError::Store(e.to_string()))
         })
         .await?;
-    Ok(Bytes::from(tile.iter().flat_map(|h| h.0).collect::<Vec<u8>>()))
+    Ok(Bytes::from(
+        tile.iter().flat_map(|h| h.0).collect::<Vec<u8>>(),
+    ))
 }

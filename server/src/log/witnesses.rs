@@ -187,13 +187,9 @@ pub async fn present_split_view(state: &AppState) -> Result<Vec<u16>, WitnessErr
     };
     let size = to_u64(latest.tree_size);
     let forged_root = tallyseal_core::log::merkle::leaf_hash(b"a split view");
-    let note = crate::provenance::sign_checkpoint(
-        &state.log.signer,
-        &state.log.origin,
-        size,
-        forged_root,
-    )
-    .map_err(|e| WitnessError::BadCosignature(e.to_string()))?;
+    let note =
+        crate::provenance::sign_checkpoint(&state.log.signer, &state.log.origin, size, forged_root)
+            .map_err(|e| WitnessError::BadCosignature(e.to_string()))?;
     let mut statuses = Vec::new();
     for w in &state.log.witnesses {
         let body = format!("old {size}\n\n{note}");

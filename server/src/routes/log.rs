@@ -46,13 +46,18 @@ async fn checkpoint(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         .body(latest.note))
 }
 
-async fn tile(state: web::Data<AppState>, rest: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn tile(
+    state: web::Data<AppState>,
+    rest: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let path = format!("tile/{}", rest.into_inner());
-    let found = publication::tile(&state, &path).await.map_err(|e| match e {
-        TileRequestError::BadPath(e) => ApiError::new(Problem::BadRequest, e.to_string()),
-        TileRequestError::Database(e) => e.into(),
-        TileRequestError::Store(e) => e.into(),
-    })?;
+    let found = publication::tile(&state, &path)
+        .await
+        .map_err(|e| match e {
+            TileRequestError::BadPath(e) => ApiError::new(Problem::BadRequest, e.to_string()),
+            TileRequestError::Database(e) => e.into(),
+            TileRequestError::Store(e) => e.into(),
+        })?;
     let tile = found.ok_or_else(|| ApiError::new(Problem::NotFound, "no such tile published"))?;
     let cache = if tile.full {
         "public, max-age=31536000, immutable".to_owned()

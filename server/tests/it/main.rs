@@ -14,6 +14,7 @@ mod errors;
 mod intake;
 mod landing;
 mod local_layout;
+mod log;
 mod metrics;
 mod pre_routing;
 mod slow_clients;
