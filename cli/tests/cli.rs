@@ -355,3 +355,99 @@ fn verify_text_output_escapes_image_text() {
     );
     assert!(!text.contains('\u{202E}'), "{text:?}");
 }
+
+fn log_vector(file: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../docs/vectors/log-v1")
+        .join(file)
+        .display()
+        .to_string()
+}
+
+fn log_line(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .find(|l| l.contains("log_inclusion"))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// `verify` checks the bundle's log section offline against `--log-key`, `--witness` and
+/// `--witness-policy`, with a clear message for each failure.
+#[test]
+fn verify_checks_the_log_section_against_the_log_key_and_witnesses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let bundle = log_vector("bundle.tsb");
+    let log_key = std::fs::read_to_string(log_vector("log.vkey")).unwrap();
+    let witnesses: Vec<String> = std::fs::read_to_string(log_vector("witnesses.vkey"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let mut args = vec!["verify", &bundle, "--log-key", log_key.trim()];
+    for w in &witnesses {
+        args.extend(["--witness", w.as_str()]);
+    }
+    let o = tallyseal(&args, d);
+    let line = log_line(&o);
+    assert!(line.contains("[pass]"), "{line}");
+    assert!(line.contains("cosigned by 2 of the 2"), "{line}");
+    assert_ne!(code(&o), 1, "{}", String::from_utf8_lossy(&o.stdout));
+
+    // Without keys: only the Merkle proof, and a warning that says so.
+    let o = tallyseal(&["verify", &bundle], d);
+    assert!(log_line(&o).contains("[WARN]"), "{}", log_line(&o));
+
+    // A malformed key is a usage error; another log key of the same name fails the check.
+    let o = tallyseal(&["verify", &bundle, "--log-key", "x+00000000+AQ=="], d);
+    assert_eq!(code(&o), 2);
+    let other = tallyseal_core::note::Signer::new(
+        "demo.tallyseal.invalid/log",
+        tallyseal_core::keys::DeviceKey::from_seed(&[0x12; 32]),
+    )
+    .unwrap()
+    .verifier()
+    .to_vkey();
+    let o = tallyseal(&["verify", &bundle, "--log-key", &other], d);
+    assert_eq!(code(&o), 1);
+    let line = log_line(&o);
+    assert!(
+        line.contains("[FAIL]") && line.contains("not signed by the log"),
+        "{line}"
+    );
+
+    // Only one witness given, policy 2 of 1: refused before reading the bundle.
+    let o = tallyseal(
+        &[
+            "verify",
+            &bundle,
+            "--log-key",
+            log_key.trim(),
+            "--witness",
+            &witnesses[0],
+            "--witness-policy",
+            "2",
+        ],
+        d,
+    );
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("needs 2"));
+
+    // A bundle whose log proof was changed: exit 1, naming the proof.
+    let mut b =
+        tallyseal_core::bundle::EvidenceBundle::from_bytes(&std::fs::read(&bundle).unwrap())
+            .unwrap();
+    let text = String::from_utf8(b.log_proof.clone().unwrap()).unwrap();
+    let changed = text.replacen("index 3", "index 2", 1);
+    assert_ne!(changed, text);
+    b.log_proof = Some(changed.into_bytes());
+    std::fs::write(d.join("changed.tsb"), b.to_bytes()).unwrap();
+    let o = tallyseal(&["verify", "changed.tsb", "--log-key", log_key.trim()], d);
+    assert_eq!(code(&o), 1);
+    let line = log_line(&o);
+    assert!(
+        line.contains("[FAIL]") && line.contains("does not lead"),
+        "{line}"
+    );
+}

@@ -42,7 +42,8 @@ pub struct EvidenceBundle {
     pub image: Option<Vec<u8>>,
     /// Canonical receipt bytes ([`crate::receipt::Receipt::to_bytes`]).
     pub receipt: Option<Vec<u8>>,
-    /// Transparency-log inclusion proof (format to be defined with the log).
+    /// The capture's leaf in the transparency log and its C2SP tlog-proof
+    /// ([`crate::log::inclusion::LogInclusionProof::to_bytes`]); read and checked by the verifier.
     pub log_proof: Option<Vec<u8>>,
 }
 

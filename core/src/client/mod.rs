@@ -27,6 +27,8 @@
 //! - [`outbox`]: the crash-safe on-disk outbox and each item's state.
 //! - [`uploader`]: the per-item state machine (manifest first, then the image over tus),
 //!   backoff with jitter, "needs attention".
+//! - [`follow_up`]: at every sync, what the server says later about each capture (its log
+//!   inclusion, a recapture request); [`recapture`]: pending requests and answering them.
 //! - [`agent_copy`]: the QR payload polling agents scan.
 //! - [`error`]: [`ClientError`] and the server's problem+json.
 
@@ -39,10 +41,12 @@ pub mod clock;
 pub mod custody;
 pub mod enrol;
 pub mod error;
+pub mod follow_up;
 pub mod fsio;
 pub mod http;
 pub mod outbox;
 pub mod phone;
+pub mod recapture;
 pub mod selfcheck;
 pub mod tus;
 pub mod uploader;

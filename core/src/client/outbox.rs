@@ -8,6 +8,8 @@
 //!     image           the photo, until the server's receipt for it is verified
 //!     state.json      the item's upload state (replaced atomically at every step)
 //!     bundle.tsb      the evidence bundle with the verified receipt (after verification)
+//!     log.json        the newest log inclusion the server gave for it (leaf and tlog-proof)
+//!     recapture.json  the Returning Officer's request for a new capture, and its answer
 //! ```
 //!
 //! A sealed page is written to a staging directory (every file fsynced), which is then renamed to
@@ -25,9 +27,19 @@ use crate::client::error::{ClientError, ClientResult, Problem};
 use crate::client::fsio;
 use crate::hash::Sha256Digest;
 use crate::keys::SignatureBytes;
+use crate::log::inclusion::LogInclusionProof;
 use crate::manifest::{CaptureManifest, verify_manifest_signature};
 use crate::receipt::Receipt;
 use crate::seal::{ChainState, SealedCapture};
+use crate::wire::{LogInclusion, RecaptureRequest};
+
+/// A Returning Officer's request for a new capture of an item, as the phone keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecaptureRecord {
+    pub request: RecaptureRequest,
+    /// The manifest hash of the capture made in answer (its `supersedes` names this item).
+    pub answered_by: Option<Sha256Digest>,
+}
 
 const MANIFEST_FILE: &str = "manifest.json";
 const SIGNATURE_FILE: &str = "signature";
@@ -35,6 +47,8 @@ const IMAGE_FILE: &str = "image";
 const STATE_FILE: &str = "state.json";
 const BUNDLE_FILE: &str = "bundle.tsb";
 const CHAIN_FILE: &str = "chain.json";
+const LOG_FILE: &str = "log.json";
+const RECAPTURE_FILE: &str = "recapture.json";
 
 /// Where an item is in its journey to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -290,8 +304,75 @@ impl Outbox {
             .ok_or_else(|| ClientError::storage("reading an image", bad_data("no image kept")))
     }
 
-    /// The evidence bundle: with the verified receipt once verified, else without a receipt.
+    /// The evidence bundle: with the verified receipt once verified, else without a receipt;
+    /// with the newest log inclusion when the server has given one.
     pub fn bundle(&self, seq: u64) -> ClientResult<EvidenceBundle> {
+        let mut bundle = self.stored_bundle(seq)?;
+        if let Some(log) = self.log_inclusion(seq)? {
+            let section = LogInclusionProof::from_wire(&log)
+                .and_then(|l| l.to_bytes())
+                .map_err(|e| {
+                    ClientError::storage("reading a log inclusion", bad_data(&e.to_string()))
+                })?;
+            bundle.log_proof = Some(section);
+        }
+        Ok(bundle)
+    }
+
+    /// The newest log inclusion kept for an item.
+    pub fn log_inclusion(&self, seq: u64) -> ClientResult<Option<LogInclusion>> {
+        self.read_item_json(seq, LOG_FILE, "reading a log inclusion")
+    }
+
+    /// Keep a log inclusion for an item (durably, replacing the one kept).
+    pub fn save_log_inclusion(&self, seq: u64, log: &LogInclusion) -> ClientResult<()> {
+        self.write_item_json(seq, LOG_FILE, log, "saving a log inclusion")
+    }
+
+    /// The recapture request kept for an item.
+    pub fn recapture(&self, seq: u64) -> ClientResult<Option<RecaptureRecord>> {
+        self.read_item_json(seq, RECAPTURE_FILE, "reading a recapture request")
+    }
+
+    /// Keep a recapture request (or its answer) for an item, durably.
+    pub fn save_recapture(&self, seq: u64, record: &RecaptureRecord) -> ClientResult<()> {
+        self.write_item_json(seq, RECAPTURE_FILE, record, "saving a recapture request")
+    }
+
+    fn read_item_json<T: for<'de> Deserialize<'de>>(
+        &self,
+        seq: u64,
+        name: &str,
+        what: &'static str,
+    ) -> ClientResult<Option<T>> {
+        match fsio::read_optional(&self.item_dir(seq).join(name)).map_err(storage(what))? {
+            None => Ok(None),
+            Some(b) => serde_json::from_slice(&b)
+                .map(Some)
+                .map_err(|e| ClientError::storage(what, bad_data(&e.to_string()))),
+        }
+    }
+
+    fn write_item_json<T: Serialize>(
+        &self,
+        seq: u64,
+        name: &str,
+        value: &T,
+        what: &'static str,
+    ) -> ClientResult<()> {
+        let d = self.item_dir(seq);
+        if !d.is_dir() {
+            return Err(ClientError::storage(
+                what,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such capture"),
+            ));
+        }
+        let bytes = serde_json::to_vec_pretty(value)
+            .map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+        fsio::write_atomic(&d.join(name), &bytes).map_err(storage(what))
+    }
+
+    fn stored_bundle(&self, seq: u64) -> ClientResult<EvidenceBundle> {
         let d = self.item_dir(seq);
         if let Some(b) =
             fsio::read_optional(&d.join(BUNDLE_FILE)).map_err(storage("reading a bundle"))?

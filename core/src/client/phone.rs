@@ -27,9 +27,11 @@ use crate::client::clock::Clock;
 use crate::client::custody::{KeyCustody, load_key, load_or_create_key};
 use crate::client::enrol::{Enrolment, PackageTrust, parse_enrolment_payload};
 use crate::client::error::{ClientError, ClientResult};
+use crate::client::follow_up::follow_up;
 use crate::client::fsio;
 use crate::client::http::HttpTransport;
 use crate::client::outbox::{Outbox, OutboxItem, Scan, Stage};
+use crate::client::recapture::{self, PendingRecapture};
 use crate::client::selfcheck::{phone_context, self_check};
 use crate::client::uploader::{SyncListener, SyncReport, UploadTuning, Uploader};
 use crate::form::{FormFigures, RuleViolation, validate};
@@ -521,7 +523,16 @@ impl PhoneClient {
             listener: self.opts.listener.as_deref(),
             now_ms: &now_ms,
         };
-        let report = uploader.sync(force)?;
+        let mut report = uploader.sync(force)?;
+        if report.last_error.is_none() {
+            // What the server says later about each capture: its log inclusion, a recapture
+            // request. A failure here leaves the uploads as they are; the next sync asks again.
+            let found = follow_up(&self.outbox, self.opts.transport.as_ref(), &server)?;
+            report.log_inclusions_updated = found.log_inclusions_updated;
+            report.last_error = found.last_error;
+        }
+        report.recaptures_pending =
+            u32::try_from(recapture::pending(&self.outbox)?.len()).unwrap_or(u32::MAX);
         if report.last_error.is_none() {
             self.refresh_anchor_if_stale(&settings);
         }
@@ -581,6 +592,34 @@ impl PhoneClient {
     /// The evidence bundle bytes of an item (with the verified receipt once verified).
     pub fn bundle(&self, seq: u64) -> ClientResult<Vec<u8>> {
         Ok(self.outbox.bundle(seq)?.to_bytes())
+    }
+
+    /// The Returning Officer's requests for new captures that are not answered yet.
+    pub fn recapture_requests(&self) -> ClientResult<Vec<PendingRecapture>> {
+        recapture::pending(&self.outbox)
+    }
+
+    /// Capture in answer to the recapture request for item `seq`: the new capture's manifests
+    /// name the old one in `supersedes` (its manifest hash and the request's reason code).
+    pub fn recapture(&self, seq: u64, mut request: CaptureRequest) -> ClientResult<CaptureOutcome> {
+        let (supersedes, record) = recapture::supersedes_for(&self.outbox, seq)?;
+        let old = self.outbox.load(seq)?;
+        if request.form != old.manifest.form {
+            return Err(ClientError::InvalidInput(
+                "a recapture is of the same form as the capture it replaces".into(),
+            ));
+        }
+        request.supersedes = Some(supersedes);
+        let outcome = self.capture(request)?;
+        if let Some(first) = outcome.pages.first() {
+            recapture::mark_answered(&self.outbox, seq, record, first.manifest_hash)?;
+        }
+        Ok(outcome)
+    }
+
+    /// The newest log inclusion the server gave for item `seq` (leaf and tlog-proof).
+    pub fn log_inclusion(&self, seq: u64) -> ClientResult<Option<crate::wire::LogInclusion>> {
+        self.outbox.log_inclusion(seq)
     }
 
     /// The agent-copy QR text of an item.

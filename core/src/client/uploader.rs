@@ -72,6 +72,11 @@ pub struct SyncReport {
     pub next_attempt_in_ms: Option<u64>,
     /// Image bytes sent in PATCH bodies during this pass.
     pub bytes_sent: u64,
+    /// Captures whose kept log inclusion was replaced by a newer one in this pass
+    /// ([`crate::client::follow_up`]).
+    pub log_inclusions_updated: u32,
+    /// Recapture requests the Presiding Officer has not answered yet (in total).
+    pub recaptures_pending: u32,
 }
 
 impl SyncReport {

@@ -12,7 +12,8 @@
 //! then one file per group of checks — `station` (package, station), `device` (enrolment,
 //! capture sequence), `image` (image hash, EXIF, frame size), `position` (geofence, mock
 //! location, EXIF GPS), `capture_time` (time window, clock skew), `duplicates`, `figures` — and
-//! `format` (times and durations in reasons).
+//! `log_inclusion` (the bundle's transparency-log section) and `format` (times and durations in
+//! reasons).
 
 use serde_json::json;
 
@@ -30,6 +31,7 @@ mod duplicates;
 mod figures;
 mod format;
 mod image;
+mod log_inclusion;
 mod position;
 mod report;
 mod station;
@@ -46,6 +48,7 @@ pub use format::{fmt_ms, parse_rfc3339_ms};
 pub use image::MIN_FRAME_SHORT_SIDE_PX;
 pub use image::is_editing_software;
 use image::{check_exif, check_image_frame, check_image_hash};
+pub use log_inclusion::log_inclusion_check;
 use position::check_location;
 pub use report::{CheckId, CheckResult, Outcome, Verdict, VerificationReport};
 use report::{Checks, verdict_of, verifier_version};
@@ -68,8 +71,20 @@ pub fn device_enrolment_check(m: &CaptureManifest, ctx: &VerificationContext) ->
     })
 }
 
-/// Verify an evidence bundle (manifest, signature, image, and the receipt when present).
+/// Verify an evidence bundle (manifest, signature, image, and the receipt and the log section
+/// when present). Without the log's keys the log section's signatures are not checked (a
+/// warning says so): [`verify_bundle_with_log`] takes them.
 pub fn verify_bundle(bundle: &EvidenceBundle, ctx: &VerificationContext) -> VerificationReport {
+    verify_bundle_with_log(bundle, ctx, None)
+}
+
+/// [`verify_bundle`], with the `log_inclusion` check made against the log's `policy` (its key and
+/// the witnesses, k of n) when the bundle has a log section.
+pub fn verify_bundle_with_log(
+    bundle: &EvidenceBundle,
+    ctx: &VerificationContext,
+    log_policy: Option<&crate::log::proof::LogPolicy>,
+) -> VerificationReport {
     let manifest_hash = sha256(&bundle.manifest);
     let mut receipt_check = None;
     let mut received_at_ms = ctx.received_at_ms;
@@ -126,8 +141,11 @@ pub fn verify_bundle(bundle: &EvidenceBundle, ctx: &VerificationContext) -> Veri
     );
     if let Some(c) = receipt_check {
         report.checks.push(c);
-        report.verdict = verdict_of(&report.checks);
     }
+    if let Some(c) = log_inclusion_check(bundle, &manifest_hash, log_policy) {
+        report.checks.push(c);
+    }
+    report.verdict = verdict_of(&report.checks);
     report
 }
 

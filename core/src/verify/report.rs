@@ -35,6 +35,8 @@ pub enum CheckId {
     Receipt,
     /// The JPEG frame's real size against the EXIF pixel dimensions and the legible minimum.
     ImageFrame,
+    /// The bundle's transparency-log leaf is this capture's and its proof holds (`docs/log.md`).
+    LogInclusion,
 }
 
 impl CheckId {

@@ -8,6 +8,7 @@ mod bundle_format;
 mod exif_fixtures;
 mod exif_hostile;
 mod form_rules;
+mod log_bundle_vector;
 mod manifest_vectors;
 mod note_vectors;
 mod package;
