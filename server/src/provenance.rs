@@ -15,6 +15,7 @@ pub use tallyseal_core::log::cosignature::{
     CosignatureError, CosignatureVerifier, open_cosigned_checkpoint,
 };
 pub use tallyseal_core::log::leaf::{LeafBody, LeafError, LogEvent};
+pub use tallyseal_core::log::proof::TlogProof;
 pub use tallyseal_core::note::{Signer, Verifier};
 pub use tallyseal_core::package::{ElectionPackage, PackageError, SignedPackage};
 pub use tallyseal_core::phash::dhash;

@@ -1,4 +1,5 @@
-//! A capture's state as the server holds it: submission, receipt and verification report.
+//! A capture's state as the server holds it: submission, receipt, verification report and its
+//! latest leaf in the public log with a tlog-proof ([`crate::log::publication::inclusion`]).
 //! Read-only.
 
 use tallyseal_core::hash::Sha256Digest;
@@ -22,6 +23,12 @@ pub async fn capture_status(
         .map_err(|e| ApiError::internal("stored report", e))?;
     let receipt =
         serde_json::from_str(&row.receipt).map_err(|e| ApiError::internal("stored receipt", e))?;
+    let log = crate::log::publication::inclusion(state, &row.manifest_hash.to_hex())
+        .await
+        .map_err(|e| match e {
+            crate::log::hashes::HashesError::Database(e) => ApiError::from(e),
+            other => ApiError::internal("log inclusion", other),
+        })?;
     Ok(CaptureStatus {
         manifest_hash: row.manifest_hash.to_hex(),
         status: row.status.as_str().to_owned(),
@@ -34,6 +41,6 @@ pub async fn capture_status(
         receipt,
         report,
         recapture: None,
-        log: None,
+        log,
     })
 }

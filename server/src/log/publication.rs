@@ -1,11 +1,18 @@
-//! What the log publishes: the latest checkpoint with the cosignatures collected on it, and the
-//! tiles and entry bundles the object store holds, each only once a recorded checkpoint covers
-//! it (a tile written by a sequencer that has not yet recorded its checkpoint is not published).
+//! What the log publishes: the latest checkpoint with the cosignatures collected on it, the tiles
+//! and entry bundles the object store holds, each only once a recorded checkpoint covers it (a
+//! tile written by a sequencer that has not yet recorded its checkpoint is not published), and a
+//! capture's latest leaf with its C2SP tlog-proof against the latest checkpoint (the server
+//! computes inclusion proofs from its stored hashes; clients may equally compute them from the
+//! tiles).
 
 use bytes::Bytes;
+use tallyseal_core::log::merkle::prove_inclusion;
 use tallyseal_core::log::tiles::{FULL_TILE_WIDTH, TileCoord, TileError, tile_width_at};
+use tallyseal_core::wire::LogInclusion;
 
+use super::hashes::{HashesError, TreeHashes};
 use crate::db;
+use crate::provenance::TlogProof;
 use crate::state::AppState;
 use crate::store::{ObjectKey, StoreError};
 
@@ -94,5 +101,31 @@ pub async fn tile(state: &AppState, path: &str) -> Result<Option<PublishedTile>,
     Ok(bytes.map(|bytes| PublishedTile {
         bytes,
         full: coord.width == FULL_TILE_WIDTH,
+    }))
+}
+
+/// The latest leaf about `subject` (a manifest hash) that the latest checkpoint covers, with its
+/// tlog-proof against that checkpoint and the cosignatures collected on it; `None` before the
+/// log has published one.
+pub async fn inclusion(
+    state: &AppState,
+    subject: &str,
+) -> Result<Option<LogInclusion>, HashesError> {
+    let Some(latest) = latest_checkpoint(state).await? else {
+        return Ok(None);
+    };
+    let Some(leaf) = db::latest_leaf_for(&state.db.pool, subject, latest.tree_size).await? else {
+        return Ok(None);
+    };
+    let index = u64::try_from(leaf.leaf_index).unwrap_or(0);
+    let size = latest.tree_size;
+    let hashes = TreeHashes::new()
+        .run(&state.db.pool, |r| prove_inclusion(index, size, r))
+        .await?;
+    let proof = TlogProof::new(index, hashes, latest.note);
+    Ok(Some(LogInclusion {
+        leaf_index: index,
+        leaf: leaf.leaf,
+        proof: proof.to_text(),
     }))
 }

@@ -132,9 +132,22 @@ pub async fn test_config(
 impl TestApp {
     /// Start a server with `config` (from [`test_config`], possibly adjusted).
     pub async fn start(config: ServerConfig, dir: Arc<tempfile::TempDir>) -> TestApp {
+        Self::start_with_state(config, dir).await.0
+    }
+
+    /// [`TestApp::start`], also giving the server's shared state (for tests that drive a
+    /// worker's steps themselves).
+    pub async fn start_with_state(
+        config: ServerConfig,
+        dir: Arc<tempfile::TempDir>,
+    ) -> (
+        TestApp,
+        actix_web::web::Data<tallyseal_server::state::AppState>,
+    ) {
         let app = Application::build(config.clone())
             .await
             .expect("server starts");
+        let state = app.state();
         let port = app.port();
         let admin_token = app.admin_token();
         let commission_key = app.commission_key();
@@ -151,7 +164,7 @@ impl TestApp {
             }
             ObjectStoreConfig::S3(s3) => Arc::new(S3Store::new(s3)),
         };
-        TestApp {
+        let app = TestApp {
             base: format!("http://127.0.0.1:{port}"),
             client: reqwest::Client::new(),
             admin_token,
@@ -161,7 +174,8 @@ impl TestApp {
             config,
             _dir: dir,
             upload_auths: Default::default(),
-        }
+        };
+        (app, state)
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,369 @@
+//! The log and its witnesses: two real `tallyseal witness` instances (in process, over HTTP)
+//! cosign each checkpoint and the capture status carries a tlog-proof that verifies under a
+//! 2-of-2 policy; a witness down stops nothing and the checkpoint is marked not witnessed; a
+//! second checkpoint of one size (a split view) is refused by every witness. Also the RFC 6962
+//! reference tree and Go's sumdb tile paths through the sequencer and the `/log/` routes.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tallyseal_core::demo;
+use tallyseal_core::keys::DeviceKey;
+use tallyseal_core::log::checkpoint::open_checkpoint;
+use tallyseal_core::log::cosignature::{Cosigner, open_cosigned_checkpoint};
+use tallyseal_core::log::merkle::{Hash, leaf_hash};
+use tallyseal_core::log::proof::{LogPolicy, TlogProof};
+use tallyseal_core::log::tiles::{TileCoord, decode_entry_bundle};
+use tallyseal_core::note::{Signer, Verifier};
+use tallyseal_server::config::WitnessConfig;
+use tallyseal_testkit::scenario::seal_demo;
+use tallyseal_witness::{KnownLog, Witness};
+
+use crate::helpers::{Db, Store, TestApp, test_config};
+use crate::{on_backends, on_default_and_production};
+
+const LOG_ORIGIN: &str = "log.tallyseal.test/witnessed";
+const LOG_SEED: [u8; 32] = [0x52; 32];
+
+fn log_verifier() -> Verifier {
+    Signer::new(LOG_ORIGIN, DeviceKey::from_seed(&LOG_SEED))
+        .unwrap()
+        .verifier()
+}
+
+/// A witness of the test log, over HTTP on port 0; its config entry.
+fn start_witness(name: &str, seed: u8, dir: &Path) -> WitnessConfig {
+    let cosigner = Cosigner::new(name, DeviceKey::from_seed(&[seed; 32])).unwrap();
+    let vkey = cosigner.verifier().to_vkey();
+    let log = KnownLog {
+        origin: LOG_ORIGIN.into(),
+        keys: vec![log_verifier()],
+    };
+    let witness = Witness::open(cosigner, vec![log], &dir.join(format!("{seed}.json"))).unwrap();
+    let (server, port) = tallyseal_witness::http::serve(Arc::new(witness), "127.0.0.1:0").unwrap();
+    tokio::spawn(server);
+    WitnessConfig {
+        url: format!("http://127.0.0.1:{port}"),
+        vkey,
+    }
+}
+
+/// A URL where nothing listens.
+fn dead_witness() -> WitnessConfig {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cosigner = Cosigner::new("witness.test/down", DeviceKey::from_seed(&[0x99; 32])).unwrap();
+    WitnessConfig {
+        url: format!("http://127.0.0.1:{port}"),
+        vkey: cosigner.verifier().to_vkey(),
+    }
+}
+
+async fn witnessed_app(
+    db: Db,
+    store: Store,
+    test: &str,
+    witnesses: impl FnOnce(&Path) -> Vec<WitnessConfig>,
+    policy: usize,
+) -> Option<(
+    TestApp,
+    actix_web::web::Data<tallyseal_server::state::AppState>,
+)> {
+    let (mut config, dir) = test_config(db, store, test).await?;
+    config.log_sequence_interval_ms = 50;
+    config.log_witness_timeout_ms = 2000;
+    config.log_origin = Some(LOG_ORIGIN.into());
+    config.log_key_seed = Some(hex::encode(LOG_SEED));
+    config.log_witnesses = witnesses(dir.path());
+    config.log_witness_policy = policy;
+    let (app, state) = TestApp::start_with_state(config, Arc::new(dir)).await;
+    app.import_demo_package().await;
+    Some((app, state))
+}
+
+/// GET /log/checkpoint until it covers `size` leaves with `cosignatures` lines.
+async fn checkpoint_with(app: &TestApp, size: u64, cosignatures: usize) -> (String, String) {
+    let witnesses: Vec<_> = app
+        .config
+        .log_witnesses
+        .iter()
+        .map(|w| w.vkey.parse().unwrap())
+        .collect();
+    for _ in 0..300 {
+        let r = app
+            .client
+            .get(app.url("/log/checkpoint"))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 200 {
+            let witnessed = r.headers()["tallyseal-log-witnessed"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let note = r.text().await.unwrap();
+            let opened =
+                open_cosigned_checkpoint(note.as_bytes(), &[log_verifier()], &witnesses).unwrap();
+            if opened.signed.checkpoint.size >= size && opened.cosignatures.len() >= cosignatures {
+                return (note, witnessed);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no checkpoint of size {size} with {cosignatures} cosignatures within 15 s");
+}
+
+/// Two witnesses cosign; the capture's status carries its latest leaf and a tlog-proof that
+/// verifies under the 2-of-2 policy published at /api/v1/keys; then a split view is refused.
+async fn two_witnesses_cosign(db: Db, store: Store, test: &str) {
+    let Some((app, state)) = witnessed_app(
+        db,
+        store,
+        test,
+        |dir| {
+            vec![
+                start_witness("witness.test/a", 0x61, dir),
+                start_witness("witness.test/b", 0x62, dir),
+            ]
+        },
+        2,
+    )
+    .await
+    else {
+        return;
+    };
+    let keys = app.get_json("/api/v1/keys").await;
+    assert_eq!(keys["log_vkey"], log_verifier().to_vkey());
+    assert_eq!(keys["witness_policy"], 2);
+    let witness_vkeys: Vec<String> = serde_json::from_value(keys["witness_vkeys"].clone()).unwrap();
+    assert_eq!(witness_vkeys.len(), 2);
+    app.enrol(&demo::device_key(), 1).await;
+    let sealed = seal_demo(demo::STATION_1, 3).unwrap();
+    assert_eq!(app.send_manifest(&sealed).await.status(), 201);
+    let r = app.create_with(&sealed, sealed.image.clone()).await;
+    assert_eq!(r.status(), 201);
+    let receipt = crate::helpers::receipt_header(&r).unwrap();
+    let index = receipt.body.log_index.unwrap();
+    let (_, witnessed) = checkpoint_with(&app, index + 1, 2).await;
+    assert_eq!(witnessed, "true");
+
+    let status: Value = app.capture_status(&sealed).await;
+    let log = &status["log"];
+    assert_eq!(log["leaf_index"], index, "{status}");
+    let leaf = log["leaf"].as_str().unwrap();
+    let proof = TlogProof::parse(log["proof"].as_str().unwrap().as_bytes()).unwrap();
+    let policy = LogPolicy::for_log_key(
+        Verifier::parse(keys["log_vkey"].as_str().unwrap()).unwrap(),
+        witness_vkeys.iter().map(|v| v.parse().unwrap()).collect(),
+        2,
+    )
+    .unwrap();
+    let verified = proof.verify(leaf_hash(leaf.as_bytes()), &policy).unwrap();
+    assert_eq!(verified.index, index);
+    assert_eq!(verified.cosignatures.len(), 2);
+    // Another leaf's hash is not at that index.
+    assert!(proof.verify(leaf_hash(b"another leaf"), &policy).is_err());
+
+    // Split view: the log signs another root for the size the witnesses hold; both refuse it.
+    let statuses = tallyseal_server::log::witnesses::present_split_view(&state)
+        .await
+        .unwrap();
+    assert_eq!(statuses, [422, 422]);
+    // The witnesses still cosign the honest log afterwards.
+    let r = app
+        .admin_post(
+            &format!("/api/v1/devices/{}/revoke", demo::device_key().public_key()),
+            serde_json::json!({"reason": "lost"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    checkpoint_with(&app, index + 2, 2).await;
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("tallyseal_log_leaves_sequenced_total"));
+    assert!(metrics.contains("tallyseal_log_checkpoint_delay_seconds_bucket"));
+    assert!(metrics.contains("tallyseal_log_witness_answers_total{outcome=\"cosigned\"}"));
+}
+on_default_and_production!(two_witnesses_cosign, two_witnesses_cosign);
+
+/// One witness of two down, policy 2: intake goes on, checkpoints are published with the one
+/// cosignature they have and marked not witnessed.
+async fn witness_down_intake_goes_on(db: Db, store: Store, test: &str) {
+    let Some((app, _)) = witnessed_app(
+        db,
+        store,
+        test,
+        |dir| vec![start_witness("witness.test/up", 0x63, dir), dead_witness()],
+        2,
+    )
+    .await
+    else {
+        return;
+    };
+    app.enrol(&demo::device_key(), 1).await;
+    let sealed = seal_demo(demo::STATION_1, 4).unwrap();
+    let r = app.send_manifest(&sealed).await;
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    let index = v["receipt"]["body"]["log_index"].as_u64().unwrap();
+    let (note, witnessed) = checkpoint_with(&app, index + 1, 1).await;
+    assert_eq!(witnessed, "false");
+    assert_eq!(note.matches("\n— witness.test/up ").count(), 1, "{note}");
+    assert!(app.capture_status(&sealed).await["log"]["proof"].is_string());
+}
+on_backends!(
+    witness_down_intake_goes_on,
+    witness_down_intake_goes_on,
+    [(Sqlite, Local, sqlite_local)]
+);
+
+/// The RFC 6962 reference tree's leaves, logged one by one: each checkpoint's root is the
+/// reference root of that size, and the served entry bundle and hash tile hold the leaves and
+/// their hashes. Go sumdb/tlog's tile coordinates are valid paths (404 until published); its
+/// invalid paths are 400.
+async fn reference_vectors_through_the_served_log(db: Db, store: Store, test: &str) {
+    let Some((mut config, dir)) = test_config(db, store, test).await else {
+        return;
+    };
+    config.log_sequence_interval_ms = 20;
+    config.log_origin = Some(LOG_ORIGIN.into());
+    config.log_key_seed = Some(hex::encode(LOG_SEED));
+    // No package import: the log holds the reference leaves only.
+    let app = TestApp::start(config, Arc::new(dir)).await;
+    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/crypto");
+    let file: Value = serde_json::from_slice(
+        &std::fs::read(testdata.join("rfc6962_reference_tree_roots.json")).unwrap(),
+    )
+    .unwrap();
+    let trees = file["trees"].as_array().unwrap();
+    let leaves: Vec<Vec<u8>> = trees.last().unwrap()["leaves_hex"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| hex::decode(h.as_str().unwrap()).unwrap())
+        .collect();
+    for tree in trees {
+        let size = tree["tree_size"].as_u64().unwrap();
+        if size > 0 {
+            let leaf = &leaves[size as usize - 1];
+            // The reference leaves are bytes below 0x80: text as they are.
+            let text = String::from_utf8(leaf.clone()).unwrap();
+            sqlx::query(
+                "INSERT INTO log_leaves (leaf_index, leaf, leaf_hash, kind, subject, logged_at_ms) \
+                 VALUES ($1, $2, $3, 'reference_vector', 'rfc6962', 0)",
+            )
+            .bind(size as i64 - 1)
+            .bind(text)
+            .bind(hex::encode(leaf_hash(leaf).0))
+            .execute(&app.db)
+            .await
+            .unwrap();
+        }
+        let note = checkpoint_of(&app, size).await;
+        let cp = open_checkpoint(note.as_bytes(), &[log_verifier()])
+            .unwrap()
+            .checkpoint;
+        assert_eq!(cp.size, size);
+        assert_eq!(
+            hex::encode(cp.root.0),
+            tree["root_hex"].as_str().unwrap(),
+            "size {size}"
+        );
+    }
+    let n = leaves.len();
+    let get = |path: String| {
+        let app = &app;
+        async move { app.client.get(app.url(&path)).send().await.unwrap() }
+    };
+    let bundle = get(format!("/log/tile/entries/000.p/{n}"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let entries = decode_entry_bundle(&bundle).unwrap();
+    assert_eq!(
+        entries,
+        leaves.iter().map(Vec::as_slice).collect::<Vec<_>>()
+    );
+    let tile = get(format!("/log/tile/0/000.p/{n}"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let hashes: Vec<Hash> = tile
+        .chunks(32)
+        .map(|c| Hash(c.try_into().unwrap()))
+        .collect();
+    assert_eq!(
+        hashes,
+        leaves.iter().map(|l| leaf_hash(l)).collect::<Vec<_>>()
+    );
+    // Every narrower partial tile of the way there was published too, and is a prefix.
+    for w in 1..n {
+        let narrower = get(format!("/log/tile/0/000.p/{w}"))
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(&narrower[..], &tile[..32 * w]);
+    }
+
+    let go: Value = serde_json::from_slice(
+        &std::fs::read(testdata.join("tlog/go_sumdb_tlog_vectors.json")).unwrap(),
+    )
+    .unwrap();
+    for t in go["tile_paths"].as_array().unwrap() {
+        let level = (!t["data"].as_bool().unwrap()).then(|| t["l"].as_u64().unwrap() as u8);
+        let coord = TileCoord {
+            level,
+            index: t["n"].as_u64().unwrap(),
+            width: t["w"].as_u64().unwrap() as u32,
+        };
+        let path = coord.path().unwrap();
+        assert_eq!(TileCoord::parse_path(&path).unwrap(), coord);
+        assert_eq!(get(format!("/log/{path}")).await.status(), 404, "{path}");
+    }
+    for bad in go["invalid_tile_paths"].as_array().unwrap() {
+        // Go's form carries the height: drop it for C2SP's.
+        let c2sp = bad.as_str().unwrap().replacen("tile/3/", "tile/", 1);
+        assert_eq!(get(format!("/log/{c2sp}")).await.status(), 400, "{c2sp}");
+    }
+}
+
+/// GET /log/checkpoint until it is of `size` exactly (the leaves arrive one by one).
+async fn checkpoint_of(app: &TestApp, size: u64) -> String {
+    for _ in 0..300 {
+        let r = app
+            .client
+            .get(app.url("/log/checkpoint"))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 200 {
+            let note = r.text().await.unwrap();
+            let cp = open_checkpoint(note.as_bytes(), &[log_verifier()]).unwrap();
+            if cp.checkpoint.size == size {
+                return note;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("no checkpoint of size {size}");
+}
+on_backends!(
+    reference_vectors_through_the_served_log,
+    reference_vectors_through_the_served_log,
+    [(Sqlite, Local, sqlite_local)]
+);
