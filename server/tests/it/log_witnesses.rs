@@ -1,8 +1,7 @@
 //! The log and its witnesses: two real `tallyseal witness` instances (in process, over HTTP)
 //! cosign each checkpoint and the capture status carries a tlog-proof that verifies under a
 //! 2-of-2 policy; a witness down stops nothing and the checkpoint is marked not witnessed; a
-//! second checkpoint of one size (a split view) is refused by every witness. Also the RFC 6962
-//! reference tree and Go's sumdb tile paths through the sequencer and the `/log/` routes.
+//! second checkpoint of one size (a split view) is refused by every witness.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -11,11 +10,9 @@ use std::time::Duration;
 use serde_json::Value;
 use tallyseal_core::demo;
 use tallyseal_core::keys::DeviceKey;
-use tallyseal_core::log::checkpoint::open_checkpoint;
 use tallyseal_core::log::cosignature::{Cosigner, open_cosigned_checkpoint};
-use tallyseal_core::log::merkle::{Hash, leaf_hash};
+use tallyseal_core::log::merkle::leaf_hash;
 use tallyseal_core::log::proof::{LogPolicy, TlogProof};
-use tallyseal_core::log::tiles::{TileCoord, decode_entry_bundle};
 use tallyseal_core::note::{Signer, Verifier};
 use tallyseal_server::config::WitnessConfig;
 use tallyseal_testkit::scenario::seal_demo;
@@ -226,144 +223,5 @@ async fn witness_down_intake_goes_on(db: Db, store: Store, test: &str) {
 on_backends!(
     witness_down_intake_goes_on,
     witness_down_intake_goes_on,
-    [(Sqlite, Local, sqlite_local)]
-);
-
-/// The RFC 6962 reference tree's leaves, logged one by one: each checkpoint's root is the
-/// reference root of that size, and the served entry bundle and hash tile hold the leaves and
-/// their hashes. Go sumdb/tlog's tile coordinates are valid paths (404 until published); its
-/// invalid paths are 400.
-async fn reference_vectors_through_the_served_log(db: Db, store: Store, test: &str) {
-    let Some((mut config, dir)) = test_config(db, store, test).await else {
-        return;
-    };
-    config.log_sequence_interval_ms = 20;
-    config.log_origin = Some(LOG_ORIGIN.into());
-    config.log_key_seed = Some(hex::encode(LOG_SEED));
-    // No package import: the log holds the reference leaves only.
-    let app = TestApp::start(config, Arc::new(dir)).await;
-    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/crypto");
-    let file: Value = serde_json::from_slice(
-        &std::fs::read(testdata.join("rfc6962_reference_tree_roots.json")).unwrap(),
-    )
-    .unwrap();
-    let trees = file["trees"].as_array().unwrap();
-    let leaves: Vec<Vec<u8>> = trees.last().unwrap()["leaves_hex"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| hex::decode(h.as_str().unwrap()).unwrap())
-        .collect();
-    for tree in trees {
-        let size = tree["tree_size"].as_u64().unwrap();
-        if size > 0 {
-            let leaf = &leaves[size as usize - 1];
-            // The reference leaves are bytes below 0x80: text as they are.
-            let text = String::from_utf8(leaf.clone()).unwrap();
-            sqlx::query(
-                "INSERT INTO log_leaves (leaf_index, leaf, leaf_hash, kind, subject, logged_at_ms) \
-                 VALUES ($1, $2, $3, 'reference_vector', 'rfc6962', 0)",
-            )
-            .bind(size as i64 - 1)
-            .bind(text)
-            .bind(hex::encode(leaf_hash(leaf).0))
-            .execute(&app.db)
-            .await
-            .unwrap();
-        }
-        let note = checkpoint_of(&app, size).await;
-        let cp = open_checkpoint(note.as_bytes(), &[log_verifier()])
-            .unwrap()
-            .checkpoint;
-        assert_eq!(cp.size, size);
-        assert_eq!(
-            hex::encode(cp.root.0),
-            tree["root_hex"].as_str().unwrap(),
-            "size {size}"
-        );
-    }
-    let n = leaves.len();
-    let get = |path: String| {
-        let app = &app;
-        async move { app.client.get(app.url(&path)).send().await.unwrap() }
-    };
-    let bundle = get(format!("/log/tile/entries/000.p/{n}"))
-        .await
-        .bytes()
-        .await
-        .unwrap();
-    let entries = decode_entry_bundle(&bundle).unwrap();
-    assert_eq!(
-        entries,
-        leaves.iter().map(Vec::as_slice).collect::<Vec<_>>()
-    );
-    let tile = get(format!("/log/tile/0/000.p/{n}"))
-        .await
-        .bytes()
-        .await
-        .unwrap();
-    let hashes: Vec<Hash> = tile
-        .chunks(32)
-        .map(|c| Hash(c.try_into().unwrap()))
-        .collect();
-    assert_eq!(
-        hashes,
-        leaves.iter().map(|l| leaf_hash(l)).collect::<Vec<_>>()
-    );
-    // Every narrower partial tile of the way there was published too, and is a prefix.
-    for w in 1..n {
-        let narrower = get(format!("/log/tile/0/000.p/{w}"))
-            .await
-            .bytes()
-            .await
-            .unwrap();
-        assert_eq!(&narrower[..], &tile[..32 * w]);
-    }
-
-    let go: Value = serde_json::from_slice(
-        &std::fs::read(testdata.join("tlog/go_sumdb_tlog_vectors.json")).unwrap(),
-    )
-    .unwrap();
-    for t in go["tile_paths"].as_array().unwrap() {
-        let level = (!t["data"].as_bool().unwrap()).then(|| t["l"].as_u64().unwrap() as u8);
-        let coord = TileCoord {
-            level,
-            index: t["n"].as_u64().unwrap(),
-            width: t["w"].as_u64().unwrap() as u32,
-        };
-        let path = coord.path().unwrap();
-        assert_eq!(TileCoord::parse_path(&path).unwrap(), coord);
-        assert_eq!(get(format!("/log/{path}")).await.status(), 404, "{path}");
-    }
-    for bad in go["invalid_tile_paths"].as_array().unwrap() {
-        // Go's form carries the height: drop it for C2SP's.
-        let c2sp = bad.as_str().unwrap().replacen("tile/3/", "tile/", 1);
-        assert_eq!(get(format!("/log/{c2sp}")).await.status(), 400, "{c2sp}");
-    }
-}
-
-/// GET /log/checkpoint until it is of `size` exactly (the leaves arrive one by one).
-async fn checkpoint_of(app: &TestApp, size: u64) -> String {
-    for _ in 0..300 {
-        let r = app
-            .client
-            .get(app.url("/log/checkpoint"))
-            .send()
-            .await
-            .unwrap();
-        if r.status() == 200 {
-            let note = r.text().await.unwrap();
-            let cp = open_checkpoint(note.as_bytes(), &[log_verifier()]).unwrap();
-            if cp.checkpoint.size == size {
-                return note;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("no checkpoint of size {size}");
-}
-on_backends!(
-    reference_vectors_through_the_served_log,
-    reference_vectors_through_the_served_log,
     [(Sqlite, Local, sqlite_local)]
 );

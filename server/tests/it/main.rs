@@ -15,6 +15,7 @@ mod intake;
 mod landing;
 mod local_layout;
 mod log;
+mod log_tiles;
 mod log_witnesses;
 mod metrics;
 mod pre_routing;
