@@ -225,3 +225,68 @@ on_backends!(
     witness_down_intake_goes_on,
     [(Sqlite, Local, sqlite_local)]
 );
+
+/// A witness that holds a checkpoint this database never recorded it cosigning (cosigned through
+/// another server, or before a restore) answers 409 with its size; the server sends the
+/// checkpoint again from that size, with the consistency proof, and the witness cosigns.
+async fn a_conflicting_old_size_is_resent(db: Db, store: Store, test: &str) {
+    let Some((mut config, dir)) = test_config(db, store, test).await else {
+        return;
+    };
+    config.log_sequence_interval_ms = 50;
+    config.log_origin = Some(LOG_ORIGIN.into());
+    config.log_key_seed = Some(hex::encode(LOG_SEED));
+    let witness = start_witness("witness.test/ahead", 0x64, dir.path());
+    let dir = Arc::new(dir);
+    // A first server without witnesses publishes a checkpoint of size 1 (the package)...
+    let first = TestApp::start(config.clone(), dir.clone()).await;
+    first.import_demo_package().await;
+    let note = loop {
+        let r = first
+            .client
+            .get(first.url("/log/checkpoint"))
+            .send()
+            .await
+            .unwrap();
+        let note = r.text().await.unwrap();
+        if note.contains("\n1\n") {
+            break note;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // ...which the witness cosigns when someone else shows it.
+    let r = first
+        .client
+        .post(format!("{}/add-checkpoint", witness.url))
+        .body(format!("old 0\n\n{note}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // A server on the same database asks that witness from size 0 (it recorded nothing): 409,
+    // then again from 1.
+    config.log_witnesses = vec![witness];
+    config.log_witness_policy = 1;
+    let second = TestApp::start(config, dir).await;
+    second.enrol(&demo::device_key(), 1).await;
+    let (_, witnessed) = checkpoint_with(&second, 2, 1).await;
+    assert_eq!(witnessed, "true");
+    let metrics = second
+        .client
+        .get(second.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("tallyseal_log_witness_answers_total{outcome=\"conflict\"}"),
+        "{metrics}"
+    );
+}
+on_backends!(
+    a_conflicting_old_size_is_resent,
+    a_conflicting_old_size_is_resent,
+    [(Sqlite, Local, sqlite_local)]
+);
