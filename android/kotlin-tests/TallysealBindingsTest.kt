@@ -173,6 +173,21 @@ fun main(args: Array<String>) {
             check(bundle.size > photo.size) { "bundle keeps the image" }
             check(listener.events.any { it is StatusEvent.StageChanged && it.stage == ItemStage.VERIFIED }) { "no verified event: ${listener.events}" }
             check(listener.events.any { it is StatusEvent.Progress }) { "no progress event" }
+            // What the server says later: no recapture was asked for; a log inclusion, once the
+            // server's log has the capture, is this capture's leaf and a C2SP tlog-proof.
+            check(summary.recapturesPending == 0u) { "summary $summary" }
+            check(client.recaptureRequests().isEmpty()) { "recapture requests ${client.recaptureRequests()}" }
+            client.logInclusion(entry.seq)?.let { log ->
+                check(log.leaf.startsWith("tallyseal-log-leaf/v1\n") && log.leaf.contains(page.manifestHash)) { log.leaf }
+                check(log.proof.startsWith("c2sp.org/tlog-proof@v1\n")) { log.proof }
+            }
+            try {
+                client.recapture(entry.seq, CaptureRequest(null, listOf(Page(photo, "image/jpeg", STATION_1)), null, null))
+                throw AssertionError("a recapture nobody asked for succeeded")
+            } catch (e: TallysealException.InvalidInput) {
+                check(e.reason.contains("no recapture was requested")) { e.reason }
+            }
+            check(client.outbox().size == 1) { "the refused recapture sealed something" }
             client.clear(entry.seq)
             check(client.outbox().none { it.seq == entry.seq }) { "cleared item still listed" }
         }

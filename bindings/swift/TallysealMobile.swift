@@ -1341,9 +1341,26 @@ public protocol TallysealClientProtocol: AnyObject, Sendable {
     func enrolment() throws  -> EnrolmentInfo?
     
     /**
+     * The newest log inclusion the server gave for item `seq` (None until the log has it).
+     */
+    func logInclusion(seq: UInt64) throws  -> LogInclusionInfo?
+    
+    /**
      * The outbox, oldest first.
      */
     func outbox() throws  -> [OutboxEntry]
+    
+    /**
+     * Capture in answer to the recapture request for item `seq`: the new capture supersedes
+     * the old one (its manifests name it, with the request's reason code). The request's own
+     * `supersedes_*` fields must be empty.
+     */
+    func recapture(seq: UInt64, request: CaptureRequest) throws  -> CaptureResult
+    
+    /**
+     * The Returning Officer's requests for new captures not answered yet (read at each sync).
+     */
+    func recaptureRequests() throws  -> [RecaptureInfo]
     
     /**
      * Fetch a server time anchor now (also done during sync when stale). Returns the server time.
@@ -1549,12 +1566,53 @@ open func enrolment()throws  -> EnrolmentInfo?  {
 }
     
     /**
+     * The newest log inclusion the server gave for item `seq` (None until the log has it).
+     */
+open func logInclusion(seq: UInt64)throws  -> LogInclusionInfo?  {
+    return try  FfiConverterOptionTypeLogInclusionInfo.lift(try rustCallWithError(FfiConverterTypeTallysealError_lift) {
+        uniffiCallStatus in
+    uniffi_tallyseal_mobile_fn_method_tallysealclient_log_inclusion(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(seq),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The outbox, oldest first.
      */
 open func outbox()throws  -> [OutboxEntry]  {
     return try  FfiConverterSequenceTypeOutboxEntry.lift(try rustCallWithError(FfiConverterTypeTallysealError_lift) {
         uniffiCallStatus in
     uniffi_tallyseal_mobile_fn_method_tallysealclient_outbox(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Capture in answer to the recapture request for item `seq`: the new capture supersedes
+     * the old one (its manifests name it, with the request's reason code). The request's own
+     * `supersedes_*` fields must be empty.
+     */
+open func recapture(seq: UInt64, request: CaptureRequest)throws  -> CaptureResult  {
+    return try  FfiConverterTypeCaptureResult_lift(try rustCallWithError(FfiConverterTypeTallysealError_lift) {
+        uniffiCallStatus in
+    uniffi_tallyseal_mobile_fn_method_tallysealclient_recapture(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(seq),
+        FfiConverterTypeCaptureRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The Returning Officer's requests for new captures not answered yet (read at each sync).
+     */
+open func recaptureRequests()throws  -> [RecaptureInfo]  {
+    return try  FfiConverterSequenceTypeRecaptureInfo.lift(try rustCallWithError(FfiConverterTypeTallysealError_lift) {
+        uniffiCallStatus in
+    uniffi_tallyseal_mobile_fn_method_tallysealclient_recapture_requests(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -2497,6 +2555,79 @@ public func FfiConverterTypeHttpResponse_lower(_ value: HttpResponse) -> RustBuf
 
 
 /**
+ * A capture's leaf in the public log and its C2SP tlog-proof (also in the exported bundle).
+ */
+public struct LogInclusionInfo: Equatable, Hashable {
+    public var leafIndex: UInt64
+    /**
+     * The leaf's text (`tallyseal-log-leaf/v1` and its JSON).
+     */
+    public var leaf: String
+    /**
+     * The `.tlog-proof` text.
+     */
+    public var proof: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(leafIndex: UInt64, 
+        /**
+         * The leaf's text (`tallyseal-log-leaf/v1` and its JSON).
+         */leaf: String, 
+        /**
+         * The `.tlog-proof` text.
+         */proof: String) {
+        self.leafIndex = leafIndex
+        self.leaf = leaf
+        self.proof = proof
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LogInclusionInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLogInclusionInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LogInclusionInfo {
+        return
+            try LogInclusionInfo(
+                leafIndex: FfiConverterUInt64.read(from: &buf), 
+                leaf: FfiConverterString.read(from: &buf), 
+                proof: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LogInclusionInfo, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.leafIndex, into: &buf)
+        FfiConverterString.write(value.leaf, into: &buf)
+        FfiConverterString.write(value.proof, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogInclusionInfo_lift(_ buf: RustBuffer) throws -> LogInclusionInfo {
+    return try FfiConverterTypeLogInclusionInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogInclusionInfo_lower(_ value: LogInclusionInfo) -> RustBuffer {
+    return FfiConverterTypeLogInclusionInfo.lower(value)
+}
+
+
+/**
  * One outbox item.
  */
 public struct OutboxEntry: Equatable, Hashable {
@@ -2674,6 +2805,126 @@ public func FfiConverterTypePage_lift(_ buf: RustBuffer) throws -> Page {
 #endif
 public func FfiConverterTypePage_lower(_ value: Page) -> RustBuffer {
     return FfiConverterTypePage.lower(value)
+}
+
+
+/**
+ * A Returning Officer's request for a new capture that the Presiding Officer has not answered.
+ * Answer it with `TallysealClient.recapture(seq, …)`.
+ */
+public struct RecaptureInfo: Equatable, Hashable {
+    /**
+     * The outbox item the request is about.
+     */
+    public var seq: UInt64
+    public var manifestHash: String
+    /**
+     * `form45` or `form46`.
+     */
+    public var form: String
+    public var page: UInt32
+    public var pages: UInt32
+    public var requestId: String
+    /**
+     * From the console's fixed list (e.g. `illegible`, `wrong-form`).
+     */
+    public var reasonCode: String
+    /**
+     * The Returning Officer's words: show them as text.
+     */
+    public var reason: String
+    public var requestedAtMs: Int64
+    /**
+     * The Returning Officer's stable id.
+     */
+    public var requestedBy: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The outbox item the request is about.
+         */seq: UInt64, manifestHash: String, 
+        /**
+         * `form45` or `form46`.
+         */form: String, page: UInt32, pages: UInt32, requestId: String, 
+        /**
+         * From the console's fixed list (e.g. `illegible`, `wrong-form`).
+         */reasonCode: String, 
+        /**
+         * The Returning Officer's words: show them as text.
+         */reason: String, requestedAtMs: Int64, 
+        /**
+         * The Returning Officer's stable id.
+         */requestedBy: String) {
+        self.seq = seq
+        self.manifestHash = manifestHash
+        self.form = form
+        self.page = page
+        self.pages = pages
+        self.requestId = requestId
+        self.reasonCode = reasonCode
+        self.reason = reason
+        self.requestedAtMs = requestedAtMs
+        self.requestedBy = requestedBy
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RecaptureInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRecaptureInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RecaptureInfo {
+        return
+            try RecaptureInfo(
+                seq: FfiConverterUInt64.read(from: &buf), 
+                manifestHash: FfiConverterString.read(from: &buf), 
+                form: FfiConverterString.read(from: &buf), 
+                page: FfiConverterUInt32.read(from: &buf), 
+                pages: FfiConverterUInt32.read(from: &buf), 
+                requestId: FfiConverterString.read(from: &buf), 
+                reasonCode: FfiConverterString.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf), 
+                requestedAtMs: FfiConverterInt64.read(from: &buf), 
+                requestedBy: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RecaptureInfo, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.seq, into: &buf)
+        FfiConverterString.write(value.manifestHash, into: &buf)
+        FfiConverterString.write(value.form, into: &buf)
+        FfiConverterUInt32.write(value.page, into: &buf)
+        FfiConverterUInt32.write(value.pages, into: &buf)
+        FfiConverterString.write(value.requestId, into: &buf)
+        FfiConverterString.write(value.reasonCode, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+        FfiConverterInt64.write(value.requestedAtMs, into: &buf)
+        FfiConverterString.write(value.requestedBy, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecaptureInfo_lift(_ buf: RustBuffer) throws -> RecaptureInfo {
+    return try FfiConverterTypeRecaptureInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecaptureInfo_lower(_ value: RecaptureInfo) -> RustBuffer {
+    return FfiConverterTypeRecaptureInfo.lower(value)
 }
 
 
@@ -2871,6 +3122,14 @@ public struct SyncSummary: Equatable, Hashable {
      * Sync again after this long (None: nothing waiting).
      */
     public var nextAttemptInMs: UInt64?
+    /**
+     * Captures whose log inclusion (leaf and proof) was updated in this pass.
+     */
+    public var logInclusionsUpdated: UInt32
+    /**
+     * Recapture requests not answered yet: show them (`recaptureRequests()`).
+     */
+    public var recapturesPending: UInt32
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2881,7 +3140,13 @@ public struct SyncSummary: Equatable, Hashable {
          */unreadable: UInt32, lastError: String?, 
         /**
          * Sync again after this long (None: nothing waiting).
-         */nextAttemptInMs: UInt64?) {
+         */nextAttemptInMs: UInt64?, 
+        /**
+         * Captures whose log inclusion (leaf and proof) was updated in this pass.
+         */logInclusionsUpdated: UInt32, 
+        /**
+         * Recapture requests not answered yet: show them (`recaptureRequests()`).
+         */recapturesPending: UInt32) {
         self.manifestsAcknowledged = manifestsAcknowledged
         self.imagesCompleted = imagesCompleted
         self.verified = verified
@@ -2890,6 +3155,8 @@ public struct SyncSummary: Equatable, Hashable {
         self.unreadable = unreadable
         self.lastError = lastError
         self.nextAttemptInMs = nextAttemptInMs
+        self.logInclusionsUpdated = logInclusionsUpdated
+        self.recapturesPending = recapturesPending
     }
 
     
@@ -2915,7 +3182,9 @@ public struct FfiConverterTypeSyncSummary: FfiConverterRustBuffer {
                 needsAttention: FfiConverterUInt32.read(from: &buf), 
                 unreadable: FfiConverterUInt32.read(from: &buf), 
                 lastError: FfiConverterOptionString.read(from: &buf), 
-                nextAttemptInMs: FfiConverterOptionUInt64.read(from: &buf)
+                nextAttemptInMs: FfiConverterOptionUInt64.read(from: &buf), 
+                logInclusionsUpdated: FfiConverterUInt32.read(from: &buf), 
+                recapturesPending: FfiConverterUInt32.read(from: &buf)
         )
     }
 
@@ -2928,6 +3197,8 @@ public struct FfiConverterTypeSyncSummary: FfiConverterRustBuffer {
         FfiConverterUInt32.write(value.unreadable, into: &buf)
         FfiConverterOptionString.write(value.lastError, into: &buf)
         FfiConverterOptionUInt64.write(value.nextAttemptInMs, into: &buf)
+        FfiConverterUInt32.write(value.logInclusionsUpdated, into: &buf)
+        FfiConverterUInt32.write(value.recapturesPending, into: &buf)
     }
 }
 
@@ -3611,6 +3882,30 @@ fileprivate struct FfiConverterOptionTypeForm45Input: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeLogInclusionInfo: FfiConverterRustBuffer {
+    typealias SwiftType = LogInclusionInfo?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeLogInclusionInfo.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeLogInclusionInfo.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceUInt32: FfiConverterRustBuffer {
     typealias SwiftType = [UInt32]
 
@@ -3811,6 +4106,31 @@ fileprivate struct FfiConverterSequenceTypePage: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeRecaptureInfo: FfiConverterRustBuffer {
+    typealias SwiftType = [RecaptureInfo]
+
+    public static func write(_ value: [RecaptureInfo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRecaptureInfo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RecaptureInfo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RecaptureInfo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRecaptureInfo.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeSealedPageInfo: FfiConverterRustBuffer {
     typealias SwiftType = [SealedPageInfo]
 
@@ -3872,7 +4192,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_tallyseal_mobile_checksum_method_tallysealclient_enrolment() != 53754) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_tallyseal_mobile_checksum_method_tallysealclient_log_inclusion() != 5189) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_tallyseal_mobile_checksum_method_tallysealclient_outbox() != 32104) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tallyseal_mobile_checksum_method_tallysealclient_recapture() != 20546) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_tallyseal_mobile_checksum_method_tallysealclient_recapture_requests() != 13342) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_tallyseal_mobile_checksum_method_tallysealclient_refresh_time_anchor() != 4321) {

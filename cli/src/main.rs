@@ -1,7 +1,8 @@
 //! `tallyseal`: verify evidence bundles, read EXIF, seal test captures, run the demo and the server.
 //!
 //! Exit status of `verify`: 0 verified, 3 verified with warnings, 1 failed, 2 the command itself
-//! could not run (bad arguments, unreadable file, invalid context).
+//! could not run (bad arguments, unreadable file, invalid context). `log monitor`: 0 clean, 1 on
+//! any finding, 2 could not run.
 
 mod commands;
 mod context_file;
@@ -52,6 +53,9 @@ enum Command {
     Package(commands::package::Command),
     /// Run a C2SP tlog-witness: cosign consistent checkpoints of the given logs.
     Witness(commands::witness::Args),
+    /// Audit a transparency log (`monitor`) or print an offline proof for a capture (`prove`).
+    #[command(subcommand)]
+    Log(commands::log::Command),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
             commands::serve::run(a)
         }
         Command::Witness(a) => commands::witness::run(a),
+        Command::Log(c) => commands::log::run(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

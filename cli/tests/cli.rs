@@ -451,3 +451,107 @@ fn verify_checks_the_log_section_against_the_log_key_and_witnesses() {
         "{line}"
     );
 }
+
+/// `tallyseal log monitor` and `tallyseal log prove` against a log served from a directory.
+#[test]
+fn log_monitor_and_prove_against_a_served_log() {
+    use tallyseal_core::keys::DeviceKey;
+    use tallyseal_core::log::cosignature::Cosigner;
+    use tallyseal_core::log::leaf::{LeafBody, LogEvent};
+    use tallyseal_core::note::Signer;
+    use tallyseal_testkit::log_site::{publish_log, serve_dir};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let site = d.join("site");
+    let url = serve_dir(site.clone()).unwrap();
+    let log = Signer::new("tallyseal.example/log", DeviceKey::from_seed(&[1; 32])).unwrap();
+    let w = Cosigner::new("witness.example", DeviceKey::from_seed(&[2; 32])).unwrap();
+    let capture = tallyseal_core::sha256(b"a capture");
+    let leaf = |n: i64, manifest_hash| {
+        LeafBody {
+            event: LogEvent::ManifestReceived {
+                manifest_hash,
+                received_at_ms: n,
+            },
+            logged_at_ms: n,
+        }
+        .to_leaf_bytes()
+        .unwrap()
+    };
+    let mut leaves: Vec<Vec<u8>> = (0..5)
+        .map(|n| leaf(n, tallyseal_core::sha256(&n.to_be_bytes())))
+        .collect();
+    leaves.push(leaf(9, capture));
+    publish_log(&site, &leaves, &log, std::slice::from_ref(&w), 1).unwrap();
+    let log_vkey = log.verifier().to_vkey();
+    let w_vkey = w.verifier().to_vkey();
+    let monitor = |d: &Path| {
+        tallyseal(
+            &[
+                "log",
+                "monitor",
+                "--url",
+                &url,
+                "--state",
+                "state.json",
+                "--log-key",
+                &log_vkey,
+                "--witness",
+                &w_vkey,
+            ],
+            d,
+        )
+    };
+    let o = monitor(d);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("size 6"));
+
+    let o = tallyseal(
+        &[
+            "log",
+            "prove",
+            "--url",
+            &url,
+            "--capture",
+            &capture.to_hex(),
+            "--log-key",
+            &log_vkey,
+            "--witness",
+            &w_vkey,
+        ],
+        d,
+    );
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        text.starts_with("c2sp.org/tlog-proof@v1\nindex 5\n"),
+        "{text}"
+    );
+    let o = tallyseal(
+        &[
+            "log",
+            "prove",
+            "--url",
+            &url,
+            "--capture",
+            &"0".repeat(64),
+            "--log-key",
+            &log_vkey,
+        ],
+        d,
+    );
+    assert_eq!(code(&o), 1, "a capture that is not logged");
+
+    // A rollback: exit 1, the finding named, the state kept.
+    publish_log(&site, &leaves[..3], &log, std::slice::from_ref(&w), 1).unwrap();
+    let o = monitor(d);
+    assert_eq!(code(&o), 1);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("FINDING rollback"), "{stdout}");
+    let state = std::fs::read_to_string(d.join("state.json")).unwrap();
+    assert!(state.contains("\"size\": 6"), "{state}");
+    // No log key and none published: could not run.
+    let o = tallyseal(&["log", "monitor", "--url", &url, "--state", "s2.json"], d);
+    assert_eq!(code(&o), 2);
+}

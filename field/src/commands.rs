@@ -15,7 +15,7 @@ use tallyseal_core::demo;
 use tallyseal_core::form::{FormFigures, FormKind};
 use tallyseal_core::seal::LocationFix;
 
-use crate::{Cli, Command, admin, load, photo};
+use crate::{Cli, Command, admin, load, photo, recapture};
 
 /// Where and how the "phone" takes its picture.
 #[derive(Debug, Clone, Args)]
@@ -143,9 +143,9 @@ pub fn capture_request(args: &CaptureArgs, clock: &dyn Clock) -> ClientResult<Ca
     })
 }
 
-fn print_report(r: &SyncReport) {
+pub fn print_report(r: &SyncReport) {
     println!(
-        "SYNC manifests={} images={} verified={} pending={} needs_attention={} bytes_sent={} next_in_ms={} error={}",
+        "SYNC manifests={} images={} verified={} pending={} needs_attention={} bytes_sent={} next_in_ms={} error={} log_updates={} recaptures={}",
         r.manifests_acknowledged,
         r.images_completed,
         r.verified,
@@ -154,6 +154,8 @@ fn print_report(r: &SyncReport) {
         r.bytes_sent,
         r.next_attempt_in_ms.map_or("-".into(), |v| v.to_string()),
         r.last_error.as_deref().unwrap_or("-").replace(' ', "_"),
+        r.log_inclusions_updated,
+        r.recaptures_pending,
     );
 }
 
@@ -173,6 +175,7 @@ fn item_json(i: &OutboxItem) -> serde_json::Value {
         "receipt_status": i.state.final_receipt.as_ref().or(i.state.manifest_receipt.as_ref()).map(|r| format!("{:?}", r.body.status)),
         "has_image": i.has_image,
         "has_bundle": i.has_bundle,
+        "supersedes": i.manifest.supersedes.as_ref().map(|s| s.manifest.to_hex()),
     })
 }
 
@@ -310,6 +313,10 @@ pub fn run(cli: Cli) -> ClientResult<()> {
         } => {
             let c = admin::issue_code(&server, &admin_token, &election, &constituency, station)?;
             println!("CODE code={} qr={}", c.code, c.qr_payload);
+        }
+        Command::Recaptures => recapture::list(dir)?,
+        Command::Recapture(args) => {
+            recapture::answer_all(dir, &args)?;
         }
         Command::Churn(args) => churn(dir, &args)?,
         Command::Load(args) => load::run(dir, &args)?,

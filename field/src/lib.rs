@@ -8,17 +8,20 @@
 //! tallyseal-field --data DIR capture [--image FILE.jpg] --lat 31.5204 --lon 74.3587 [--clock-offset SECS]
 //! tallyseal-field --data DIR sync [--wait SECS]
 //! tallyseal-field --data DIR outbox [--json]
+//! tallyseal-field --data DIR recaptures                             # pending recapture requests
+//! tallyseal-field --data DIR recapture [capture options]            # answer them, then sync
 //! tallyseal-field code --server URL --admin-token T --station 1      # issue an enrolment code
 //! tallyseal-field load --server URL --admin-token T --phones 20 --captures 3 --data DIR
 //! ```
 //!
 //! Every line a command prints that a program may read starts with an upper-case tag
-//! (`ENROLLED`, `SEALED`, `SYNC`, `ITEM`, `CODE`, `LOAD`) followed by `key=value` pairs.
+//! (`ENROLLED`, `SEALED`, `SYNC`, `ITEM`, `CODE`, `LOAD`, `RECAPTURE`) followed by `key=value` pairs.
 
 pub mod admin;
 pub mod commands;
 pub mod load;
 pub mod photo;
+pub mod recapture;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -101,6 +104,11 @@ pub enum Command {
         #[arg(long)]
         station: u32,
     },
+    /// List the Returning Officer's recapture requests not answered yet (read at each sync).
+    Recaptures,
+    /// Answer every pending recapture request with a new capture that supersedes the old one,
+    /// then sync.
+    Recapture(commands::CaptureArgs),
     /// Kill-test workload: capture and sync in a loop, printing `SEALED` after each durable capture.
     Churn(commands::ChurnArgs),
     /// Many phones at once: enrol each with a fresh code, capture, sync; print throughput.

@@ -12,6 +12,7 @@ use tallyseal_core::form::{FormFigures, FormKind};
 use tallyseal_core::manifest::Supersedes;
 
 use crate::error::{TallysealError, guarded};
+use crate::follow_up::{LogInclusionInfo, RecaptureInfo};
 use crate::platform::{
     CustodyAdapter, HttpTransport, KeyCustody, ListenerAdapter, StatusListener, TransportAdapter,
 };
@@ -33,6 +34,17 @@ fn invalid(reason: impl Into<String>) -> TallysealError {
     TallysealError::InvalidInput {
         reason: reason.into(),
     }
+}
+
+fn pages(pages: Vec<Page>) -> Vec<PageInput> {
+    pages
+        .into_iter()
+        .map(|p| PageInput {
+            image: p.image,
+            media_type: p.media_type,
+            fix: p.fix.map(Into::into),
+        })
+        .collect()
 }
 
 #[uniffi::export]
@@ -159,15 +171,7 @@ impl TallysealClient {
             let outcome = self.inner.capture(CoreCapture {
                 form: FormKind::Form45,
                 figures: request.figures.map(Into::into),
-                pages: request
-                    .pages
-                    .into_iter()
-                    .map(|p| PageInput {
-                        image: p.image,
-                        media_type: p.media_type,
-                        fix: p.fix.map(Into::into),
-                    })
-                    .collect(),
+                pages: pages(request.pages),
                 supersedes,
             })?;
             Ok(CaptureResult {
@@ -176,6 +180,55 @@ impl TallysealClient {
                 figure_problems: outcome.figure_problems.iter().map(Into::into).collect(),
             })
         })
+    }
+
+    /// The Returning Officer's requests for new captures not answered yet (read at each sync).
+    pub fn recapture_requests(&self) -> Result<Vec<RecaptureInfo>, TallysealError> {
+        guarded(|| {
+            Ok(self
+                .inner
+                .recapture_requests()?
+                .iter()
+                .map(Into::into)
+                .collect())
+        })
+    }
+
+    /// Capture in answer to the recapture request for item `seq`: the new capture supersedes
+    /// the old one (its manifests name it, with the request's reason code). The request's own
+    /// `supersedes_*` fields must be empty.
+    pub fn recapture(
+        &self,
+        seq: u64,
+        request: CaptureRequest,
+    ) -> Result<CaptureResult, TallysealError> {
+        guarded(|| {
+            if request.supersedes_manifest.is_some() || request.supersedes_reason.is_some() {
+                return Err(invalid(
+                    "a recapture names the capture it replaces itself: leave supersedes empty",
+                ));
+            }
+            let form = self.inner.outbox().load(seq)?.manifest.form;
+            let outcome = self.inner.recapture(
+                seq,
+                CoreCapture {
+                    form,
+                    figures: request.figures.map(Into::into),
+                    pages: pages(request.pages),
+                    supersedes: None,
+                },
+            )?;
+            Ok(CaptureResult {
+                capture_set: outcome.capture_set,
+                pages: outcome.pages.iter().map(Into::into).collect(),
+                figure_problems: outcome.figure_problems.iter().map(Into::into).collect(),
+            })
+        })
+    }
+
+    /// The newest log inclusion the server gave for item `seq` (None until the log has it).
+    pub fn log_inclusion(&self, seq: u64) -> Result<Option<LogInclusionInfo>, TallysealError> {
+        guarded(|| Ok(self.inner.log_inclusion(seq)?.map(Into::into)))
     }
 
     /// The outbox, oldest first.

@@ -3,7 +3,9 @@
 //!
 //! Surface (`docs/phone.md`):
 //! - [`TallysealClient`], one object: enrol / station / check figures / capture / outbox / sync /
-//!   retry / clear / bundle / agent copy / settings;
+//!   retry / clear / bundle / agent copy / settings / recapture requests and answers / log
+//!   inclusion;
+//! - records of what the server says later about a capture ([`follow_up`]);
 //! - records for the model and the reports ([`records`]);
 //! - foreign traits the shells implement ([`platform`]): [`KeyCustody`] (Android Keystore, iOS
 //!   Keychain), [`HttpTransport`] (OkHttp, URLSession: TLS is the platform's) and
@@ -18,6 +20,7 @@ uniffi::setup_scaffolding!();
 
 pub mod client;
 pub mod error;
+pub mod follow_up;
 pub mod platform;
 pub mod records;
 

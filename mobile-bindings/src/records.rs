@@ -355,6 +355,10 @@ pub struct SyncSummary {
     pub last_error: Option<String>,
     /// Sync again after this long (None: nothing waiting).
     pub next_attempt_in_ms: Option<u64>,
+    /// Captures whose log inclusion (leaf and proof) was updated in this pass.
+    pub log_inclusions_updated: u32,
+    /// Recapture requests not answered yet: show them (`recaptureRequests()`).
+    pub recaptures_pending: u32,
 }
 
 impl From<SyncReport> for SyncSummary {
@@ -368,6 +372,8 @@ impl From<SyncReport> for SyncSummary {
             unreadable: r.unreadable,
             last_error: r.last_error,
             next_attempt_in_ms: r.next_attempt_in_ms,
+            log_inclusions_updated: r.log_inclusions_updated,
+            recaptures_pending: r.recaptures_pending,
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod demo;
 pub mod demo_live;
 pub mod exif;
 pub mod keygen;
+pub mod log;
 pub mod package;
 pub mod seal;
 pub mod serve;

@@ -53,6 +53,13 @@ pub enum TileError {
     TooManyEntries,
     #[error("a tree of {0} leaves is larger than tiles are computed for ({MAX_TILED_SIZE})")]
     TreeTooLarge(u64),
+    #[error("tile {level}/{index} of width {width} is not in the tree of {tree_size} leaves")]
+    NotInTree {
+        level: u32,
+        index: u64,
+        width: u32,
+        tree_size: u64,
+    },
     #[error("the tree cannot shrink from {old_size} to {new_size} leaves")]
     Shrinks { old_size: u64, new_size: u64 },
 }
@@ -177,6 +184,44 @@ pub fn tile_width_at(level: Option<u8>, index: u64, size: u64) -> u32 {
     let start = index.saturating_mul(u64::from(FULL_TILE_WIDTH));
     let width = hashes.saturating_sub(start).min(u64::from(FULL_TILE_WIDTH));
     u32::try_from(width).unwrap_or(FULL_TILE_WIDTH)
+}
+
+/// The bytes of hash tile `coord` (its `width` hashes, 32 bytes each) of the tree of the first
+/// `tree_size` leaves held by `store`: what a log publishes at [`TileCoord::path`], and what a
+/// monitor recomputes to compare with it. Entry-bundle coordinates (level `None`) are refused.
+pub fn tile_data(
+    coord: TileCoord,
+    tree_size: u64,
+    store: &crate::log::merkle::MemoryHashStore,
+) -> Result<Vec<u8>, TileError> {
+    if coord.level.is_none() {
+        return Err(TileError::BadPath(
+            "an entry bundle is not a hash tile".into(),
+        ));
+    }
+    let tile = coord.to_crate_tile()?;
+    // The tile's last hash must exist in the tree of `tree_size` leaves.
+    let level = u32::from(coord.level.unwrap_or(0));
+    let not_in_tree = || TileError::NotInTree {
+        level,
+        index: coord.index,
+        width: coord.width,
+        tree_size,
+    };
+    let first_leaf_past = 1u64
+        .checked_shl(level * u32::from(TILE_HEIGHT))
+        .and_then(|per| {
+            coord
+                .index
+                .checked_mul(u64::from(FULL_TILE_WIDTH))?
+                .checked_add(u64::from(coord.width))?
+                .checked_mul(per)
+        })
+        .ok_or_else(not_in_tree)?;
+    if tree_size > store.size() || first_leaf_past > tree_size {
+        return Err(not_in_tree());
+    }
+    tile.read_data(store).map_err(|_| not_in_tree())
 }
 
 /// Encode entries as an entry bundle (big-endian `u16` length, then the bytes, for each entry).
@@ -310,6 +355,65 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn tile_data_is_the_stored_hashes_of_the_tile() {
+        let mut store = crate::log::merkle::MemoryHashStore::new();
+        for i in 0u32..300 {
+            store.append(&i.to_be_bytes()).unwrap();
+        }
+        let full = TileCoord {
+            level: Some(0),
+            index: 0,
+            width: 256,
+        };
+        let data = tile_data(full, 300, &store).unwrap();
+        assert_eq!(data.len(), 256 * 32);
+        assert_eq!(
+            &data[..32],
+            &crate::log::merkle::leaf_hash(&0u32.to_be_bytes()).0
+        );
+        let partial = TileCoord {
+            level: Some(0),
+            index: 1,
+            width: 44,
+        };
+        assert_eq!(tile_data(partial, 300, &store).unwrap().len(), 44 * 32);
+        // The level-1 tile's one hash is the root of the first 256 leaves.
+        let up = TileCoord {
+            level: Some(1),
+            index: 0,
+            width: 1,
+        };
+        assert_eq!(
+            tile_data(up, 300, &store).unwrap(),
+            store.root_at(256).unwrap().0.to_vec()
+        );
+        for bad in [
+            TileCoord {
+                level: Some(0),
+                index: 1,
+                width: 45,
+            },
+            TileCoord {
+                level: Some(1),
+                index: 0,
+                width: 2,
+            },
+            TileCoord {
+                level: None,
+                index: 0,
+                width: 1,
+            },
+            TileCoord {
+                level: Some(7),
+                index: u64::MAX,
+                width: 256,
+            },
+        ] {
+            assert!(tile_data(bad, 300, &store).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

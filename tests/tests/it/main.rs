@@ -5,6 +5,8 @@
 //!   needs-attention path (revoked device).
 //! - [`kill`]: a child phone process killed with SIGKILL at random points, many runs; every
 //!   capture reported sealed ends up received exactly once.
+//! - [`recapture`]: a capture's log inclusion and a recapture request at the phone's next sync;
+//!   the answer supersedes the old capture.
 //! - [`slow_network`]: through a 2G proxy (~100 kbit/s, 400 ms each way) that cuts the connection
 //!   mid-upload.
 
@@ -13,5 +15,6 @@
 
 mod kill;
 mod proxy;
+mod recapture;
 mod slow_network;
 mod vertical;

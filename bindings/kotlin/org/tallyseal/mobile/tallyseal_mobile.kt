@@ -763,7 +763,13 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_tallyseal_mobile_checksum_method_tallysealclient_enrolment(
     ): Int
+    external fun uniffi_tallyseal_mobile_checksum_method_tallysealclient_log_inclusion(
+    ): Int
     external fun uniffi_tallyseal_mobile_checksum_method_tallysealclient_outbox(
+    ): Int
+    external fun uniffi_tallyseal_mobile_checksum_method_tallysealclient_recapture(
+    ): Int
+    external fun uniffi_tallyseal_mobile_checksum_method_tallysealclient_recapture_requests(
     ): Int
     external fun uniffi_tallyseal_mobile_checksum_method_tallysealclient_refresh_time_anchor(
     ): Int
@@ -832,7 +838,13 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_tallyseal_mobile_fn_method_tallysealclient_enrolment(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_tallyseal_mobile_fn_method_tallysealclient_log_inclusion(`ptr`: Long,`seq`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_tallyseal_mobile_fn_method_tallysealclient_outbox(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_tallyseal_mobile_fn_method_tallysealclient_recapture(`ptr`: Long,`seq`: Long,`request`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_tallyseal_mobile_fn_method_tallysealclient_recapture_requests(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_tallyseal_mobile_fn_method_tallysealclient_refresh_time_anchor(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1015,7 +1027,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_tallyseal_mobile_checksum_method_tallysealclient_enrolment() and 0xFFFF) != 53754) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_tallyseal_mobile_checksum_method_tallysealclient_log_inclusion() and 0xFFFF) != 5189) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_tallyseal_mobile_checksum_method_tallysealclient_outbox() and 0xFFFF) != 32104) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tallyseal_mobile_checksum_method_tallysealclient_recapture() and 0xFFFF) != 20546) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_tallyseal_mobile_checksum_method_tallysealclient_recapture_requests() and 0xFFFF) != 13342) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_tallyseal_mobile_checksum_method_tallysealclient_refresh_time_anchor() and 0xFFFF) != 4321) {
@@ -2603,9 +2624,26 @@ public interface TallysealClientInterface {
     fun `enrolment`(): EnrolmentInfo?
     
     /**
+     * The newest log inclusion the server gave for item `seq` (None until the log has it).
+     */
+    fun `logInclusion`(`seq`: kotlin.ULong): LogInclusionInfo?
+    
+    /**
      * The outbox, oldest first.
      */
     fun `outbox`(): List<OutboxEntry>
+    
+    /**
+     * Capture in answer to the recapture request for item `seq`: the new capture supersedes
+     * the old one (its manifests name it, with the request's reason code). The request's own
+     * `supersedes_*` fields must be empty.
+     */
+    fun `recapture`(`seq`: kotlin.ULong, `request`: CaptureRequest): CaptureResult
+    
+    /**
+     * The Returning Officer's requests for new captures not answered yet (read at each sync).
+     */
+    fun `recaptureRequests`(): List<RecaptureInfo>
     
     /**
      * Fetch a server time anchor now (also done during sync when stale). Returns the server time.
@@ -2902,6 +2940,24 @@ open class TallysealClient: Disposable, AutoCloseable, TallysealClientInterface
 
     
     /**
+     * The newest log inclusion the server gave for item `seq` (None until the log has it).
+     */
+    @Throws(TallysealException::class)override fun `logInclusion`(`seq`: kotlin.ULong): LogInclusionInfo? {
+            return FfiConverterOptionalTypeLogInclusionInfo.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TallysealException) { _status ->
+    UniffiLib.uniffi_tallyseal_mobile_fn_method_tallysealclient_log_inclusion(
+        it,
+        
+        FfiConverterULong.lower(`seq`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * The outbox, oldest first.
      */
     @Throws(TallysealException::class)override fun `outbox`(): List<OutboxEntry> {
@@ -2909,6 +2965,44 @@ open class TallysealClient: Disposable, AutoCloseable, TallysealClientInterface
     callWithHandle {
     uniffiRustCallWithError(TallysealException) { _status ->
     UniffiLib.uniffi_tallyseal_mobile_fn_method_tallysealclient_outbox(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Capture in answer to the recapture request for item `seq`: the new capture supersedes
+     * the old one (its manifests name it, with the request's reason code). The request's own
+     * `supersedes_*` fields must be empty.
+     */
+    @Throws(TallysealException::class)override fun `recapture`(`seq`: kotlin.ULong, `request`: CaptureRequest): CaptureResult {
+            return FfiConverterTypeCaptureResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TallysealException) { _status ->
+    UniffiLib.uniffi_tallyseal_mobile_fn_method_tallysealclient_recapture(
+        it,
+        
+        FfiConverterULong.lower(`seq`),
+        FfiConverterTypeCaptureRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The Returning Officer's requests for new captures not answered yet (read at each sync).
+     */
+    @Throws(TallysealException::class)override fun `recaptureRequests`(): List<RecaptureInfo> {
+            return FfiConverterSequenceTypeRecaptureInfo.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TallysealException) { _status ->
+    UniffiLib.uniffi_tallyseal_mobile_fn_method_tallysealclient_recapture_requests(
         it,
         _status)
 }
@@ -3693,6 +3787,58 @@ public object FfiConverterTypeHttpResponse: FfiConverterRustBuffer<HttpResponse>
 
 
 /**
+ * A capture's leaf in the public log and its C2SP tlog-proof (also in the exported bundle).
+ */
+data class LogInclusionInfo (
+    var `leafIndex`: kotlin.ULong
+    , 
+    /**
+     * The leaf's text (`tallyseal-log-leaf/v1` and its JSON).
+     */
+    var `leaf`: kotlin.String
+    , 
+    /**
+     * The `.tlog-proof` text.
+     */
+    var `proof`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLogInclusionInfo: FfiConverterRustBuffer<LogInclusionInfo> {
+    override fun read(buf: ByteBuffer): LogInclusionInfo {
+        return LogInclusionInfo(
+            FfiConverterULong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: LogInclusionInfo) = (
+            FfiConverterULong.allocationSize(value.`leafIndex`) +
+            FfiConverterString.allocationSize(value.`leaf`) +
+            FfiConverterString.allocationSize(value.`proof`)
+    )
+
+    override fun write(value: LogInclusionInfo, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`leafIndex`, buf)
+            FfiConverterString.write(value.`leaf`, buf)
+            FfiConverterString.write(value.`proof`, buf)
+    }
+}
+
+
+
+/**
  * One outbox item.
  */
 data class OutboxEntry (
@@ -3840,6 +3986,103 @@ public object FfiConverterTypePage: FfiConverterRustBuffer<Page> {
             FfiConverterByteArray.write(value.`image`, buf)
             FfiConverterString.write(value.`mediaType`, buf)
             FfiConverterOptionalTypeFix.write(value.`fix`, buf)
+    }
+}
+
+
+
+/**
+ * A Returning Officer's request for a new capture that the Presiding Officer has not answered.
+ * Answer it with `TallysealClient.recapture(seq, …)`.
+ */
+data class RecaptureInfo (
+    /**
+     * The outbox item the request is about.
+     */
+    var `seq`: kotlin.ULong
+    , 
+    var `manifestHash`: kotlin.String
+    , 
+    /**
+     * `form45` or `form46`.
+     */
+    var `form`: kotlin.String
+    , 
+    var `page`: kotlin.UInt
+    , 
+    var `pages`: kotlin.UInt
+    , 
+    var `requestId`: kotlin.String
+    , 
+    /**
+     * From the console's fixed list (e.g. `illegible`, `wrong-form`).
+     */
+    var `reasonCode`: kotlin.String
+    , 
+    /**
+     * The Returning Officer's words: show them as text.
+     */
+    var `reason`: kotlin.String
+    , 
+    var `requestedAtMs`: kotlin.Long
+    , 
+    /**
+     * The Returning Officer's stable id.
+     */
+    var `requestedBy`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRecaptureInfo: FfiConverterRustBuffer<RecaptureInfo> {
+    override fun read(buf: ByteBuffer): RecaptureInfo {
+        return RecaptureInfo(
+            FfiConverterULong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RecaptureInfo) = (
+            FfiConverterULong.allocationSize(value.`seq`) +
+            FfiConverterString.allocationSize(value.`manifestHash`) +
+            FfiConverterString.allocationSize(value.`form`) +
+            FfiConverterUInt.allocationSize(value.`page`) +
+            FfiConverterUInt.allocationSize(value.`pages`) +
+            FfiConverterString.allocationSize(value.`requestId`) +
+            FfiConverterString.allocationSize(value.`reasonCode`) +
+            FfiConverterString.allocationSize(value.`reason`) +
+            FfiConverterLong.allocationSize(value.`requestedAtMs`) +
+            FfiConverterString.allocationSize(value.`requestedBy`)
+    )
+
+    override fun write(value: RecaptureInfo, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`seq`, buf)
+            FfiConverterString.write(value.`manifestHash`, buf)
+            FfiConverterString.write(value.`form`, buf)
+            FfiConverterUInt.write(value.`page`, buf)
+            FfiConverterUInt.write(value.`pages`, buf)
+            FfiConverterString.write(value.`requestId`, buf)
+            FfiConverterString.write(value.`reasonCode`, buf)
+            FfiConverterString.write(value.`reason`, buf)
+            FfiConverterLong.write(value.`requestedAtMs`, buf)
+            FfiConverterString.write(value.`requestedBy`, buf)
     }
 }
 
@@ -4015,6 +4258,16 @@ data class SyncSummary (
      * Sync again after this long (None: nothing waiting).
      */
     var `nextAttemptInMs`: kotlin.ULong?
+    , 
+    /**
+     * Captures whose log inclusion (leaf and proof) was updated in this pass.
+     */
+    var `logInclusionsUpdated`: kotlin.UInt
+    , 
+    /**
+     * Recapture requests not answered yet: show them (`recaptureRequests()`).
+     */
+    var `recapturesPending`: kotlin.UInt
     
 ){
     
@@ -4039,6 +4292,8 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
             FfiConverterUInt.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalULong.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
         )
     }
 
@@ -4050,7 +4305,9 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
             FfiConverterUInt.allocationSize(value.`needsAttention`) +
             FfiConverterUInt.allocationSize(value.`unreadable`) +
             FfiConverterOptionalString.allocationSize(value.`lastError`) +
-            FfiConverterOptionalULong.allocationSize(value.`nextAttemptInMs`)
+            FfiConverterOptionalULong.allocationSize(value.`nextAttemptInMs`) +
+            FfiConverterUInt.allocationSize(value.`logInclusionsUpdated`) +
+            FfiConverterUInt.allocationSize(value.`recapturesPending`)
     )
 
     override fun write(value: SyncSummary, buf: ByteBuffer) {
@@ -4062,6 +4319,8 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
             FfiConverterUInt.write(value.`unreadable`, buf)
             FfiConverterOptionalString.write(value.`lastError`, buf)
             FfiConverterOptionalULong.write(value.`nextAttemptInMs`, buf)
+            FfiConverterUInt.write(value.`logInclusionsUpdated`, buf)
+            FfiConverterUInt.write(value.`recapturesPending`, buf)
     }
 }
 
@@ -4852,6 +5111,38 @@ public object FfiConverterOptionalTypeForm45Input: FfiConverterRustBuffer<Form45
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeLogInclusionInfo: FfiConverterRustBuffer<LogInclusionInfo?> {
+    override fun read(buf: ByteBuffer): LogInclusionInfo? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeLogInclusionInfo.read(buf)
+    }
+
+    override fun allocationSize(value: LogInclusionInfo?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeLogInclusionInfo.allocationSize(value)
+        }
+    }
+
+    override fun write(value: LogInclusionInfo?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeLogInclusionInfo.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceUInt: FfiConverterRustBuffer<List<kotlin.UInt>> {
     override fun read(buf: ByteBuffer): List<kotlin.UInt> {
         val len = buf.getInt()
@@ -5066,6 +5357,34 @@ public object FfiConverterSequenceTypePage: FfiConverterRustBuffer<List<Page>> {
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypePage.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeRecaptureInfo: FfiConverterRustBuffer<List<RecaptureInfo>> {
+    override fun read(buf: ByteBuffer): List<RecaptureInfo> {
+        val len = buf.getInt()
+        return List<RecaptureInfo>(len) {
+            FfiConverterTypeRecaptureInfo.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<RecaptureInfo>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeRecaptureInfo.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<RecaptureInfo>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeRecaptureInfo.write(it, buf)
         }
     }
 }

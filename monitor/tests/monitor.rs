@@ -1,0 +1,353 @@
+//! The monitor against a log built here with core's `MemoryHashStore` and tile functions,
+//! written as C2SP tlog-tiles files in a directory and served over HTTP on loopback
+//! (`tallyseal_testkit::log_site`); then
+//! tampered with: each change is detected, named, and the state file is never rolled back.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+use tallyseal_core::hash::{Sha256Digest, sha256};
+use tallyseal_core::keys::DeviceKey;
+use tallyseal_core::log::checkpoint::Checkpoint;
+use tallyseal_core::log::cosignature::Cosigner;
+use tallyseal_core::log::leaf::{LeafBody, LogEvent, OperatorId, ResultForm};
+use tallyseal_core::log::merkle::{MemoryHashStore, leaf_hash};
+use tallyseal_core::log::proof::LogPolicy;
+use tallyseal_core::note::Signer;
+use tallyseal_monitor::{
+    FindingKind, HttpLogSource, MonitorOptions, MonitorReport, MonitorState, prove, run,
+};
+use tallyseal_testkit::log_site::{self, publish_log, serve_dir};
+
+const ORIGIN: &str = "tallyseal.example/log";
+
+fn log_key() -> Signer {
+    Signer::new(ORIGIN, DeviceKey::from_seed(&[1; 32])).unwrap()
+}
+
+fn witness() -> Cosigner {
+    Cosigner::new("witness.example", DeviceKey::from_seed(&[2; 32])).unwrap()
+}
+
+fn leaf(event: LogEvent) -> Vec<u8> {
+    LeafBody {
+        event,
+        logged_at_ms: 1_707_400_000_000,
+    }
+    .to_leaf_bytes()
+    .unwrap()
+}
+
+fn manifest(n: u32) -> Sha256Digest {
+    sha256(&n.to_be_bytes())
+}
+
+fn enrolled(device: u8, station: &str) -> Vec<u8> {
+    leaf(LogEvent::DeviceEnrolled {
+        election_id: "pk-2024".into(),
+        device_key: DeviceKey::from_seed(&[device; 32]).public_key(),
+        station_id: station.into(),
+    })
+}
+
+fn received(n: u32) -> Vec<u8> {
+    leaf(LogEvent::ManifestReceived {
+        manifest_hash: manifest(n),
+        received_at_ms: i64::from(n),
+    })
+}
+
+fn verified(n: u32) -> Vec<u8> {
+    leaf(LogEvent::ImageVerified {
+        manifest_hash: manifest(n),
+        image_hash: sha256(b"image"),
+        verdict: "verified".into(),
+        report_hash: sha256(b"report"),
+    })
+}
+
+/// A good election's leaves: enrolments, then captures received and verified.
+fn good_leaves(captures: u32) -> Vec<Vec<u8>> {
+    let mut out = vec![enrolled(10, "NA-46/1"), enrolled(11, "NA-46/2")];
+    for n in 0..captures {
+        out.push(received(n));
+        out.push(verified(n));
+    }
+    out
+}
+
+fn publish(dir: &Path, leaves: &[Vec<u8>]) -> MemoryHashStore {
+    publish_log(dir, leaves, &log_key(), &[witness()], 1_707_400_000).unwrap()
+}
+
+fn write_checkpoint(dir: &Path, cp: &Checkpoint, key: &Signer) {
+    log_site::write_checkpoint(dir, cp, key, &[witness()], 1_707_400_000).unwrap();
+}
+
+struct Setup {
+    _tmp: tempfile::TempDir,
+    site: PathBuf,
+    state: PathBuf,
+    source: HttpLogSource,
+    opts: MonitorOptions,
+}
+
+fn setup() -> Setup {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    let url = serve_dir(site.clone()).unwrap();
+    Setup {
+        state: tmp.path().join("monitor.json"),
+        source: HttpLogSource::new(&url).unwrap(),
+        opts: MonitorOptions {
+            log_key: Some(log_key().verifier()),
+            witnesses: vec![witness().verifier()],
+            witness_threshold: Some(1),
+        },
+        site,
+        _tmp: tmp,
+    }
+}
+
+impl Setup {
+    fn run(&self) -> MonitorReport {
+        run(&self.source, &self.opts, &self.state).unwrap()
+    }
+    fn stored(&self) -> MonitorState {
+        MonitorState::load(&self.state).unwrap().unwrap()
+    }
+    fn kinds(r: &MonitorReport) -> Vec<FindingKind> {
+        r.findings.iter().map(|f| f.kind).collect()
+    }
+}
+
+#[test]
+fn a_growing_consistent_log_is_clean_and_the_state_advances() {
+    let s = setup();
+    // More than one tile of entries, so level-1 tiles and partial tiles are exercised.
+    publish(&s.site, &good_leaves(140));
+    let r = s.run();
+    assert!(r.is_clean(), "{:?}", r.findings);
+    assert!(r.state_advanced && r.previous_size.is_none());
+    assert_eq!(s.stored().size, 282);
+    publish(&s.site, &good_leaves(300));
+    let r = s.run();
+    assert!(r.is_clean(), "{:?}", r.findings);
+    assert_eq!((r.previous_size, r.size), (Some(282), 602));
+    assert_eq!(s.stored().size, 602);
+    assert_eq!(
+        s.stored().stations,
+        vec!["pk-2024/NA-46/1".to_string(), "pk-2024/NA-46/2".to_string()]
+    );
+    // The same checkpoint again: still clean.
+    assert!(s.run().is_clean());
+}
+
+#[test]
+fn a_tile_that_does_not_hash_to_the_checkpoint_is_named() {
+    let s = setup();
+    publish(&s.site, &good_leaves(140));
+    assert!(s.run().is_clean());
+    let before = std::fs::read(&s.state).unwrap();
+    let tile = s.site.join("log/tile/0/000");
+    let mut bytes = std::fs::read(&tile).unwrap();
+    bytes[32 * 7 + 3] ^= 1;
+    std::fs::write(&tile, bytes).unwrap();
+    let r = s.run();
+    assert!(!r.state_advanced);
+    assert_eq!(
+        Setup::kinds(&r),
+        vec![FindingKind::Tile],
+        "{:?}",
+        r.findings
+    );
+    let m = &r.findings[0].message;
+    assert!(
+        m.contains("tile log/tile/0/000") && m.contains("hash 7"),
+        "{m}"
+    );
+    // The stored checkpoint is kept (evidence may be added, the checkpoint never moves back).
+    let after = s.stored();
+    let earlier: MonitorState = serde_json::from_slice(&before).unwrap();
+    assert_eq!((after.size, after.root), (earlier.size, earlier.root));
+}
+
+#[test]
+fn an_entry_bundle_with_a_changed_byte_is_named() {
+    let s = setup();
+    publish(&s.site, &good_leaves(140));
+    assert!(s.run().is_clean());
+    let bundle = s.site.join("log/tile/entries/001.p/26");
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    let at = bytes.len() - 5;
+    bytes[at] ^= 0x20;
+    std::fs::write(&bundle, bytes).unwrap();
+    let r = s.run();
+    assert!(!r.state_advanced);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::Entries)
+        .unwrap_or_else(|| panic!("{:?}", r.findings));
+    assert!(
+        f.message.contains("entry 281") && f.message.contains("tile/entries/001.p/26"),
+        "{}",
+        f.message
+    );
+    assert_eq!(s.stored().size, 282);
+}
+
+#[test]
+fn a_checkpoint_whose_signature_fails_is_refused() {
+    let s = setup();
+    let store = publish(&s.site, &good_leaves(3));
+    assert!(s.run().is_clean());
+    let other = Signer::new(ORIGIN, DeviceKey::from_seed(&[9; 32])).unwrap();
+    write_checkpoint(
+        &s.site,
+        &Checkpoint::new(ORIGIN, store.size(), store.root().unwrap()),
+        &other,
+    );
+    let r = s.run();
+    assert_eq!(Setup::kinds(&r), vec![FindingKind::Signature]);
+    assert!(r.findings[0].message.contains("not signed by the log key"));
+    assert!(!r.state_advanced);
+    // Without the witness's cosignature, the 1-of-1 policy is not met.
+    let cp = Checkpoint::new(ORIGIN, store.size(), store.root().unwrap());
+    std::fs::write(s.site.join("log/checkpoint"), cp.sign(&log_key()).unwrap()).unwrap();
+    let r = s.run();
+    assert_eq!(
+        Setup::kinds(&r),
+        vec![FindingKind::Witnesses],
+        "{:?}",
+        r.findings
+    );
+}
+
+#[test]
+fn a_rollback_is_refused_and_the_state_kept() {
+    let s = setup();
+    publish(&s.site, &good_leaves(10));
+    assert!(s.run().is_clean());
+    publish(&s.site, &good_leaves(6));
+    let r = s.run();
+    assert_eq!(Setup::kinds(&r), vec![FindingKind::Rollback]);
+    assert!(
+        r.findings[0]
+            .message
+            .contains("smaller than the stored size 22")
+    );
+    let st = s.stored();
+    assert_eq!(st.size, 22);
+    assert_eq!(st.evidence.len(), 1);
+}
+
+#[test]
+fn a_fork_is_reported_with_evidence_and_the_state_kept() {
+    let s = setup();
+    publish(&s.site, &good_leaves(10));
+    assert!(s.run().is_clean());
+    let root = s.stored().root;
+    // Same size, another history (one capture replaced).
+    let mut other = good_leaves(10);
+    other[2] = received(999);
+    other[3] = verified(999);
+    publish(&s.site, &other);
+    let r = s.run();
+    assert_eq!(Setup::kinds(&r), vec![FindingKind::Fork]);
+    assert!(r.findings[0].message.contains("size 22"));
+    let st = s.stored();
+    assert_eq!((st.size, st.root.clone()), (22, root.clone()));
+    assert_eq!(st.evidence.len(), 1);
+    // A larger tree whose history does not lead to the stored root: a fork too.
+    let mut grown = other;
+    grown.push(received(1000));
+    publish(&s.site, &grown);
+    let r = s.run();
+    assert_eq!(
+        Setup::kinds(&r),
+        vec![FindingKind::Fork],
+        "{:?}",
+        r.findings
+    );
+    assert!(r.findings[0].message.contains("history changed"));
+    assert_eq!(s.stored().root, root);
+}
+
+#[test]
+fn election_invariants_are_checked_over_the_leaves() {
+    let s = setup();
+    let mut leaves = good_leaves(2);
+    leaves.push(verified(77)); // no manifest_received for 77
+    leaves.push(enrolled(10, "NA-46/9")); // device 10 is enrolled for NA-46/1
+    let form = |version: u32, doc: &[u8], corrects: Option<Sha256Digest>| {
+        leaf(LogEvent::FormVersion {
+            election_id: "pk-2024".into(),
+            constituency_id: "NA-46".into(),
+            form: ResultForm::Form47,
+            version,
+            document_hash: sha256(doc),
+            corrects,
+            operator: OperatorId::new("ro-na-46").unwrap(),
+        })
+    };
+    leaves.push(form(1, b"v1", None));
+    leaves.push(form(2, b"v2", Some(sha256(b"v1"))));
+    leaves.push(form(3, b"v3", Some(sha256(b"never published"))));
+    publish(&s.site, &leaves);
+    let r = s.run();
+    let messages: Vec<&str> = r.findings.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        Setup::kinds(&r),
+        vec![FindingKind::Invariant; 3],
+        "{messages:?}"
+    );
+    assert!(
+        messages[0].starts_with("entry 6: image_verified"),
+        "{messages:?}"
+    );
+    assert!(messages[1].contains("entry 7") && messages[1].contains("NA-46/1"));
+    assert!(messages[2].contains("entry 10") && messages[2].contains("version 3"));
+    // The log itself is consistent: the state advances, the findings stay findings.
+    assert!(r.state_advanced);
+}
+
+#[test]
+fn prove_makes_an_offline_proof_that_verifies() {
+    let s = setup();
+    let leaves = good_leaves(40);
+    publish(&s.site, &leaves);
+    let proof = prove(&s.source, &s.opts, &manifest(17)).unwrap();
+    // The capture's latest leaf: its image_verified (entry 2 + 2 * 17 + 1).
+    assert_eq!(proof.index, 37);
+    let policy =
+        LogPolicy::for_log_key(log_key().verifier(), vec![witness().verifier()], 1).unwrap();
+    proof.verify(leaf_hash(&verified(17)), &policy).unwrap();
+    assert!(prove(&s.source, &s.opts, &manifest(4000)).is_err());
+}
+
+#[test]
+fn keys_come_from_the_server_when_not_given() {
+    let s = setup();
+    publish(&s.site, &good_leaves(2));
+    let no_keys = MonitorOptions::default();
+    assert!(
+        run(&s.source, &no_keys, &s.state).is_err(),
+        "no keys published: --log-key needed"
+    );
+    std::fs::create_dir_all(s.site.join("api/v1")).unwrap();
+    std::fs::write(
+        s.site.join("api/v1/keys"),
+        serde_json::json!({
+            "commission_key": "00",
+            "log_vkey": log_key().verifier().to_vkey(),
+            "witness_vkeys": [witness().verifier().to_vkey()],
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let r = run(&s.source, &no_keys, &s.state).unwrap();
+    assert!(r.is_clean(), "{:?}", r.findings);
+}
