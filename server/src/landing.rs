@@ -79,7 +79,8 @@ const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         request: "GET /api/v1/keys",
         who: "anyone",
-        what: "the Commission key that signs receipts, time anchors and packages",
+        what: "the Commission key that signs receipts, time anchors and packages; the \
+               transparency log's key and its witnesses' keys",
     },
     Endpoint {
         request: "POST /api/v1/time-anchor",
@@ -119,13 +120,20 @@ const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         request: "GET /api/v1/captures/{manifest_hash}",
         who: "anyone",
-        what: "a capture's status, latest receipt and verification report",
+        what: "a capture's status, latest receipt, verification report and its proof of \
+               inclusion in the log",
     },
     Endpoint {
         request: "OPTIONS/POST /api/v1/uploads, HEAD/PATCH /api/v1/uploads/{id}",
         who: "phone",
         what: "the image over tus 1.0 (resumable); the last request's answer carries the \
                verified receipt",
+    },
+    Endpoint {
+        request: "GET /log/checkpoint, GET /log/tile/…",
+        who: "anyone",
+        what: "the public transparency log (C2SP tlog-tiles): the latest signed checkpoint with \
+               its witnesses' cosignatures, hash tiles and entry bundles",
     },
     Endpoint {
         request: "GET /metrics",
