@@ -1,7 +1,7 @@
 //! The sequencer's lease: one server at a time sequences the log.
 //!
-//! On PostgreSQL the lease is a session advisory lock (`pg_try_advisory_lock`) held on a
-//! connection of its own, outside the pool: it lasts exactly as long as that connection, so a
+//! On PostgreSQL the lease is an advisory lock (`pg_try_advisory_lock`) taken on a connection of
+//! its own, outside the pool: it lasts exactly as long as that connection, so a
 //! server that dies or loses its database connection gives it up, and another server's next try
 //! takes it. Nothing is written for it. On SQLite one process owns the database file's writer,
 //! and the lease is always granted.
