@@ -38,6 +38,8 @@ pub enum StartupError {
     Log(#[from] crate::log::LogSetupError),
     #[error("transparency log: {0}")]
     LogKey(String),
+    #[error("transparency log's witnesses: {0}")]
+    WitnessSet(#[from] crate::log::witness_set::WitnessSetError),
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
 }
@@ -110,6 +112,7 @@ impl Application {
             .clone()
             .unwrap_or_else(|| format!("http://{addr}"));
         let log_state = open_log(&config, &db, &public_url).await?;
+        crate::log::witness_set::record(&db, &log_state.witness_vkeys(), crate::now_ms()).await?;
         log::info!(
             "tallyseal server on {addr}: database {:?}, objects {}, commission key {}",
             db.backend,

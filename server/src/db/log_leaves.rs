@@ -90,6 +90,37 @@ pub async fn append_leaf(conn: &mut AnyConnection, leaf: &LeafToAppend) -> DbRes
     u64::try_from(next).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
+/// Append `leaves` (about `subject`) in one transaction, unless the log no longer holds exactly
+/// `seen` leaves about `subject` (another server appended one since the caller read them);
+/// returns whether they were appended.
+pub(super) async fn append_leaves_if_unchanged(
+    db: &AnyPool,
+    subject: &str,
+    seen: usize,
+    leaves: &[LeafToAppend],
+) -> DbResult<bool> {
+    let mut tx = db.begin().await?;
+    if tx.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT id FROM log_head WHERE id = 1 FOR UPDATE")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM log_leaves WHERE subject = $1")
+        .bind(subject.to_owned())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+    if usize::try_from(count).ok() != Some(seen) {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    for leaf in leaves {
+        append_leaf(&mut tx, leaf).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
 const LEAF_COLUMNS: &str = "leaf_index, leaf, leaf_hash, kind, subject, logged_at_ms";
 
 /// The leaves with indexes in `from..to`, in order.

@@ -392,6 +392,16 @@ impl Database {
         log_tree::record_log_identity(&self.writer, origin, vkey, now).await
     }
 
+    /// Append `leaves` about `subject` unless the log's leaves about it are no longer `seen`.
+    pub async fn append_leaves_if_unchanged(
+        &self,
+        subject: &str,
+        seen: usize,
+        leaves: &[LeafToAppend],
+    ) -> DbResult<bool> {
+        log_leaves::append_leaves_if_unchanged(&self.writer, subject, seen, leaves).await
+    }
+
     /// Append the sequencer's stored hashes (an index already there is kept).
     pub async fn insert_log_hashes(&self, hashes: &[(u64, String)]) -> DbResult<()> {
         log_tree::insert_hashes(&self.writer, hashes).await

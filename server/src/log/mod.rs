@@ -12,6 +12,7 @@
 //!   their cosignatures.
 //! - [`publication`]: what `/log/…` serves (checkpoint with cosignatures, tiles) and a capture's
 //!   inclusion in the log.
+//! - [`witness_set`]: at start, each change of the configured witnesses becomes a leaf.
 //!
 //! Must never: append a leaf outside the transaction of its event (a leaf for an event that did
 //! not commit, or an event without its leaf); put anything personal in a leaf (core's leaf type
@@ -21,6 +22,7 @@
 pub mod hashes;
 pub mod publication;
 pub mod sequencer;
+pub mod witness_set;
 pub mod witnesses;
 
 use sqlx::AnyConnection;

@@ -11,6 +11,7 @@ use serde_json::Value;
 use tallyseal_core::demo;
 use tallyseal_core::keys::DeviceKey;
 use tallyseal_core::log::cosignature::{Cosigner, open_cosigned_checkpoint};
+use tallyseal_core::log::leaf::{LeafBody, LogEvent};
 use tallyseal_core::log::merkle::leaf_hash;
 use tallyseal_core::log::proof::{LogPolicy, TlogProof};
 use tallyseal_core::note::{Signer, Verifier};
@@ -49,12 +50,16 @@ fn start_witness(name: &str, seed: u8, dir: &Path) -> WitnessConfig {
 
 /// A URL where nothing listens.
 fn dead_witness() -> WitnessConfig {
+    dead_witness_named("witness.test/down", 0x99)
+}
+
+fn dead_witness_named(name: &str, seed: u8) -> WitnessConfig {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let cosigner = Cosigner::new("witness.test/down", DeviceKey::from_seed(&[0x99; 32])).unwrap();
+    let cosigner = Cosigner::new(name, DeviceKey::from_seed(&[seed; 32])).unwrap();
     WitnessConfig {
         url: format!("http://127.0.0.1:{port}"),
         vkey: cosigner.verifier().to_vkey(),
@@ -290,3 +295,48 @@ on_backends!(
     a_conflicting_old_size_is_resent,
     [(Sqlite, Local, sqlite_local)]
 );
+
+/// Each change of the configured witnesses is a leaf, once, whichever server starts with it:
+/// two added, then one removed; a server with the same set adds nothing.
+async fn witness_changes_are_leaves(db: Db, store: Store, test: &str) {
+    let Some((mut config, dir)) = test_config(db, store, test).await else {
+        return;
+    };
+    config.log_origin = Some(LOG_ORIGIN.into());
+    config.log_key_seed = Some(hex::encode(LOG_SEED));
+    let a = dead_witness_named("witness.test/a", 0x65);
+    let b = dead_witness_named("witness.test/b", 0x66);
+    config.log_witnesses = vec![a.clone(), b.clone()];
+    let dir = Arc::new(dir);
+    let first = TestApp::start(config.clone(), dir.clone()).await;
+    let changes = || async {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT leaf FROM log_leaves WHERE subject = 'log-witnesses' ORDER BY leaf_index",
+        )
+        .fetch_all(&first.db)
+        .await
+        .unwrap();
+        rows.iter()
+            .map(
+                |l| match LeafBody::from_leaf_bytes(l.as_bytes()).unwrap().event {
+                    LogEvent::WitnessChanged {
+                        witness_vkey,
+                        added,
+                    } => (witness_vkey, added),
+                    other => panic!("{other:?}"),
+                },
+            )
+            .collect::<Vec<_>>()
+    };
+    let mut added = changes().await;
+    added.sort();
+    let mut expected = vec![(a.vkey.clone(), true), (b.vkey.clone(), true)];
+    expected.sort();
+    assert_eq!(added, expected);
+    config.log_witnesses = vec![a.clone()];
+    let _second = TestApp::start(config.clone(), dir.clone()).await;
+    assert_eq!(changes().await.last().unwrap(), &(b.vkey.clone(), false));
+    let _third = TestApp::start(config, dir).await;
+    assert_eq!(changes().await.len(), 3);
+}
+on_default_and_production!(witness_changes_are_leaves, witness_changes_are_leaves);
