@@ -44,6 +44,11 @@ pub struct ReceiptBody {
     /// Verification verdict (`verified`, `verified_with_warnings`, `failed`) once verified.
     pub verdict: Option<String>,
     pub server_key: PublicKey,
+    /// The index of the event's leaf in the public transparency log (`docs/log.md`): a signed
+    /// promise that the log includes it. Absent from receipts issued before the log existed,
+    /// which keep their exact bytes and still verify (the field is left out, not `null`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_index: Option<u64>,
 }
 
 /// A receipt: body plus the server's signature over its canonical bytes.
@@ -128,5 +133,57 @@ impl Receipt {
             return Err(ReceiptError::NotCanonical);
         }
         Ok(receipt)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::sha256;
+
+    fn body(log_index: Option<u64>) -> ReceiptBody {
+        ReceiptBody {
+            v: 1,
+            manifest_hash: sha256(b"manifest"),
+            received_at_ms: 1_707_300_000_000,
+            status: ReceiptStatus::ManifestReceived,
+            image_sha256: None,
+            image_received_at_ms: None,
+            verdict: None,
+            server_key: PublicKey([0; 32]),
+            log_index,
+        }
+    }
+
+    /// The log index is signed: changing it breaks the signature; a receipt without it (as
+    /// issued before the log) keeps its bytes, parses and verifies.
+    #[test]
+    fn log_index_is_signed_and_optional() {
+        let key = DeviceKey::from_seed(&[9; 32]);
+        let trusted = [key.public_key()];
+        let with = Receipt::issue(&key, body(Some(41))).unwrap();
+        let bytes = with.to_bytes().unwrap();
+        assert!(String::from_utf8_lossy(&bytes).contains("\"log_index\":41"));
+        let parsed = Receipt::from_bytes(&bytes).unwrap();
+        parsed.verify(&trusted).unwrap();
+        assert_eq!(parsed.body.log_index, Some(41));
+        let mut moved = parsed.clone();
+        moved.body.log_index = Some(42);
+        assert!(matches!(
+            moved.verify(&trusted),
+            Err(ReceiptError::Signature(_))
+        ));
+
+        let without = Receipt::issue(&key, body(None)).unwrap();
+        let old_bytes = without.to_bytes().unwrap();
+        assert!(!String::from_utf8_lossy(&old_bytes).contains("log_index"));
+        let parsed = Receipt::from_bytes(&old_bytes).unwrap();
+        parsed.verify(&trusted).unwrap();
+        assert_eq!(parsed.body.log_index, None);
+        // `null` is not the receipt's one form.
+        let nulled = String::from_utf8(old_bytes)
+            .unwrap()
+            .replace("\"manifest_hash\"", "\"log_index\":null,\"manifest_hash\"");
+        assert!(Receipt::from_bytes(nulled.as_bytes()).is_err());
     }
 }

@@ -25,6 +25,18 @@ pub struct KeysResponse {
     /// Every verifier key whose election packages this server accepts.
     pub package_verifiers: Vec<String>,
     pub commission_name: String,
+    /// The public transparency log's origin line (`docs/log.md`); empty from servers without it.
+    #[serde(default)]
+    pub log_origin: String,
+    /// The C2SP signed-note verifier key of the log's checkpoints.
+    #[serde(default)]
+    pub log_vkey: String,
+    /// The C2SP cosignature vkeys of the witnesses the log asks to cosign its checkpoints.
+    #[serde(default)]
+    pub witness_vkeys: Vec<String>,
+    /// How many of those witnesses must cosign a checkpoint for it to count as witnessed.
+    #[serde(default)]
+    pub witness_policy: usize,
 }
 
 /// `POST /api/v1/elections` body (admin): either a package for the server to sign with its

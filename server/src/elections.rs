@@ -10,7 +10,7 @@ use tallyseal_core::wire::ImportRequest;
 
 use crate::db;
 use crate::error::{ApiError, Problem};
-use crate::provenance::{self, OpenedPackage, PackageError};
+use crate::provenance::{self, LogEvent, OpenedPackage, PackageError};
 use crate::state::AppState;
 
 /// A package published (`created`) or found already published, identically.
@@ -22,7 +22,8 @@ pub struct Published {
 }
 
 /// Publish the package of an import request: a package to sign with the server's key, or a note
-/// signed already by a trusted key. The same package again is not an error; another one under the
+/// signed already by a trusted key. Publication is a public event: its leaf goes into the log
+/// in the same transaction. The same package again is not an error; another one under the
 /// same election id is.
 pub async fn import(state: &AppState, request: ImportRequest) -> Result<Published, ApiError> {
     let bad = |e: PackageError| ApiError::new(Problem::BadPackage, e.to_string());
@@ -43,9 +44,16 @@ pub async fn import(state: &AppState, request: ImportRequest) -> Result<Publishe
     // `validate()` (through `sign` and `open_to_publish`) has checked the id: see `is_safe_identifier`.
     let id = opened.package.election.id.clone();
     let hash = opened.hash.to_hex();
+    let now = crate::now_ms();
+    let event = LogEvent::ElectionPackagePublished {
+        election_id: id.clone(),
+        package_hash: opened.hash,
+        commission_key: package_signer_key(state, &opened.signed.note),
+    };
+    let leaf = crate::log::leaf(event, &id, now).map_err(|e| ApiError::internal("log leaf", e))?;
     let created = state
         .db
-        .insert_election(&id, &opened.signed.note, &hash, crate::now_ms())
+        .insert_election(&id, &opened.signed.note, &hash, now, &leaf)
         .await?;
     if !created {
         let existing = db::get_election(&state.db.pool, &id).await?;
@@ -85,4 +93,14 @@ pub async fn load_package(state: &AppState, id: &str) -> Result<Arc<OpenedPackag
 /// The ids of the elections this server publishes, oldest first, at most `limit`.
 pub async fn published_ids(pool: &sqlx::AnyPool, limit: i64) -> Result<Vec<String>, sqlx::Error> {
     db::list_election_ids(pool, limit).await
+}
+
+/// The key that signed a package note: the first of the accepted keys whose signature on it
+/// verifies (the note was opened with them already).
+fn package_signer_key(state: &AppState, note: &str) -> tallyseal_core::keys::PublicKey {
+    state
+        .package_verifiers
+        .iter()
+        .find(|v| provenance::open_package(note, std::slice::from_ref(*v)).is_ok())
+        .map_or_else(|| state.commission_key.public_key(), |v| v.key)
 }

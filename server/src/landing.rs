@@ -136,6 +136,11 @@ const ENDPOINTS: &[Endpoint] = &[
         what: "landing-ep-uploads",
     },
     Endpoint {
+        request: "GET /log/checkpoint, GET /log/tile/…",
+        who: "landing-who-anyone",
+        what: "landing-ep-log",
+    },
+    Endpoint {
         request: "GET /metrics",
         who: "landing-who-operator",
         what: "landing-ep-metrics",

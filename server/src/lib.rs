@@ -16,6 +16,8 @@
 //!   [`elections`] (packages), [`enrolment`] (codes, devices, revocation, a capture's device).
 //! - Background workers: [`analysis`] (near-duplicate analysis after the verified receipt) and
 //!   [`sweep`] (part files nobody will finish).
+//! - [`log`]: the public transparency log (leaves in their events' transactions, the sequencer
+//!   publishing tiles and checkpoints, witness cosignatures).
 //! - [`provenance`]: the one door to `tallyseal-core`'s verification and signing (manifests,
 //!   receipts, time anchors, packages, upload authorisations, capture verification).
 //! - [`db`]: the database (SQLite or PostgreSQL through `sqlx::any`, one set of queries), a file
@@ -64,6 +66,7 @@ pub mod figures;
 pub mod i18n;
 pub mod intake;
 pub mod landing;
+pub mod log;
 pub mod metrics;
 pub mod provenance;
 pub mod review;

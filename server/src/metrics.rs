@@ -50,6 +50,9 @@ struct Metrics {
     backlog_captures: IntGauge,
     backlog_oldest: prometheus::Gauge,
     connections_refused: IntCounter,
+    log_leaves_sequenced: IntCounter,
+    log_checkpoint_delay: prometheus::Histogram,
+    log_cosignatures: IntCounterVec,
 }
 
 /// Latency buckets, seconds: from a health check to a 20 MB upload over a slow link.
@@ -91,7 +94,27 @@ impl Metrics {
             "How long the oldest capture awaiting the near-duplicate analysis has waited.",
         )?;
         registry.register(Box::new(backlog_oldest.clone()))?;
+        let log_checkpoint_delay = prometheus::Histogram::with_opts(
+            HistogramOpts::new(
+                "tallyseal_log_checkpoint_delay_seconds",
+                "Time from a leaf's event to the signed checkpoint that first includes it (the \
+                 oldest leaf of each new checkpoint).",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+        )?;
+        registry.register(Box::new(log_checkpoint_delay.clone()))?;
         Ok(Metrics {
+            log_leaves_sequenced: counter(
+                "tallyseal_log_leaves_sequenced_total",
+                "Leaves of the transparency log sequenced into a signed checkpoint by this server.",
+            )?,
+            log_checkpoint_delay,
+            log_cosignatures: counter_vec(
+                "tallyseal_log_witness_answers_total",
+                "Answers of witnesses to this server's checkpoints, by outcome (cosigned, \
+                 conflict, refused, unreachable).",
+                &["outcome"],
+            )?,
             http_requests: counter_vec(
                 "tallyseal_http_requests_total",
                 "HTTP requests answered, by route pattern, method and status class.",
@@ -213,6 +236,32 @@ pub mod http {
             _ if e.problem == Problem::Internal => "internal",
             _ => "other",
         }
+    }
+}
+
+/// The transparency log's counters (the sequencer and the witness collection).
+pub mod tlog {
+    use super::METRICS;
+
+    /// The witness outcomes (a fixed set).
+    pub const OUTCOMES: [&str; 4] = ["cosigned", "conflict", "refused", "unreachable"];
+
+    /// A new checkpoint includes `leaves` more leaves, the oldest logged `delay_secs` ago.
+    pub fn sequenced(leaves: u64, delay_secs: f64) {
+        METRICS.log_leaves_sequenced.inc_by(leaves);
+        METRICS.log_checkpoint_delay.observe(delay_secs.max(0.0));
+    }
+
+    /// A witness answered (or did not): `cosigned`, `conflict`, `refused`, `unreachable`.
+    pub fn witness_answer(outcome: &str) {
+        METRICS
+            .log_cosignatures
+            .with_label_values(&[if OUTCOMES.contains(&outcome) {
+                outcome
+            } else {
+                "other"
+            }])
+            .inc();
     }
 }
 

@@ -1,5 +1,6 @@
 //! The one place the server talks to `tallyseal-core` about provenance: manifests, receipts, time
-//! anchors, election packages (signed notes), perceptual hashes and capture verification.
+//! anchors, election packages (signed notes), perceptual hashes, capture verification, and the
+//! transparency log's leaves, checkpoints and cosignatures.
 //!
 //! Everything is the core's own code (manifest, receipt, time anchor, package and signed note,
 //! perceptual hash, verification), so the server verifies exactly as a phone or an auditor does;
@@ -9,6 +10,12 @@ use tallyseal_core::hash::Sha256Digest;
 use tallyseal_core::keys::{DeviceKey, SignatureBytes};
 use tallyseal_core::manifest::{CaptureManifest, ManifestError, verify_manifest_signature};
 
+pub use tallyseal_core::log::checkpoint::Checkpoint;
+pub use tallyseal_core::log::cosignature::{
+    CosignatureError, CosignatureVerifier, open_cosigned_checkpoint,
+};
+pub use tallyseal_core::log::leaf::{LeafBody, LeafError, LogEvent};
+pub use tallyseal_core::log::proof::TlogProof;
 pub use tallyseal_core::note::{Signer, Verifier};
 pub use tallyseal_core::package::{ElectionPackage, PackageError, SignedPackage};
 pub use tallyseal_core::phash::dhash;
@@ -69,6 +76,24 @@ pub fn issue_time_anchor(
 /// The server's note signer (its commission key under `name`).
 pub fn server_signer(name: &str, key: &DeviceKey) -> Result<Signer, PackageError> {
     Ok(Signer::new(name, DeviceKey::from_seed(&key.seed()))?)
+}
+
+/// The log's checkpoint signer: its key under the log's origin (the key name is the origin).
+pub fn log_signer(
+    origin: &str,
+    key: &DeviceKey,
+) -> Result<Signer, tallyseal_core::note::NoteError> {
+    Signer::new(origin, DeviceKey::from_seed(&key.seed()))
+}
+
+/// Sign the checkpoint of a tree of `size` leaves with root `root`.
+pub fn sign_checkpoint(
+    signer: &Signer,
+    origin: &str,
+    size: u64,
+    root: tallyseal_core::log::merkle::Hash,
+) -> Result<String, tallyseal_core::log::checkpoint::CheckpointError> {
+    Checkpoint::new(origin, size, root).sign(signer)
 }
 
 /// An election package whose signed note has been checked, with its hash.

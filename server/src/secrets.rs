@@ -3,7 +3,8 @@
 //!
 //! Each comes from the configuration (`server_key_seed`, `admin_token`, or their `TALLYSEAL_*`
 //! variables) or, failing that, from a file in the data directory that is generated on first run
-//! with mode 0600: `commission.key` (64 hex digits) and `admin-token`. Secrets never appear in
+//! with mode 0600: `commission.key` (64 hex digits) and `admin-token`; likewise the transparency
+//! log's checkpoint key (`log_key_seed`, or `log.key`). Secrets never appear in
 //! logs, errors or `Debug` output.
 
 use std::path::Path;
@@ -38,6 +39,16 @@ pub enum SecretError {
          database's key (server_key_seed / TALLYSEAL_SERVER_KEY, or a copy of commission.key)"
     )]
     KeyMismatch { ours: String, recorded: String },
+    #[error(
+        "the database already has a transparency log and this server has no log key ({path} is \
+         missing): give it the log's key (log_key_seed / TALLYSEAL_LOG_KEY, or a copy of log.key)"
+    )]
+    NoLogKeyForDatabase { path: String },
+    #[error(
+        "this server's log key gives the vkey {ours}, but the database's log is signed by \
+         {recorded}: configure the log's key (log_key_seed / TALLYSEAL_LOG_KEY, or a copy of log.key)"
+    )]
+    LogKeyMismatch { ours: String, recorded: String },
 }
 
 /// The admin bearer token.
@@ -160,6 +171,27 @@ pub fn load_commission_key(
         Some(recorded) => is_the_database_key(&key, recorded).map(|()| key),
         None => Ok(key),
     }
+}
+
+/// The transparency log's checkpoint key: `log_key_seed` (`TALLYSEAL_LOG_KEY`) or
+/// `<data_dir>/log.key`, generated on first run unless the database already has a log (`has_log`):
+/// a second server must be given the first one's key, never make its own. The caller checks it
+/// against the vkey the database records.
+pub fn load_log_key(config: &ServerConfig, has_log: bool) -> Result<DeviceKey, SecretError> {
+    if let Some(seed) = &config.log_key_seed {
+        return parse_seed(seed, "log_key_seed");
+    }
+    let path = config.data_dir.join("log.key");
+    let seed = read_or_create(&path, || {
+        if has_log {
+            Err(SecretError::NoLogKeyForDatabase {
+                path: path.display().to_string(),
+            })
+        } else {
+            crate::random_hex(32).map_err(|_| SecretError::Randomness)
+        }
+    })?;
+    parse_seed(&seed, "log.key")
 }
 
 /// `key` must be the one the database records (hex).

@@ -34,6 +34,12 @@ pub enum StartupError {
     Config(#[from] crate::config::ConfigError),
     #[error("package keys: {0}")]
     PackageKeys(String),
+    #[error("transparency log: {0}")]
+    Log(#[from] crate::log::LogSetupError),
+    #[error("transparency log: {0}")]
+    LogKey(String),
+    #[error("transparency log's witnesses: {0}")]
+    WitnessSet(#[from] crate::log::witness_set::WitnessSetError),
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
 }
@@ -105,6 +111,8 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{addr}"));
+        let log_state = open_log(&config, &db, &public_url).await?;
+        crate::log::witness_set::record(&db, &log_state.witness_vkeys(), crate::now_ms()).await?;
         log::info!(
             "tallyseal server on {addr}: database {:?}, objects {}, commission key {}",
             db.backend,
@@ -126,9 +134,11 @@ impl Application {
             analysis: Default::default(),
             manifest_facts: Default::default(),
             board_feed: Default::default(),
+            log: log_state,
             config: config.clone(),
         });
         crate::analysis::spawn(state.clone());
+        crate::log::sequencer::spawn(state.clone());
         crate::sweep::spawn(state.clone());
         let server_state = state.clone();
         let pace = crate::body_timeout::BodyPace {
@@ -191,7 +201,14 @@ impl Application {
         self.state.commission_key.public_key()
     }
 
-    /// The state the handlers share (tests mount extra services over the running server's state).
+    /// The transparency log's origin, checkpoint vkey and witness vkeys.
+    pub fn log_keys(&self) -> (String, String, Vec<String>) {
+        let log = &self.state.log;
+        (log.origin.clone(), log.vkey(), log.witness_vkeys())
+    }
+
+    /// The state the handlers share (tests mount extra services over the running server's state,
+    /// or drive a worker's steps themselves, like the log's split view).
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()
     }
@@ -205,6 +222,43 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The log this server signs: the origin and key the database records (the first server's), or
+/// this server's, which it then records. A server whose log key differs refuses to start.
+async fn open_log(
+    config: &ServerConfig,
+    db: &Database,
+    public_url: &str,
+) -> Result<crate::log::LogState, StartupError> {
+    let recorded = db::recorded_log_identity(&db.pool).await?;
+    let key = secrets::load_log_key(config, recorded.is_some())?;
+    let origin = match &recorded {
+        Some((origin, _)) => origin.clone(),
+        None => config
+            .log_origin
+            .clone()
+            .unwrap_or_else(|| crate::log::default_origin(public_url)),
+    };
+    let log = crate::log::LogState::new(config, &origin, &key)?;
+    let ours = log.vkey();
+    let (_, in_force) = match recorded {
+        Some(identity) => identity,
+        None => {
+            db.record_log_identity(&origin, &ours, crate::now_ms())
+                .await?
+        }
+    };
+    if in_force != ours {
+        return Err(StartupError::LogKey(
+            secrets::SecretError::LogKeyMismatch {
+                ours,
+                recorded: in_force,
+            }
+            .to_string(),
+        ));
+    }
+    Ok(log)
 }
 
 /// Build and serve with `config` until stopped.

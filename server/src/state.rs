@@ -39,6 +39,8 @@ pub struct AppState {
     pub manifest_facts: crate::stations::FactsCache,
     /// Announces station changes to this server's live boards ([`crate::stations::BoardFeed`]).
     pub board_feed: crate::stations::BoardFeed,
+    /// The transparency log: origin, checkpoint key, witnesses ([`crate::log`]).
+    pub log: crate::log::LogState,
 }
 
 /// Marks an upload busy for as long as it lives.

@@ -44,7 +44,24 @@ impl TestServer {
     /// A server with its data in `data_dir`, listening on `bind`; the demo election is imported
     /// and the demo server key signs receipts and anchors.
     pub fn start_in(data_dir: &Path, bind: &str) -> Result<TestServer, String> {
-        let config = ServerConfig {
+        Self::start_configured(data_dir, bind, |_| {})
+    }
+
+    /// A server in a fresh temporary directory, its configuration adjusted by `adjust` (the log's
+    /// witnesses and key, for instance).
+    pub fn start_with(adjust: impl FnOnce(&mut ServerConfig)) -> Result<TestServer, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let mut s = TestServer::start_configured(dir.path(), "127.0.0.1:0", adjust)?;
+        s._dir = Some(dir);
+        Ok(s)
+    }
+
+    fn start_configured(
+        data_dir: &Path,
+        bind: &str,
+        adjust: impl FnOnce(&mut ServerConfig),
+    ) -> Result<TestServer, String> {
+        let mut config = ServerConfig {
             data_dir: data_dir.to_owned(),
             bind: bind.into(),
             workers: Some(2),
@@ -57,6 +74,7 @@ impl TestServer {
             ],
             ..ServerConfig::default()
         };
+        adjust(&mut config);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

@@ -78,11 +78,16 @@ pub fn run(dir: &Path) -> Result<bool, CliError> {
     let url = format!("http://127.0.0.1:{}", app.port());
     let admin = app.admin_token();
     let server_key = app.commission_key();
+    let (log_origin, log_vkey, witnesses) = app.log_keys();
     let serving = rt.spawn(app.run_until_stopped());
     println!(
         "\n== Live: embedded server at {url} (SQLite + local objects in {})",
         dir.join("server").display()
     );
+    println!("transparency log {log_origin} at {url}/log/, key {log_vkey}");
+    for w in witnesses {
+        println!("log witness {w}");
+    }
 
     let note = live_package_note(crate::now_ms()).map_err(fail("package"))?;
     tallyseal_field::admin::import_signed_package(&url, &admin, &note)

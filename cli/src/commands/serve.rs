@@ -43,6 +43,12 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         println!("tallyseal server listening on port {}", app.port());
         println!("data directory     {}", data_dir.display());
         println!("commission key     {}", app.commission_key());
+        let (origin, log_vkey, witnesses) = app.log_keys();
+        println!("log origin         {origin}");
+        println!("log key            {log_vkey}");
+        for w in witnesses {
+            println!("log witness        {w}");
+        }
         println!(
             "admin token        in {}/admin-token (or TALLYSEAL_ADMIN_TOKEN)",
             data_dir.display()

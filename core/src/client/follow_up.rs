@@ -219,6 +219,7 @@ mod tests {
                 image_received_at_ms: Some(6),
                 verdict: Some("verified".into()),
                 server_key: server.public_key(),
+                log_index: None,
             },
         )
         .unwrap();
@@ -247,6 +248,7 @@ mod tests {
                     image_received_at_ms: None,
                     verdict: None,
                     server_key: demo::server_key().public_key(),
+                    log_index: None,
                 },
             )
             .unwrap(),

@@ -604,6 +604,7 @@ mod tests {
                 image_received_at_ms: Some(6),
                 verdict: Some("verified".into()),
                 server_key: server.public_key(),
+                log_index: None,
             },
         )
         .unwrap();

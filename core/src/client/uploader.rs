@@ -481,6 +481,7 @@ mod tests {
                     image_received_at_ms: image.then_some(6),
                     verdict: image.then(|| "verified".into()),
                     server_key: key.public_key(),
+                    log_index: None,
                 },
             )
             .unwrap()

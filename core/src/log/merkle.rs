@@ -13,9 +13,10 @@
 //!
 //! Nothing here does I/O or panics on input.
 
-use tlog_tiles::HashReader;
+pub use tlog_tiles::{EMPTY_HASH, HASH_SIZE, Hash, HashReader};
 
-pub use tlog_tiles::{EMPTY_HASH, HASH_SIZE, Hash};
+/// What a [`HashReader`] returns when it does not hold a stored hash (`tlog_tiles::Error`).
+pub use tlog_tiles::Error as HashReadError;
 
 /// The most hashes an inclusion or consistency proof may have: a tree of at most 2^64 − 1 leaves
 /// needs at most 64 for inclusion and 64 for consistency.
@@ -119,6 +120,61 @@ pub fn verify_consistency(
     }
     tlog_tiles::check_tree(&proof.to_vec(), new_size, new_root, old_size, old_root)
         .map_err(|_| ProofError::ConsistencyMismatch)
+}
+
+/// Where the hash of the subtree at `level` (0 = leaves) and index `n` within that level sits in
+/// the stored-hash sequence (`tlog_tiles::stored_hash_index`).
+pub fn stored_hash_index(level: u8, n: u64) -> u64 {
+    tlog_tiles::stored_hash_index(level, n)
+}
+
+/// How many stored hashes a tree of `size` leaves has.
+pub fn stored_hash_count(size: u64) -> u64 {
+    tlog_tiles::stored_hash_count(size)
+}
+
+/// The stored hashes to append when the leaf with hash `leaf` becomes leaf `index`, reading
+/// earlier stored hashes from `reader` (any store with the layout of [`MemoryHashStore`]).
+pub fn stored_hashes_for_leaf<R: HashReader>(
+    index: u64,
+    leaf: Hash,
+    reader: &R,
+) -> Result<Vec<Hash>, ProofError> {
+    tlog_tiles::stored_hashes_for_record_hash(index, leaf, reader)
+        .map_err(|e| ProofError::Store(e.to_string()))
+}
+
+/// The root of the tree of `size` leaves, from the stored hashes in `reader`.
+pub fn tree_root<R: HashReader>(size: u64, reader: &R) -> Result<Hash, ProofError> {
+    tlog_tiles::tree_hash(size, reader).map_err(|e| ProofError::Store(e.to_string()))
+}
+
+/// The inclusion proof of leaf `index` in the tree of `size` leaves, from `reader`.
+pub fn prove_inclusion<R: HashReader>(
+    index: u64,
+    size: u64,
+    reader: &R,
+) -> Result<Vec<Hash>, ProofError> {
+    if index >= size {
+        return Err(ProofError::IndexOutOfRange { index, size });
+    }
+    tlog_tiles::prove_record(size, index, reader).map_err(|e| ProofError::Store(e.to_string()))
+}
+
+/// The consistency proof from `old_size` to `new_size` leaves, from `reader` (empty when
+/// `old_size` is 0 or equal to `new_size`).
+pub fn prove_consistency<R: HashReader>(
+    old_size: u64,
+    new_size: u64,
+    reader: &R,
+) -> Result<Vec<Hash>, ProofError> {
+    if new_size < old_size {
+        return Err(ProofError::NewSmallerThanOld { old_size, new_size });
+    }
+    if old_size == 0 || old_size == new_size {
+        return Ok(Vec::new());
+    }
+    tlog_tiles::prove_tree(new_size, old_size, reader).map_err(|e| ProofError::Store(e.to_string()))
 }
 
 /// The stored hashes of a growing tree, in memory: appends leaves, gives roots and proofs.

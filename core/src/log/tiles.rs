@@ -159,6 +159,33 @@ pub fn new_tiles(old_size: u64, new_size: u64) -> Result<Vec<TileCoord>, TileErr
         .collect())
 }
 
+/// The stored-hash indexes of a hash tile's hashes, in the tile's order (for a level-`L` tile `N`
+/// of width `W`: the subtree hashes at tree level `8L`, indexes `256N .. 256N + W`). Entry tiles
+/// have none: their content is the entries themselves.
+pub fn tile_hash_indexes(coord: TileCoord) -> Result<Vec<u64>, TileError> {
+    coord.to_crate_tile()?;
+    let Some(level) = coord.level else {
+        return Ok(Vec::new());
+    };
+    let first = coord
+        .index
+        .checked_mul(u64::from(FULL_TILE_WIDTH))
+        .ok_or(TileError::TreeTooLarge(coord.index))?;
+    Ok((0..u64::from(coord.width))
+        .map(|j| tlog_tiles::stored_hash_index(level * TILE_HEIGHT, first + j))
+        .collect())
+}
+
+/// The width the tile `(level, index)` has in a tree of `size` leaves: 0 when the tree does not
+/// reach it, [`FULL_TILE_WIDTH`] when it is full. `level` `None` is the entry tile.
+pub fn tile_width_at(level: Option<u8>, index: u64, size: u64) -> u32 {
+    let shift = u32::from(level.unwrap_or(0)) * u32::from(TILE_HEIGHT);
+    let hashes = size.checked_shr(shift).unwrap_or(0);
+    let start = index.saturating_mul(u64::from(FULL_TILE_WIDTH));
+    let width = hashes.saturating_sub(start).min(u64::from(FULL_TILE_WIDTH));
+    u32::try_from(width).unwrap_or(FULL_TILE_WIDTH)
+}
+
 /// The bytes of hash tile `coord` (its `width` hashes, 32 bytes each) of the tree of the first
 /// `tree_size` leaves held by `store`: what a log publishes at [`TileCoord::path`], and what a
 /// monitor recomputes to compare with it. Entry-bundle coordinates (level `None`) are refused.

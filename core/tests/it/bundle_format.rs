@@ -19,6 +19,7 @@ fn sealed_bundle_round_trips_with_receipt() {
             image_received_at_ms: None,
             verdict: None,
             server_key: demo::server_key().public_key(),
+            log_index: None,
         },
     )
     .unwrap();
@@ -111,6 +112,7 @@ fn fuzz_seeds_parse_and_verify() {
                 image_received_at_ms: image_done.then_some(demo::CAPTURE_MS + 90_000),
                 verdict: verdict.map(str::to_string),
                 server_key: demo::server_key().public_key(),
+                log_index: None,
             },
         )
         .unwrap()

@@ -559,6 +559,7 @@ fn bundle_receipts_are_checked() {
         image_received_at_ms: Some(demo::CAPTURE_MS + 180_000),
         verdict: Some("verified".into()),
         server_key: demo::server_key().public_key(),
+        log_index: None,
     };
     let mut bundle: EvidenceBundle = s.to_bundle();
     bundle.receipt = Some(

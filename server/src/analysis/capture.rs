@@ -1,11 +1,11 @@
 //! One claimed capture's near-duplicate analysis: archive its manifest, hash its image, record
 //! the hash, compare (the core's `near_duplicate_check`), complete the report and, when the
-//! verdict changed, sign a new receipt.
+//! verdict changed, log the new verdict and sign a new receipt carrying its leaf's index.
 
 use super::AnalysisError;
 use crate::db::{self, AnalysisRecord, Sha256Hex, StoredVerdict};
-use crate::intake::receipts::issue_receipt;
-use crate::provenance::{self, KnownImage, Outcome, ReceiptStatus, VerificationReport};
+use crate::intake::receipts::{logged_receipt, receipt_body};
+use crate::provenance::{self, KnownImage, LogEvent, Outcome, ReceiptStatus, VerificationReport};
 use crate::state::AppState;
 use crate::store::ObjectKey;
 
@@ -63,18 +63,30 @@ pub(super) async fn analyse(
     report.image_phash = phash_hex.clone();
     let verdict = StoredVerdict(report.verdict);
     let now = crate::now_ms();
-    let receipt_json = if submission.verdict == Some(verdict) {
+    let report_json = serde_json::to_string(&report)?;
+    // A changed verdict is a public event: a new `image_verified` leaf (new verdict, new report)
+    // and a new receipt carrying its index.
+    let changed = if submission.verdict == Some(verdict) {
         None
     } else {
-        let receipt = issue_receipt(
+        let body = receipt_body(
             state,
             manifest_hash.digest(),
             submission.received_at_ms,
             ReceiptStatus::Verified,
             submission.image_received_at_ms.map(|t| (image_sha256, t)),
             Some(verdict.as_str().to_owned()),
-        )?;
-        Some(serde_json::to_string(&receipt)?)
+        );
+        let event = LogEvent::ImageVerified {
+            manifest_hash: manifest_hash.digest(),
+            image_hash: image_sha256,
+            verdict: verdict.as_str().to_owned(),
+            report_hash: tallyseal_core::hash::sha256(report_json.as_bytes()),
+        };
+        Some(
+            logged_receipt(state, event, body, now)
+                .map_err(|e| AnalysisError::stored("log leaf", e.detail))?,
+        )
     };
     let mut event = serde_json::json!({
         "phash": phash_hex,
@@ -92,12 +104,12 @@ pub(super) async fn analyse(
         token: token.to_owned(),
         now,
         verdict,
-        report_json: serde_json::to_string(&report)?,
-        receipt_json,
+        report_json,
+        changed,
         event,
     };
-    if state.db.record_analysis(&record).await? {
-        if record.receipt_json.is_some() {
+    if let Some(receipt) = state.db.record_analysis(&record).await? {
+        if receipt.is_some() {
             crate::metrics::intake::receipt_issued("verified", record.verdict.as_str());
         }
         crate::stations::announce_capture(&state.board_feed, &submission, "analysed");

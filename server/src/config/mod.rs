@@ -192,6 +192,21 @@ pub struct ServerConfig {
     pub node_id: String,
     /// The Returning Officers' console: sessions and login lock-out (`[console]`).
     pub console: ConsoleConfig,
+    /// The log's origin line (`docs/log.md`); default `<host of public_url>/tallyseal-log`. The
+    /// database records the first server's, which every server on it then uses.
+    pub log_origin: Option<String>,
+    /// Hex seed (64 hex digits) of the log's checkpoint key; default: `<data_dir>/log.key`
+    /// (generated on first run; several servers on one database need the same key).
+    pub log_key_seed: Option<String>,
+    /// How often the sequencer publishes new leaves (tiles and a signed checkpoint), in ms.
+    pub log_sequence_interval_ms: u64,
+    /// The witnesses asked to cosign each new checkpoint (C2SP tlog-witness).
+    pub log_witnesses: Vec<WitnessConfig>,
+    /// How many of `log_witnesses` must cosign a checkpoint for it to count as witnessed (k of n).
+    pub log_witness_policy: usize,
+    /// Longest wait for one witness's answer, in ms: a witness that does not answer delays
+    /// nothing else.
+    pub log_witness_timeout_ms: u64,
 }
 
 /// The console's sessions and login protection (docs/console.md).
@@ -235,6 +250,16 @@ impl ServerConfig {
                 .is_some_and(|u| u.starts_with("https://"))
         })
     }
+}
+
+/// A witness of the transparency log: where to send checkpoints and its cosignature vkey.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WitnessConfig {
+    /// Its base URL (`http://host:port`); `POST <url>/add-checkpoint`.
+    pub url: String,
+    /// Its C2SP cosignature/v1 vkey (`name+hexkeyid+base64`).
+    pub vkey: String,
 }
 
 /// Cross-origin requests from browsers ([`crate::cors`]). Phones and the CLI send no `Origin`
@@ -286,6 +311,12 @@ impl std::fmt::Debug for ServerConfig {
             .field("cors", &self.cors)
             .field("node_id", &self.node_id)
             .field("console", &self.console)
+            .field("log_origin", &self.log_origin)
+            .field("log_key_seed", &redacted(&self.log_key_seed))
+            .field("log_sequence_interval_ms", &self.log_sequence_interval_ms)
+            .field("log_witnesses", &self.log_witnesses)
+            .field("log_witness_policy", &self.log_witness_policy)
+            .field("log_witness_timeout_ms", &self.log_witness_timeout_ms)
             .finish()
     }
 }
@@ -369,6 +400,12 @@ impl Default for ServerConfig {
             cors: CorsConfig::default(),
             node_id: "centre".to_owned(),
             console: ConsoleConfig::default(),
+            log_origin: None,
+            log_key_seed: None,
+            log_sequence_interval_ms: 1000,
+            log_witnesses: Vec::new(),
+            log_witness_policy: 0,
+            log_witness_timeout_ms: 5000,
         }
     }
 }

@@ -40,6 +40,8 @@ impl ServerConfig {
     /// `TALLYSEAL_DATA_DIR`, `TALLYSEAL_BIND`, `TALLYSEAL_DATABASE_URL`, `TALLYSEAL_WORKERS`,
     /// `TALLYSEAL_ADMIN_TOKEN`, `TALLYSEAL_SERVER_KEY` (hex seed), `TALLYSEAL_PUBLIC_URL`,
     /// `TALLYSEAL_NODE_ID` (the origin of console decisions),
+    /// `TALLYSEAL_ADMIN_TOKEN`, `TALLYSEAL_SERVER_KEY` (hex seed), `TALLYSEAL_LOG_KEY` (hex seed),
+    /// `TALLYSEAL_LOG_ORIGIN`, `TALLYSEAL_PUBLIC_URL`,
     /// `TALLYSEAL_TRUSTED_PACKAGE_KEYS` (comma-separated verifier keys),
     /// `TALLYSEAL_OBJECT_STORE` (`local` or `s3`), `TALLYSEAL_OBJECTS_PATH`, `TALLYSEAL_S3_ENDPOINT`,
     /// `TALLYSEAL_S3_BUCKET`, `TALLYSEAL_S3_REGION`, `TALLYSEAL_S3_ACCESS_KEY`,
@@ -67,6 +69,12 @@ impl ServerConfig {
         }
         if let Some(v) = var("TALLYSEAL_SERVER_KEY") {
             self.server_key_seed = Some(v);
+        }
+        if let Some(v) = var("TALLYSEAL_LOG_KEY") {
+            self.log_key_seed = Some(v);
+        }
+        if let Some(v) = var("TALLYSEAL_LOG_ORIGIN") {
+            self.log_origin = Some(v);
         }
         if let Some(v) = var("TALLYSEAL_TRUSTED_PACKAGE_KEYS") {
             self.trusted_package_keys = v

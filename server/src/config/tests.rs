@@ -217,6 +217,34 @@ fn zeros_that_would_break_the_server_are_refused() {
     assert!(c.validate().is_ok());
 }
 
+/// The log's settings from TOML (witnesses as a list of tables) and the variables; a policy
+/// asking for more cosignatures than there are witnesses is refused; the log key stays hidden.
+#[test]
+fn log_settings() {
+    let text = "log_origin = \"results.example/tallyseal-log\"\nlog_witness_policy = 1\n\
+                log_sequence_interval_ms = 250\n\
+                log_witnesses = [{ url = \"http://w1:8081\", vkey = \"w1+01020304+AAAA\" }]\n";
+    let mut c = ServerConfig::from_toml(text).unwrap();
+    assert_eq!(c.log_witnesses.len(), 1);
+    assert_eq!(c.log_witnesses[0].url, "http://w1:8081");
+    assert_eq!(c.log_sequence_interval_ms, 250);
+    assert!(c.validate().is_ok());
+    c.apply_env(|name| match name {
+        "TALLYSEAL_LOG_KEY" => Some("LOG-SEED-VALUE".into()),
+        "TALLYSEAL_LOG_ORIGIN" => Some("other.example/log".into()),
+        _ => None,
+    })
+    .unwrap();
+    assert_eq!(c.log_origin.as_deref(), Some("other.example/log"));
+    assert!(!format!("{c:?}").contains("LOG-SEED-VALUE"));
+    c.log_witness_policy = 2;
+    let err = c.validate().unwrap_err();
+    assert!(err.to_string().contains("log_witness_policy"), "{err}");
+    c.log_witness_policy = 1;
+    c.log_sequence_interval_ms = 0;
+    assert!(c.validate().is_err());
+}
+
 #[test]
 fn unknown_keys_are_refused() {
     assert!(ServerConfig::from_toml("bnid = \"x\"").is_err());

@@ -10,7 +10,19 @@ impl ServerConfig {
     /// short identifier, console sessions that end at once or a sign-in lock-out that never locks.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let l = &self.limits;
-        let positive: [(&'static str, u64); 17] = [
+        if self.log_witness_policy > self.log_witnesses.len() {
+            return Err(ConfigError::Invalid {
+                name: "log_witness_policy",
+                message: format!(
+                    "asks for {} cosignatures but only {} witnesses are configured",
+                    self.log_witness_policy,
+                    self.log_witnesses.len()
+                ),
+            });
+        }
+        let positive: [(&'static str, u64); 19] = [
+            ("log_sequence_interval_ms", self.log_sequence_interval_ms),
+            ("log_witness_timeout_ms", self.log_witness_timeout_ms),
             ("limits.max_json_bytes", l.max_json_bytes as u64),
             ("limits.max_package_bytes", l.max_package_bytes as u64),
             ("limits.max_manifest_bytes", l.max_manifest_bytes as u64),

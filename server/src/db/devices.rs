@@ -5,6 +5,7 @@ use sqlx::AnyPool;
 use super::DbResult;
 use super::columns::DeviceKeyHex;
 use super::events::insert_event;
+use super::log_leaves::{LeafToAppend, append_leaf};
 
 /// A device as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -28,11 +29,13 @@ pub enum EnrolOutcome {
     KeyTaken,
 }
 
-/// Use the code and bind the key to its station, atomically.
+/// Use the code and bind the key to its station, with its event and its leaf in the log,
+/// atomically.
 pub async fn enrol_device(
     db: &AnyPool,
     code_hash: &str,
     device: &DeviceRow,
+    leaf: &LeafToAppend,
 ) -> DbResult<EnrolOutcome> {
     let mut tx = db.begin().await?;
     let used = sqlx::query(
@@ -75,6 +78,7 @@ pub async fn enrol_device(
         }),
     )
     .await?;
+    append_leaf(&mut tx, leaf).await?;
     tx.commit().await?;
     Ok(EnrolOutcome::Enrolled)
 }
@@ -90,12 +94,14 @@ pub async fn get_device(db: &AnyPool, key: &str) -> DbResult<Option<DeviceRow>> 
     .await
 }
 
-/// Revoke a device (first revocation time wins); returns the revocation time in force.
+/// Revoke a device (first revocation time wins), with its event and its leaf in the log; returns
+/// the revocation time in force.
 pub async fn revoke_device(
     db: &AnyPool,
     key: &str,
     now: i64,
     reason: &str,
+    leaf: &LeafToAppend,
 ) -> DbResult<Option<i64>> {
     let mut tx = db.begin().await?;
     let done = sqlx::query(
@@ -114,6 +120,7 @@ pub async fn revoke_device(
             &serde_json::json!({"reason": reason}),
         )
         .await?;
+        append_leaf(&mut tx, leaf).await?;
     }
     tx.commit().await?;
     Ok(get_device(db, key).await?.and_then(|d| d.revoked_at_ms))

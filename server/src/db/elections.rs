@@ -1,17 +1,21 @@
-//! Elections: an id and its signed package (note and hash), written once.
+//! Elections: an id and its signed package (note and hash), written once, with its leaf in the
+//! public log.
 
 use sqlx::{AnyPool, Row};
 
 use super::DbResult;
 use super::events::insert_event;
+use super::log_leaves::{LeafToAppend, append_leaf};
 
-/// Insert an election; false when the id exists already.
+/// Insert an election, its event and its leaf in the log; false when the id exists already
+/// (then nothing is written).
 pub async fn insert_election(
     db: &AnyPool,
     id: &str,
     note: &str,
     hash: &str,
     now: i64,
+    leaf: &LeafToAppend,
 ) -> DbResult<bool> {
     let mut tx = db.begin().await?;
     let done = sqlx::query(
@@ -33,6 +37,7 @@ pub async fn insert_election(
             &serde_json::json!({"package_hash": hash}),
         )
         .await?;
+        append_leaf(&mut tx, leaf).await?;
     }
     tx.commit().await?;
     Ok(done.rows_affected() == 1)

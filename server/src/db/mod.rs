@@ -31,6 +31,11 @@
 //! `figure_entries` (blind double entry), `figure_confirmations`, `quarantine_releases`,
 //! `result_forms` (signed Forms 47/48/49 and postal ballots) and `constituency_captures` (what
 //! they read of a constituency's captures).
+//! one query), `related` (the other captures a capture is checked against), `uploads` (tus state),
+//! `reports` (verification reports: completion and the near-duplicate analysis), `events`,
+//! `server_identity`, `group_commit` (SQLite's write batching), and the transparency log's
+//! `log_leaves` (leaves, appended in their event's transaction), `log_tree` (stored hashes,
+//! checkpoints, cosignatures, the log's identity) and `log_lease` (one sequencer at a time).
 
 mod board;
 mod columns;
@@ -46,6 +51,9 @@ mod figure_confirmations;
 mod figure_entries;
 mod group_commit;
 mod quarantine_releases;
+mod log_lease;
+mod log_leaves;
+mod log_tree;
 mod related;
 mod reports;
 mod result_forms;
@@ -84,6 +92,15 @@ pub use figure_entries::{EntryRow, entry_by_id, latest_entries, latest_entries_o
 use group_commit::GroupCommit;
 pub use group_commit::WriteBody;
 pub use quarantine_releases::{ReleaseRow, release_by_id, releases_of_constituency};
+pub use log_lease::SequencerLease;
+pub use log_leaves::{
+    LeafRow, LeafToAppend, LoggedReceipt, ReceiptSigner, append_leaf, latest_leaf_for, leaf_count,
+    leaves_for, leaves_in,
+};
+pub use log_tree::{
+    CheckpointRow, CosignatureRow, cosignatures_for, last_cosigned_size, latest_checkpoint,
+    recorded_log_identity, stored_hashes,
+};
 pub use related::{
     KnownImageRow, RelatedCaptures, known_image, perceptual_candidates, related_captures,
 };
@@ -251,11 +268,16 @@ impl Database {
         group.submit(data, body).await
     }
 
-    /// Insert a new submission and its event; false when the manifest hash exists already
+    /// Insert a new submission, its event and its leaf; the receipt (with the leaf's index)
+    /// when this call inserted it, `None` when the manifest hash exists already
     /// (`submissions::insert_submission`), atomically.
-    pub async fn insert_submission(&self, s: &SubmissionRow) -> DbResult<bool> {
-        self.write_atomic(s.clone(), |c, s| {
-            Box::pin(submissions::insert_submission(c, s))
+    pub async fn insert_submission(
+        &self,
+        s: &SubmissionRow,
+        logged: &LoggedReceipt,
+    ) -> DbResult<Option<String>> {
+        self.write_atomic((s.clone(), logged.clone()), |c, (s, logged)| {
+            Box::pin(submissions::insert_submission(c, s, logged))
         })
         .await
     }
@@ -290,7 +312,10 @@ impl Database {
     }
 
     /// `reports::complete_submission`, atomically.
-    pub async fn complete_submission(&self, done: &Completion) -> DbResult<Option<String>> {
+    pub async fn complete_submission(
+        &self,
+        done: &Completion,
+    ) -> DbResult<Option<(String, String)>> {
         self.write_atomic(done.clone(), |c, done| {
             Box::pin(reports::complete_submission(c, done))
         })
@@ -326,7 +351,7 @@ impl Database {
     }
 
     /// `reports::record_analysis`, atomically.
-    pub async fn record_analysis(&self, a: &AnalysisRecord) -> DbResult<bool> {
+    pub async fn record_analysis(&self, a: &AnalysisRecord) -> DbResult<Option<Option<String>>> {
         self.write_atomic(a.clone(), |c, a| Box::pin(reports::record_analysis(c, a)))
             .await
     }
@@ -378,15 +403,16 @@ impl Database {
         .await
     }
 
-    /// Publish an election's package; false when the id exists already.
+    /// Publish an election's package, with its leaf; false when the id exists already.
     pub async fn insert_election(
         &self,
         id: &str,
         note: &str,
         hash: &str,
         now: i64,
+        leaf: &LeafToAppend,
     ) -> DbResult<bool> {
-        elections::insert_election(&self.writer, id, note, hash, now).await
+        elections::insert_election(&self.writer, id, note, hash, now, leaf).await
     }
 
     /// Record an enrolment code (its hash) for a station, with its event.
@@ -411,18 +437,26 @@ impl Database {
         .await
     }
 
-    /// Use the code and bind the key to its station, atomically.
+    /// Use the code and bind the key to its station, with its leaf, atomically.
     pub async fn enrol_device(
         &self,
         code_hash: &str,
         device: &DeviceRow,
+        leaf: &LeafToAppend,
     ) -> DbResult<EnrolOutcome> {
-        devices::enrol_device(&self.writer, code_hash, device).await
+        devices::enrol_device(&self.writer, code_hash, device, leaf).await
     }
 
-    /// Revoke a device (first revocation time wins); returns the revocation time in force.
-    pub async fn revoke_device(&self, key: &str, now: i64, reason: &str) -> DbResult<Option<i64>> {
-        devices::revoke_device(&self.writer, key, now, reason).await
+    /// Revoke a device (first revocation time wins), with its leaf; returns the revocation time
+    /// in force.
+    pub async fn revoke_device(
+        &self,
+        key: &str,
+        now: i64,
+        reason: &str,
+        leaf: &LeafToAppend,
+    ) -> DbResult<Option<i64>> {
+        devices::revoke_device(&self.writer, key, now, reason, leaf).await
     }
 
     /// Record `key` as the database's Commission key unless one is recorded; returns the key in
@@ -483,6 +517,41 @@ impl Database {
         detail: &serde_json::Value,
     ) -> DbResult<()> {
         console_sessions::end_session(&self.writer, token_hash, user_id, now, detail).await
+    }
+
+    /// Record the log's origin and vkey unless the database has them; returns those in force.
+    pub async fn record_log_identity(
+        &self,
+        origin: &str,
+        vkey: &str,
+        now: i64,
+    ) -> DbResult<(String, String)> {
+        log_tree::record_log_identity(&self.writer, origin, vkey, now).await
+    }
+
+    /// Append `leaves` about `subject` unless the log's leaves about it are no longer `seen`.
+    pub async fn append_leaves_if_unchanged(
+        &self,
+        subject: &str,
+        seen: usize,
+        leaves: &[LeafToAppend],
+    ) -> DbResult<bool> {
+        log_leaves::append_leaves_if_unchanged(&self.writer, subject, seen, leaves).await
+    }
+
+    /// Append the sequencer's stored hashes (an index already there is kept).
+    pub async fn insert_log_hashes(&self, hashes: &[(u64, String)]) -> DbResult<()> {
+        log_tree::insert_hashes(&self.writer, hashes).await
+    }
+
+    /// Record a signed checkpoint; false when one of that size exists.
+    pub async fn insert_checkpoint(&self, c: &CheckpointRow) -> DbResult<bool> {
+        log_tree::insert_checkpoint(&self.writer, c).await
+    }
+
+    /// Record a witness's cosignature; false when that witness's line for that size is there.
+    pub async fn insert_cosignature(&self, c: &CosignatureRow) -> DbResult<bool> {
+        log_tree::insert_cosignature(&self.writer, c).await
     }
 
     async fn migrate(&self) -> DbResult<()> {

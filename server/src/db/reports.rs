@@ -7,6 +7,7 @@ use sqlx::{AnyConnection, AnyPool, Row};
 use super::DbResult;
 use super::columns::{Sha256Hex, StoredVerdict};
 use super::events::{insert_event, insert_events};
+use super::log_leaves::LoggedReceipt;
 use super::uploads::UploadRow;
 
 /// Claim the oldest verified capture not yet analysed (or whose claim is older than
@@ -82,30 +83,45 @@ pub struct AnalysisRecord {
     pub now: i64,
     pub verdict: StoredVerdict,
     pub report_json: String,
-    /// A new receipt when the verdict changed.
-    pub receipt_json: Option<String>,
+    /// When the verdict changed: the new verdict's leaf and the new receipt, signed with its
+    /// index.
+    pub changed: Option<LoggedReceipt>,
     pub event: serde_json::Value,
 }
 
-/// The completed report, verdict (and receipt), the time of analysis and the event; false
-/// (nothing written) when the claim was taken over meanwhile. Runs inside a transaction
+/// The completed report, verdict (with a changed verdict, its leaf and new receipt), the time
+/// of analysis and the event; the new receipt's JSON when there is one. `None` (nothing written)
+/// when the claim was taken over meanwhile. Runs inside a transaction
 /// ([`Database::write_atomic`]).
-pub async fn record_analysis(conn: &mut AnyConnection, a: &AnalysisRecord) -> DbResult<bool> {
+pub async fn record_analysis(
+    conn: &mut AnyConnection,
+    a: &AnalysisRecord,
+) -> DbResult<Option<Option<String>>> {
     let done = sqlx::query(
-        "UPDATE submissions SET analysed_at_ms = $1, verdict = $2, \
-           receipt = COALESCE($3, receipt), analysis_claim = NULL \
-         WHERE manifest_hash = $4 AND analysis_claim = $5 AND analysed_at_ms IS NULL",
+        "UPDATE submissions SET analysed_at_ms = $1, verdict = $2, analysis_claim = NULL \
+         WHERE manifest_hash = $3 AND analysis_claim = $4 AND analysed_at_ms IS NULL",
     )
     .bind(a.now)
     .bind(a.verdict)
-    .bind(a.receipt_json.clone())
     .bind(a.manifest_hash)
     .bind(a.token.clone())
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() != 1 {
-        return Ok(false);
+        return Ok(None);
     }
+    let receipt = match &a.changed {
+        Some(logged) => {
+            let receipt = logged.append_and_sign(&mut *conn).await?;
+            sqlx::query("UPDATE submissions SET receipt = $1 WHERE manifest_hash = $2")
+                .bind(receipt.clone())
+                .bind(a.manifest_hash)
+                .execute(&mut *conn)
+                .await?;
+            Some(receipt)
+        }
+        None => None,
+    };
     sqlx::query(
         "UPDATE verification_reports SET verdict = $1, report = $2 WHERE manifest_hash = $3",
     )
@@ -122,7 +138,7 @@ pub async fn record_analysis(conn: &mut AnyConnection, a: &AnalysisRecord) -> Db
         &a.event,
     )
     .await?;
-    Ok(true)
+    Ok(Some(receipt))
 }
 
 /// What completing an image upload records.
@@ -136,30 +152,31 @@ pub struct Completion {
     pub now: i64,
     pub verdict: StoredVerdict,
     pub report_json: String,
-    pub receipt_json: String,
+    /// The image's leaf and the verified receipt, signed with its index.
+    pub logged: LoggedReceipt,
 }
 
-/// Record a verified image: report, submission status, upload completion (offset at the end)
-/// and events. Returns the completed upload's id, or `None` when another request completed the
-/// submission first (then nothing was written). Runs inside a transaction
-/// ([`Database::write_atomic`]).
+/// Record a verified image: report, submission status, upload completion (offset at the end),
+/// events, the leaf and the verified receipt with its index. Returns the completed upload's id
+/// and the receipt, or `None` when another request completed the submission first (then nothing
+/// was written). Runs inside a transaction ([`Database::write_atomic`]).
 pub async fn complete_submission(
     conn: &mut AnyConnection,
     c: &Completion,
-) -> DbResult<Option<String>> {
+) -> DbResult<Option<(String, String)>> {
     let done = sqlx::query(
         "UPDATE submissions SET status = 'verified', image_received_at_ms = $1, \
-         verdict = $2, receipt = $3 WHERE manifest_hash = $4 AND status = 'manifest_received'",
+         verdict = $2 WHERE manifest_hash = $3 AND status = 'manifest_received'",
     )
     .bind(c.now)
     .bind(c.verdict)
-    .bind(c.receipt_json.clone())
     .bind(c.manifest_hash)
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() != 1 {
         return Ok(None);
     }
+
     sqlx::query(
         "INSERT INTO verification_reports (manifest_hash, verdict, report, verified_at_ms) \
          VALUES ($1, $2, $3, $4)",
@@ -213,5 +230,12 @@ pub async fn complete_submission(
         ],
     )
     .await?;
-    Ok(Some(upload_id))
+    // The leaf last: the log's lock (PostgreSQL) is held from here to the commit.
+    let receipt = c.logged.append_and_sign(&mut *conn).await?;
+    sqlx::query("UPDATE submissions SET receipt = $1 WHERE manifest_hash = $2")
+        .bind(receipt.clone())
+        .bind(c.manifest_hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(Some((upload_id, receipt)))
 }

@@ -8,6 +8,7 @@ use super::DbResult;
 use super::columns::{DeviceKeyHex, Sha256Hex, SignatureHex, StoredVerdict, SubmissionStatus};
 use super::devices::DeviceRow;
 use super::events::insert_event;
+use super::log_leaves::LoggedReceipt;
 use super::uploads::UploadRow;
 
 /// A submission as stored.
@@ -53,10 +54,15 @@ fn submission_from_row(r: &sqlx::any::AnyRow) -> DbResult<SubmissionRow> {
     SubmissionRow::from_row(r)
 }
 
-/// Insert a new submission and its event; false when the manifest hash exists already (the
-/// UNIQUE primary key decides races between servers), and then nothing was written. Runs inside
-/// a transaction ([`Database::write_atomic`]).
-pub async fn insert_submission(conn: &mut AnyConnection, s: &SubmissionRow) -> DbResult<bool> {
+/// Insert a new submission, its event and its leaf in the log, then sign its receipt with the
+/// leaf's index (`logged`); returns that receipt. `None` when the manifest hash exists already
+/// (the UNIQUE primary key decides races between servers), and then nothing was written. Runs
+/// inside a transaction ([`Database::write_atomic`]).
+pub async fn insert_submission(
+    conn: &mut AnyConnection,
+    s: &SubmissionRow,
+    logged: &LoggedReceipt,
+) -> DbResult<Option<String>> {
     let done = sqlx::query(
         "INSERT INTO submissions (manifest_hash, device_key, election_id, constituency, station, \
          form, seq, signature, image_sha256, image_bytes, media_type, received_at_ms, status, \
@@ -82,7 +88,7 @@ pub async fn insert_submission(conn: &mut AnyConnection, s: &SubmissionRow) -> D
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() != 1 {
-        return Ok(false);
+        return Ok(None);
     }
     insert_event(
         &mut *conn,
@@ -95,7 +101,15 @@ pub async fn insert_submission(conn: &mut AnyConnection, s: &SubmissionRow) -> D
         }),
     )
     .await?;
-    Ok(true)
+    // The row is locked by this transaction: the leaf (and the log's lock) come after it, as in
+    // every write that logs, so two transactions never wait for each other in opposite orders.
+    let receipt = logged.append_and_sign(&mut *conn).await?;
+    sqlx::query("UPDATE submissions SET receipt = $1 WHERE manifest_hash = $2")
+        .bind(receipt.clone())
+        .bind(s.manifest_hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(Some(receipt))
 }
 
 pub async fn get_submission(db: &AnyPool, manifest_hash: &str) -> DbResult<Option<SubmissionRow>> {

@@ -9,6 +9,7 @@ use crate::db::{self, DeviceRow, EnrolOutcome};
 use crate::elections::load_package;
 use crate::enrolment::code_hash;
 use crate::error::{ApiError, Problem};
+use crate::provenance::LogEvent;
 use crate::provenance::OpenedPackage;
 use crate::state::AppState;
 
@@ -63,7 +64,8 @@ pub async fn enrol(
         enrolled_at_ms: now,
         revoked_at_ms: None,
     };
-    match state.db.enrol_device(&hash, &device).await? {
+    let leaf = device_leaf(&device, true, now)?;
+    match state.db.enrol_device(&hash, &device, &leaf).await? {
         EnrolOutcome::Enrolled => Ok(Enrolled {
             created: true,
             device,
@@ -114,11 +116,40 @@ async fn enrolment_again(
     }
 }
 
-/// Revoke `key` with `reason`; returns the time of its (first) revocation.
+/// Revoke `key` with `reason`; returns the time of its (first) revocation. A revocation is a
+/// public event: its leaf goes into the log with it.
 pub async fn revoke(state: &AppState, key: &PublicKey, reason: &str) -> Result<i64, ApiError> {
+    let device = db::get_device(&state.db.pool, &key.to_hex())
+        .await?
+        .ok_or_else(|| ApiError::new(Problem::UnknownDevice, "no such device"))?;
+    let now = crate::now_ms();
+    let leaf = device_leaf(&device, false, now)?;
     state
         .db
-        .revoke_device(&key.to_hex(), crate::now_ms(), reason)
+        .revoke_device(&key.to_hex(), now, reason, &leaf)
         .await?
         .ok_or_else(|| ApiError::new(Problem::UnknownDevice, "no such device"))
+}
+
+/// The leaf of a device's enrolment (`enrolled`) or revocation; the station is named
+/// `<constituency>/<station number>`. The officer's name never goes in a leaf.
+fn device_leaf(device: &DeviceRow, enrolled: bool, now: i64) -> Result<db::LeafToAppend, ApiError> {
+    let election_id = device.election_id.clone();
+    let device_key = device.device_key.get();
+    let station_id = format!("{}/{}", device.constituency, device.station);
+    let event = if enrolled {
+        LogEvent::DeviceEnrolled {
+            election_id,
+            device_key,
+            station_id,
+        }
+    } else {
+        LogEvent::DeviceRevoked {
+            election_id,
+            device_key,
+            station_id,
+        }
+    };
+    crate::log::leaf(event, &device.device_key.to_hex(), now)
+        .map_err(|e| ApiError::internal("log leaf", e))
 }

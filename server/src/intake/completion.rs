@@ -10,9 +10,9 @@ use tallyseal_core::hash::sha256;
 use crate::db::{self, Completion, StoredVerdict, UploadRow};
 use crate::elections::load_package;
 use crate::error::{ApiError, Problem};
-use crate::intake::receipts::issue_receipt;
+use crate::intake::receipts::{logged_receipt, receipt_body};
 use crate::intake::uploads::{Known, Received, Target, Written};
-use crate::provenance::{self, EnrolledDevice, PriorCapture, ReceiptStatus};
+use crate::provenance::{self, EnrolledDevice, LogEvent, PriorCapture, ReceiptStatus};
 use crate::state::AppState;
 
 /// The last byte has arrived: verify (hashing the image once), store the object, record, sign.
@@ -166,23 +166,30 @@ pub async fn complete(
 
     let now = crate::now_ms();
     let verdict = StoredVerdict(report.verdict);
-    let receipt = issue_receipt(
+    let body = receipt_body(
         state,
         manifest_hash,
         submission.received_at_ms,
         ReceiptStatus::Verified,
         Some((image_hash, now)),
         Some(verdict.as_str().to_owned()),
-    )?;
+    );
+    let report_json =
+        serde_json::to_string(&report).map_err(|e| ApiError::internal("report", e))?;
+    let event = LogEvent::ImageVerified {
+        manifest_hash,
+        image_hash,
+        verdict: verdict.as_str().to_owned(),
+        report_hash: sha256(report_json.as_bytes()),
+    };
     let completion = Completion {
         manifest_hash: submission.manifest_hash,
         upload: upload.clone(),
         upload_is_new: !stored,
         now,
         verdict,
-        report_json: serde_json::to_string(&report).map_err(|e| ApiError::internal("report", e))?,
-        receipt_json: serde_json::to_string(&receipt)
-            .map_err(|e| ApiError::internal("receipt", e))?,
+        report_json,
+        logged: logged_receipt(state, event, body, now)?,
     };
     let first = state.db.complete_submission(&completion).await?;
     state.analysis.wake();
@@ -192,7 +199,7 @@ pub async fn complete(
     }
     let mut done = upload;
     done.upload_offset = done.upload_length;
-    let Some(upload_id) = first else {
+    let Some((upload_id, receipt)) = first else {
         // Another request (on another server) completed the submission first: its receipt is
         // the answer, and its upload the one completed.
         return answer_as_stored(state, done).await;
@@ -203,7 +210,7 @@ pub async fn complete(
     done.completed_at_ms = Some(now);
     Ok(Written {
         upload: done,
-        receipt: Some(completion.receipt_json),
+        receipt: Some(receipt),
     })
 }
 

@@ -2,7 +2,8 @@
 //! even when the image cannot follow yet. The signature is the core's to check, and so is the
 //! device's enrolment ([`crate::enrolment::check_capture_device`]); this module makes the manifest
 //! durable (its row and event, whose commit is the acknowledgement), stamps the time received and
-//! signs a receipt. The manifest hash is the submission's identity: sending the same manifest again
+//! signs a receipt carrying the index of the capture's `manifest_received` leaf in the public log
+//! (appended in the same transaction). The manifest hash is the submission's identity: sending the same manifest again
 //! returns the same receipt and stores nothing.
 
 use base64::Engine;
@@ -14,8 +15,8 @@ use tallyseal_core::wire::{ManifestSubmission, SubmissionResponse};
 use crate::db::{self, SubmissionRow, SubmissionStatus};
 use crate::enrolment::check_capture_device;
 use crate::error::{ApiError, Problem};
-use crate::intake::receipts::issue_receipt;
-use crate::provenance::{self, Receipt, ReceiptStatus};
+use crate::intake::receipts::{logged_receipt, receipt_body};
+use crate::provenance::{self, LogEvent, Receipt, ReceiptStatus};
 use crate::state::AppState;
 
 /// The answer to a manifest: `created` when this request recorded it.
@@ -112,14 +113,19 @@ pub async fn accept_manifest(
     // The row holds the signed manifest bytes; its commit is the acknowledgement. The object
     // store's copy is written after the image, by the analysis pass (crate::analysis), so that
     // the intake path writes one object per capture.
-    let receipt = issue_receipt(
+    let body = receipt_body(
         state,
         manifest_hash,
         now,
         ReceiptStatus::ManifestReceived,
         None,
         None,
-    )?;
+    );
+    let event = LogEvent::ManifestReceived {
+        manifest_hash,
+        received_at_ms: now,
+    };
+    let logged = logged_receipt(state, event, body, now)?;
     let row = SubmissionRow {
         manifest_hash: manifest_hash.into(),
         device_key: manifest.device.key.into(),
@@ -137,12 +143,14 @@ pub async fn accept_manifest(
         image_received_at_ms: None,
         image_phash: None,
         verdict: None,
-        receipt: serde_json::to_string(&receipt).map_err(|e| ApiError::internal("receipt", e))?,
+        // Signed in the transaction, with the leaf's index.
+        receipt: String::new(),
         manifest: Some(base64::engine::general_purpose::STANDARD.encode(&manifest_bytes)),
     };
-    if state.db.insert_submission(&row).await? {
+    if let Some(receipt) = state.db.insert_submission(&row, &logged).await? {
         crate::metrics::intake::manifest_accepted();
         crate::stations::announce_capture(&state.board_feed, &row, "manifest_received");
+        let row = SubmissionRow { receipt, ..row };
         return accepted(true, &row);
     }
     // Another server (or request) inserted it first: theirs is the receipt.

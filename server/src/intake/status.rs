@@ -1,5 +1,6 @@
-//! A capture's state as the server holds it: submission, receipt, verification report, and the
-//! Returning Officer's request for a new capture when one is in force (`crate::review`).
+//! A capture's state as the server holds it: submission, receipt, verification report, the
+//! Returning Officer's request for a new capture when one is in force (`crate::review`), and its
+//! latest leaf in the public log with a tlog-proof ([`crate::log::publication::inclusion`]).
 //! Read-only.
 
 use tallyseal_core::hash::Sha256Digest;
@@ -24,6 +25,12 @@ pub async fn capture_status(
     let receipt =
         serde_json::from_str(&row.receipt).map_err(|e| ApiError::internal("stored receipt", e))?;
     let recapture = crate::review::recapture_request(&state.db.pool, &hash.to_hex()).await?;
+    let log = crate::log::publication::inclusion(state, &row.manifest_hash.to_hex())
+        .await
+        .map_err(|e| match e {
+            crate::log::hashes::HashesError::Database(e) => ApiError::from(e),
+            other => ApiError::internal("log inclusion", other),
+        })?;
     Ok(CaptureStatus {
         manifest_hash: row.manifest_hash.to_hex(),
         status: row.status.as_str().to_owned(),
@@ -36,6 +43,6 @@ pub async fn capture_status(
         receipt,
         report,
         recapture,
-        log: None,
+        log,
     })
 }

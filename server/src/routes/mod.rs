@@ -5,12 +5,14 @@
 //! - [`captures`]: the signed manifest (hash first), receipts and reports.
 //! - [`console`]: the RO console's JSON API (figures, quarantine, Forms 47/48/49).
 //! - [`tus`]: the image, over tus 1.0 (creation and checksum extensions).
+//! - [`log`]: the transparency log's checkpoint and tiles (C2SP tlog-tiles, under `/log/`).
 //! - this module: health, public keys, time anchors.
 
 pub mod captures;
 pub mod console;
 pub mod elections;
 pub mod enrol;
+pub mod log;
 pub mod tus;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -31,7 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(enrol::configure)
         .configure(captures::configure)
         .configure(console::configure)
-        .configure(tus::configure);
+        .configure(tus::configure)
+        .configure(log::configure);
 }
 
 /// Require `Authorization: Bearer <admin token>`, as read by
@@ -147,6 +150,10 @@ async fn keys(state: web::Data<AppState>) -> HttpResponse {
             .iter()
             .map(|v| v.to_vkey())
             .collect(),
+        log_origin: state.log.origin.clone(),
+        log_vkey: state.log.vkey(),
+        witness_vkeys: state.log.witness_vkeys(),
+        witness_policy: state.log.policy,
     })
 }
 

@@ -203,6 +203,26 @@ impl ObjectStore for LocalFsStore {
         self.put_file_if_absent(digest, path).await
     }
 
+    async fn put_named_if_absent(
+        &self,
+        key: &ObjectKey,
+        bytes: Bytes,
+    ) -> Result<PutOutcome, StoreError> {
+        let dest = self.path_of(key);
+        let tmp = self.temp_path()?;
+        tokio::task::spawn_blocking(move || {
+            if dest.try_exists()? {
+                return already_present(&dest);
+            }
+            if let Some(dir) = dest.parent() {
+                create_dir_durably(dir)?;
+            }
+            write_new(&tmp, &dest, &bytes)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))?
+    }
+
     async fn get(&self, key: &ObjectKey) -> Result<Option<Bytes>, StoreError> {
         match tokio::fs::read(self.path_of(key)).await {
             Ok(b) => Ok(Some(Bytes::from(b))),

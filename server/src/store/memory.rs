@@ -53,6 +53,19 @@ impl ObjectStore for MemoryStore {
         Ok(PutOutcome::Created)
     }
 
+    async fn put_named_if_absent(
+        &self,
+        key: &ObjectKey,
+        bytes: Bytes,
+    ) -> Result<PutOutcome, StoreError> {
+        let mut m = self.objects.lock().map_err(poisoned)?;
+        if m.contains_key(key.as_str()) {
+            return Ok(PutOutcome::AlreadyPresent);
+        }
+        m.insert(key.as_str().to_owned(), bytes);
+        Ok(PutOutcome::Created)
+    }
+
     async fn get(&self, key: &ObjectKey) -> Result<Option<Bytes>, StoreError> {
         Ok(self
             .objects

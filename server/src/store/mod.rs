@@ -8,7 +8,10 @@
 //! its folder (`<data_dir>/objects/sha256/ab/<64 hex>` by default: [`ObjectKey::local_path`]).
 //!
 //! Objects are written once: [`ObjectStore::put_if_absent`] never replaces an existing object, and
-//! nothing in the intake path deletes one. The trait has no way to write anything else; the intake
+//! nothing in the intake path deletes one. The transparency log's files (tiles and entry bundles,
+//! [`ObjectKey::for_log_file`]: `log/tile/…`) are named by their C2SP path rather than their hash,
+//! and are written once too ([`ObjectStore::put_named_if_absent`]): a tile of a given path and
+//! width never changes. The trait has no way to write anything else; the intake
 //! benchmark's raw baseline (`raw_put`) exists only in builds with the `raw-put-baseline` feature
 //! (the server's own benchmark and tests).
 
@@ -29,6 +32,9 @@ use tallyseal_core::hash::Sha256Digest;
 /// What every object key starts with (the S3 keys keep it; see [`ObjectKey::local_path`]).
 pub const KEY_NAMESPACE: &str = "objects/";
 
+/// What every transparency-log file's key starts with.
+pub const LOG_NAMESPACE: &str = "log/";
+
 /// A content-addressed object key (relative to the store's root or prefix).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ObjectKey(String);
@@ -38,6 +44,12 @@ impl ObjectKey {
     pub fn for_digest(digest: &Sha256Digest) -> ObjectKey {
         let hex = digest.to_hex();
         ObjectKey(format!("{KEY_NAMESPACE}sha256/{}/{hex}", &hex[0..2]))
+    }
+
+    /// The key of a transparency-log file at its C2SP path (`tile/0/000`, `tile/entries/000.p/5`):
+    /// `log/<path>`. The caller passes a path `core::log::tiles` formatted.
+    pub fn for_log_file(path: &str) -> ObjectKey {
+        ObjectKey(format!("{LOG_NAMESPACE}{path}"))
     }
 
     /// Where the local store keeps the object, relative to its folder: the key without its
@@ -108,6 +120,14 @@ pub trait ObjectStore: Send + Sync + fmt::Debug {
         let _ = path;
         self.put_if_absent(digest, bytes).await
     }
+
+    /// Store `bytes` under the named, immutable `key` ([`ObjectKey::for_log_file`]) unless a file
+    /// is there already (which is never replaced). Durable on return, like `put_if_absent`.
+    async fn put_named_if_absent(
+        &self,
+        key: &ObjectKey,
+        bytes: Bytes,
+    ) -> Result<PutOutcome, StoreError>;
 
     /// The object's bytes, or `None`.
     async fn get(&self, key: &ObjectKey) -> Result<Option<Bytes>, StoreError>;

@@ -111,7 +111,12 @@ impl S3Store {
         digest: &Sha256Digest,
         bytes: Bytes,
     ) -> Result<PutOutcome, StoreError> {
-        let key = self.full_key(ObjectKey::for_digest(digest).as_str());
+        self.put_key(&ObjectKey::for_digest(digest), bytes).await
+    }
+
+    /// PUT `bytes` at `key` unless an object of that size is there (write-once keys only).
+    async fn put_key(&self, key: &ObjectKey, bytes: Bytes) -> Result<PutOutcome, StoreError> {
+        let key = self.full_key(key.as_str());
         match self.head_full(&key).await? {
             Some(size) if size == bytes.len() as u64 => return Ok(PutOutcome::AlreadyPresent),
             // Not the object it must be (content-addressed: same key, same bytes): something
@@ -174,6 +179,14 @@ impl ObjectStore for S3Store {
         bytes: Bytes,
     ) -> Result<PutOutcome, StoreError> {
         self.put_body(digest, bytes).await
+    }
+
+    async fn put_named_if_absent(
+        &self,
+        key: &ObjectKey,
+        bytes: Bytes,
+    ) -> Result<PutOutcome, StoreError> {
+        self.put_key(key, bytes).await
     }
 
     async fn get(&self, key: &ObjectKey) -> Result<Option<Bytes>, StoreError> {

@@ -135,13 +135,25 @@ pub async fn test_config(
 impl TestApp {
     /// Start a server with `config` (from [`test_config`], possibly adjusted).
     pub async fn start(config: ServerConfig, dir: Arc<tempfile::TempDir>) -> TestApp {
+        Self::start_with_state(config, dir).await.0
+    }
+
+    /// [`TestApp::start`], also giving the server's shared state (for tests that drive a
+    /// worker's steps themselves).
+    pub async fn start_with_state(
+        config: ServerConfig,
+        dir: Arc<tempfile::TempDir>,
+    ) -> (
+        TestApp,
+        actix_web::web::Data<tallyseal_server::state::AppState>,
+    ) {
         let app = Application::build(config.clone())
             .await
             .expect("server starts");
+        let state = app.state();
         let port = app.port();
         let admin_token = app.admin_token();
         let commission_key = app.commission_key();
-        let state = app.state();
         tokio::spawn(app.run_until_stopped());
         sqlx::any::install_default_drivers();
         let db = AnyPoolOptions::new()
@@ -155,7 +167,7 @@ impl TestApp {
             }
             ObjectStoreConfig::S3(s3) => Arc::new(S3Store::new(s3)),
         };
-        TestApp {
+        let app = TestApp {
             base: format!("http://127.0.0.1:{port}"),
             client: reqwest::Client::new(),
             admin_token,
@@ -165,8 +177,9 @@ impl TestApp {
             config,
             _dir: dir,
             upload_auths: Default::default(),
-            state,
-        }
+            state: state.clone(),
+        };
+        (app, state)
     }
 
     pub fn url(&self, path: &str) -> String {

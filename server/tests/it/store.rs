@@ -89,7 +89,7 @@ async fn s3_refuses_bytes_damaged_on_the_way() {
 
 /// Servers sharing one database all sign with the Commission key it was first used with, or
 /// refuse to start: a server that generated a key of its own would sign receipts, anchors and
-/// packages that no phone trusts.
+/// packages that no phone trusts. Likewise the transparency log's key (and its origin).
 async fn one_commission_key(db: Db, store: Store, test: &str) {
     let Some((mut first, first_dir)) = test_config(db, store, test).await else {
         return;
@@ -117,12 +117,26 @@ async fn one_commission_key(db: Db, store: Store, test: &str) {
     // publish one key.
     let seed = std::fs::read_to_string(first.data_dir.join("commission.key")).unwrap();
     second.server_key_seed = Some(seed.trim().to_owned());
+    // The same holds for the transparency log's key: none, or another, is refused.
+    let err = Application::build(second.clone()).await.unwrap_err();
+    assert!(err.to_string().contains("log.key"), "{err}");
+    assert!(!second_dir.path().join("log.key").exists());
+    second.log_key_seed = Some("08".repeat(32));
+    let err = Application::build(second.clone()).await.unwrap_err();
+    assert!(
+        err.to_string().contains("the database's log is signed by"),
+        "{err}"
+    );
+    let log_seed = std::fs::read_to_string(first.data_dir.join("log.key")).unwrap();
+    second.log_key_seed = Some(log_seed.trim().to_owned());
     let other = TestApp::start(second, std::sync::Arc::new(second_dir)).await;
     assert_eq!(other.commission_key, app.commission_key);
-    assert_eq!(
-        other.get_json("/api/v1/keys").await["commission_key"],
-        app.get_json("/api/v1/keys").await["commission_key"]
-    );
+    for field in ["commission_key", "log_vkey", "log_origin"] {
+        assert_eq!(
+            other.get_json("/api/v1/keys").await[field],
+            app.get_json("/api/v1/keys").await[field]
+        );
+    }
 }
 on_default_and_production!(
     servers_on_one_database_share_its_commission_key,
