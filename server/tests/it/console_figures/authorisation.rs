@@ -35,7 +35,7 @@ async fn matrix(db: Db, _s: Store, test: &str) {
         return;
     };
     let f = consistent(&[10, 20], 1);
-    let h = console.add_capture(1, Some(typed(&f, 2)), None).await;
+    let h = console.add_accepted_capture(1, Some(typed(&f, 2)), None).await;
     let other = ConstituencyRef::new(&console.c.election, "NA-2");
     let calls: Vec<(Permission, &str, String, Option<Value>)> = vec![
         (
