@@ -11,7 +11,6 @@ mod admin_challenge;
 mod console_api;
 mod console_board;
 mod console_matrix;
-mod console_review_matrix;
 mod console_review;
 mod console_figures;
 mod console_auth;

@@ -7,7 +7,6 @@
 //! manifest bytes, verification report), so each test controls the PO's sealed figures and the
 //! report's checks.
 
-mod authorisation;
 mod double_entry;
 mod forms;
 mod quarantine;
