@@ -44,6 +44,10 @@ const STATE_TABLES: &[&str] = &[
     "events",
 ];
 
+/// The positions in [`STATE_TABLES`] of the console's records, and of `events`.
+const RECORD_TABLES: std::ops::Range<usize> = 3..9;
+const EVENTS: usize = 9;
+
 /// What a request sends.
 pub enum Body {
     None,
@@ -185,6 +189,17 @@ async fn every_route_every_role_own_and_other(db: Db, store: Store, test: &str) 
                 let (status, text) = send(&mut b, method, &path, &body, true).await;
                 let expected = if allowed { route.allowed_status } else { 403 };
                 assert_eq!(status, expected, "{what}: {text}");
+                if allowed && method != "GET" && path.starts_with("/api/") && status < 300 {
+                    // Every decision, entry, settlement, release, form signature and postal
+                    // entry is appended with its event.
+                    let after = state_rows(&app).await;
+                    let grew = |i: usize| after[i] - before[i];
+                    let records: i64 = RECORD_TABLES.map(grew).sum();
+                    // Validation only runs core's rules on what is typed.
+                    let stores = !path.ends_with("/figures/validate");
+                    assert_eq!(records >= 1, stores, "{what}: {records} records");
+                    assert_eq!(grew(EVENTS), records, "{what}: one event per record");
+                }
                 if !allowed {
                     assert_eq!(state_rows(&app).await, before, "{what} stored something");
                     if path.starts_with("/api/") {
