@@ -35,7 +35,10 @@ async fn double_entry_with_one_disagreement(db: Db, test: &str) {
     assert_eq!(s, 404, "{v}");
     assert_eq!(
         console
-            .count("SELECT COUNT(*) FROM figure_entries WHERE manifest_hash = $1", &hash)
+            .count(
+                "SELECT COUNT(*) FROM figure_entries WHERE manifest_hash = $1",
+                &hash
+            )
             .await,
         0
     );
@@ -385,7 +388,9 @@ async fn agreement_confirms(db: Db, _s: crate::helpers::Store, test: &str) {
         return;
     };
     let f = consistent(&[50, 60], 2);
-    let hash = console.add_accepted_capture(1, Some(typed(&f, 2)), None).await;
+    let hash = console
+        .add_accepted_capture(1, Some(typed(&f, 2)), None)
+        .await;
     console.double_entry(&hash, &f, &f).await;
     let how: String =
         sqlx::query_scalar("SELECT how FROM figure_confirmations WHERE manifest_hash = $1")

@@ -7,6 +7,7 @@
 //! manifest bytes, verification report), so each test controls the PO's sealed figures and the
 //! report's checks.
 
+mod board;
 mod double_entry;
 mod forms;
 mod quarantine;
@@ -349,7 +350,8 @@ impl Console {
         id
     }
 
-    /// Call a console route as `actor`; the status and the JSON (or text) answer.
+    /// Call a console route as `actor` (`path` under the constituency's, or from `/api/`); the
+    /// status and the JSON (or text) answer.
     pub async fn call(
         &self,
         actor: &Actor,
@@ -390,7 +392,12 @@ impl Console {
                 .configure(tallyseal_server::routes::console::configure),
         )
         .await;
-        let url = format!("/api/v1/console/{}/{}{path}", self.c.election, self.c.code);
+        // A path under the constituency, or a whole one (`/api/…`).
+        let url = if path.starts_with("/api/") {
+            path.to_owned()
+        } else {
+            format!("/api/v1/console/{}/{}{path}", self.c.election, self.c.code)
+        };
         let mut req = match method {
             "GET" => atest::TestRequest::get(),
             "PUT" => atest::TestRequest::put(),
@@ -449,7 +456,14 @@ impl Console {
 /// A fresh client-generated decision id (a UUID's text form).
 pub fn decision_id() -> String {
     let h = tallyseal_server::random_hex(16).unwrap();
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 /// A fresh client-generated record id.

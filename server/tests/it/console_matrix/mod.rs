@@ -238,10 +238,19 @@ async fn every_route_every_role_own_and_other(db: Db, store: Store, test: &str) 
             } else {
                 401
             };
-            assert_eq!(r.status(), expected, "signed out: {} {method} {path}", route.name);
+            assert_eq!(
+                r.status(),
+                expected,
+                "signed out: {} {method} {path}",
+                route.name
+            );
         }
     }
-    assert_eq!(state_rows(&app).await, before, "signed-out requests stored something");
+    assert_eq!(
+        state_rows(&app).await,
+        before,
+        "signed-out requests stored something"
+    );
 }
 
 on_backends!(

@@ -105,7 +105,11 @@ pub fn routes() -> Vec<Route> {
             allowed_status: 200,
         },
         // The arrival board.
-        get("board", |f, t| format!("{}/board", api(f, t)), Permission::ViewBoard),
+        get(
+            "board",
+            |f, t| format!("{}/board", api(f, t)),
+            Permission::ViewBoard,
+        ),
         get(
             "board events",
             |f, t| format!("{}/board/events", api(f, t)),
@@ -227,7 +231,11 @@ pub fn routes() -> Vec<Route> {
             name: "release from quarantine",
             request: Request::Post(|f, t, n| {
                 (
-                    format!("{}/figures/quarantine/{}/release", api(f, t), f.place(t).capture),
+                    format!(
+                        "{}/figures/quarantine/{}/release",
+                        api(f, t),
+                        f.place(t).capture
+                    ),
                     Body::Json(json!({"id": format!("release-{n}"), "origin": "ro",
                         "reason": "checked against the sheet"})),
                 )
