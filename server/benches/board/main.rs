@@ -26,8 +26,9 @@ use tallyseal_core::model::LatLon;
 use tallyseal_core::seal::{ChainState, SealedCapture, UPLOAD_AUTH_HEADER, seal};
 use tallyseal_server::accounts::{Actor, ConstituencyRef, Role, Scope};
 use tallyseal_server::config::ServerConfig;
+use tallyseal_server::figures::board_states;
 use tallyseal_server::review::{self, DecisionRequest};
-use tallyseal_server::stations::{self, BoardFilter, NoFigures};
+use tallyseal_server::stations::{self, BoardFilter};
 use tallyseal_server::{Application, db};
 
 const ELECTION: &str = "pk-ge-2024-demo";
@@ -280,15 +281,15 @@ async fn run() {
 
     let board = |state: actix_web::web::Data<tallyseal_server::state::AppState>| async move {
         let t = Instant::now();
-        let b = stations::constituency_board(
-            &state,
-            ELECTION,
-            CODE,
-            BoardFilter::default(),
-            &NoFigures,
-        )
-        .await
-        .unwrap();
+        // As the board route: the figures domain's states, then the board.
+        let figures =
+            board_states::constituency_figures(&state, &ConstituencyRef::new(ELECTION, CODE))
+                .await
+                .unwrap();
+        let b =
+            stations::constituency_board(&state, ELECTION, CODE, BoardFilter::default(), &figures)
+                .await
+                .unwrap();
         let body = serde_json::to_vec(&b).unwrap();
         (t.elapsed(), body.len(), b)
     };
@@ -308,7 +309,10 @@ async fn run() {
     let mut national = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
-        let s = stations::national_summary(&state, ELECTION, &|_| true)
+        let figures = board_states::election_figures(&state, ELECTION, &|_| true)
+            .await
+            .unwrap();
+        let s = stations::national_summary(&state, ELECTION, &|_| true, &figures)
             .await
             .unwrap();
         let _ = serde_json::to_vec(&s).unwrap();

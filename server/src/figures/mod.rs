@@ -11,11 +11,13 @@
 //! - [`compile`]: Forms 47, 48 and 49 from the confirmed, counted figures;
 //! - [`signing`]: signed versions of the forms (Commission key, naming the RO), superseding;
 //! - [`postal`]: the postal ballots the RO enters for Form-49;
-//! - [`exports`]: the signed forms as CSV.
+//! - [`exports`]: the signed forms as CSV;
+//! - [`board_states`]: each station's figures state for the arrival board (`stations::FiguresStates`).
 //!
 //! Every record is appended with its event and never updated; every rule on figures is core's
 //! (`tallyseal_core::form`). It never shows an operator the other entry or the PO's figures.
 
+pub mod board_states;
 pub mod capture;
 pub mod compile;
 pub mod corrections;

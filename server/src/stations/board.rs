@@ -9,7 +9,10 @@ use serde::Serialize;
 use tallyseal_core::form::FormKind;
 use tallyseal_core::model::Constituency;
 
-use super::state::{CaptureState, FORMS, FiguresStates, NoFigures, StationState, station_states};
+use super::state::{
+    CaptureState, ElectionFiguresStates, FORMS, FiguresState, FiguresStates, NoFigures,
+    StationState, station_states,
+};
 use crate::db::{self, BoardCaptureRow, DecisionRow};
 use crate::elections::load_package;
 use crate::error::{ApiError, Problem};
@@ -27,6 +30,10 @@ pub struct BoardFilter {
 /// Counts of stations by state, per form (`form45` → `awaited` → 12).
 pub type StateCounts = BTreeMap<&'static str, BTreeMap<&'static str, usize>>;
 
+/// Counts of stations by figures state, per form (`form45` → `confirmed` → 9), as the figures
+/// domain reports them.
+pub type FiguresCounts = BTreeMap<&'static str, BTreeMap<&'static str, usize>>;
+
 /// A constituency's arrival board.
 #[derive(Debug, Clone, Serialize)]
 pub struct Board {
@@ -36,6 +43,7 @@ pub struct Board {
     pub generated_at_ms: i64,
     pub stations_total: usize,
     pub counts: StateCounts,
+    pub figures_counts: FiguresCounts,
     /// The stations whose form is still awaited, per form (s.13(3): the list the RO sends).
     pub awaited: BTreeMap<&'static str, Vec<u32>>,
     pub stations: Vec<StationState>,
@@ -48,6 +56,7 @@ pub struct ConstituencySummary {
     pub name: String,
     pub stations_total: usize,
     pub counts: StateCounts,
+    pub figures_counts: FiguresCounts,
 }
 
 /// The Commission's national view: every constituency the viewer may see, with its counts.
@@ -57,6 +66,7 @@ pub struct NationalSummary {
     pub generated_at_ms: i64,
     pub stations_total: usize,
     pub totals: StateCounts,
+    pub figures_totals: FiguresCounts,
     pub constituencies: Vec<ConstituencySummary>,
 }
 
@@ -68,6 +78,28 @@ fn empty_counts() -> StateCounts {
             (f.as_str(), by_state)
         })
         .collect()
+}
+
+fn empty_figures_counts() -> FiguresCounts {
+    FORMS
+        .iter()
+        .map(|f| {
+            let by_state = FiguresState::ALL.iter().map(|s| (s.as_str(), 0)).collect();
+            (f.as_str(), by_state)
+        })
+        .collect()
+}
+
+fn count_figures_into(counts: &mut FiguresCounts, stations: &[StationState]) {
+    for form in stations.iter().flat_map(|s| &s.forms) {
+        if let Some(n) = form.figures.and_then(|f| {
+            counts
+                .get_mut(form.form)
+                .and_then(|m| m.get_mut(f.as_str()))
+        }) {
+            *n += 1;
+        }
+    }
 }
 
 fn count_into(counts: &mut StateCounts, stations: &[StationState]) {
@@ -138,6 +170,8 @@ pub async fn constituency_board(
     let (constituency, stations) = constituency_states(state, election, code, figures).await?;
     let mut counts = empty_counts();
     count_into(&mut counts, &stations);
+    let mut figures_counts = empty_figures_counts();
+    count_figures_into(&mut figures_counts, &stations);
     let awaited = FORMS
         .iter()
         .map(|form| {
@@ -169,17 +203,19 @@ pub async fn constituency_board(
         generated_at_ms: crate::now_ms(),
         stations_total,
         counts,
+        figures_counts,
         awaited,
         stations,
     })
 }
 
 /// The national summary of `election`: the constituencies `visible` admits, each with its counts
-/// (two queries for the whole election). Figures states are the constituencies' own boards'.
+/// (two queries for the whole election), and the figures states `figures` holds for each.
 pub async fn national_summary(
     state: &AppState,
     election: &str,
     visible: &dyn Fn(&str) -> bool,
+    figures: &dyn ElectionFiguresStates,
 ) -> Result<NationalSummary, ApiError> {
     let package = load_package(state, election).await?;
     let pool = &state.db.pool;
@@ -200,6 +236,7 @@ pub async fn national_summary(
             .push(d.clone());
     }
     let mut totals = empty_counts();
+    let mut figures_totals = empty_figures_counts();
     let mut stations_total = 0;
     let mut constituencies = Vec::new();
     for c in package
@@ -216,16 +253,21 @@ pub async fn national_summary(
             .get(c.code.as_str())
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        let stations = states_of(state, c, rows, decisions, &NoFigures);
+        let of_constituency = figures.constituency(&c.code).unwrap_or(&NoFigures);
+        let stations = states_of(state, c, rows, decisions, of_constituency);
         let mut counts = empty_counts();
         count_into(&mut counts, &stations);
         count_into(&mut totals, &stations);
+        let mut figures_counts = empty_figures_counts();
+        count_figures_into(&mut figures_counts, &stations);
+        count_figures_into(&mut figures_totals, &stations);
         stations_total += stations.len();
         constituencies.push(ConstituencySummary {
             code: c.code.clone(),
             name: c.name.clone(),
             stations_total: stations.len(),
             counts,
+            figures_counts,
         });
     }
     Ok(NationalSummary {
@@ -233,6 +275,7 @@ pub async fn national_summary(
         generated_at_ms: crate::now_ms(),
         stations_total,
         totals,
+        figures_totals,
         constituencies,
     })
 }

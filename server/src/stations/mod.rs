@@ -15,6 +15,6 @@ pub use board::{Board, BoardFilter, NationalSummary, constituency_board, nationa
 pub use facts::{FactsCache, ManifestFacts};
 pub use live::{BoardFeed, StationChanged, announce_capture};
 pub use state::{
-    CaptureState, CaptureSummary, FiguresState, FiguresStates, FormStatus, NoFigures, StationState,
-    station_states,
+    CaptureState, CaptureSummary, ElectionFiguresStates, FiguresState, FiguresStates, FormStatus,
+    NoFigures, StationState, station_states,
 };

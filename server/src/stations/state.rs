@@ -90,9 +90,39 @@ pub enum FiguresState {
     Confirmed,
 }
 
+impl FiguresState {
+    pub const ALL: [FiguresState; 4] = [
+        FiguresState::Entering,
+        FiguresState::Disagreement,
+        FiguresState::Quarantined,
+        FiguresState::Confirmed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FiguresState::Entering => "entering",
+            FiguresState::Disagreement => "disagreement",
+            FiguresState::Quarantined => "quarantined",
+            FiguresState::Confirmed => "confirmed",
+        }
+    }
+}
+
 /// The slot the figures domain fills: its state of each station's form.
 pub trait FiguresStates: Send + Sync {
     fn figures_state(&self, station: u32, form: FormKind) -> Option<FiguresState>;
+}
+
+/// The figures domain's states of every constituency of an election, by constituency code (for
+/// the national summary).
+pub trait ElectionFiguresStates: Send + Sync {
+    fn constituency(&self, code: &str) -> Option<&dyn FiguresStates>;
+}
+
+impl<F: FiguresStates> ElectionFiguresStates for HashMap<String, F> {
+    fn constituency(&self, code: &str) -> Option<&dyn FiguresStates> {
+        self.get(code).map(|f| f as &dyn FiguresStates)
+    }
 }
 
 /// No figures domain: every figures state is absent.
@@ -101,6 +131,12 @@ pub struct NoFigures;
 
 impl FiguresStates for NoFigures {
     fn figures_state(&self, _: u32, _: FormKind) -> Option<FiguresState> {
+        None
+    }
+}
+
+impl ElectionFiguresStates for NoFigures {
+    fn constituency(&self, _: &str) -> Option<&dyn FiguresStates> {
         None
     }
 }

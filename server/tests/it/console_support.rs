@@ -2,7 +2,7 @@
 //! service, and a cookie-keeping client that signs in through the real sign-in form and sends
 //! what a browser sends (`Origin`, the anti-forgery token). Console tests of other areas
 //! (review, figures) sign in with [`Browser::signed_in`] and extend the matrix in
-//! `console_matrix`.
+//! `console_matrix/routes.rs`.
 
 use std::collections::HashMap;
 
@@ -13,17 +13,12 @@ use tallyseal_server::db::Database;
 
 use crate::helpers::{Db, Store, TestApp, test_config};
 
-/// The demo election's id and two of its constituency codes: one "own", one "other".
+/// An election id and constituency code for the accounts' scopes (no package needed).
 pub const ELECTION: &str = "pk-test";
 pub const OWN: &str = "NA-1";
-pub const OTHER: &str = "NA-2";
 
 pub fn own() -> ConstituencyRef {
     ConstituencyRef::new(ELECTION, OWN)
-}
-
-pub fn other() -> ConstituencyRef {
-    ConstituencyRef::new(ELECTION, OTHER)
 }
 
 /// The server's database through the server's own code (a second handle on it).

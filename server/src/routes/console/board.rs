@@ -13,8 +13,9 @@ use tokio::sync::broadcast::error::RecvError;
 use super::authorised;
 use crate::accounts::{Actor, Permission, authorize};
 use crate::error::{self, ApiError, Problem};
+use crate::figures::board_states;
 use crate::state::AppState;
-use crate::stations::{self, BoardFilter, CaptureState, NoFigures, StationChanged};
+use crate::stations::{self, BoardFilter, CaptureState, StationChanged};
 
 /// A comment line this often keeps proxies from closing an idle stream.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -70,12 +71,13 @@ async fn board(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (election, constituency) = path.into_inner();
-    authorised(&actor, Permission::ViewBoard, &election, &constituency)?;
+    let c = authorised(&actor, Permission::ViewBoard, &election, &constituency)?;
     let query = web::Query::<BoardQuery>::from_query(req.query_string())
         .map_err(|e| ApiError::new(Problem::InvalidField, e.to_string()))?;
     let filter = filter_of(&query)?;
+    let figures = board_states::constituency_figures(&state, &c).await?;
     let board =
-        stations::constituency_board(&state, &election, &constituency, filter, &NoFigures).await?;
+        stations::constituency_board(&state, &election, &constituency, filter, &figures).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(board))
@@ -96,7 +98,8 @@ async fn national(
             code,
         ))
     };
-    let summary = stations::national_summary(&state, &election, &visible).await?;
+    let figures = board_states::election_figures(&state, &election, &visible).await?;
+    let summary = stations::national_summary(&state, &election, &visible, &figures).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(summary))

@@ -23,6 +23,27 @@ async fn double_entry_with_one_disagreement(db: Db, test: &str) {
     let ro = actor("u-ro", Role::ReturningOfficer, &console.c);
     let entry = |slot: u32| format!("/figures/entries/{hash}/{slot}");
 
+    // Not yet accepted by the RO: nothing to enter, nothing stored.
+    let (s, v) = console
+        .call(
+            &op1,
+            "POST",
+            &format!("{}/claim", entry(1)),
+            Some(json!({"id": rid(), "origin": "ws-1"})),
+        )
+        .await;
+    assert_eq!(s, 404, "{v}");
+    assert_eq!(
+        console
+            .count(
+                "SELECT COUNT(*) FROM figure_entries WHERE manifest_hash = $1",
+                &hash
+            )
+            .await,
+        0
+    );
+    console.decide(&hash, "accept", None, None).await;
+
     // Operator 1 claims entry 1 (twice: the same claim), cannot take entry 2 nor read it.
     let claim_id = rid();
     let (s, v) = console
@@ -367,7 +388,9 @@ async fn agreement_confirms(db: Db, _s: crate::helpers::Store, test: &str) {
         return;
     };
     let f = consistent(&[50, 60], 2);
-    let hash = console.add_capture(1, Some(typed(&f, 2)), None).await;
+    let hash = console
+        .add_accepted_capture(1, Some(typed(&f, 2)), None)
+        .await;
     console.double_entry(&hash, &f, &f).await;
     let how: String =
         sqlx::query_scalar("SELECT how FROM figure_confirmations WHERE manifest_hash = $1")
@@ -391,7 +414,7 @@ async fn concurrent_saves(db: Db, _s: crate::helpers::Store, test: &str) {
     let Some(console) = Console::start(db, test, election_ahead(), c).await else {
         return;
     };
-    let hash = console.add_capture(1, None, None).await;
+    let hash = console.add_accepted_capture(1, None, None).await;
     let op = actor("u-op1", Role::Operator, &console.c);
     let (s, _) = console
         .call(

@@ -25,12 +25,16 @@ async fn forms(db: Db, _s: Store, test: &str) {
     let observer = actor("u-obs", Role::Observer, &console.c);
     let f1 = consistent(&[300, 200], 10);
     let f2 = consistent(&[150, 250], 5);
-    let h1 = console.add_capture(1, Some(typed(&f1, 2)), None).await;
-    let h2 = console.add_capture(2, Some(typed(&f2, 2)), None).await;
+    let h1 = console
+        .add_accepted_capture(1, Some(typed(&f1, 2)), None)
+        .await;
+    let h2 = console
+        .add_accepted_capture(2, Some(typed(&f2, 2)), None)
+        .await;
     console.double_entry(&h1, &f1, &f1).await;
     console.double_entry(&h2, &f2, &f2).await;
     // Station 3: received, one entry submitted. Station 4: nothing received.
-    let h3 = console.add_capture(3, None, None).await;
+    let h3 = console.add_accepted_capture(3, None, None).await;
     let (s, _) = console
         .call(
             &op,

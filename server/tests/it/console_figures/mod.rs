@@ -7,7 +7,7 @@
 //! manifest bytes, verification report), so each test controls the PO's sealed figures and the
 //! report's checks.
 
-mod authorisation;
+mod board;
 mod double_entry;
 mod forms;
 mod quarantine;
@@ -310,7 +310,48 @@ impl Console {
         hash
     }
 
-    /// Call a console route as `actor`; the status and the JSON (or text) answer.
+    /// [`Console::add_capture`], then the RO's acceptance recorded through the review API (the
+    /// figures domain reads only captures whose latest decision is `accept`).
+    pub async fn add_accepted_capture(
+        &self,
+        station: u32,
+        sealed: Option<FormFigures>,
+        failed: Option<CheckId>,
+    ) -> String {
+        let hash = self.add_capture(station, sealed, failed).await;
+        self.decide(&hash, "accept", None, None).await;
+        hash
+    }
+
+    /// The RO's decision on a capture through the review API (`supersedes` the head decision,
+    /// if any); returns the new decision's id.
+    pub async fn decide(
+        &self,
+        hash: &str,
+        action: &str,
+        reason_code: Option<&str>,
+        supersedes: Option<&str>,
+    ) -> String {
+        let ro = actor("u-ro", Role::ReturningOfficer, &self.c);
+        let id = decision_id();
+        let (s, v) = self
+            .call(
+                &ro,
+                "POST",
+                &format!("/captures/{hash}/decisions"),
+                Some(json!({
+                    "decision_id": id, "action": action, "reason_code": reason_code,
+                    "reason": if reason_code.is_some() { "the RO's reason" } else { "" },
+                    "supersedes": supersedes,
+                })),
+            )
+            .await;
+        assert_eq!(s, 201, "{v}");
+        id
+    }
+
+    /// Call a console route as `actor` (`path` under the constituency's, or from `/api/`); the
+    /// status and the JSON (or text) answer.
     pub async fn call(
         &self,
         actor: &Actor,
@@ -351,7 +392,12 @@ impl Console {
                 .configure(tallyseal_server::routes::console::configure),
         )
         .await;
-        let url = format!("/api/v1/console/{}/{}{path}", self.c.election, self.c.code);
+        // A path under the constituency, or a whole one (`/api/…`).
+        let url = if path.starts_with("/api/") {
+            path.to_owned()
+        } else {
+            format!("/api/v1/console/{}/{}{path}", self.c.election, self.c.code)
+        };
         let mut req = match method {
             "GET" => atest::TestRequest::get(),
             "PUT" => atest::TestRequest::put(),
@@ -405,6 +451,19 @@ impl Console {
             .await
             .unwrap()
     }
+}
+
+/// A fresh client-generated decision id (a UUID's text form).
+pub fn decision_id() -> String {
+    let h = tallyseal_server::random_hex(16).unwrap();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 /// A fresh client-generated record id.

@@ -32,7 +32,7 @@ async fn quarantine_checks(db: Db, _s: Store, test: &str) {
     let mut confirm =
         async |n: u32, f: BTreeMap<String, u32>, sealed: bool, failed: Option<CheckId>| {
             let hash = console
-                .add_capture(n, sealed.then(|| typed(&f, 3)), failed)
+                .add_accepted_capture(n, sealed.then(|| typed(&f, 3)), failed)
                 .await;
             console.double_entry(&hash, &f, &f).await;
             hashes.insert(n, hash);
@@ -89,7 +89,9 @@ async fn quarantine_checks(db: Db, _s: Store, test: &str) {
     let entered = consistent(&[88, 52, 21], 2);
     let mut po = entered.clone();
     po.insert("candidate_1".into(), 83);
-    let h11 = console.add_capture(11, Some(typed(&po, 3)), None).await;
+    let h11 = console
+        .add_accepted_capture(11, Some(typed(&po, 3)), None)
+        .await;
     console.double_entry(&h11, &entered, &entered).await;
     let (s, v) = console
         .call(&ro, "POST", &format!("/figures/corrections/{h11}"), Some(json!({"id": rid(), "origin": "ro", "settlements": [{"field": "candidate_1", "value": 88, "reason": "both entries read 88 from the image"}]})))

@@ -64,7 +64,7 @@ async fn real_constituency(db: Db, _s: Store, test: &str) {
     let ro = actor("u-ro-116", Role::ReturningOfficer, &console.c);
     for (n, f) in &sheets {
         let hash = console
-            .add_capture(*n, Some(typed(f, candidates.len() as u32)), None)
+            .add_accepted_capture(*n, Some(typed(f, candidates.len() as u32)), None)
             .await;
         console.double_entry(&hash, f, f).await;
     }
