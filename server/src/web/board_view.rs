@@ -91,10 +91,7 @@ pub fn form_label(tr: &Tr, form: &str) -> String {
 }
 
 fn capture_href(b: &Board, hash: &str) -> String {
-    format!(
-        "/console/{}/{}/captures/{hash}",
-        b.election, b.constituency
-    )
+    format!("/console/{}/{}/captures/{hash}", b.election, b.constituency)
 }
 
 fn form_cell(tr: &Tr, clock: &LocalClock, b: &Board, f: &FormStatus) -> FormCell {
@@ -103,7 +100,11 @@ fn form_cell(tr: &Tr, clock: &LocalClock, b: &Board, f: &FormStatus) -> FormCell
         .iter()
         .map(|p| PageLink {
             label: if p.pages > 1 {
-                tr.t1("board-open-page", "page", &count(tr.lang, u64::from(p.page)))
+                tr.t1(
+                    "board-open-page",
+                    "page",
+                    &count(tr.lang, u64::from(p.page)),
+                )
             } else {
                 tr.t("board-open")
             },
@@ -193,7 +194,10 @@ pub fn board(tr: &Tr, clock: &LocalClock, b: &Board, filter: BoardFilter) -> Boa
         zone: clock.label.clone(),
         updated: clock.time(b.generated_at_ms),
         total: count(tr.lang, b.stations_total as u64),
-        states: CaptureState::ALL.iter().map(|s| state_label(tr, *s)).collect(),
+        states: CaptureState::ALL
+            .iter()
+            .map(|s| state_label(tr, *s))
+            .collect(),
         counts,
         awaited,
         state_choices: choices(
@@ -294,7 +298,10 @@ pub fn national(tr: &Tr, clock: &LocalClock, n: &NationalSummary) -> NationalVie
         zone: clock.label.clone(),
         updated: clock.time(n.generated_at_ms),
         total: count(tr.lang, n.stations_total as u64),
-        states: CaptureState::ALL.iter().map(|s| state_label(tr, *s)).collect(),
+        states: CaptureState::ALL
+            .iter()
+            .map(|s| state_label(tr, *s))
+            .collect(),
         totals,
         constituencies,
     }

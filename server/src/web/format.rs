@@ -67,9 +67,9 @@ pub fn count(lang: Lang, n: u64) -> String {
     for (i, d) in bytes.iter().enumerate() {
         let left = len - i;
         let boundary = match lang {
-            Lang::En => left % 3 == 0,
+            Lang::En => left.is_multiple_of(3),
             // The last three digits, then pairs (lakh, crore).
-            Lang::Ur => left == 3 || (left > 3 && (left - 3) % 2 == 0),
+            Lang::Ur => left >= 3 && (left - 3).is_multiple_of(2),
         };
         if i > 0 && boundary {
             out.push(',');

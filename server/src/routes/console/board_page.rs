@@ -105,7 +105,7 @@ pub async fn board(
     };
     let ctx = PageContext::new(&req);
     let v = board_view::board(&ctx.tr, &clock, &board, filter);
-    ctx.respond(StatusCode::OK, BoardPage { ctx: &ctx, v: v }.render())
+    ctx.respond(StatusCode::OK, BoardPage { ctx: &ctx, v }.render())
 }
 
 /// `GET /console/{election}`: the constituencies the viewer may see, with their counts.

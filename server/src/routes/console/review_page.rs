@@ -151,12 +151,18 @@ pub async fn show(
         Err(resp) => return *resp,
     };
     let decided = req.query_string().split('&').any(|p| p == "decided=1");
-    render(&req, &state, &actor, &c, &path.hash, StatusCode::OK, |_, _| {
-        Notice {
+    render(
+        &req,
+        &state,
+        &actor,
+        &c,
+        &path.hash,
+        StatusCode::OK,
+        |_, _| Notice {
             decided,
             ..Notice::default()
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -202,24 +208,38 @@ pub async fn decide(
             ))
             .finish(),
         Err(DecisionRefused::Stale(current)) => {
-            render(&req, &state, &actor, &c, &hash, StatusCode::CONFLICT, |tr, clock| {
-                Notice {
+            render(
+                &req,
+                &state,
+                &actor,
+                &c,
+                &hash,
+                StatusCode::CONFLICT,
+                |tr, clock| Notice {
                     conflict: Some(current.as_deref().map(|d| decision_view(tr, clock, d))),
                     ..Notice::default()
-                }
-            })
+                },
+            )
             .await
         }
         Err(DecisionRefused::IdReused(existing)) => {
-            render(&req, &state, &actor, &c, &hash, StatusCode::CONFLICT, |tr, clock| {
-                Notice {
+            render(
+                &req,
+                &state,
+                &actor,
+                &c,
+                &hash,
+                StatusCode::CONFLICT,
+                |tr, clock| Notice {
                     conflict: Some(Some(decision_view(tr, clock, &existing))),
                     ..Notice::default()
-                }
-            })
+                },
+            )
             .await
         }
-        Err(DecisionRefused::Problem(e)) if e.problem.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+        Err(DecisionRefused::Problem(e))
+            if e.problem.status() == StatusCode::UNPROCESSABLE_ENTITY =>
+        {
             let detail = e.detail.clone();
             render(
                 &req,
@@ -238,4 +258,3 @@ pub async fn decide(
         Err(DecisionRefused::Problem(e)) => failure_page(&req, &e),
     }
 }
-
