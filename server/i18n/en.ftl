@@ -100,6 +100,7 @@ board-updated = Updated { $time }
 board-times-in = times in { $zone }
 board-counts = Stations by state ({ $total } stations)
 board-col-form = Form
+board-col-state = State
 board-awaited = Stations awaited
 board-awaited-none = none
 board-stations = Stations

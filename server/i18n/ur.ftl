@@ -100,6 +100,7 @@ board-updated = تازہ کاری { $time }
 board-times-in = اوقات { $zone } کے مطابق
 board-counts = کیفیت کے لحاظ سے پولنگ اسٹیشن (کل { $total } اسٹیشن)
 board-col-form = فارم
+board-col-state = کیفیت
 board-awaited = جن اسٹیشنوں کا انتظار ہے
 board-awaited-none = کوئی نہیں
 board-stations = پولنگ اسٹیشن

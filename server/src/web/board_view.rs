@@ -17,12 +17,37 @@ pub struct Choice {
     pub selected: bool,
 }
 
-/// One form's counts, by state.
+/// One state's counts, per form (a state per row keeps the table narrow on a tablet).
 #[derive(Debug)]
 pub struct CountRow {
-    pub form: String,
-    /// (state, its count as written, the board filtered to it).
+    pub state: String,
+    /// (form, its count as written, the board filtered to it; empty: no link).
     pub cells: Vec<(String, String, String)>,
+}
+
+/// The counts table: a row per state, a column per form.
+fn count_rows(
+    tr: &Tr,
+    counts: &crate::stations::board::StateCounts,
+    link: impl Fn(&str, &str) -> String,
+) -> Vec<CountRow> {
+    CaptureState::ALL
+        .iter()
+        .map(|s| CountRow {
+            state: state_label(tr, *s),
+            cells: counts
+                .iter()
+                .map(|(form, by_state)| {
+                    let n = by_state.get(s.as_str()).copied().unwrap_or(0);
+                    (
+                        form_label(tr, form),
+                        count(tr.lang, n as u64),
+                        link(form, s.as_str()),
+                    )
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// One page of a capture set on the board.
@@ -69,7 +94,7 @@ pub struct BoardView {
     pub zone: String,
     pub updated: String,
     pub total: String,
-    pub states: Vec<String>,
+    pub forms: Vec<String>,
     pub counts: Vec<CountRow>,
     pub awaited: Vec<AwaitedRow>,
     pub state_choices: Vec<Choice>,
@@ -156,24 +181,9 @@ pub fn board(tr: &Tr, clock: &LocalClock, b: &Board, filter: BoardFilter) -> Boa
         CaptureState::ALL.iter().map(|s| (*s, s.as_str())).collect();
     let forms: Vec<(FormKind, &'static str)> = FORMS.iter().map(|f| (*f, f.as_str())).collect();
     let base = format!("/console/{}/{}/board", b.election, b.constituency);
-    let counts = b
-        .counts
-        .iter()
-        .map(|(form, by_state)| CountRow {
-            form: form_label(tr, form),
-            cells: CaptureState::ALL
-                .iter()
-                .map(|s| {
-                    let n = by_state.get(s.as_str()).copied().unwrap_or(0);
-                    (
-                        state_label(tr, *s),
-                        count(tr.lang, n as u64),
-                        format!("{base}?form={form}&state={}", s.as_str()),
-                    )
-                })
-                .collect(),
-        })
-        .collect();
+    let counts = count_rows(tr, &b.counts, |form, state| {
+        format!("{base}?form={form}&state={state}")
+    });
     let awaited = b
         .awaited
         .iter()
@@ -194,10 +204,7 @@ pub fn board(tr: &Tr, clock: &LocalClock, b: &Board, filter: BoardFilter) -> Boa
         zone: clock.label.clone(),
         updated: clock.time(b.generated_at_ms),
         total: count(tr.lang, b.stations_total as u64),
-        states: CaptureState::ALL
-            .iter()
-            .map(|s| state_label(tr, *s))
-            .collect(),
+        forms: FORMS.iter().map(|f| form_label(tr, f.as_str())).collect(),
         counts,
         awaited,
         state_choices: choices(
@@ -248,27 +255,14 @@ pub struct NationalView {
     pub zone: String,
     pub updated: String,
     pub total: String,
-    pub states: Vec<String>,
+    pub forms: Vec<String>,
     pub totals: Vec<CountRow>,
     pub constituencies: Vec<ConstituencyRow>,
 }
 
 /// The national page's view.
 pub fn national(tr: &Tr, clock: &LocalClock, n: &NationalSummary) -> NationalView {
-    let totals = n
-        .totals
-        .iter()
-        .map(|(form, by_state)| CountRow {
-            form: form_label(tr, form),
-            cells: CaptureState::ALL
-                .iter()
-                .map(|s| {
-                    let c = by_state.get(s.as_str()).copied().unwrap_or(0);
-                    (state_label(tr, *s), count(tr.lang, c as u64), String::new())
-                })
-                .collect(),
-        })
-        .collect();
+    let totals = count_rows(tr, &n.totals, |_, _| String::new());
     let constituencies = n
         .constituencies
         .iter()
@@ -298,10 +292,7 @@ pub fn national(tr: &Tr, clock: &LocalClock, n: &NationalSummary) -> NationalVie
         zone: clock.label.clone(),
         updated: clock.time(n.generated_at_ms),
         total: count(tr.lang, n.stations_total as u64),
-        states: CaptureState::ALL
-            .iter()
-            .map(|s| state_label(tr, *s))
-            .collect(),
+        forms: FORMS.iter().map(|f| form_label(tr, f.as_str())).collect(),
         totals,
         constituencies,
     }
