@@ -1,4 +1,5 @@
-//! Static files built into the binary: the console's stylesheet and htmx (vendored from the npm
+//! Static files built into the binary: the console's stylesheet, the board's and the review's
+//! small scripts, and htmx (vendored from the npm
 //! package `htmx.org` 2.0.11, 0BSD; `THIRD-PARTY.md`). Each is served at
 //! `/static/<name>.<first 16 hex of its SHA-256>.<ext>` with a year-long immutable cache: a new
 //! build with other bytes has another URL. Nothing is fetched from elsewhere at run time.
@@ -46,6 +47,26 @@ pub static HTMX: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+/// The arrival board's live updates (`static/board-live.js`, ours).
+pub static BOARD_JS: LazyLock<Asset> = LazyLock::new(|| {
+    asset(
+        "board-live",
+        "js",
+        include_bytes!("../../static/board-live.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
+
+/// The review's image viewer: zoom, pan, rotate (`static/image-viewer.js`, ours).
+pub static VIEWER_JS: LazyLock<Asset> = LazyLock::new(|| {
+    asset(
+        "image-viewer",
+        "js",
+        include_bytes!("../../static/image-viewer.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
+
 /// Register `GET /static/{file}`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/{file}", web::get().to(serve));
@@ -53,7 +74,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn serve(file: web::Path<String>) -> HttpResponse {
     let wanted = format!("/static/{file}");
-    for a in [&*CSS, &*HTMX] {
+    for a in [&*CSS, &*HTMX, &*BOARD_JS, &*VIEWER_JS] {
         if a.url == wanted {
             return HttpResponse::Ok()
                 .insert_header((header::CONTENT_TYPE, a.content_type))

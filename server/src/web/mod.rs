@@ -7,7 +7,10 @@
 //! unescaped.
 
 pub mod assets;
+pub mod board_view;
 pub mod cookies;
 pub mod csrf;
+pub mod format;
 pub mod page;
+pub mod review_view;
 pub mod session_layer;

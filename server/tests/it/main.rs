@@ -15,6 +15,7 @@ mod console_figures;
 mod console_matrix;
 mod console_pages;
 mod console_review;
+mod console_review_pages;
 mod console_sessions;
 mod console_support;
 mod cors;

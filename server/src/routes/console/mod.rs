@@ -1,7 +1,9 @@
 //! The console: its pages under `/console` and its session API (thin: parse, authorise, call the
 //! accounts service, render): `/console` (home), `/console/login`, `/console/logout`,
-//! `/console/operators`, and `GET /api/v1/console/session` (who is signed in, with the
-//! anti-forgery token for htmx and JSON clients). The session layer (`web::session_layer`) has
+//! `/console/operators`, the board and review pages ([`board_page`]: `/console/{election}` and
+//! `…/{constituency}/board`; [`review_page`]: `…/captures/{hash}` and its decisions), and
+//! `GET /api/v1/console/session` (who is signed in, with the anti-forgery token for htmx and
+//! JSON clients). The session layer (`web::session_layer`) has
 //! already resolved the session and refused forged state-changing requests.
 //!
 //! The JSON API under `/api/v1/console/{election}/{constituency}/…`: every handler
@@ -16,12 +18,14 @@
 //! Handlers parse, authorise (403, and nothing read or stored), call a service and map the answer.
 
 mod board;
+mod board_page;
 pub mod figures;
 pub mod forms;
 mod home;
 mod login;
 mod operators;
 mod review;
+mod review_page;
 mod session_api;
 
 use actix_web::http::StatusCode;
@@ -49,6 +53,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/operators/{user_id}/disable",
                 web::post().to(operators::disable),
+            )
+            .route("/{election}", web::get().to(board_page::national))
+            .route(
+                "/{election}/{constituency}/board",
+                web::get().to(board_page::board),
+            )
+            .route(
+                "/{election}/{constituency}/captures/{hash}",
+                web::get().to(review_page::show),
+            )
+            .route(
+                "/{election}/{constituency}/captures/{hash}/decisions",
+                web::post().to(review_page::decide),
             )
             .default_service(web::to(not_found)),
     );

@@ -122,6 +122,27 @@ pub fn routes() -> Vec<Route> {
             targets: &[Target::Nothing],
             allowed_status: 200,
         },
+        // The board, national and review pages.
+        get(
+            "board page",
+            |f, t| format!("/console/{ELECTION}/{}/board", f.place(t).code),
+            Permission::ViewBoard,
+        ),
+        Route {
+            name: "national page",
+            request: Request::Get(|_, _| format!("/console/{ELECTION}")),
+            permission: Some(Permission::ViewBoard),
+            targets: &[Target::Nothing],
+            allowed_status: 200,
+        },
+        get(
+            "review page",
+            |f, t| {
+                let p = f.place(t);
+                format!("/console/{ELECTION}/{}/captures/{}", p.code, p.capture)
+            },
+            Permission::ViewBoard,
+        ),
         // The review of a capture.
         get("capture review", capture, Permission::ViewBoard),
         get(
