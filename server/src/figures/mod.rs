@@ -11,7 +11,8 @@
 //! - [`compile`]: Forms 47, 48 and 49 from the confirmed, counted figures;
 //! - [`signing`]: signed versions of the forms (Commission key, naming the RO), superseding;
 //! - [`postal`]: the postal ballots the RO enters for Form-49;
-//! - [`exports`]: the signed forms as CSV.
+//! - [`exports`]: the signed forms as CSV;
+//! - [`worklist`]: the captures awaiting an entry or the RO's corrections (the pages' lists).
 //!
 //! Every record is appended with its event and never updated; every rule on figures is core's
 //! (`tallyseal_core::form`). It never shows an operator the other entry or the PO's figures.
@@ -27,6 +28,7 @@ pub mod quarantine;
 pub mod records;
 pub mod signing;
 pub mod standing;
+pub mod worklist;
 
 use crate::error::ApiError;
 

@@ -1,6 +1,7 @@
 //! The console: its pages under `/console` and its session API (thin: parse, authorise, call the
 //! accounts service, render): `/console` (home), `/console/login`, `/console/logout`,
-//! `/console/operators`, and `GET /api/v1/console/session` (who is signed in, with the
+//! `/console/operators`, the figures pages ([`figure_pages`]: double entry, corrections,
+//! quarantine, Forms 47/48/49), and `GET /api/v1/console/session` (who is signed in, with the
 //! anti-forgery token for htmx and JSON clients). The session layer (`web::session_layer`) has
 //! already resolved the session and refused forged state-changing requests.
 //!
@@ -16,6 +17,7 @@
 //! Handlers parse, authorise (403, and nothing read or stored), call a service and map the answer.
 
 mod board;
+mod figure_pages;
 pub mod figures;
 pub mod forms;
 mod home;
@@ -50,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/operators/{user_id}/disable",
                 web::post().to(operators::disable),
             )
+            .configure(figure_pages::configure)
             .default_service(web::to(not_found)),
     );
     cfg.route(
