@@ -95,15 +95,9 @@ fn form_of(req: &HttpRequest, s: &str) -> Result<ResultForm, HttpResponse> {
     ResultForm::parse(s).ok_or_else(|| page::status_page(req, StatusCode::NOT_FOUND))
 }
 
-/// A time as RFC 3339 UTC (seconds).
+/// A time as RFC 3339 UTC.
 fn when(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
+    tallyseal_core::verify::fmt_ms(ms)
 }
 
 fn line(v: &SignedFormView) -> VersionLine {

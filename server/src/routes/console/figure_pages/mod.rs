@@ -220,3 +220,55 @@ pub(super) fn finding_text(tr: &crate::i18n::Tr, code: &str) -> String {
     }
     tr.t(&format!("finding-{}", code.replace('_', "-")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Lang, keys};
+
+    /// Every key the pages build from a code (rules, findings, reasons awaited, figures) is in
+    /// both catalogues.
+    #[test]
+    fn every_built_key_is_in_both_catalogues() {
+        let mut built: Vec<String> = tallyseal_core::form::FormRule::ALL
+            .iter()
+            .map(|r| format!("rule-{}", r.as_str().replace('_', "-")))
+            .collect();
+        for code in [
+            "polled_above_roll",
+            "turnout_outlier",
+            "identical_counts",
+            "women_turnout_under_10",
+            "disagrees_with_sealed",
+        ] {
+            built.push(format!("finding-{}", code.replace('_', "-")));
+        }
+        for reason in [
+            "no_capture",
+            "not_accepted",
+            "entry_pending",
+            "corrections_pending",
+            "quarantined",
+        ] {
+            built.push(format!("awaited-{}", reason.replace('_', "-")));
+        }
+        for kind in [
+            tallyseal_core::form::FormKind::Form45,
+            tallyseal_core::form::FormKind::Form46,
+        ] {
+            for name in crate::figures::fields::FieldSet::new(kind, &[]).names {
+                built.push(field_key(&name).to_owned());
+            }
+        }
+        for lang in Lang::ALL {
+            let have = keys(lang);
+            let missing: Vec<_> = built.iter().filter(|k| !have.contains(*k)).collect();
+            assert!(missing.is_empty(), "{}: {missing:?}", lang.code());
+        }
+        let field = crate::figures::fields::invalid_field("figures.candidate_4", "no such field");
+        assert_eq!(
+            entry::named_field(&field).as_deref(),
+            Some("figures.candidate_4")
+        );
+    }
+}
