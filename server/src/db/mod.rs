@@ -32,12 +32,12 @@
 //! `result_forms` (signed Forms 47/48/49 and postal ballots) and `constituency_captures` (what
 //! they read of a constituency's captures).
 
+mod accounts;
 mod board;
 mod columns;
-mod decisions;
-mod constituency_captures;
-mod accounts;
 mod console_sessions;
+mod constituency_captures;
+mod decisions;
 mod devices;
 mod elections;
 mod enrolment_codes;
@@ -59,20 +59,20 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection, Executor};
 
-pub use board::{BoardCaptureRow, board_captures, station_captures};
-pub use columns::{
-    DeviceKeyHex, Sha256Hex, SignatureHex, StoredVerdict, SubmissionStatus, UnknownValue,
-};
-pub use decisions::{
-    DecisionRow, decisions_for_board, decisions_for_capture, decisions_for_station, get_decision,
-};
-pub use constituency_captures::{CaptureFiguresRow, capture_figures_row, captures_of_constituency};
 pub use accounts::{
     AccountChange, AccountRow, AttemptOutcome, ChangeKind, LoginAttempt, NewAccount, account_scope,
     current_password_hash, get_account, get_account_by_login, is_disabled, list_accounts,
     recent_failures_of_client, recent_failures_of_login,
 };
+pub use board::{BoardCaptureRow, board_captures, station_captures};
+pub use columns::{
+    DeviceKeyHex, Sha256Hex, SignatureHex, StoredVerdict, SubmissionStatus, UnknownValue,
+};
 pub use console_sessions::{SessionRow, get_session};
+pub use constituency_captures::{CaptureFiguresRow, capture_figures_row, captures_of_constituency};
+pub use decisions::{
+    DecisionRow, decisions_for_board, decisions_for_capture, decisions_for_station, get_decision,
+};
 pub use devices::{DeviceRow, EnrolOutcome, get_device};
 pub use elections::{get_election, list_election_ids};
 pub use enrolment_codes::{CodeRow, get_code};

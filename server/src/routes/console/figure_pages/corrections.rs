@@ -73,11 +73,11 @@ pub async fn list(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> HttpResponse {
-    let PageActor { actor, c } =
-        match guard(&req, Permission::SettleCorrections, &path.0, &path.1) {
-            Ok(p) => p,
-            Err(resp) => return resp,
-        };
+    let PageActor { actor, c } = match guard(&req, Permission::SettleCorrections, &path.0, &path.1)
+    {
+        Ok(p) => p,
+        Err(resp) => return resp,
+    };
     let rows = match worklist::awaiting(&state, &c, &actor).await {
         Ok(rows) => rows.into_iter().filter(|r| r.corrections_pending).collect(),
         Err(e) => return api_page(&req, &e),
@@ -133,7 +133,12 @@ fn render(
         hash: view.manifest_hash.clone(),
         station: view.station,
         has_sealed: view.sealed.is_some(),
-        both_submitted: view.entries.iter().filter(|e| e.state == "submitted").count() == 2,
+        both_submitted: view
+            .entries
+            .iter()
+            .filter(|e| e.state == "submitted")
+            .count()
+            == 2,
         rows,
         record: record_id(),
         supersedes: view
@@ -228,7 +233,9 @@ pub async fn settle(
         .collect();
     let request = SettleRequest {
         meta: RecordMeta {
-            id: field(&pairs, "id").map(str::to_owned).unwrap_or_else(record_id),
+            id: field(&pairs, "id")
+                .map(str::to_owned)
+                .unwrap_or_else(record_id),
             origin: ORIGIN.into(),
         },
         supersedes: field(&pairs, "supersedes")

@@ -122,10 +122,7 @@ pub async fn list(
 }
 
 fn entry_url(c: &ConstituencyRef, hash: &str, slot: i64) -> String {
-    format!(
-        "/console/{}/{}/entries/{hash}/{slot}",
-        c.election, c.code
-    )
+    format!("/console/{}/{}/entries/{hash}/{slot}", c.election, c.code)
 }
 
 /// `POST …/entries/{hash}/{slot}/claim`: claim the entry, then to its form.
@@ -135,11 +132,15 @@ pub async fn claim(
     path: web::Path<EntryPath>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let PageActor { actor, c } =
-        match guard(&req, Permission::EnterFigures, &path.election, &path.constituency) {
-            Ok(p) => p,
-            Err(resp) => return resp,
-        };
+    let PageActor { actor, c } = match guard(
+        &req,
+        Permission::EnterFigures,
+        &path.election,
+        &path.constituency,
+    ) {
+        Ok(p) => p,
+        Err(resp) => return resp,
+    };
     let hash = match hash_of(&req, &path.hash) {
         Ok(h) => h,
         Err(resp) => return resp,
@@ -147,7 +148,9 @@ pub async fn claim(
     let pairs = form_pairs(&body);
     let claim = ClaimRequest {
         meta: RecordMeta {
-            id: field(&pairs, "id").map(str::to_owned).unwrap_or_else(record_id),
+            id: field(&pairs, "id")
+                .map(str::to_owned)
+                .unwrap_or_else(record_id),
             origin: ORIGIN.into(),
         },
     };
@@ -322,11 +325,15 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<EntryPath>,
 ) -> HttpResponse {
-    let PageActor { actor, c } =
-        match guard(&req, Permission::EnterFigures, &path.election, &path.constituency) {
-            Ok(p) => p,
-            Err(resp) => return resp,
-        };
+    let PageActor { actor, c } = match guard(
+        &req,
+        Permission::EnterFigures,
+        &path.election,
+        &path.constituency,
+    ) {
+        Ok(p) => p,
+        Err(resp) => return resp,
+    };
     let hash = match hash_of(&req, &path.hash) {
         Ok(h) => h,
         Err(resp) => return resp,
@@ -366,11 +373,15 @@ pub async fn save(
     path: web::Path<EntryPath>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let PageActor { actor, c } =
-        match guard(&req, Permission::EnterFigures, &path.election, &path.constituency) {
-            Ok(p) => p,
-            Err(resp) => return resp,
-        };
+    let PageActor { actor, c } = match guard(
+        &req,
+        Permission::EnterFigures,
+        &path.election,
+        &path.constituency,
+    ) {
+        Ok(p) => p,
+        Err(resp) => return resp,
+    };
     let hash = match hash_of(&req, &path.hash) {
         Ok(h) => h,
         Err(resp) => return resp,
@@ -383,7 +394,9 @@ pub async fn save(
         .unwrap_or(0);
     let save = SaveRequest {
         meta: RecordMeta {
-            id: field(&pairs, "id").map(str::to_owned).unwrap_or_else(record_id),
+            id: field(&pairs, "id")
+                .map(str::to_owned)
+                .unwrap_or_else(record_id),
             origin: ORIGIN.into(),
         },
         version,
@@ -407,8 +420,7 @@ pub async fn save(
         Err(FiguresError::Api(e)) if e.status_code() == StatusCode::UNPROCESSABLE_ENTITY => Shown {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             figures,
-            invalid: named_field(&e)
-                .map(|n| n.strip_prefix("figures.").unwrap_or(&n).to_owned()),
+            invalid: named_field(&e).map(|n| n.strip_prefix("figures.").unwrap_or(&n).to_owned()),
             error: Some(e.detail.clone()),
             stored: None,
             saved: false,
@@ -426,11 +438,15 @@ pub async fn validate(
     path: web::Path<EntryPath>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let PageActor { actor, c } =
-        match guard(&req, Permission::EnterFigures, &path.election, &path.constituency) {
-            Ok(p) => p,
-            Err(resp) => return resp,
-        };
+    let PageActor { actor, c } = match guard(
+        &req,
+        Permission::EnterFigures,
+        &path.election,
+        &path.constituency,
+    ) {
+        Ok(p) => p,
+        Err(resp) => return resp,
+    };
     let hash = match hash_of(&req, &path.hash) {
         Ok(h) => h,
         Err(resp) => return resp,

@@ -108,7 +108,10 @@ fn line(v: &SignedFormView) -> VersionLine {
             .as_i64()
             .map(when)
             .unwrap_or_default(),
-        reason: v.statement["reason"].as_str().unwrap_or_default().to_owned(),
+        reason: v.statement["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
         body_sha256: v.body_sha256.clone(),
     }
 }
@@ -158,7 +161,10 @@ async fn render(
         versions: versions.iter().rev().map(line).collect(),
         can_sign: authorize(&p.actor, Permission::SignForms, Some(&p.c)),
         record: record_id(),
-        supersedes: versions.last().map(|v| v.record.clone()).unwrap_or_default(),
+        supersedes: versions
+            .last()
+            .map(|v| v.record.clone())
+            .unwrap_or_default(),
         reason: typed("reason"),
         late_reason: typed("late_reason"),
         error: shown.error,
@@ -177,7 +183,12 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<FormPath>,
 ) -> HttpResponse {
-    let p = match guard(&req, Permission::ViewResults, &path.election, &path.constituency) {
+    let p = match guard(
+        &req,
+        Permission::ViewResults,
+        &path.election,
+        &path.constituency,
+    ) {
         Ok(p) => p,
         Err(resp) => return resp,
     };
@@ -238,7 +249,12 @@ pub async fn sign(
     path: web::Path<FormPath>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let p = match guard(&req, Permission::SignForms, &path.election, &path.constituency) {
+    let p = match guard(
+        &req,
+        Permission::SignForms,
+        &path.election,
+        &path.constituency,
+    ) {
         Ok(p) => p,
         Err(resp) => return resp,
     };
@@ -249,7 +265,9 @@ pub async fn sign(
     let pairs = form_pairs(&body);
     let request = SignRequest {
         meta: RecordMeta {
-            id: field(&pairs, "id").map(str::to_owned).unwrap_or_else(record_id),
+            id: field(&pairs, "id")
+                .map(str::to_owned)
+                .unwrap_or_else(record_id),
             origin: ORIGIN.into(),
         },
         supersedes: optional(&pairs, "supersedes"),
@@ -298,7 +316,9 @@ pub async fn postal(
     }
     let request = PostalRequest {
         meta: RecordMeta {
-            id: field(&pairs, "id").map(str::to_owned).unwrap_or_else(record_id),
+            id: field(&pairs, "id")
+                .map(str::to_owned)
+                .unwrap_or_else(record_id),
             origin: ORIGIN.into(),
         },
         supersedes: optional(&pairs, "supersedes"),
@@ -361,7 +381,12 @@ pub async fn print_preview(
     state: web::Data<AppState>,
     path: web::Path<FormPath>,
 ) -> HttpResponse {
-    let p = match guard(&req, Permission::ViewResults, &path.election, &path.constituency) {
+    let p = match guard(
+        &req,
+        Permission::ViewResults,
+        &path.election,
+        &path.constituency,
+    ) {
         Ok(p) => p,
         Err(resp) => return resp,
     };
@@ -380,7 +405,12 @@ pub async fn print_version(
     state: web::Data<AppState>,
     path: web::Path<VersionPath>,
 ) -> HttpResponse {
-    let p = match guard(&req, Permission::ViewResults, &path.election, &path.constituency) {
+    let p = match guard(
+        &req,
+        Permission::ViewResults,
+        &path.election,
+        &path.constituency,
+    ) {
         Ok(p) => p,
         Err(resp) => return resp,
     };

@@ -67,7 +67,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             &format!("{base}/quarantine/{{hash}}/release"),
             web::post().to(quarantine::release),
         )
-        .route(&format!("{base}/forms/{{form}}"), web::get().to(forms::show))
+        .route(
+            &format!("{base}/forms/{{form}}"),
+            web::get().to(forms::show),
+        )
         .route(
             &format!("{base}/forms/{{form}}/sign"),
             web::post().to(forms::sign),

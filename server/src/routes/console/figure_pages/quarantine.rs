@@ -54,12 +54,7 @@ struct Shown {
     typed: Option<(String, String)>,
 }
 
-async fn render(
-    req: &HttpRequest,
-    state: &AppState,
-    p: &PageActor,
-    shown: Shown,
-) -> HttpResponse {
+async fn render(req: &HttpRequest, state: &AppState, p: &PageActor, shown: Shown) -> HttpResponse {
     let list = match quarantine::list(state, &p.c).await {
         Ok(l) => l,
         Err(e) => return api_page(req, &e),
@@ -141,7 +136,9 @@ pub async fn release(
     let reason = field(&pairs, "reason").unwrap_or_default().to_owned();
     let request = ReleaseRequest {
         meta: RecordMeta {
-            id: field(&pairs, "id").map(str::to_owned).unwrap_or_else(record_id),
+            id: field(&pairs, "id")
+                .map(str::to_owned)
+                .unwrap_or_else(record_id),
             origin: ORIGIN.into(),
         },
         reason: reason.clone(),
