@@ -76,7 +76,7 @@ pub async fn list(
     let PageActor { actor, c } = match guard(&req, Permission::SettleCorrections, &path.0, &path.1)
     {
         Ok(p) => p,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let rows = match worklist::awaiting(&state, &c, &actor).await {
         Ok(rows) => rows.into_iter().filter(|r| r.corrections_pending).collect(),
@@ -166,11 +166,11 @@ pub async fn show(
         &path.constituency,
     ) {
         Ok(p) => p,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let hash = match hash_of(&req, &path.hash) {
         Ok(h) => h,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let (view, capture) = match (
         corrections::view(&state, &c, &hash).await,
@@ -204,11 +204,11 @@ pub async fn settle(
         &path.constituency,
     ) {
         Ok(p) => p,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let hash = match hash_of(&req, &path.hash) {
         Ok(h) => h,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let pairs = form_pairs(&body);
     let settlements = pairs

@@ -107,7 +107,7 @@ pub async fn list(
 ) -> HttpResponse {
     let PageActor { actor, c } = match guard(&req, Permission::EnterFigures, &path.0, &path.1) {
         Ok(p) => p,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let rows = match worklist::awaiting(&state, &c, &actor).await {
         Ok(rows) => rows
@@ -139,11 +139,11 @@ pub async fn claim(
         &path.constituency,
     ) {
         Ok(p) => p,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let hash = match hash_of(&req, &path.hash) {
         Ok(h) => h,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let pairs = form_pairs(&body);
     let claim = ClaimRequest {
@@ -332,11 +332,11 @@ pub async fn show(
         &path.constituency,
     ) {
         Ok(p) => p,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let hash = match hash_of(&req, &path.hash) {
         Ok(h) => h,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let (capture, entry) = match load(&state, &c, &actor, &hash, path.slot).await {
         Ok(x) => x,
@@ -380,11 +380,11 @@ pub async fn save(
         &path.constituency,
     ) {
         Ok(p) => p,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let hash = match hash_of(&req, &path.hash) {
         Ok(h) => h,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let pairs = form_pairs(&body);
     let figures = typed_figures(&pairs);
@@ -445,11 +445,11 @@ pub async fn validate(
         &path.constituency,
     ) {
         Ok(p) => p,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let hash = match hash_of(&req, &path.hash) {
         Ok(h) => h,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     // Only the operator holding the entry checks figures against its capture.
     if let Err(e) = entries::get(&state, &c, &actor, &hash, path.slot).await {

@@ -91,8 +91,8 @@ fn title_key(form: ResultForm) -> &'static str {
     }
 }
 
-fn form_of(req: &HttpRequest, s: &str) -> Result<ResultForm, HttpResponse> {
-    ResultForm::parse(s).ok_or_else(|| page::status_page(req, StatusCode::NOT_FOUND))
+fn form_of(req: &HttpRequest, s: &str) -> Result<ResultForm, Box<HttpResponse>> {
+    ResultForm::parse(s).ok_or_else(|| Box::new(page::status_page(req, StatusCode::NOT_FOUND)))
 }
 
 /// A time as RFC 3339 UTC.
@@ -190,11 +190,11 @@ pub async fn show(
         &path.constituency,
     ) {
         Ok(p) => p,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let form = match form_of(&req, &path.form) {
         Ok(f) => f,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let tr = PageContext::new(&req).tr;
     let notice = if req.query_string().contains("signed=1") {
@@ -223,7 +223,7 @@ fn refusal<'a>(
     req: &HttpRequest,
     pairs: &'a [(String, String)],
     e: &FiguresError,
-) -> Result<Shown<'a>, HttpResponse> {
+) -> Result<Shown<'a>, Box<HttpResponse>> {
     let tr = PageContext::new(req).tr;
     match e {
         FiguresError::Stale { .. } => Ok(Shown {
@@ -238,7 +238,7 @@ fn refusal<'a>(
             error: Some(format!("{} {}", tr.t("error-422"), a.detail)),
             notice: None,
         }),
-        other => Err(figures_page(req, other)),
+        other => Err(Box::new(figures_page(req, other))),
     }
 }
 
@@ -256,11 +256,11 @@ pub async fn sign(
         &path.constituency,
     ) {
         Ok(p) => p,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let form = match form_of(&req, &path.form) {
         Ok(f) => f,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let pairs = form_pairs(&body);
     let request = SignRequest {
@@ -283,7 +283,7 @@ pub async fn sign(
         )),
         Err(e) => match refusal(&req, &pairs, &e) {
             Ok(shown) => render(&req, &state, &p, form, shown).await,
-            Err(resp) => resp,
+            Err(resp) => *resp,
         },
     }
 }
@@ -305,7 +305,7 @@ pub async fn postal(
 ) -> HttpResponse {
     let p = match guard(&req, Permission::SignForms, &path.0, &path.1) {
         Ok(p) => p,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let pairs = form_pairs(&body);
     let mut votes = Map::new();
@@ -335,7 +335,7 @@ pub async fn postal(
         )),
         Err(e) => match refusal(&req, &pairs, &e) {
             Ok(shown) => render(&req, &state, &p, ResultForm::Form49, shown).await,
-            Err(resp) => resp,
+            Err(resp) => *resp,
         },
     }
 }
@@ -388,11 +388,11 @@ pub async fn print_preview(
         &path.constituency,
     ) {
         Ok(p) => p,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let form = match form_of(&req, &path.form) {
         Ok(f) => f,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     print(&req, &state, &p, form, None)
         .await
@@ -412,11 +412,11 @@ pub async fn print_version(
         &path.constituency,
     ) {
         Ok(p) => p,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let form = match form_of(&req, &path.form) {
         Ok(f) => f,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     print(&req, &state, &p, form, Some(path.n))
         .await

@@ -102,21 +102,21 @@ pub(super) fn guard(
     permission: Permission,
     election: &str,
     constituency: &str,
-) -> Result<PageActor, HttpResponse> {
+) -> Result<PageActor, Box<HttpResponse>> {
     let Some(s) = super::signed_in(req) else {
-        return Err(super::to_login());
+        return Err(Box::new(super::to_login()));
     };
     let actor = s.account.actor();
     let c = ConstituencyRef::new(election, constituency);
     if !authorize(&actor, permission, Some(&c)) {
-        return Err(page::status_page(req, StatusCode::FORBIDDEN));
+        return Err(Box::new(page::status_page(req, StatusCode::FORBIDDEN)));
     }
     Ok(PageActor { actor, c })
 }
 
 /// A manifest hash from a path, or the 404 page.
-pub(super) fn hash_of(req: &HttpRequest, s: &str) -> Result<String, HttpResponse> {
-    super::manifest_hash(s).map_err(|_| page::status_page(req, StatusCode::NOT_FOUND))
+pub(super) fn hash_of(req: &HttpRequest, s: &str) -> Result<String, Box<HttpResponse>> {
+    super::manifest_hash(s).map_err(|_| Box::new(page::status_page(req, StatusCode::NOT_FOUND)))
 }
 
 /// The plain error page for a refusal of the figures domain (its status, its message).

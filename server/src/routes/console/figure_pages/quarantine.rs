@@ -97,7 +97,7 @@ pub async fn list(
 ) -> HttpResponse {
     let p = match guard(&req, Permission::ViewResults, &path.0, &path.1) {
         Ok(p) => p,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let notice = req
         .query_string()
@@ -126,11 +126,11 @@ pub async fn release(
         &path.constituency,
     ) {
         Ok(p) => p,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let hash = match hash_of(&req, &path.hash) {
         Ok(h) => h,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let pairs = form_pairs(&body);
     let reason = field(&pairs, "reason").unwrap_or_default().to_owned();
