@@ -278,7 +278,14 @@ async fn pages_enter_settle_and_sign(db: Db, store: Store, test: &str) {
         .get(&format!("{base}/forms/form47/versions/1/print"))
         .await;
     assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("size: A4"));
+    let html = r.text().await.unwrap();
+    let css = html
+        .split("href=\"/static/form-print.")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the print stylesheet");
+    let r = ro_b.get(&format!("/static/form-print.{css}")).await;
+    assert!(r.text().await.unwrap().contains("@page { size: A4;"));
 }
 
 on_backends!(
