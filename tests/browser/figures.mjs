@@ -110,25 +110,28 @@ const sheet = {
     rejected: 20, total_polled: 1050 },
 };
 
-async function keyEntry(page, hash, slot, figures, shot) {
+async function keyEntry(page, hash, slot, figures, shot, expectRule) {
   await page.goto(`${pages}/entries?lang=en`);
   await Promise.all([
     page.waitForURL(new RegExp(`/entries/${hash}/${slot}`)),
     page.locator(`form[action$="/entries/${hash}/${slot}/claim"] button`).click(),
   ]);
   // Never the other entry or the PO's figures on the entry page.
-  assert.equal(await page.locator('text=Entry 2').count() + await page.locator("text=Presiding Officer's figures").count(), 0);
+  assert.equal(await page.locator('th', { hasText: "Presiding Officer's figures" }).count(), 0);
+  assert.equal(await page.locator('input[name^="f."]').count(), Object.keys(figures).length);
+  if (shot) await axeBoth(page, shot);
   for (const [field, value] of Object.entries(figures)) {
     await page.fill(`#f-${field}`, String(value));
   }
-  if (shot) {
-    // The rules as the operator types (htmx): shown next to the fields.
-    await page.waitForTimeout(900);
-    await axeBoth(page, shot);
-  }
+  // Core's rules as the operator types (htmx), shown next to the fields.
+  await page.waitForTimeout(900);
+  const rules = await page.locator('#rules').innerText();
+  if (shot) await page.screenshot({ path: join(shots, `figures-${shot}-typed-en.png`), fullPage: true });
+  if (expectRule) assert.match(rules, expectRule);
   await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Save draft' }).click()]);
   assert.match(await page.locator('.notice').first().innerText(), /Draft saved/);
   await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Submit the entry' }).click()]);
+  if (process.env.DEBUG_FIGURES) writeFileSync('/tmp/pf-submit.html', await page.content());
   assert.match(await page.locator('.notice').first().innerText(), /Entry submitted/);
 }
 
@@ -162,9 +165,9 @@ try {
     assert.equal(await a.locator('tbody tr').count(), 3);
     await axeBoth(a, 'entries');
     const typo = { ...sheet[1], candidate_2: 286 };
-    await keyEntry(a, hashes[1], 1, sheet[1], 'entry');
-    await keyEntry(b, hashes[1], 2, typo, 'entry-rules');
-    // While B typed, core's rule said the candidates do not add up.
+    await keyEntry(a, hashes[1], 1, sheet[1], 'entry', /Every check passes/);
+    // While B types, core's rule says the candidates do not add up (htmx).
+    await keyEntry(b, hashes[1], 2, typo, 'entry-rules', /do not add up to the total valid votes/);
     for (const n of [2, 3]) {
       await keyEntry(a, hashes[n], 1, sheet[n]);
       await keyEntry(b, hashes[n], 2, sheet[n]);
