@@ -220,12 +220,20 @@ try {
     assert.match(csv, /Muhammad Aun Saqlain/);
   });
 
-  await check('Form-48 and Form-49 pages', async () => {
+  await check('Form-48, and Form-49 with the postal ballots the RO enters', async () => {
     await roPage.goto(`${pages}/forms/form48?lang=en`);
     assert.equal(await roPage.locator('#total-valid').innerText(), '3178');
     await axeBoth(roPage, 'form48');
     await roPage.goto(`${pages}/forms/form49?lang=en`);
     await axeBoth(roPage, 'form49');
+    // The RO enters the postal ballots; Form-49 adds them to the stations' votes.
+    for (const [n, v] of [[1, 12], [2, 9], [3, 4], [4, 1]]) await roPage.fill(`#p-candidate_${n}`, String(v));
+    await roPage.fill('#postal-rejected', '2');
+    await roPage.fill('#postal-reason', 'Postal ballots counted at the RO office on polling day.');
+    await Promise.all([roPage.waitForLoadState('load'), roPage.getByRole('button', { name: 'Save the postal ballots' }).click()]);
+    assert.match(await roPage.locator('.notice').first().innerText(), /postal ballots are saved/);
+    assert.equal(await roPage.locator('#total-valid').innerText(), String(3178 + 26));
+    await roPage.screenshot({ path: join(shots, 'figures-form49-postal-en.png'), fullPage: true });
   });
 
   await check('the printable Form-47 prints to an A4 PDF with its totals', async () => {
