@@ -51,3 +51,5 @@ BASE="http://127.0.0.1:$port" SCREENSHOTS="$target_dir/browser-screenshots" \
     NODE_MODULES="$NODE_DIR/node_modules" RO_LOGIN=ro-na46 RO_PASSWORD="$ro_password" \
     LOCK_LOGIN=ro-locked node tests/browser/console.mjs
 SCREENSHOTS="$target_dir/browser-screenshots" NODE_MODULES="$NODE_DIR/node_modules" tests/browser/setup-review.sh
+BASE="http://127.0.0.1:$port" DATA="$data" TALLYSEAL="$target_dir/debug/tallyseal" SCREENSHOTS="$target_dir/browser-screenshots" \
+    NODE_MODULES="$NODE_DIR/node_modules" tests/browser/setup-figures.sh

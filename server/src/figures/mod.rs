@@ -13,6 +13,7 @@
 //! - [`postal`]: the postal ballots the RO enters for Form-49;
 //! - [`exports`]: the signed forms as CSV;
 //! - [`board_states`]: each station's figures state for the arrival board (`stations::FiguresStates`).
+//! - [`worklist`]: the captures awaiting an entry or the RO's corrections (the pages' lists).
 //!
 //! Every record is appended with its event and never updated; every rule on figures is core's
 //! (`tallyseal_core::form`). It never shows an operator the other entry or the PO's figures.
@@ -29,6 +30,7 @@ pub mod quarantine;
 pub mod records;
 pub mod signing;
 pub mod standing;
+pub mod worklist;
 
 use crate::error::ApiError;
 

@@ -37,6 +37,26 @@ pub static CSS: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+/// The figures pages' stylesheet (entry, corrections, quarantine, Forms 47/48/49).
+pub static FIGURES_CSS: LazyLock<Asset> = LazyLock::new(|| {
+    asset(
+        "figures",
+        "css",
+        include_bytes!("../../static/figures.css"),
+        "text/css; charset=utf-8",
+    )
+});
+
+/// The printable page of Forms 47, 48 and 49 (`@page { size: A4 }`).
+pub static FORM_PRINT_CSS: LazyLock<Asset> = LazyLock::new(|| {
+    asset(
+        "form-print",
+        "css",
+        include_bytes!("../../static/form-print.css"),
+        "text/css; charset=utf-8",
+    )
+});
+
 /// htmx, for the pages' live parts (every page works without it).
 pub static HTMX: LazyLock<Asset> = LazyLock::new(|| {
     asset(
@@ -74,7 +94,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn serve(file: web::Path<String>) -> HttpResponse {
     let wanted = format!("/static/{file}");
-    for a in [&*CSS, &*HTMX, &*BOARD_JS, &*VIEWER_JS] {
+    for a in [
+        &*CSS,
+        &*HTMX,
+        &*BOARD_JS,
+        &*VIEWER_JS,
+        &*FIGURES_CSS,
+        &*FORM_PRINT_CSS,
+    ] {
         if a.url == wanted {
             return HttpResponse::Ok()
                 .insert_header((header::CONTENT_TYPE, a.content_type))

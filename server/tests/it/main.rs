@@ -11,6 +11,7 @@ mod admin_challenge;
 mod console_api;
 mod console_auth;
 mod console_board;
+mod console_figure_pages;
 mod console_figures;
 mod console_matrix;
 mod console_pages;

@@ -1,7 +1,8 @@
 //! The console: its pages under `/console` and its session API (thin: parse, authorise, call the
 //! accounts service, render): `/console` (home), `/console/login`, `/console/logout`,
 //! `/console/operators`, the board and review pages ([`board_page`]: `/console/{election}` and
-//! `…/{constituency}/board`; [`review_page`]: `…/captures/{hash}` and its decisions), and
+//! `…/{constituency}/board`; [`review_page`]: `…/captures/{hash}` and its decisions), the figures
+//! pages ([`figure_pages`]: double entry, corrections, quarantine, Forms 47/48/49), and
 //! `GET /api/v1/console/session` (who is signed in, with the anti-forgery token for htmx and
 //! JSON clients). The session layer (`web::session_layer`) has
 //! already resolved the session and refused forged state-changing requests.
@@ -19,6 +20,7 @@
 
 mod board;
 mod board_page;
+mod figure_pages;
 pub mod figures;
 pub mod forms;
 mod home;
@@ -67,6 +69,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/{election}/{constituency}/captures/{hash}/decisions",
                 web::post().to(review_page::decide),
             )
+            .configure(figure_pages::configure)
             .default_service(web::to(not_found)),
     );
     cfg.route(

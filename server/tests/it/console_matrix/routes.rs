@@ -143,6 +143,32 @@ pub fn routes() -> Vec<Route> {
             },
             Permission::ViewBoard,
         ),
+        // The figures pages' reads.
+        get(
+            "entries page",
+            |f, t| format!("/console/{ELECTION}/{}/entries", f.place(t).code),
+            Permission::EnterFigures,
+        ),
+        get(
+            "corrections page",
+            |f, t| format!("/console/{ELECTION}/{}/corrections", f.place(t).code),
+            Permission::SettleCorrections,
+        ),
+        get(
+            "quarantine page",
+            |f, t| format!("/console/{ELECTION}/{}/quarantine", f.place(t).code),
+            Permission::ViewResults,
+        ),
+        get(
+            "Form-47 page",
+            |f, t| format!("/console/{ELECTION}/{}/forms/form47", f.place(t).code),
+            Permission::ViewResults,
+        ),
+        get(
+            "Form-47 printable page",
+            |f, t| format!("/console/{ELECTION}/{}/forms/form47/print", f.place(t).code),
+            Permission::ViewResults,
+        ),
         // The review of a capture.
         get("capture review", capture, Permission::ViewBoard),
         get(
