@@ -50,10 +50,10 @@ mod events;
 mod figure_confirmations;
 mod figure_entries;
 mod group_commit;
-mod quarantine_releases;
 mod log_lease;
 mod log_leaves;
 mod log_tree;
+mod quarantine_releases;
 mod related;
 mod reports;
 mod result_forms;
@@ -91,7 +91,6 @@ pub use figure_confirmations::{
 pub use figure_entries::{EntryRow, entry_by_id, latest_entries, latest_entries_of_constituency};
 use group_commit::GroupCommit;
 pub use group_commit::WriteBody;
-pub use quarantine_releases::{ReleaseRow, release_by_id, releases_of_constituency};
 pub use log_lease::SequencerLease;
 pub use log_leaves::{
     LeafRow, LeafToAppend, LoggedReceipt, ReceiptSigner, append_leaf, latest_leaf_for, leaf_count,
@@ -101,6 +100,7 @@ pub use log_tree::{
     CheckpointRow, CosignatureRow, cosignatures_for, last_cosigned_size, latest_checkpoint,
     recorded_log_identity, stored_hashes,
 };
+pub use quarantine_releases::{ReleaseRow, release_by_id, releases_of_constituency};
 pub use related::{
     KnownImageRow, RelatedCaptures, known_image, perceptual_candidates, related_captures,
 };
