@@ -54,9 +54,18 @@ async fn problem(console: &Console, path: &str, avoid: &str) -> (u16, String) {
         "{path}"
     );
     let text = String::from_utf8_lossy(&b);
-    assert!(avoid.is_empty() || !text.contains(avoid), "{path} echoed: {text}");
+    assert!(
+        avoid.is_empty() || !text.contains(avoid),
+        "{path} echoed: {text}"
+    );
     let v: Value = serde_json::from_slice(&b).unwrap();
-    let slug = v["type"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let slug = v["type"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
     (s, slug)
 }
 
@@ -66,7 +75,13 @@ fn form<'a>(ledger: &'a Value, station: u64, form: &str) -> &'a Value {
         .unwrap()
         .iter()
         .find(|s| s["station"] == station)
-        .and_then(|s| s["forms"].as_array().unwrap().iter().find(|f| f["form"] == form))
+        .and_then(|s| {
+            s["forms"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["form"] == form)
+        })
         .unwrap()
 }
 
@@ -85,13 +100,22 @@ async fn public_reads(db: Db, _s: Store, test: &str) {
     // Stations 1 and 2 confirmed; 3 accepted with one entry; 4 rejected; 5 nothing.
     let f1 = consistent(&[300, 200], 10);
     let f2 = consistent(&[150, 250], 5);
-    let h1 = console.add_accepted_capture(1, Some(typed(&f1, 2)), None).await;
-    let h2 = console.add_accepted_capture(2, Some(typed(&f2, 2)), None).await;
+    let h1 = console
+        .add_accepted_capture(1, Some(typed(&f1, 2)), None)
+        .await;
+    let h2 = console
+        .add_accepted_capture(2, Some(typed(&f2, 2)), None)
+        .await;
     console.double_entry(&h1, &f1, &f1).await;
     console.double_entry(&h2, &f2, &f2).await;
     let h3 = console.add_accepted_capture(3, None, None).await;
     let (s, _) = console
-        .call(&op, "POST", &format!("/figures/entries/{h3}/1/claim"), Some(json!({"id": rid(), "origin": "ws"})))
+        .call(
+            &op,
+            "POST",
+            &format!("/figures/entries/{h3}/1/claim"),
+            Some(json!({"id": rid(), "origin": "ws"})),
+        )
         .await;
     assert_eq!(s, 200);
     let (s, _) = console
@@ -111,7 +135,10 @@ async fn public_reads(db: Db, _s: Store, test: &str) {
     assert_eq!(ledger["stations"].as_array().unwrap().len(), 5);
     assert_eq!(form(&ledger, 1, "form45")["state"], "confirmed");
     assert_eq!(form(&ledger, 1, "form45")["capture_state"], "accepted");
-    assert_eq!(form(&ledger, 1, "form45")["captures"][0]["manifest_hash"], h1);
+    assert_eq!(
+        form(&ledger, 1, "form45")["captures"][0]["manifest_hash"],
+        h1
+    );
     assert_eq!(form(&ledger, 3, "form45")["state"], "accepted");
     assert_eq!(form(&ledger, 3, "form45")["figures_state"], "entering");
     let rejected = form(&ledger, 4, "form45");
@@ -121,20 +148,43 @@ async fn public_reads(db: Db, _s: Store, test: &str) {
     assert!(rejected["captures"][0]["decided_at_ms"].as_i64().is_some());
     assert_eq!(form(&ledger, 5, "form45")["state"], "awaited");
     assert_eq!(form(&ledger, 1, "form46")["state"], "awaited");
-    let only = get_json(&console, &format!("/api/v1/elections/{e}/ledger?constituency=NA-7")).await;
+    let only = get_json(
+        &console,
+        &format!("/api/v1/elections/{e}/ledger?constituency=NA-7"),
+    )
+    .await;
     assert_eq!(only, ledger);
     let (s, h, csv) = get(&console, &format!("/api/v1/elections/{e}/ledger.csv"), &[]).await;
     assert_eq!(s, 200);
-    assert!(h.get("content-type").unwrap().to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        h.get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
     let csv = String::from_utf8(csv).unwrap();
     assert!(csv.starts_with("election,constituency,station,station_name,form,form_state"));
-    assert!(csv.contains(&format!("{e},NA-7,4,Station 4,form45,rejected,,current,{h4},1,1,rejected")), "{csv}");
-    assert!(csv.contains(&format!("{e},NA-7,5,Station 5,form45,awaited,,awaited,")), "{csv}");
+    assert!(
+        csv.contains(&format!(
+            "{e},NA-7,4,Station 4,form45,rejected,,current,{h4},1,1,rejected"
+        )),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!("{e},NA-7,5,Station 5,form45,awaited,,awaited,")),
+        "{csv}"
+    );
 
     // Form-47: version 1, then version 2 superseding it with a reason.
     let v1_id = rid();
     let (s, v1) = console
-        .call(&ro, "POST", "/forms/form47/sign", Some(json!({"id": v1_id, "origin": "ro"})))
+        .call(
+            &ro,
+            "POST",
+            "/forms/form47/sign",
+            Some(json!({"id": v1_id, "origin": "ro"})),
+        )
         .await;
     assert_eq!(s, 200, "{v1}");
     let (s, v2) = console
@@ -148,17 +198,28 @@ async fn public_reads(db: Db, _s: Store, test: &str) {
     let stations = r["stations"].as_array().unwrap();
     let counted: Vec<(u64, &str)> = stations
         .iter()
-        .map(|s| (s["station"].as_u64().unwrap(), s["manifest_hash"].as_str().unwrap()))
+        .map(|s| {
+            (
+                s["station"].as_u64().unwrap(),
+                s["manifest_hash"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(counted, vec![(1, h1.as_str()), (2, h2.as_str())]);
     assert_eq!(r["candidates"][0]["votes"], 450);
     assert_eq!(r["candidates"][1]["votes"], 450);
     // Anyone can re-add the station rows to the totals.
     for (i, cand) in r["candidates"].as_array().unwrap().iter().enumerate() {
-        let sum: u64 = stations.iter().map(|s| s["votes"][i].as_u64().unwrap()).sum();
+        let sum: u64 = stations
+            .iter()
+            .map(|s| s["votes"][i].as_u64().unwrap())
+            .sum();
         assert_eq!(cand["votes"].as_u64().unwrap(), sum);
     }
-    let valid: u64 = stations.iter().map(|s| s["total_valid"].as_u64().unwrap()).sum();
+    let valid: u64 = stations
+        .iter()
+        .map(|s| s["total_valid"].as_u64().unwrap())
+        .sum();
     assert_eq!(r["total_valid"].as_u64().unwrap(), valid);
     assert_eq!(r["rejected"], 15);
     assert_eq!(r["turnout"]["polled"]["total"], 915);
@@ -167,7 +228,12 @@ async fn public_reads(db: Db, _s: Store, test: &str) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|a| (a["station"].as_u64().unwrap(), a["reason"].as_str().unwrap()))
+        .map(|a| {
+            (
+                a["station"].as_u64().unwrap(),
+                a["reason"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         awaited,
@@ -185,7 +251,10 @@ async fn public_reads(db: Db, _s: Store, test: &str) {
     assert_eq!(s, 200);
     let csv = String::from_utf8(csv).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "row,station,station_name,manifest_hash,confirmation,candidate_1,candidate_2,total_valid,rejected,total_polled,awaited_reason");
+    assert_eq!(
+        lines[0],
+        "row,station,station_name,manifest_hash,confirmation,candidate_1,candidate_2,total_valid,rejected,total_polled,awaited_reason"
+    );
     assert!(lines[1].starts_with(&format!("station,1,Station 1,{h1},")));
     assert_eq!(lines[3], "total,,,,,450,450,900,15,915,");
     assert!(lines[4].starts_with("awaited,3,Station 3,") && lines[4].ends_with(",entry_pending"));
@@ -194,7 +263,13 @@ async fn public_reads(db: Db, _s: Store, test: &str) {
     let (s, h, _) = get(&console, &path, &[]).await;
     assert_eq!(s, 200);
     let tag = h.get("etag").unwrap().to_str().unwrap().to_owned();
-    assert!(h.get("cache-control").unwrap().to_str().unwrap().contains("max-age=10"));
+    assert!(
+        h.get("cache-control")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("max-age=10")
+    );
     assert!(h.get("last-modified").is_some());
     let (s, h, body) = get(&console, &path, &[("If-None-Match", tag.as_str())]).await;
     assert_eq!((s, body.len()), (304, 0));
@@ -203,25 +278,80 @@ async fn public_reads(db: Db, _s: Store, test: &str) {
     assert_eq!(s, 200);
 
     // Bad input: unknown → 404, malformed → 400, never echoed, nothing stored.
-    let events_before = console.count("SELECT COUNT(*) FROM events WHERE kind <> $1", "x").await;
+    let events_before = console
+        .count("SELECT COUNT(*) FROM events WHERE kind <> $1", "x")
+        .await;
     let unknown_hash = "ab".repeat(32);
     for (path, status, slug) in [
-        ("/api/v1/elections/no-such/ledger".to_owned(), 404, "unknown-election"),
-        ("/api/v1/elections/no-such/constituencies/NA-7/results".to_owned(), 404, "unknown-election"),
-        (format!("/api/v1/elections/{e}/constituencies/NA-999/results"), 404, "not-found"),
-        (format!("/api/v1/elections/{e}/constituencies/NA-999/bundles.tar"), 404, "not-found"),
-        (format!("/api/v1/elections/{e}/ledger?constituency=NA-999"), 404, "not-found"),
-        (format!("/api/v1/captures/{unknown_hash}/bundle"), 404, "unknown-submission"),
+        (
+            "/api/v1/elections/no-such/ledger".to_owned(),
+            404,
+            "unknown-election",
+        ),
+        (
+            "/api/v1/elections/no-such/constituencies/NA-7/results".to_owned(),
+            404,
+            "unknown-election",
+        ),
+        (
+            format!("/api/v1/elections/{e}/constituencies/NA-999/results"),
+            404,
+            "not-found",
+        ),
+        (
+            format!("/api/v1/elections/{e}/constituencies/NA-999/bundles.tar"),
+            404,
+            "not-found",
+        ),
+        (
+            format!("/api/v1/elections/{e}/ledger?constituency=NA-999"),
+            404,
+            "not-found",
+        ),
+        (
+            format!("/api/v1/captures/{unknown_hash}/bundle"),
+            404,
+            "unknown-submission",
+        ),
         ("/api/v1/captures/xyz/bundle".to_owned(), 400, "bad-request"),
-        (format!("/api/v1/captures/{}/bundle", "g".repeat(64)), 400, "bad-request"),
-        ("/api/v1/elections/%3Cscript%3E/ledger".to_owned(), 400, "bad-request"),
-        (format!("/api/v1/elections/{e}/constituencies/%3Cscript%3E/results.csv"), 400, "bad-request"),
-        (format!("/api/v1/elections/{e}/ledger?constituency=%3Cscript%3E"), 400, "bad-request"),
-        (format!("/api/v1/elections/{e}/ledger?constituency={}", "x".repeat(300)), 400, "bad-request"),
+        (
+            format!("/api/v1/captures/{}/bundle", "g".repeat(64)),
+            400,
+            "bad-request",
+        ),
+        (
+            "/api/v1/elections/%3Cscript%3E/ledger".to_owned(),
+            400,
+            "bad-request",
+        ),
+        (
+            format!("/api/v1/elections/{e}/constituencies/%3Cscript%3E/results.csv"),
+            400,
+            "bad-request",
+        ),
+        (
+            format!("/api/v1/elections/{e}/ledger?constituency=%3Cscript%3E"),
+            400,
+            "bad-request",
+        ),
+        (
+            format!(
+                "/api/v1/elections/{e}/ledger?constituency={}",
+                "x".repeat(300)
+            ),
+            400,
+            "bad-request",
+        ),
     ] {
-        assert_eq!(problem(&console, &path, "<script>").await, (status, slug.to_owned()), "{path}");
+        assert_eq!(
+            problem(&console, &path, "<script>").await,
+            (status, slug.to_owned()),
+            "{path}"
+        );
     }
-    let events_after = console.count("SELECT COUNT(*) FROM events WHERE kind <> $1", "x").await;
+    let events_after = console
+        .count("SELECT COUNT(*) FROM events WHERE kind <> $1", "x")
+        .await;
     assert_eq!(events_before, events_after);
 }
 
@@ -252,7 +382,10 @@ async fn openapi_paths(db: Db, _s: Store, test: &str) {
             .replace("{index}", "000");
         let (s, _, b) = get(&console, &path, &[]).await;
         let text = String::from_utf8_lossy(&b);
-        assert!(s != 405 && !text.contains("no such endpoint"), "{template}: {s} {text}");
+        assert!(
+            s != 405 && !text.contains("no such endpoint"),
+            "{template}: {s} {text}"
+        );
         assert!(s < 500, "{template}: {s} {text}");
     }
 }
