@@ -395,3 +395,124 @@ crate::on_backends!(
     openapi_paths,
     [(Sqlite, Local, sqlite), (Postgres, Local, postgres),]
 );
+
+/// A capture sent through the real intake (manifest, then the image over tus): its bundle over
+/// HTTP is the phone's capture with the server's receipt and, once the log's checkpoint covers
+/// it, its inclusion proof; core's verifier finds nothing wrong; a 304 on its tag; the ledger
+/// lists it; the constituency's archive holds it with its SHA-256.
+async fn real_capture_bundle(db: Db, store: Store, test: &str) {
+    use tallyseal_core::bundle::EvidenceBundle;
+    use tallyseal_core::verify::{Outcome, VerificationContext, verify_bundle};
+
+    let Some(app) = crate::helpers::spawn_app(db, store, test).await else {
+        return;
+    };
+    let (_, sealed) = app.first_capture_sent(&crate::helpers::jpeg()).await;
+    let r = app.create_with(&sealed, sealed.image.clone()).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let status = app.analysed_status(&sealed).await;
+    let hash = sealed.manifest_hash.to_hex();
+    let url = app.url(&format!("/api/v1/captures/{hash}/bundle"));
+    let mut served = None;
+    for _ in 0..100 {
+        let r = app.client.get(&url).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let tag = r.headers()["etag"].to_str().unwrap().to_owned();
+        let bytes = r.bytes().await.unwrap().to_vec();
+        let b = EvidenceBundle::from_bytes(&bytes).unwrap();
+        if b.log_proof.is_some() {
+            served = Some((b, tag));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (bundle, tag) = served.expect("the log proof within 10 s");
+    assert_eq!(bundle.manifest, sealed.manifest_bytes);
+    assert_eq!(bundle.signature, sealed.signature);
+    assert_eq!(bundle.image.as_deref(), Some(sealed.image.as_slice()));
+    // What an auditor knows: the package, and the server's key for receipts and time anchors.
+    let ctx = VerificationContext {
+        package: Some(tallyseal_core::demo::package()),
+        anchor_keys: vec![app.commission_key],
+        receipt_keys: vec![app.commission_key],
+        now_ms: tallyseal_server::now_ms(),
+        ..VerificationContext::default()
+    };
+    let report = verify_bundle(&bundle, &ctx);
+    let failed: Vec<String> = report
+        .checks
+        .iter()
+        .filter(|c| c.outcome == Outcome::Fail)
+        .map(|c| c.check.as_str())
+        .collect();
+    // The photo is a real one taken elsewhere, years before the poll: what the server found
+    // wrong with it, the bundle shows anyone; its integrity checks pass.
+    let server_failed: Vec<&str> = status["report"]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["outcome"] == "fail")
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert!(
+        failed.iter().all(|f| server_failed.contains(&f.as_str())),
+        "{failed:?} {server_failed:?}"
+    );
+    let passed = |name: &str| {
+        report
+            .checks
+            .iter()
+            .any(|c| c.check.as_str() == name && c.outcome == Outcome::Pass)
+    };
+    assert!(passed("signature") && passed("image_hash") && passed("receipt"));
+    let r = app
+        .client
+        .get(&url)
+        .header("If-None-Match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    assert!(
+        r.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=3600")
+    );
+
+    let ledger = app
+        .get_json("/api/v1/elections/pk-ge-2024-demo/ledger?constituency=NA-128")
+        .await;
+    let f = form(&ledger, 1, "form45");
+    assert_eq!(f["captures"][0]["manifest_hash"], hash.as_str());
+    assert!(
+        ["verified", "flagged"].contains(&f["state"].as_str().unwrap()),
+        "{f}"
+    );
+
+    let r = app
+        .client
+        .get(app.url("/api/v1/elections/pk-ge-2024-demo/constituencies/NA-128/bundles.tar"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/x-tar");
+    let tar = r.bytes().await.unwrap();
+    assert_eq!(tar.len() % 512, 0);
+    let name = format!("station-1/form45/{hash}.tsb");
+    assert_eq!(&tar[..name.len()], name.as_bytes());
+    let text = String::from_utf8_lossy(&tar);
+    let sums_at = text.find("SHA256SUMS").unwrap();
+    let sums = &text[sums_at..];
+    assert!(sums.contains(&format!("  pk-ge-2024-demo/NA-128/{name}")));
+}
+
+crate::on_backends!(
+    public_bundle_of_a_real_capture,
+    real_capture_bundle,
+    [
+        (Sqlite, Local, sqlite_local),
+        (Postgres, Garage, postgres_garage),
+    ]
+);
