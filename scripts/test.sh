@@ -83,6 +83,7 @@ cargo nextest run --workspace --profile "$profile"
 say "Kotlin binding tests on the JVM (kotlinc from npm, JNA from Debian)"
 scripts/kotlin-test.sh
 
+scripts/schemathesis.sh  # the public API fuzzed from its OpenAPI document (PyPI schemathesis)
 say "web pages in a real browser (Debian chromium, npm playwright-core and axe-core)"
 scripts/browser-test.sh
 

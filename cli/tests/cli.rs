@@ -675,3 +675,144 @@ fn log_monitor_and_prove_against_a_served_log() {
     let o = tallyseal(&["log", "monitor", "--url", &url, "--state", "s2.json"], d);
     assert_eq!(code(&o), 2);
 }
+
+/// `tallyseal serve` on the live demo's data: the public API's bundle of a capture the phone
+/// sent is the phone's own capture (manifest, signature, image) with the server's receipt and
+/// log proof, and `tallyseal verify` accepts it with the log's key; the constituency's archive
+/// holds every capture's bundle and a `SHA256SUMS` that matches them.
+#[test]
+fn served_bundles_verify_with_the_cli() {
+    use std::io::{BufRead, BufReader};
+    use tallyseal_core::bundle::EvidenceBundle;
+    use tallyseal_core::client::http::{HttpRequest, HttpTransport, StdHttpTransport};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let o = tallyseal(&["demo", "--dir", "demo"], d);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
+    let vkey = tallyseal_core::demo::commission_verifier()
+        .unwrap()
+        .to_vkey();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tallyseal"))
+        .args([
+            "serve",
+            "--data-dir",
+            "demo/server",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .env("TALLYSEAL_TRUSTED_PACKAGE_KEYS", &vkey)
+        .current_dir(d)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut port, mut log_key) = (String::new(), String::new());
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(p) = line.strip_prefix("tallyseal server listening on port ") {
+            port = p.trim().to_owned();
+        }
+        if let Some(k) = line.strip_prefix("log key") {
+            log_key = k.trim().to_owned();
+            break;
+        }
+    }
+    let http = StdHttpTransport::default();
+    let fetch = |path: &str| {
+        http.execute(HttpRequest::new(
+            "GET",
+            format!("http://127.0.0.1:{port}{path}"),
+        ))
+        .unwrap()
+    };
+    let phone =
+        EvidenceBundle::from_bytes(&std::fs::read(d.join("demo/live-seq1.tsb")).unwrap()).unwrap();
+    let hash = tallyseal_core::hash::sha256(&phone.manifest).to_hex();
+    // The sequencer publishes a checkpoint within seconds: wait for the log section.
+    let mut served = None;
+    for _ in 0..60 {
+        let r = fetch(&format!("/api/v1/captures/{hash}/bundle"));
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("content-type"), Some("application/octet-stream"));
+        let b = EvidenceBundle::from_bytes(&r.body).unwrap();
+        if b.log_proof.is_some() {
+            served = Some(r.body);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let served_bytes = served.expect("the bundle gets its log proof");
+    let served = EvidenceBundle::from_bytes(&served_bytes).unwrap();
+    assert_eq!(served.manifest, phone.manifest);
+    assert_eq!(served.signature, phone.signature);
+    assert_eq!(served.image, phone.image);
+    assert!(served.receipt.is_some());
+    std::fs::write(d.join("served.tsb"), &served_bytes).unwrap();
+    let o = tallyseal(
+        &["verify", "served.tsb", "--log-key", &log_key, "--json"],
+        d,
+    );
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_ne!(code(&o), 1, "{report}");
+    assert_ne!(code(&o), 2, "{report}");
+    let checks = report["checks"].as_array().unwrap();
+    assert!(checks.iter().all(|c| c["outcome"] != "fail"), "{report}");
+    let outcome = |name: &str| {
+        checks
+            .iter()
+            .find(|c| c["check"] == name)
+            .map(|c| c["outcome"].clone())
+    };
+    assert_eq!(outcome("log_inclusion"), Some("pass".into()), "{report}");
+    assert_eq!(outcome("signature"), Some("pass".into()), "{report}");
+
+    // The same bytes again: 304 on the tag.
+    let r = fetch(&format!("/api/v1/captures/{hash}/bundle"));
+    let tag = r.header("etag").unwrap().to_owned();
+    let again = http
+        .execute(
+            HttpRequest::new(
+                "GET",
+                format!("http://127.0.0.1:{port}/api/v1/captures/{hash}/bundle"),
+            )
+            .header("If-None-Match", tag),
+        )
+        .unwrap();
+    assert_eq!(again.status, 304);
+
+    // The archive: every capture of NA-128, then SHA256SUMS; `tar` and `sha256sum` agree.
+    let r = fetch("/api/v1/elections/pk-demo-live/constituencies/NA-128/bundles.tar");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/x-tar"));
+    std::fs::write(d.join("bundles.tar"), &r.body).unwrap();
+    let untar = Command::new("tar")
+        .args(["-xf", "bundles.tar"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(
+        untar.status.success(),
+        "{}",
+        String::from_utf8_lossy(&untar.stderr)
+    );
+    let sums = std::fs::read_to_string(d.join("pk-demo-live/NA-128/SHA256SUMS")).unwrap();
+    assert_eq!(sums.lines().count(), 3, "{sums}");
+    assert!(
+        sums.contains(&format!("station-1/form45/{hash}.tsb")),
+        "{sums}"
+    );
+    let check = Command::new("sha256sum")
+        .args(["-c", "pk-demo-live/NA-128/SHA256SUMS"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -69,6 +69,7 @@ pub mod landing;
 pub mod log;
 pub mod metrics;
 pub mod provenance;
+pub mod public;
 pub mod review;
 pub mod routes;
 pub mod secrets;

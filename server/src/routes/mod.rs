@@ -6,6 +6,7 @@
 //! - [`console`]: the RO console's JSON API (figures, quarantine, Forms 47/48/49).
 //! - [`tus`]: the image, over tus 1.0 (creation and checksum extensions).
 //! - [`log`]: the transparency log's checkpoint and tiles (C2SP tlog-tiles, under `/log/`).
+//! - [`public`]: the public portal's open data (elections, ledger, results, bundles, OpenAPI).
 //! - this module: health, public keys, time anchors.
 
 pub mod captures;
@@ -13,6 +14,7 @@ pub mod console;
 pub mod elections;
 pub mod enrol;
 pub mod log;
+pub mod public;
 pub mod tus;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -34,7 +36,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(captures::configure)
         .configure(console::configure)
         .configure(tus::configure)
-        .configure(log::configure);
+        .configure(log::configure)
+        .configure(public::configure);
 }
 
 /// Require `Authorization: Bearer <admin token>`, as read by

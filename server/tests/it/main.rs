@@ -30,6 +30,7 @@ mod log_tiles;
 mod log_witnesses;
 mod metrics;
 mod pre_routing;
+mod public_api;
 mod slow_clients;
 mod store;
 mod text_fields;

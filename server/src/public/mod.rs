@@ -1,0 +1,23 @@
+//! The public portal's open data (`docs/public-api.md`): read-only, no login. Every answer is
+//! built from what the other domains decide, never recomputed here: a station's state is
+//! [`crate::stations::constituency_states`] with the figures domain's states
+//! ([`crate::figures::board_states`]); results are [`crate::figures::compile`] over
+//! [`crate::figures::standing`] and the RO's signed Form-47 versions
+//! ([`crate::figures::signing`]); a capture's bundle is core's evidence bundle assembled from
+//! what the intake stored and the log's inclusion proof ([`crate::log::publication`]).
+//!
+//! - [`identifiers`]: the path parameters, checked (a malformed one is a 400, never a lookup).
+//! - [`catalogue`]: the elections this server publishes.
+//! - [`ledger`]: every station of the polling scheme and where each form stands, as JSON and CSV.
+//! - [`results`]: a constituency's provisional result from confirmed figures, as JSON and CSV.
+//! - [`bundle`]: a capture's evidence bundle.
+//! - [`archive`]: every bundle of a constituency as one streamed tar file with a `SHA256SUMS`.
+//! - [`csv`]: RFC 4180 fields, safe to open in a spreadsheet.
+
+pub mod archive;
+pub mod bundle;
+pub mod catalogue;
+pub mod csv;
+pub mod identifiers;
+pub mod ledger;
+pub mod results;
