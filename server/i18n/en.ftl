@@ -57,6 +57,7 @@ error-403 = Your role or constituency does not allow this.
 error-404 = There is no such page.
 error-409 = This conflicts with what is already recorded.
 error-422 = Some of what you entered is not valid.
+error-503 = The server cannot reach its database or object store just now. Nothing was changed; try again in a moment.
 error-csrf = This form has expired or did not come from this site. Reload the page and try again.
 error-back = Back to the console
 error-title = Something went wrong

@@ -13,7 +13,7 @@ pub mod manage;
 pub mod password;
 pub mod sessions;
 
-pub use actor::{Actor, ConstituencyRef, Permission, Role, Scope, authorize};
+pub use actor::{Actor, ConstituencyRef, Permission, Role, Scope, authorize, role_allows};
 pub use error::AccountError;
 pub use login::{LoginError, sign_in};
 pub use manage::{

@@ -146,6 +146,7 @@ pub fn status_page(req: &HttpRequest, status: StatusCode) -> HttpResponse {
         403 => "error-403",
         404 => "error-404",
         409 => "error-409",
+        500..=599 => "error-503",
         _ => "error-422",
     };
     error_page(req, status, key)
