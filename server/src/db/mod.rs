@@ -37,12 +37,13 @@
 //! `log_leaves` (leaves, appended in their event's transaction), `log_tree` (stored hashes,
 //! checkpoints, cosignatures, the log's identity) and `log_lease` (one sequencer at a time).
 
+mod accounts;
 mod board;
 mod columns;
-mod decisions;
-mod constituency_captures;
-mod accounts;
+mod console_leaves;
 mod console_sessions;
+mod constituency_captures;
+mod decisions;
 mod devices;
 mod elections;
 mod enrolment_codes;
@@ -50,10 +51,10 @@ mod events;
 mod figure_confirmations;
 mod figure_entries;
 mod group_commit;
-mod quarantine_releases;
 mod log_lease;
 mod log_leaves;
 mod log_tree;
+mod quarantine_releases;
 mod related;
 mod reports;
 mod result_forms;
@@ -67,20 +68,21 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection, Executor};
 
-pub use board::{BoardCaptureRow, board_captures, station_captures};
-pub use columns::{
-    DeviceKeyHex, Sha256Hex, SignatureHex, StoredVerdict, SubmissionStatus, UnknownValue,
-};
-pub use decisions::{
-    DecisionRow, decisions_for_board, decisions_for_capture, decisions_for_station, get_decision,
-};
-pub use constituency_captures::{CaptureFiguresRow, capture_figures_row, captures_of_constituency};
 pub use accounts::{
     AccountChange, AccountRow, AttemptOutcome, ChangeKind, LoginAttempt, NewAccount, account_scope,
     current_password_hash, get_account, get_account_by_login, is_disabled, list_accounts,
     recent_failures_of_client, recent_failures_of_login,
 };
+pub use board::{BoardCaptureRow, board_captures, station_captures};
+pub use columns::{
+    DeviceKeyHex, Sha256Hex, SignatureHex, StoredVerdict, SubmissionStatus, UnknownValue,
+};
+pub use console_leaves::{confirmation_record, decision_record, record_hash, release_record};
 pub use console_sessions::{SessionRow, get_session};
+pub use constituency_captures::{CaptureFiguresRow, capture_figures_row, captures_of_constituency};
+pub use decisions::{
+    DecisionRow, decisions_for_board, decisions_for_capture, decisions_for_station, get_decision,
+};
 pub use devices::{DeviceRow, EnrolOutcome, get_device};
 pub use elections::{get_election, list_election_ids};
 pub use enrolment_codes::{CodeRow, get_code};
@@ -91,7 +93,6 @@ pub use figure_confirmations::{
 pub use figure_entries::{EntryRow, entry_by_id, latest_entries, latest_entries_of_constituency};
 use group_commit::GroupCommit;
 pub use group_commit::WriteBody;
-pub use quarantine_releases::{ReleaseRow, release_by_id, releases_of_constituency};
 pub use log_lease::SequencerLease;
 pub use log_leaves::{
     LeafRow, LeafToAppend, LoggedReceipt, ReceiptSigner, append_leaf, latest_leaf_for, leaf_count,
@@ -101,6 +102,7 @@ pub use log_tree::{
     CheckpointRow, CosignatureRow, cosignatures_for, last_cosigned_size, latest_checkpoint,
     recorded_log_identity, stored_hashes,
 };
+pub use quarantine_releases::{ReleaseRow, release_by_id, releases_of_constituency};
 pub use related::{
     KnownImageRow, RelatedCaptures, known_image, perceptual_candidates, related_captures,
 };
