@@ -138,7 +138,9 @@ pub(crate) fn figures(
     let covered = seen
         .iter()
         .find(|(_, size, _)| *size >= last)
-        .map_or(Duration::ZERO, |(at, _, _)| at.saturating_duration_since(started));
+        .map_or(Duration::ZERO, |(at, _, _)| {
+            at.saturating_duration_since(started)
+        });
     LogFigures {
         leaves_in_run,
         sequenced_per_s: leaves_in_run as f64 / covered.as_secs_f64().max(1e-9),
@@ -163,7 +165,11 @@ pub(crate) async fn size(http: &reqwest::Client, base: &str) -> u64 {
 /// Until two reads of the checkpoint a second apart are the same witnessed one (at most 30 s).
 pub(crate) async fn wait_until_quiet(http: &reqwest::Client, base: &str) {
     let read = || async {
-        let r = http.get(format!("{base}/log/checkpoint")).send().await.ok()?;
+        let r = http
+            .get(format!("{base}/log/checkpoint"))
+            .send()
+            .await
+            .ok()?;
         let witnessed = r
             .headers()
             .get("tallyseal-log-witnessed")

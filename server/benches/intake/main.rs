@@ -76,7 +76,9 @@ fn main() {
         match production_config(data.path()).await {
             Some(config) => {
                 run_case("production (PostgreSQL + Garage)", config.clone(), true).await;
-                let again = production_config(data.path()).await.unwrap_or(config.clone());
+                let again = production_config(data.path())
+                    .await
+                    .unwrap_or(config.clone());
                 run_case("production (PostgreSQL + Garage)", again, false).await;
                 // BENCH_STORE_CPU=N: once more with Garage alone on CPU N and everything else
                 // (server, PostgreSQL, clients) on the other CPUs, as if the store had a machine
@@ -398,7 +400,10 @@ async fn run_case(label: &str, config: ServerConfig, log: bool) {
     let log_seen = match watcher {
         Some(w) => {
             let last = receipts.iter().map(|r| r.0 + 1).max().unwrap_or(0);
-            Some(w.finish(last.max(log_watch::size(&http, &base).await)).await)
+            Some(
+                w.finish(last.max(log_watch::size(&http, &base).await))
+                    .await,
+            )
         }
         None => None,
     };
@@ -589,5 +594,8 @@ async fn intake_one(
     .unwrap();
     assert_eq!(receipt["body"]["status"], "verified", "{receipt}");
     assert_eq!(receipt["body"]["manifest_hash"], s.manifest_hash.as_str());
-    ([t1 - t0, t1.elapsed()], receipt["body"]["log_index"].as_u64())
+    (
+        [t1 - t0, t1.elapsed()],
+        receipt["body"]["log_index"].as_u64(),
+    )
 }
