@@ -83,11 +83,17 @@ fn check(
     if let Some(promised) = receipt_log_index {
         m["receipt_log_index"] = json!(promised);
         if promised != inclusion.index() {
+            let hint = if inclusion.index() < promised {
+                " (an earlier leaf of this capture: the phone syncs again for the proof of the \
+                 promised one)"
+            } else {
+                ""
+            };
             return c.fail(
                 ID,
                 format!(
                     "the receipt promises this capture's leaf at log index {promised}, but the \
-                     bundle's log proof is for index {}",
+                     bundle's log proof is for index {}{hint}",
                     inclusion.index()
                 ),
                 m,
