@@ -2,6 +2,8 @@
 //!
 //! - every `image_verified` leaf follows a `manifest_received` leaf of the same manifest (an
 //!   accepted capture has its receipt leaf);
+//! - every `ro_decision` names a capture (manifest hash) an earlier `manifest_received` leaf
+//!   names: the RO decided on a capture the log had received;
 //! - a device key is enrolled for one station at a time in an election: a second enrolment for
 //!   another station without a revocation between is refused, and a revocation must name the
 //!   station the key is enrolled for (leaves carry the enrolment, not the capture's device, so
@@ -68,6 +70,20 @@ pub fn check(entries: &[Vec<u8>], findings: &mut Vec<Finding>) -> ElectionView {
                     format!(
                         "image_verified for manifest {manifest_hash} with no earlier \
                          manifest_received"
+                    ),
+                );
+            }
+            LogEvent::RoDecision {
+                manifest_hash,
+                constituency_id,
+                ..
+            } if !manifests.contains_key(&manifest_hash) => {
+                bad(
+                    i,
+                    FindingKind::Invariant,
+                    format!(
+                        "ro_decision in {constituency_id} on manifest {manifest_hash}, which no \
+                         earlier manifest_received names"
                     ),
                 );
             }

@@ -296,12 +296,23 @@ fn election_invariants_are_checked_over_the_leaves() {
     leaves.push(form(1, b"v1", None));
     leaves.push(form(2, b"v2", Some(sha256(b"v1"))));
     leaves.push(form(3, b"v3", Some(sha256(b"never published"))));
+    let decision = |capture: u32| {
+        leaf(LogEvent::RoDecision {
+            election_id: "pk-2024".into(),
+            constituency_id: "NA-46".into(),
+            manifest_hash: manifest(capture),
+            decision_hash: sha256(b"a decision"),
+            operator: OperatorId::new("u-0a1b").unwrap(),
+        })
+    };
+    leaves.push(decision(1)); // capture 1 was received (entry 4)
+    leaves.push(decision(78)); // never received
     publish(&s.site, &leaves);
     let r = s.run();
     let messages: Vec<&str> = r.findings.iter().map(|f| f.message.as_str()).collect();
     assert_eq!(
         Setup::kinds(&r),
-        vec![FindingKind::Invariant; 3],
+        vec![FindingKind::Invariant; 4],
         "{messages:?}"
     );
     assert!(
@@ -310,6 +321,10 @@ fn election_invariants_are_checked_over_the_leaves() {
     );
     assert!(messages[1].contains("entry 7") && messages[1].contains("NA-46/1"));
     assert!(messages[2].contains("entry 10") && messages[2].contains("version 3"));
+    assert!(
+        messages[3].starts_with("entry 12: ro_decision") && messages[3].contains("manifest"),
+        "{messages:?}"
+    );
     // The log itself is consistent: the state advances, the findings stay findings.
     assert!(r.state_advanced);
 }

@@ -19,6 +19,7 @@ pub struct TestServer {
     pub commission_key: PublicKey,
     pub data_dir: PathBuf,
     db: Database,
+    state: std::sync::Arc<tallyseal_server::state::AppState>,
     rt: tokio::runtime::Runtime,
     serving: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
@@ -86,6 +87,7 @@ impl TestServer {
         let url = format!("http://127.0.0.1:{}", app.port());
         let admin_token = app.admin_token();
         let commission_key = app.commission_key();
+        let state = app.state().into_inner();
         let serving = Some(rt.spawn(app.run_until_stopped()));
         let db = rt
             .block_on(Database::connect(&config.effective_database_url(), 2))
@@ -96,6 +98,7 @@ impl TestServer {
             commission_key,
             data_dir: data_dir.to_owned(),
             db,
+            state,
             rt,
             serving,
             _dir: None,
@@ -178,5 +181,10 @@ impl TestServer {
 
     pub fn pool(&self) -> &tallyseal_server::db::Database {
         &self.db
+    }
+
+    /// The running server's state (for test hooks such as the log's split view).
+    pub fn state(&self) -> &tallyseal_server::state::AppState {
+        &self.state
     }
 }

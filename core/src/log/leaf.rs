@@ -108,10 +108,12 @@ pub enum LogEvent {
         verdict: String,
         report_hash: Sha256Digest,
     },
-    /// A Returning Officer's decision (its signed document by hash).
+    /// A Returning Officer's decision on a capture (the capture by its manifest hash, the
+    /// decision record by hash).
     RoDecision {
         election_id: String,
         constituency_id: String,
+        manifest_hash: Sha256Digest,
         decision_hash: Sha256Digest,
         operator: OperatorId,
     },

@@ -3,7 +3,8 @@
 //!
 //! Checked offline, in order: the section reads (canonical, a v1 leaf, a well-formed proof); the
 //! leaf is about this capture (a `manifest_received` or `image_verified` leaf naming the bundle's
-//! manifest hash); the proof puts the leaf at its index in the checkpoint's tree; and, given the
+//! manifest hash); when the bundle's receipt carries a `log_index` (the server's signed promise of
+//! inclusion), the leaf is at that index; the proof puts the leaf at its index in the checkpoint's tree; and, given the
 //! log's policy (its key and the witnesses, k of n), the checkpoint is the log's, signed by it and
 //! cosigned by enough witnesses. Without a policy the signatures cannot be checked: a warning
 //! says so. Never a silent pass.
@@ -19,18 +20,27 @@ use crate::log::proof::LogPolicy;
 use super::report::{CheckId, CheckResult, Checks};
 
 /// The `log_inclusion` check of a bundle, or `None` when the bundle has no log section.
+/// `receipt_log_index` is the `log_index` of the bundle's receipt for this capture, if it has one:
+/// the leaf must then be at that index.
 pub fn log_inclusion_check(
     bundle: &EvidenceBundle,
     manifest_hash: &Sha256Digest,
+    receipt_log_index: Option<u64>,
     policy: Option<&LogPolicy>,
 ) -> Option<CheckResult> {
     let bytes = bundle.log_proof.as_ref()?;
     let mut c = Checks(Vec::new());
-    check(bytes, manifest_hash, policy, &mut c);
+    check(bytes, manifest_hash, receipt_log_index, policy, &mut c);
     c.0.pop()
 }
 
-fn check(bytes: &[u8], manifest_hash: &Sha256Digest, policy: Option<&LogPolicy>, c: &mut Checks) {
+fn check(
+    bytes: &[u8],
+    manifest_hash: &Sha256Digest,
+    receipt_log_index: Option<u64>,
+    policy: Option<&LogPolicy>,
+    c: &mut Checks,
+) {
     const ID: CheckId = CheckId::LogInclusion;
     let inclusion = match LogInclusionProof::from_bytes(bytes) {
         Ok(i) => i,
@@ -69,6 +79,26 @@ fn check(bytes: &[u8], manifest_hash: &Sha256Digest, policy: Option<&LogPolicy>,
             );
         }
         Some(_) => {}
+    }
+    if let Some(promised) = receipt_log_index {
+        m["receipt_log_index"] = json!(promised);
+        if promised != inclusion.index() {
+            let hint = if inclusion.index() < promised {
+                " (an earlier leaf of this capture: the phone syncs again for the proof of the \
+                 promised one)"
+            } else {
+                ""
+            };
+            return c.fail(
+                ID,
+                format!(
+                    "the receipt promises this capture's leaf at log index {promised}, but the \
+                     bundle's log proof is for index {}{hint}",
+                    inclusion.index()
+                ),
+                m,
+            );
+        }
     }
     let checkpoint = match inclusion
         .proof

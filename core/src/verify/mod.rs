@@ -87,6 +87,7 @@ pub fn verify_bundle_with_log(
 ) -> VerificationReport {
     let manifest_hash = sha256(&bundle.manifest);
     let mut receipt_check = None;
+    let mut receipt_log_index = None;
     let mut received_at_ms = ctx.received_at_ms;
     if let Some(bytes) = &bundle.receipt {
         let mut c = Checks(Vec::new());
@@ -102,6 +103,9 @@ pub fn verify_bundle_with_log(
                     "status": r.body.status,
                     "server_key": r.body.server_key,
                 });
+                if r.body.manifest_hash == manifest_hash {
+                    receipt_log_index = r.body.log_index;
+                }
                 if r.body.manifest_hash != manifest_hash {
                     c.fail(
                         CheckId::Receipt,
@@ -142,7 +146,7 @@ pub fn verify_bundle_with_log(
     if let Some(c) = receipt_check {
         report.checks.push(c);
     }
-    if let Some(c) = log_inclusion_check(bundle, &manifest_hash, log_policy) {
+    if let Some(c) = log_inclusion_check(bundle, &manifest_hash, receipt_log_index, log_policy) {
         report.checks.push(c);
     }
     report.verdict = verdict_of(&report.checks);

@@ -238,3 +238,50 @@ fn a_log_section_for_another_capture_or_a_changed_proof_fails() {
             .is_none()
     );
 }
+
+/// A receipt that carries a `log_index` (the server's signed promise of inclusion) binds the
+/// bundle's leaf to that index: the proof of another leaf of the log fails, naming both.
+#[test]
+fn the_receipts_log_index_must_be_the_bundles_leaf_index() {
+    use tallyseal_core::receipt::{Receipt, ReceiptBody, ReceiptStatus};
+    let (bundle, log_key, ws, _) = build();
+    let policy = LogPolicy::for_log_key(log_key, ws, 2).unwrap();
+    let server = DeviceKey::from_seed(&[0x31; 32]);
+    let ctx = VerificationContext {
+        receipt_keys: vec![server.public_key()],
+        ..VerificationContext::default()
+    };
+    let with_receipt = |log_index: Option<u64>| {
+        let body = ReceiptBody {
+            v: 1,
+            manifest_hash: sha256(&bundle.manifest),
+            received_at_ms: demo::CAPTURE_MS + 2,
+            status: ReceiptStatus::ManifestReceived,
+            image_sha256: None,
+            image_received_at_ms: None,
+            verdict: None,
+            server_key: server.public_key(),
+            log_index,
+        };
+        let mut b = bundle.clone();
+        b.receipt = Some(Receipt::issue(&server, body).unwrap().to_bytes().unwrap());
+        let report = verify_bundle_with_log(&b, &ctx, Some(&policy));
+        assert_eq!(
+            report.check(CheckId::Receipt).unwrap().outcome,
+            Outcome::Pass
+        );
+        report.check(CheckId::LogInclusion).cloned().unwrap()
+    };
+    let c = with_receipt(Some(3));
+    assert_eq!(c.outcome, Outcome::Pass, "{}", c.reason);
+    assert_eq!(c.measured["receipt_log_index"], 3);
+    let c = with_receipt(Some(4));
+    assert_eq!(c.outcome, Outcome::Fail);
+    assert!(
+        c.reason.contains("log index 4") && c.reason.contains("index 3"),
+        "{}",
+        c.reason
+    );
+    // A receipt from before the log (no index) leaves the check as it was.
+    assert_eq!(with_receipt(None).outcome, Outcome::Pass);
+}

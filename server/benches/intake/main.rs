@@ -11,9 +11,15 @@
 //!
 //! The server runs as a child process (this executable, re-run with `TALLYSEAL_BENCH_ROLE=server`)
 //! so its peak memory (VmHWM) is measured on its own.
+//!
+//! Each configuration runs twice in the same run: with the transparency log as in production
+//! (every capture's events are leaves; two witnesses cosign, 2 of 2; `log_watch` times each leaf
+//! from its receipt to the first signed and the first witnessed checkpoint covering it), then
+//! with capture leaves off (`TALLYSEAL_LOG_CAPTURES=off`), to show what the log costs intake.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod log_watch;
 mod photos;
 mod process;
 
@@ -43,7 +49,9 @@ fn env_num(name: &str, default: usize) -> usize {
 fn main() {
     if std::env::var("TALLYSEAL_BENCH_ROLE").as_deref() == Ok("server") {
         tallyseal_server::allocator::limit_arenas();
-        let config = ServerConfig::load(None).expect("config");
+        // The log's witnesses come in a TOML file (`log_watch::start_witnesses`).
+        let file = std::env::var_os("TALLYSEAL_BENCH_CONFIG").map(std::path::PathBuf::from);
+        let config = ServerConfig::load(file.as_deref()).expect("config");
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -58,14 +66,20 @@ fn main() {
         .unwrap();
     rt.block_on(async {
         let data = tempfile::tempdir().unwrap();
-        let embedded = ServerConfig {
-            data_dir: data.path().join("embedded"),
-            ..ServerConfig::default()
-        };
-        run_case("embedded (SQLite + local folder)", embedded).await;
+        for log in [true, false] {
+            let embedded = ServerConfig {
+                data_dir: data.path().join(format!("embedded-log-{log}")),
+                ..ServerConfig::default()
+            };
+            run_case("embedded (SQLite + local folder)", embedded, log).await;
+        }
         match production_config(data.path()).await {
             Some(config) => {
-                run_case("production (PostgreSQL + Garage)", config.clone()).await;
+                run_case("production (PostgreSQL + Garage)", config.clone(), true).await;
+                let again = production_config(data.path())
+                    .await
+                    .unwrap_or(config.clone());
+                run_case("production (PostgreSQL + Garage)", again, false).await;
                 // BENCH_STORE_CPU=N: once more with Garage alone on CPU N and everything else
                 // (server, PostgreSQL, clients) on the other CPUs, as if the store had a machine
                 // of its own, so the ratio shows what intake costs the store rather than what
@@ -79,6 +93,7 @@ fn main() {
                     run_case(
                         &format!("production (PostgreSQL + Garage), Garage alone on CPU {cpu}"),
                         config,
+                        true,
                     )
                     .await;
                     pin_store_to(None);
@@ -102,7 +117,7 @@ async fn production_config(dir: &std::path::Path) -> Option<ServerConfig> {
         .unwrap();
     let (base, _) = admin.rsplit_once('/')?;
     Some(ServerConfig {
-        data_dir: dir.join("production"),
+        data_dir: dir.join(&name),
         database_url: Some(format!("{base}/{name}")),
         database_max_connections: 32,
         object_store: ObjectStoreConfig::S3(S3Config {
@@ -129,8 +144,19 @@ impl Drop for ServerProcess {
     }
 }
 
-fn spawn_server(config: &ServerConfig, port: u16) -> ServerProcess {
+/// `log_file`: the log's TOML (origin and witnesses) with capture leaves on; `None`: off.
+fn spawn_server(
+    config: &ServerConfig,
+    port: u16,
+    log_file: Option<&std::path::Path>,
+) -> ServerProcess {
     let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    match log_file {
+        Some(file) => cmd
+            .env("TALLYSEAL_BENCH_CONFIG", file)
+            .env("TALLYSEAL_LOG_KEY", hex::encode(log_watch::LOG_SEED)),
+        None => cmd.env("TALLYSEAL_LOG_CAPTURES", "off"),
+    };
     cmd.env("TALLYSEAL_BENCH_ROLE", "server")
         .env("TALLYSEAL_DATA_DIR", &config.data_dir)
         .env("TALLYSEAL_BIND", format!("127.0.0.1:{port}"))
@@ -168,7 +194,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-async fn run_case(label: &str, config: ServerConfig) {
+async fn run_case(label: &str, config: ServerConfig, log: bool) {
     let captures = env_num("BENCH_CAPTURES", 400);
     let clients = env_num("BENCH_CLIENTS", 32).max(1);
     let image_bytes = env_num("BENCH_IMAGE_BYTES", 2_000_000);
@@ -179,7 +205,16 @@ async fn run_case(label: &str, config: ServerConfig) {
         .local_addr()
         .unwrap()
         .port();
-    let server = spawn_server(&config, port);
+    let log_file = config.data_dir.join("bench-log.toml");
+    if log {
+        let origin = format!(
+            "bench.tallyseal.invalid/{}",
+            tallyseal_server::random_hex(4).unwrap()
+        );
+        let toml = log_watch::start_witnesses(&origin, &config.data_dir);
+        std::fs::write(&log_file, toml).unwrap();
+    }
+    let server = spawn_server(&config, port, log.then_some(log_file.as_path()));
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(clients)
@@ -283,6 +318,14 @@ async fn run_case(label: &str, config: ServerConfig) {
     let client_cpu_before = cpu_seconds(std::process::id());
     let machine_before = machine_ticks();
     let services_before = [cpu_seconds_named("garage"), cpu_seconds_named("postgres")];
+    // With the log: start from a quiet, witnessed log (the enrolments' leaves published).
+    let watcher = if log {
+        log_watch::wait_until_quiet(&http, &base).await;
+        Some(log_watch::Watcher::start(http.clone(), base.clone()))
+    } else {
+        None
+    };
+    let size_before = log_watch::size(&http, &base).await;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for list in work {
@@ -291,22 +334,28 @@ async fn run_case(label: &str, config: ServerConfig) {
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut steps = [Duration::ZERO; 2];
+            let mut receipts = Vec::new();
             for s in list {
                 let t = Instant::now();
-                let took = intake_one(&http, &base, &s).await;
+                let (took, index) = intake_one(&http, &base, &s).await;
                 latencies.push(t.elapsed());
+                if let Some(i) = index {
+                    receipts.push((i, Instant::now()));
+                }
                 for (sum, d) in steps.iter_mut().zip(took) {
                     *sum += d;
                 }
             }
-            (latencies, steps)
+            (latencies, steps, receipts)
         }));
     }
     let mut latencies = Vec::new();
     let mut steps = [Duration::ZERO; 2];
+    let mut receipts = Vec::new();
     for t in tasks {
-        let (l, s) = t.await.unwrap();
+        let (l, s, r) = t.await.unwrap();
         latencies.extend(l);
+        receipts.extend(r);
         for (sum, d) in steps.iter_mut().zip(s) {
             *sum += d;
         }
@@ -348,6 +397,16 @@ async fn run_case(label: &str, config: ServerConfig) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let analysis_after = analysis_wait.elapsed();
+    let log_seen = match watcher {
+        Some(w) => {
+            let last = receipts.iter().map(|r| r.0 + 1).max().unwrap_or(0);
+            Some(
+                w.finish(last.max(log_watch::size(&http, &base).await))
+                    .await,
+            )
+        }
+        None => None,
+    };
     let with_analysis = started.elapsed();
     let server_cpu_all = cpu_seconds(server.0.id())
         .zip(server_cpu_before)
@@ -399,7 +458,14 @@ async fn run_case(label: &str, config: ServerConfig) {
     let raw_per_s = total as f64 / raw_elapsed.as_secs_f64();
     let per_s = total as f64 / elapsed.as_secs_f64();
 
-    println!("== intake benchmark: {label}");
+    println!(
+        "== intake benchmark: {label}, transparency log {}",
+        if log {
+            "on (2 witnesses, 2 of 2)"
+        } else {
+            "off (TALLYSEAL_LOG_CAPTURES=off)"
+        }
+    );
     println!(
         "   {total} captures ({}, mean {:.2} MB), {clients} concurrent clients, {:.1} s",
         if noise_images {
@@ -462,6 +528,9 @@ async fn run_case(label: &str, config: ServerConfig) {
             garage_raw * 1000.0 / total as f64
         );
     }
+    if let Some(seen) = &log_seen {
+        log_watch::print(&log_watch::figures(started, size_before, &receipts, seen));
+    }
     if let Some(busy) = machine_busy {
         println!(
             "   whole machine during the timed run: {busy:.0}% CPU busy (all processes: database, object store, others)"
@@ -479,8 +548,12 @@ struct Capture {
 }
 
 /// Manifest, then tus creation carrying the whole image (`creation-with-upload`), whose answer
-/// carries the verified receipt; the time each step took.
-async fn intake_one(http: &reqwest::Client, base: &str, s: &Capture) -> [Duration; 2] {
+/// carries the verified receipt; the time each step took and the receipt's log index.
+async fn intake_one(
+    http: &reqwest::Client,
+    base: &str,
+    s: &Capture,
+) -> ([Duration; 2], Option<u64>) {
     let t0 = Instant::now();
     let r = http
         .post(format!("{base}/api/v1/captures"))
@@ -521,5 +594,8 @@ async fn intake_one(http: &reqwest::Client, base: &str, s: &Capture) -> [Duratio
     .unwrap();
     assert_eq!(receipt["body"]["status"], "verified", "{receipt}");
     assert_eq!(receipt["body"]["manifest_hash"], s.manifest_hash.as_str());
-    [t1 - t0, t1.elapsed()]
+    (
+        [t1 - t0, t1.elapsed()],
+        receipt["body"]["log_index"].as_u64(),
+    )
 }

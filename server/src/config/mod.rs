@@ -207,6 +207,10 @@ pub struct ServerConfig {
     /// Longest wait for one witness's answer, in ms: a witness that does not answer delays
     /// nothing else.
     pub log_witness_timeout_ms: u64,
+    /// Whether a capture's events (manifest received, image verified) become log leaves with
+    /// their index in the receipt. Always on in an election; off (`TALLYSEAL_LOG_CAPTURES=off`)
+    /// only so the intake benchmark can measure, in one run, what the log costs intake.
+    pub log_captures: bool,
 }
 
 /// The console's sessions and login protection (docs/console.md).
@@ -317,6 +321,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("log_witnesses", &self.log_witnesses)
             .field("log_witness_policy", &self.log_witness_policy)
             .field("log_witness_timeout_ms", &self.log_witness_timeout_ms)
+            .field("log_captures", &self.log_captures)
             .finish()
     }
 }
@@ -406,6 +411,7 @@ impl Default for ServerConfig {
             log_witnesses: Vec::new(),
             log_witness_policy: 0,
             log_witness_timeout_ms: 5000,
+            log_captures: true,
         }
     }
 }

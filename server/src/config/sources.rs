@@ -50,7 +50,7 @@ impl ServerConfig {
     /// `TALLYSEAL_MAX_JSON_BYTES`, `TALLYSEAL_MAX_IMAGE_BYTES`, `TALLYSEAL_UPLOAD_SLOTS_PER_DEVICE`,
     /// `TALLYSEAL_CONNECTIONS_PER_CLIENT`, `TALLYSEAL_CORS_READ_ORIGINS` and
     /// `TALLYSEAL_CORS_WRITE_ORIGINS` (comma-separated origins), `TALLYSEAL_CONSOLE_SECURE_COOKIE`
-    /// (`true`/`false`).
+    /// (`true`/`false`), `TALLYSEAL_LOG_CAPTURES` (`on`/`off`, the benchmark's comparison only).
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(v) = var("TALLYSEAL_DATA_DIR") {
             self.data_dir = PathBuf::from(v);
@@ -128,6 +128,18 @@ impl ServerConfig {
                 _ => {
                     return Err(ConfigError::Env {
                         name: "TALLYSEAL_ANALYSIS",
+                        message: "expected on or off".into(),
+                    });
+                }
+            };
+        }
+        if let Some(v) = var("TALLYSEAL_LOG_CAPTURES") {
+            self.log_captures = match v.as_str() {
+                "on" | "true" | "1" => true,
+                "off" | "false" | "0" => false,
+                _ => {
+                    return Err(ConfigError::Env {
+                        name: "TALLYSEAL_LOG_CAPTURES",
                         message: "expected on or off".into(),
                     });
                 }

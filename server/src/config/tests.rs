@@ -109,6 +109,24 @@ fn analysis_settings_from_toml_and_env() {
     assert!(ServerConfig::from_toml("[analysis]\nidle = 1\n").is_err());
 }
 
+/// Capture leaves are on unless turned off (for the benchmark's comparison only).
+#[test]
+fn log_captures_on_by_default_and_switchable() {
+    let mut c = ServerConfig::default();
+    assert!(c.log_captures);
+    assert!(ServerConfig::from_toml("").unwrap().log_captures);
+    let off: HashMap<&str, &str> = [("TALLYSEAL_LOG_CAPTURES", "off")].into();
+    c.apply_env(|k| off.get(k).map(|v| v.to_string())).unwrap();
+    assert!(!c.log_captures);
+    assert!(
+        !ServerConfig::from_toml("log_captures = false\n")
+            .unwrap()
+            .log_captures
+    );
+    let bad: HashMap<&str, &str> = [("TALLYSEAL_LOG_CAPTURES", "maybe")].into();
+    assert!(c.apply_env(|k| bad.get(k).map(|v| v.to_string())).is_err());
+}
+
 /// The environment overrides the file's object store one setting at a time.
 #[test]
 fn object_store_variables_override_the_file_field_by_field() {

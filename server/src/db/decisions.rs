@@ -38,7 +38,7 @@ const DECISION_COLUMNS: &str = "decision_id, manifest_hash, election_id, constit
 
 /// Insert a decision and its `review_decision` event; false (nothing written) when its id exists
 /// already or another decision already follows the one it supersedes. Runs inside a transaction
-/// ([`super::Database::write_atomic`]).
+/// ([`super::Database::write_atomic`]), which also appends its `ro_decision` log leaf.
 pub async fn insert_decision(conn: &mut AnyConnection, d: &DecisionRow) -> DbResult<bool> {
     let done = sqlx::query(
         "INSERT INTO review_decisions (decision_id, manifest_hash, election_id, constituency, \
@@ -80,6 +80,7 @@ pub async fn insert_decision(conn: &mut AnyConnection, d: &DecisionRow) -> DbRes
         }),
     )
     .await?;
+    super::console_leaves::log_decision(&mut *conn, d).await?;
     Ok(true)
 }
 

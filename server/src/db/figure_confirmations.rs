@@ -33,7 +33,7 @@ pub struct ConfirmationRow {
 const COLUMNS: &str = "id, manifest_hash, election_id, constituency, station, form, how, figures, \
      settlements, entry_1, entry_2, actor, origin, at_ms, supersedes";
 
-/// Insert a confirmation and its event; false when its id exists, or when this pair of entries
+/// Insert a confirmation, its event and its `figures_confirmed` log leaf; false when its id exists, or when this pair of entries
 /// is confirmed already.
 pub(crate) async fn insert_confirmation(
     conn: &mut AnyConnection,
@@ -80,6 +80,7 @@ pub(crate) async fn insert_confirmation(
         }),
     )
     .await?;
+    super::console_leaves::log_confirmation(&mut *conn, row).await?;
     Ok(true)
 }
 

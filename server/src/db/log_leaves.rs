@@ -27,10 +27,14 @@ pub struct LeafToAppend {
     pub logged_at_ms: i64,
 }
 
-/// Signs a receipt once its event's leaf index is known, inside the event's transaction, and
-/// gives its JSON (the intake's signer, through core: the database does no signing).
+/// Signs a receipt once its event's leaf index is known (`None`: the event is not logged),
+/// inside the event's transaction, and gives its JSON (the intake's signer, through core: the
+/// database does no signing).
 #[derive(Clone)]
-pub struct ReceiptSigner(pub std::sync::Arc<dyn Fn(u64) -> Result<String, String> + Send + Sync>);
+#[allow(clippy::type_complexity)]
+pub struct ReceiptSigner(
+    pub std::sync::Arc<dyn Fn(Option<u64>) -> Result<String, String> + Send + Sync>,
+);
 
 impl std::fmt::Debug for ReceiptSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -38,17 +42,21 @@ impl std::fmt::Debug for ReceiptSigner {
     }
 }
 
-/// An event's leaf and the receipt that carries its index.
+/// An event's leaf and the receipt that carries its index (no leaf only when the server runs
+/// with `log_captures` off, for the benchmark's comparison).
 #[derive(Debug, Clone)]
 pub struct LoggedReceipt {
-    pub leaf: LeafToAppend,
+    pub leaf: Option<LeafToAppend>,
     pub sign: ReceiptSigner,
 }
 
 impl LoggedReceipt {
     /// Append the leaf (inside the caller's transaction) and sign the receipt with its index.
     pub async fn append_and_sign(&self, conn: &mut AnyConnection) -> DbResult<String> {
-        let index = append_leaf(conn, &self.leaf).await?;
+        let index = match &self.leaf {
+            Some(leaf) => Some(append_leaf(conn, leaf).await?),
+            None => None,
+        };
         (self.sign.0)(index).map_err(sqlx::Error::Protocol)
     }
 }

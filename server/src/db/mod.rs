@@ -40,6 +40,7 @@
 mod accounts;
 mod board;
 mod columns;
+mod console_leaves;
 mod console_sessions;
 mod constituency_captures;
 mod decisions;
@@ -76,6 +77,7 @@ pub use board::{BoardCaptureRow, board_captures, station_captures};
 pub use columns::{
     DeviceKeyHex, Sha256Hex, SignatureHex, StoredVerdict, SubmissionStatus, UnknownValue,
 };
+pub use console_leaves::{confirmation_record, decision_record, record_hash, release_record};
 pub use console_sessions::{SessionRow, get_session};
 pub use constituency_captures::{CaptureFiguresRow, capture_figures_row, captures_of_constituency};
 pub use decisions::{

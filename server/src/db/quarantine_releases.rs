@@ -26,7 +26,7 @@ pub struct ReleaseRow {
 const COLUMNS: &str = "id, manifest_hash, election_id, constituency, station, findings, reason, \
      actor, origin, at_ms, supersedes";
 
-/// Insert a release and its event; false when its id exists already.
+/// Insert a release, its event and its `results_released` log leaf; false when its id exists already.
 pub(crate) async fn insert_release(conn: &mut AnyConnection, row: &ReleaseRow) -> DbResult<bool> {
     let done = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO quarantine_releases ({COLUMNS}) VALUES \
@@ -62,6 +62,7 @@ pub(crate) async fn insert_release(conn: &mut AnyConnection, row: &ReleaseRow) -
         }),
     )
     .await?;
+    super::console_leaves::log_release(&mut *conn, row).await?;
     Ok(true)
 }
 

@@ -31,7 +31,7 @@ pub struct SignedFormRow {
 const FORM_COLUMNS: &str = "id, election_id, constituency, form, version, body, body_sha256, \
      signer_key, signature, reason, actor, origin, at_ms, supersedes";
 
-/// Insert a signed form and its event; false when its id or its version exists already.
+/// Insert a signed form, its event and its `form_version` log leaf; false when its id or its version exists already.
 pub(crate) async fn insert_signed_form(
     conn: &mut AnyConnection,
     row: &SignedFormRow,
@@ -71,6 +71,7 @@ pub(crate) async fn insert_signed_form(
         }),
     )
     .await?;
+    super::console_leaves::log_form_version(&mut *conn, row).await?;
     Ok(true)
 }
 

@@ -42,14 +42,14 @@ pub fn logged_receipt(
     let leaf: LeafToAppend = crate::log::leaf(event, &body.manifest_hash.to_hex(), at_ms)
         .map_err(|e| ApiError::internal("log leaf", e))?;
     let key = DeviceKey::from_seed(&state.commission_key.seed());
-    let sign = move |index: u64| {
+    let sign = move |index: Option<u64>| {
         let mut body = body.clone();
-        body.log_index = Some(index);
+        body.log_index = index;
         let receipt = Receipt::issue(&key, body).map_err(|e| e.to_string())?;
         serde_json::to_string(&receipt).map_err(|e| e.to_string())
     };
     Ok(LoggedReceipt {
-        leaf,
+        leaf: state.config.log_captures.then_some(leaf),
         sign: ReceiptSigner(Arc::new(sign)),
     })
 }

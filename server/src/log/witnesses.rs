@@ -182,8 +182,15 @@ async fn store_cosignature(
 /// show it to every witness, from the size they hold; returns each witness's status.
 #[cfg(feature = "test-hooks")]
 pub async fn present_split_view(state: &AppState) -> Result<Vec<u16>, WitnessError> {
+    Ok(present_split_view_note(state).await?.1)
+}
+
+/// [`present_split_view`], also returning the second signed checkpoint (empty, with no
+/// statuses, when the log has no checkpoint yet), so that a monitor can be shown it.
+#[cfg(feature = "test-hooks")]
+pub async fn present_split_view_note(state: &AppState) -> Result<(String, Vec<u16>), WitnessError> {
     let Some(latest) = db::latest_checkpoint(&state.db.pool).await? else {
-        return Ok(Vec::new());
+        return Ok((String::new(), Vec::new()));
     };
     let size = to_u64(latest.tree_size);
     let forged_root = tallyseal_core::log::merkle::leaf_hash(b"a split view");
@@ -195,5 +202,5 @@ pub async fn present_split_view(state: &AppState) -> Result<Vec<u16>, WitnessErr
         let body = format!("old {size}\n\n{note}");
         statuses.push(post(state, w, body).await?.0);
     }
-    Ok(statuses)
+    Ok((note, statuses))
 }

@@ -26,6 +26,7 @@ mod intake;
 mod landing;
 mod local_layout;
 mod log;
+mod log_console;
 mod log_tiles;
 mod log_witnesses;
 mod metrics;

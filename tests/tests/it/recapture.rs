@@ -41,7 +41,7 @@ fn log_key() -> Signer {
 }
 
 /// A log of three leaves whose middle one is the capture's `manifest_received`.
-fn inclusion(manifest_hash: Sha256Digest) -> LogInclusion {
+fn inclusion(manifest_hash: Sha256Digest, index: u64) -> LogInclusion {
     let leaf = |event| {
         LeafBody {
             event,
@@ -50,31 +50,37 @@ fn inclusion(manifest_hash: Sha256Digest) -> LogInclusion {
         .to_leaf_bytes()
         .unwrap()
     };
-    let leaves = [
-        leaf(LogEvent::ManifestReceived {
-            manifest_hash: tallyseal_core::sha256(b"before"),
-            received_at_ms: 1,
-        }),
-        leaf(LogEvent::ManifestReceived {
-            manifest_hash,
-            received_at_ms: 2,
-        }),
-        leaf(LogEvent::ManifestReceived {
-            manifest_hash: tallyseal_core::sha256(b"after"),
-            received_at_ms: 3,
-        }),
-    ];
+    // Other captures before it, the capture at `index` (the index its receipt promises), one
+    // after.
+    let mut leaves: Vec<Vec<u8>> = (0..index)
+        .map(|i| {
+            leaf(LogEvent::ManifestReceived {
+                manifest_hash: tallyseal_core::sha256(&i.to_be_bytes()),
+                received_at_ms: 1,
+            })
+        })
+        .collect();
+    leaves.push(leaf(LogEvent::ManifestReceived {
+        manifest_hash,
+        received_at_ms: 2,
+    }));
+    leaves.push(leaf(LogEvent::ManifestReceived {
+        manifest_hash: tallyseal_core::sha256(b"after"),
+        received_at_ms: 3,
+    }));
     let mut store = MemoryHashStore::new();
     for l in &leaves {
         store.append(l).unwrap();
     }
-    let cp = Checkpoint::new(&log_key().name, 3, store.root().unwrap());
+    let size = store.size();
+    let cp = Checkpoint::new(&log_key().name, size, store.root().unwrap());
     let proof = TlogProof::new(
-        1,
-        store.inclusion_proof(1, 3).unwrap(),
+        index,
+        store.inclusion_proof(index, size).unwrap(),
         cp.sign(&log_key()).unwrap(),
     );
-    LogInclusionProof::new(leaves[1].clone(), proof)
+    let at = usize::try_from(index).unwrap();
+    LogInclusionProof::new(leaves[at].clone(), proof)
         .unwrap()
         .to_wire()
 }
@@ -168,11 +174,15 @@ fn the_phone_keeps_its_log_inclusion_and_answers_a_recapture_request() {
 
     // The log sequences it; the Returning Officer asks for a new capture.
     let hash = first.manifest_hash.to_hex();
+    // At the index the server's verified receipt promises (`tallyseal verify` holds it to that).
+    let receipt: serde_json::Value =
+        serde_json::from_str(&server.submission(&hash).unwrap().unwrap().receipt).unwrap();
+    let index = receipt["body"]["log_index"].as_u64().unwrap();
     console
         .logged
         .lock()
         .unwrap()
-        .insert(hash.clone(), inclusion(first.manifest_hash));
+        .insert(hash.clone(), inclusion(first.manifest_hash, index));
     let request = RecaptureRequest {
         request_id: "rq-0001".into(),
         reason_code: "illegible".into(),
