@@ -80,24 +80,25 @@ fn check(
         }
         Some(_) => {}
     }
+    // A proof of an earlier leaf of this capture (its manifest's, say) is a true proof: the
+    // capture is in the log. It is not yet the proof of the leaf the receipt promises, which the
+    // phone gets at its next sync: a warning, not a failure. A later index is no promise kept.
+    let mut awaiting_promised = None;
     if let Some(promised) = receipt_log_index {
         m["receipt_log_index"] = json!(promised);
-        if promised != inclusion.index() {
-            let hint = if inclusion.index() < promised {
-                " (an earlier leaf of this capture: the phone syncs again for the proof of the \
-                 promised one)"
-            } else {
-                ""
-            };
+        if inclusion.index() > promised {
             return c.fail(
                 ID,
                 format!(
                     "the receipt promises this capture's leaf at log index {promised}, but the \
-                     bundle's log proof is for index {}{hint}",
+                     bundle's log proof is for the later index {}",
                     inclusion.index()
                 ),
                 m,
             );
+        }
+        if inclusion.index() < promised {
+            awaiting_promised = Some(promised);
         }
     }
     let checkpoint = match inclusion
@@ -128,6 +129,23 @@ fn check(
             let names: Vec<&str> = v.cosignatures.iter().map(|w| w.witness.as_str()).collect();
             m["cosigned_by"] = json!(names);
             m["witness_threshold"] = json!(policy.witness_threshold);
+            if let Some(promised) = awaiting_promised {
+                return c.warn(
+                    ID,
+                    format!(
+                        "leaf {} (an earlier leaf of this capture) is in the log {}'s checkpoint \
+                         of size {}, signed and cosigned by {} of the {} trusted witnesses; the \
+                         receipt's promised leaf {promised} is not proven by this bundle yet: \
+                         sync the phone again and export the bundle anew",
+                        v.index,
+                        v.checkpoint.origin,
+                        v.checkpoint.size,
+                        names.len(),
+                        policy.witnesses.len(),
+                    ),
+                    m,
+                );
+            }
             c.pass(
                 ID,
                 format!(
