@@ -23,12 +23,25 @@ fn cosigner() -> Cosigner {
     Cosigner::new("witness.example/w1", DeviceKey::from_seed(&[12; 32])).unwrap()
 }
 
+/// Open the witness on `state_path`. A witness just stopped may still hold the state file's lock
+/// for a moment (its server's worker threads drop their handles after `stop` returns): waiting
+/// for the lock, at most 10 s, is what a restarting operator does too.
 fn open_witness(state_path: &Path) -> Witness {
     let log = KnownLog {
         origin: ORIGIN.into(),
         keys: vec![log_signer().verifier()],
     };
-    Witness::open(cosigner(), vec![log], state_path).unwrap()
+    let mut tries = 0;
+    loop {
+        match Witness::open(cosigner(), vec![log.clone()], state_path) {
+            Ok(w) => return w,
+            Err(e) if tries < 200 && e.to_string().contains("another witness is running") => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => panic!("opening the witness: {e}"),
+        }
+    }
 }
 
 fn tree(n: u32) -> MemoryHashStore {
