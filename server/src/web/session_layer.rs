@@ -1,8 +1,9 @@
 //! The console's session layer (middleware) on `/console…` and `/api/v1/console…`:
 //!
-//! 1. reads the session cookie and resolves it through the accounts service (re-reading the
-//!    account, so a disabled account is out at its next request) and puts the [`Actor`] and the
-//!    [`SignedIn`] into the request's extensions, where the `Actor` extractor finds it;
+//! 1. takes the session actix-session's `SessionMiddleware` (wrapped outside this layer) loaded
+//!    from the store and resolves it through the accounts service (re-reading the account, so a
+//!    disabled account is out at its next request) and puts the [`Actor`] and the [`SignedIn`]
+//!    into the request's extensions, where the `Actor` extractor finds it;
 //! 2. refuses a state-changing request without a session (401) and one whose origin or
 //!    anti-forgery token is wrong (403 `csrf-rejected`) before any handler runs, so nothing is
 //!    stored; the sign-in form has its own check (it has no session yet);
@@ -11,6 +12,9 @@
 //!
 //! Refusals are problem+json under `/api/v1/console` and plain HTML pages under `/console`.
 
+use actix_session::config::{BrowserSession, CookieContentSecurity};
+use actix_session::{SessionExt, SessionMiddleware};
+use actix_web::cookie::{Key, SameSite};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
@@ -18,6 +22,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, ResponseError, web};
 
 use super::{cookies, csrf, page};
+use crate::accounts::session_store::ConsoleSessionStore;
 use crate::accounts::{Actor, SignedIn, sessions};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -34,6 +39,27 @@ fn is_console_page(path: &str) -> bool {
 
 fn is_console_api(path: &str) -> bool {
     path == "/api/v1/console" || path.starts_with("/api/v1/console/")
+}
+
+/// actix-session's middleware over the console's store (wired in `startup` just outside
+/// [`console_session`]): cookie `tallyseal_session`, `HttpOnly`, `SameSite=Strict`, `Path=/`,
+/// `Secure` behind TLS, no expiry (it dies with the browser; the store's idle and absolute
+/// timeouts end it sooner), its value the session key encrypted with `key`. It only writes a
+/// cookie when a handler starts or ends a session, so the public API never gets one.
+pub fn session_middleware(
+    store: ConsoleSessionStore,
+    key: Key,
+    secure: bool,
+) -> SessionMiddleware<ConsoleSessionStore> {
+    SessionMiddleware::builder(store, key)
+        .cookie_name(cookies::SESSION.to_owned())
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Strict)
+        .cookie_secure(secure)
+        .cookie_path("/".to_owned())
+        .cookie_content_security(CookieContentSecurity::Private)
+        .session_lifecycle(BrowserSession::default())
+        .build()
 }
 
 /// The middleware (wired in `startup` around the whole app; it ignores other paths).
@@ -55,15 +81,13 @@ pub async fn console_session(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    let signed_in = match cookies::read(req.headers(), cookies::SESSION) {
-        Some(cookie) => match sessions::resolve(&state.db, &state.config.console, &cookie).await {
-            Ok(s) => s,
-            Err(e) => {
-                let err = ApiError::unavailable("database", e);
-                return Ok(refuse(req, page, err));
-            }
-        },
-        None => None,
+    let session = req.get_session();
+    let signed_in = match sessions::resolve(&state.db, &session).await {
+        Ok(s) => s,
+        Err(e) => {
+            let err = ApiError::unavailable("database", e);
+            return Ok(refuse(req, page, err));
+        }
     };
     if let Some(s) = &signed_in {
         req.extensions_mut().insert::<Actor>(s.account.actor());
