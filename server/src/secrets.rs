@@ -213,7 +213,8 @@ pub fn load_session_key(config: &ServerConfig) -> Result<actix_web::cookie::Key,
         }
     };
     let mut bytes = [0u8; 64];
-    hex::decode_to_slice(hex_key.trim(), &mut bytes).map_err(|_| SecretError::BadSessionKey(what))?;
+    hex::decode_to_slice(hex_key.trim(), &mut bytes)
+        .map_err(|_| SecretError::BadSessionKey(what))?;
     Ok(actix_web::cookie::Key::from(&bytes))
 }
 

@@ -149,8 +149,10 @@ impl Application {
         };
         let connections =
             crate::connection_limits::ConnectionCounts::new(config.limits.connections_per_client);
-        let session_store =
-            crate::accounts::session_store::ConsoleSessionStore::new(state.db.clone(), &config.console);
+        let session_store = crate::accounts::session_store::ConsoleSessionStore::new(
+            state.db.clone(),
+            &config.console,
+        );
         let secure_cookie = config.console_secure_cookie();
         let mut server = HttpServer::new(move || {
             let limits = &server_state.config.limits;

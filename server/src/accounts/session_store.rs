@@ -170,3 +170,22 @@ impl SessionStore for ConsoleSessionStore {
         Ok(self.db.drop_console_session(&hash).await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_random_and_only_their_hash_is_kept() {
+        let a = new_key().unwrap();
+        let b = new_key().unwrap();
+        assert_ne!(a.as_ref(), b.as_ref());
+        assert_eq!(a.as_ref().len(), 20);
+        let h = key_hash(a.as_ref());
+        assert_eq!(h.len(), 64);
+        assert_ne!(h, a.as_ref());
+        let state = HashMap::from([(USER_ID.to_owned(), encoded("u-1"))]);
+        assert_eq!(value(&state, USER_ID).unwrap(), "u-1");
+        assert!(value(&state, CSRF).is_err());
+    }
+}

@@ -14,8 +14,8 @@
 
 use actix_session::config::{BrowserSession, CookieContentSecurity};
 use actix_session::{SessionExt, SessionMiddleware};
-use actix_web::cookie::{Key, SameSite};
 use actix_web::body::{BoxBody, MessageBody};
+use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;

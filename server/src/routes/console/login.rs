@@ -159,7 +159,11 @@ pub async fn submit(
 
 /// `POST /console/logout` (the session layer checked the token): the session ends for real,
 /// with its `console_logout` event, and `purge` removes the cookie.
-pub async fn logout(req: HttpRequest, state: web::Data<AppState>, session: Session) -> HttpResponse {
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+) -> HttpResponse {
     if let Some(s) = super::signed_in(&req)
         && let Err(e) = sessions::end(&state.db, &s, &client_of(&req)).await
     {
