@@ -163,6 +163,7 @@ impl Application {
                     session_key.clone(),
                     secure_cookie,
                 ))
+                .wrap(from_fn(crate::web::session_layer::console_cookie_only))
                 .wrap_fn(move |mut req, srv| {
                     use actix_web::HttpMessage;
                     use actix_web::dev::Service;

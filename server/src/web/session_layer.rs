@@ -62,6 +62,46 @@ pub fn session_middleware(
         .build()
 }
 
+/// Outside [`session_middleware`]: a request to any other path than the console's goes on
+/// without the session cookie, so the public API, the log and the landing page never load (or
+/// keep alive) a console session.
+pub async fn console_cookie_only(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let path = req.path();
+    if !is_console_page(path) && !is_console_api(path) {
+        without_session_cookie(req.headers_mut());
+    }
+    next.call(req).await
+}
+
+/// Remove the session cookie from the request's `Cookie` headers (the others stay).
+fn without_session_cookie(headers: &mut header::HeaderMap) {
+    let all: Vec<String> = headers
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let kept: Vec<&str> = all
+        .iter()
+        .map(String::as_str)
+        .filter(|pair| pair.split_once('=').map_or(*pair, |(k, _)| k) != cookies::SESSION)
+        .collect();
+    if kept.len() == all.len() {
+        return;
+    }
+    headers.remove(header::COOKIE);
+    if let Ok(v) = HeaderValue::from_str(&kept.join("; "))
+        && !kept.is_empty()
+    {
+        headers.insert(header::COOKIE, v);
+    }
+}
+
 /// The middleware (wired in `startup` around the whole app; it ignores other paths).
 pub async fn console_session(
     mut req: ServiceRequest,
@@ -185,4 +225,27 @@ fn refuse(req: ServiceRequest, page: bool, err: ApiError) -> ServiceResponse<Box
     };
     protect(resp.headers_mut());
     ServiceResponse::new(http, resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_session_cookie_is_removed() {
+        let mut h = header::HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("lang=ur; tallyseal_session=abc; tallyseal_login=n"),
+        );
+        without_session_cookie(&mut h);
+        assert_eq!(h.get(header::COOKIE).unwrap(), "lang=ur; tallyseal_login=n");
+        let mut h = header::HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("tallyseal_session=abc"),
+        );
+        without_session_cookie(&mut h);
+        assert!(h.get(header::COOKIE).is_none());
+    }
 }
