@@ -4,7 +4,8 @@
 //! Each comes from the configuration (`server_key_seed`, `admin_token`, or their `TALLYSEAL_*`
 //! variables) or, failing that, from a file in the data directory that is generated on first run
 //! with mode 0600: `commission.key` (64 hex digits) and `admin-token`; likewise the transparency
-//! log's checkpoint key (`log_key_seed`, or `log.key`). Secrets never appear in
+//! log's checkpoint key (`log_key_seed`, or `log.key`) and the key that encrypts the console's
+//! session cookie (`session_key_seed`, or `session.key`). Secrets never appear in
 //! logs, errors or `Debug` output.
 
 use std::path::Path;
@@ -23,6 +24,8 @@ pub enum SecretError {
     },
     #[error("{0} is not 64 hex digits")]
     BadSeed(&'static str),
+    #[error("{0} is not 128 hex digits")]
+    BadSessionKey(&'static str),
     #[error("the admin token must be at least 16 characters")]
     ShortToken,
     #[error("the operating system's random number generator failed")]
@@ -194,6 +197,27 @@ pub fn load_log_key(config: &ServerConfig, has_log: bool) -> Result<DeviceKey, S
     parse_seed(&seed, "log.key")
 }
 
+/// The key actix-session encrypts the console's session cookie with (64 bytes):
+/// `session_key_seed` (`TALLYSEAL_SESSION_KEY`) or `<data_dir>/session.key`, generated on first
+/// run. Several servers on one database must be given the same one (the sessions are shared; a
+/// cookie sealed with another key is refused, its holder signs in again).
+pub fn load_session_key(config: &ServerConfig) -> Result<actix_web::cookie::Key, SecretError> {
+    let (hex_key, what) = match &config.session_key_seed {
+        Some(seed) => (seed.clone(), "session_key_seed"),
+        None => {
+            let path = config.data_dir.join("session.key");
+            let key = read_or_create(&path, || {
+                crate::random_hex(64).map_err(|_| SecretError::Randomness)
+            })?;
+            (key, "session.key")
+        }
+    };
+    let mut bytes = [0u8; 64];
+    hex::decode_to_slice(hex_key.trim(), &mut bytes)
+        .map_err(|_| SecretError::BadSessionKey(what))?;
+    Ok(actix_web::cookie::Key::from(&bytes))
+}
+
 /// `key` must be the one the database records (hex).
 pub fn is_the_database_key(key: &DeviceKey, recorded: &str) -> Result<(), SecretError> {
     let ours = key.public_key().to_hex();
@@ -254,6 +278,40 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    /// The session cookie's key: generated once (0600), the same on the next start; a configured
+    /// one wins; a malformed one is refused.
+    #[test]
+    fn session_key_generated_once_or_configured() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = ServerConfig {
+            data_dir: dir.path().to_owned(),
+            ..Default::default()
+        };
+        let k1 = load_session_key(&config).unwrap();
+        let k2 = load_session_key(&config).unwrap();
+        assert_eq!(k1.master(), k2.master());
+        let file = std::fs::read_to_string(dir.path().join("session.key")).unwrap();
+        assert_eq!(file.trim().len(), 128);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("session.key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        config.session_key_seed = Some("ab".repeat(64));
+        let k3 = load_session_key(&config).unwrap();
+        assert_eq!(k3.master(), [0xab; 64].as_slice());
+        assert_ne!(k1.master(), k3.master());
+        config.session_key_seed = Some("ab".repeat(32));
+        assert!(matches!(
+            load_session_key(&config),
+            Err(SecretError::BadSessionKey("session_key_seed"))
+        ));
     }
 
     /// A database that already signs with a key: never a new key, never another key.

@@ -92,6 +92,7 @@ impl Application {
             secrets::is_the_database_key(&commission_key, &in_force)?;
         }
         let admin_token = secrets::load_admin_token(&config)?;
+        let session_key = secrets::load_session_key(&config)?;
         let package_signer = provenance::server_signer(&config.commission_name, &commission_key)
             .map_err(|e| StartupError::PackageKeys(e.to_string()))?;
         let mut package_verifiers = vec![package_signer.verifier()];
@@ -148,10 +149,21 @@ impl Application {
         };
         let connections =
             crate::connection_limits::ConnectionCounts::new(config.limits.connections_per_client);
+        let session_store = crate::accounts::session_store::ConsoleSessionStore::new(
+            state.db.clone(),
+            &config.console,
+        );
+        let secure_cookie = config.console_secure_cookie();
         let mut server = HttpServer::new(move || {
             let limits = &server_state.config.limits;
             App::new()
                 .wrap(from_fn(crate::web::session_layer::console_session))
+                .wrap(crate::web::session_layer::session_middleware(
+                    session_store.clone(),
+                    session_key.clone(),
+                    secure_cookie,
+                ))
+                .wrap(from_fn(crate::web::session_layer::console_cookie_only))
                 .wrap_fn(move |mut req, srv| {
                     use actix_web::HttpMessage;
                     use actix_web::dev::Service;

@@ -11,6 +11,7 @@ mod extract;
 pub mod login;
 pub mod manage;
 pub mod password;
+pub mod session_store;
 pub mod sessions;
 
 pub use actor::{Actor, ConstituencyRef, Permission, Role, Scope, authorize, role_allows};
@@ -20,4 +21,4 @@ pub use manage::{
     Account, AccountRequest, CLI_ACTOR, CreatedAccount, create_account, create_operator,
     disable_operator, find_by_login, list_accounts, operators_for, reset_password, set_enabled,
 };
-pub use sessions::{SignedIn, StartedSession};
+pub use sessions::SignedIn;

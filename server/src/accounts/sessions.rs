@@ -1,111 +1,70 @@
-//! Console sessions, kept in the database (`console_sessions`) so that signing out, disabling
-//! an account or resetting its password ends them for real, on every server.
+//! Console sessions on actix-session: what a session holds (the account's id and its own
+//! anti-forgery token), starting one at sign-in and ending one at sign-out. The sessions live in
+//! the database (`console_sessions`, through [`super::session_store`]) so that signing out,
+//! disabling an account or resetting its password ends them for real, on every server.
 //!
-//! The cookie holds 32 random bytes (hex); the database holds only their SHA-256, so a copy of
-//! the database signs nobody in. Each session has its own anti-forgery token. A session ends
-//! after `session_idle_secs` without use or `session_absolute_secs` after its sign-in; a new
-//! sign-in always starts a new session (the old cookie's session, if any, ends: no fixation).
-//! Every request re-reads the account, so a disabled account is out at its next request.
+//! A new sign-in always renews the session (the old key's session ends: no fixation). Every
+//! request re-reads the account, so a disabled account is out at its next request.
 
-use sha2::{Digest, Sha256};
+use actix_session::Session;
 
 use super::manage::{Account, actor_of};
-use crate::config::ConsoleConfig;
-use crate::db::{self, Database, SessionRow};
-
-/// A session's use is written back at most this often (its idle timeout is this coarse).
-const TOUCH_EVERY_MS: i64 = 60_000;
+use super::session_store::{CSRF, KEY_HASH, USER_ID};
+use crate::db::Database;
 
 /// A signed-in request: the account and its session's anti-forgery token.
 #[derive(Debug, Clone)]
 pub struct SignedIn {
     pub account: Account,
     pub csrf_token: String,
-    /// SHA-256 (hex) of the cookie: which session to end at sign-out.
+    /// SHA-256 (hex) of the session key: which session to end at sign-out.
     pub token_hash: String,
 }
 
-/// A started session: the cookie's value and the anti-forgery token.
-#[derive(Debug, Clone)]
-pub struct StartedSession {
-    pub cookie_value: String,
-    pub csrf_token: String,
+/// Why a session could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the operating system's random number generator failed")]
+    Randomness,
+    #[error("session value: {0}")]
+    Insert(#[from] actix_session::SessionInsertError),
 }
 
-fn token_hash(cookie_value: &str) -> String {
-    hex::encode(Sha256::digest(cookie_value.as_bytes()))
+/// Start a session for `account` on a successful sign-in: the session the browser came with
+/// (if any) is emptied and gets a new key (`renew`: the id before and after differ), then holds
+/// the account's id and a new anti-forgery token. The store writes it once the answer is made.
+pub fn begin(session: &Session, account: &Account) -> Result<(), StartError> {
+    let csrf_token = crate::random_hex(32).map_err(|_| StartError::Randomness)?;
+    session.clear();
+    session.renew();
+    session.insert(USER_ID, &account.user_id)?;
+    session.insert(CSRF, &csrf_token)?;
+    Ok(())
 }
 
-fn ms(secs: u64) -> i64 {
-    i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX)
-}
-
-/// Start a session for `account`, ending the one `previous_cookie` names (if any).
-pub async fn start(
-    db: &Database,
-    cfg: &ConsoleConfig,
-    account: &Account,
-    previous_cookie: Option<&str>,
-) -> Result<StartedSession, sqlx::Error> {
-    let random = |n| crate::random_hex(n).map_err(|e| sqlx::Error::Protocol(e.to_string()));
-    let cookie_value = random(32)?;
-    let csrf_token = random(32)?;
-    let now = crate::now_ms();
-    let row = SessionRow {
-        token_hash: token_hash(&cookie_value),
-        user_id: account.user_id.clone(),
-        csrf_token: csrf_token.clone(),
-        created_at_ms: now,
-        seen_at_ms: now,
-    };
-    let previous = previous_cookie.map(token_hash);
-    db.start_console_session(
-        &row,
-        previous.as_deref(),
-        now.saturating_sub(ms(cfg.session_idle_secs)),
-        now.saturating_sub(ms(cfg.session_absolute_secs)),
-    )
-    .await?;
-    Ok(StartedSession {
-        cookie_value,
-        csrf_token,
-    })
-}
-
-/// The signed-in account of a session cookie; `None` for an unknown, timed-out or disabled one
-/// (a timed-out session is removed).
-pub async fn resolve(
-    db: &Database,
-    cfg: &ConsoleConfig,
-    cookie_value: &str,
-) -> Result<Option<SignedIn>, sqlx::Error> {
-    let hash = token_hash(cookie_value);
-    let Some(row) = db::get_session(&db.pool, &hash).await? else {
+/// The signed-in account of a session the store loaded (it has already refused unknown and
+/// timed-out ones); `None` without a session or for a disabled or deleted account (its session
+/// is purged).
+pub async fn resolve(db: &Database, session: &Session) -> Result<Option<SignedIn>, sqlx::Error> {
+    let read = |name| session.get::<String>(name).ok().flatten();
+    let (Some(user_id), Some(csrf_token), Some(token_hash)) =
+        (read(USER_ID), read(CSRF), read(KEY_HASH))
+    else {
         return Ok(None);
     };
-    let now = crate::now_ms();
-    let idle = now.saturating_sub(row.seen_at_ms) >= ms(cfg.session_idle_secs);
-    let too_old = now.saturating_sub(row.created_at_ms) >= ms(cfg.session_absolute_secs);
-    if idle || too_old {
-        db.drop_console_session(&hash).await?;
-        return Ok(None);
-    }
-    let account = match actor_of(db, &row.user_id).await {
+    let account = match actor_of(db, &user_id).await {
         Ok(Some(a)) => a,
         Ok(None) => {
-            db.drop_console_session(&hash).await?;
+            session.purge();
             return Ok(None);
         }
         Err(super::AccountError::Database(e)) => return Err(e),
         Err(e) => return Err(sqlx::Error::Protocol(e.to_string())),
     };
-    if now.saturating_sub(row.seen_at_ms) >= TOUCH_EVERY_MS {
-        db.touch_console_session(&hash, now).await?;
-    }
     Ok(Some(SignedIn {
         account,
-        csrf_token: row.csrf_token,
-        token_hash: hash,
+        csrf_token,
+        token_hash,
     }))
 }
 

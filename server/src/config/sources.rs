@@ -41,6 +41,7 @@ impl ServerConfig {
     /// `TALLYSEAL_ADMIN_TOKEN`, `TALLYSEAL_SERVER_KEY` (hex seed), `TALLYSEAL_PUBLIC_URL`,
     /// `TALLYSEAL_NODE_ID` (the origin of console decisions),
     /// `TALLYSEAL_ADMIN_TOKEN`, `TALLYSEAL_SERVER_KEY` (hex seed), `TALLYSEAL_LOG_KEY` (hex seed),
+    /// `TALLYSEAL_SESSION_KEY` (128 hex digits),
     /// `TALLYSEAL_LOG_ORIGIN`, `TALLYSEAL_PUBLIC_URL`,
     /// `TALLYSEAL_TRUSTED_PACKAGE_KEYS` (comma-separated verifier keys),
     /// `TALLYSEAL_OBJECT_STORE` (`local` or `s3`), `TALLYSEAL_OBJECTS_PATH`, `TALLYSEAL_S3_ENDPOINT`,
@@ -72,6 +73,9 @@ impl ServerConfig {
         }
         if let Some(v) = var("TALLYSEAL_LOG_KEY") {
             self.log_key_seed = Some(v);
+        }
+        if let Some(v) = var("TALLYSEAL_SESSION_KEY") {
+            self.session_key_seed = Some(v);
         }
         if let Some(v) = var("TALLYSEAL_LOG_ORIGIN") {
             self.log_origin = Some(v);

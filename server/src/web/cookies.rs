@@ -1,4 +1,5 @@
-//! The console's cookies, read from `Cookie` and written as `Set-Cookie` lines.
+//! The console's cookies, read from `Cookie` and written as `Set-Cookie` lines (the session
+//! cookie itself is actix-session's, configured in `session_layer::session_middleware`).
 //!
 //! The session cookie is `HttpOnly` (no script reads it), `SameSite=Strict` (no other site's
 //! page, link or form sends it: the console is never entered through a cross-site link with a

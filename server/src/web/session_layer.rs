@@ -1,8 +1,9 @@
 //! The console's session layer (middleware) on `/console…` and `/api/v1/console…`:
 //!
-//! 1. reads the session cookie and resolves it through the accounts service (re-reading the
-//!    account, so a disabled account is out at its next request) and puts the [`Actor`] and the
-//!    [`SignedIn`] into the request's extensions, where the `Actor` extractor finds it;
+//! 1. takes the session actix-session's `SessionMiddleware` (wrapped outside this layer) loaded
+//!    from the store and resolves it through the accounts service (re-reading the account, so a
+//!    disabled account is out at its next request) and puts the [`Actor`] and the [`SignedIn`]
+//!    into the request's extensions, where the `Actor` extractor finds it;
 //! 2. refuses a state-changing request without a session (401) and one whose origin or
 //!    anti-forgery token is wrong (403 `csrf-rejected`) before any handler runs, so nothing is
 //!    stored; the sign-in form has its own check (it has no session yet);
@@ -11,13 +12,17 @@
 //!
 //! Refusals are problem+json under `/api/v1/console` and plain HTML pages under `/console`.
 
+use actix_session::config::{BrowserSession, CookieContentSecurity};
+use actix_session::{SessionExt, SessionMiddleware};
 use actix_web::body::{BoxBody, MessageBody};
+use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, ResponseError, web};
 
 use super::{cookies, csrf, page};
+use crate::accounts::session_store::ConsoleSessionStore;
 use crate::accounts::{Actor, SignedIn, sessions};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -34,6 +39,67 @@ fn is_console_page(path: &str) -> bool {
 
 fn is_console_api(path: &str) -> bool {
     path == "/api/v1/console" || path.starts_with("/api/v1/console/")
+}
+
+/// actix-session's middleware over the console's store (wired in `startup` just outside
+/// [`console_session`]): cookie `tallyseal_session`, `HttpOnly`, `SameSite=Strict`, `Path=/`,
+/// `Secure` behind TLS, no expiry (it dies with the browser; the store's idle and absolute
+/// timeouts end it sooner), its value the session key encrypted with `key`. It only writes a
+/// cookie when a handler starts or ends a session, so the public API never gets one.
+pub fn session_middleware(
+    store: ConsoleSessionStore,
+    key: Key,
+    secure: bool,
+) -> SessionMiddleware<ConsoleSessionStore> {
+    SessionMiddleware::builder(store, key)
+        .cookie_name(cookies::SESSION.to_owned())
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Strict)
+        .cookie_secure(secure)
+        .cookie_path("/".to_owned())
+        .cookie_content_security(CookieContentSecurity::Private)
+        .session_lifecycle(BrowserSession::default())
+        .build()
+}
+
+/// Outside [`session_middleware`]: a request to any other path than the console's goes on
+/// without the session cookie, so the public API, the log and the landing page never load (or
+/// keep alive) a console session.
+pub async fn console_cookie_only(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let path = req.path();
+    if !is_console_page(path) && !is_console_api(path) {
+        without_session_cookie(req.headers_mut());
+    }
+    next.call(req).await
+}
+
+/// Remove the session cookie from the request's `Cookie` headers (the others stay).
+fn without_session_cookie(headers: &mut header::HeaderMap) {
+    let all: Vec<String> = headers
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let kept: Vec<&str> = all
+        .iter()
+        .map(String::as_str)
+        .filter(|pair| pair.split_once('=').map_or(*pair, |(k, _)| k) != cookies::SESSION)
+        .collect();
+    if kept.len() == all.len() {
+        return;
+    }
+    headers.remove(header::COOKIE);
+    if let Ok(v) = HeaderValue::from_str(&kept.join("; "))
+        && !kept.is_empty()
+    {
+        headers.insert(header::COOKIE, v);
+    }
 }
 
 /// The middleware (wired in `startup` around the whole app; it ignores other paths).
@@ -55,15 +121,13 @@ pub async fn console_session(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    let signed_in = match cookies::read(req.headers(), cookies::SESSION) {
-        Some(cookie) => match sessions::resolve(&state.db, &state.config.console, &cookie).await {
-            Ok(s) => s,
-            Err(e) => {
-                let err = ApiError::unavailable("database", e);
-                return Ok(refuse(req, page, err));
-            }
-        },
-        None => None,
+    let session = req.get_session();
+    let signed_in = match sessions::resolve(&state.db, &session).await {
+        Ok(s) => s,
+        Err(e) => {
+            let err = ApiError::unavailable("database", e);
+            return Ok(refuse(req, page, err));
+        }
     };
     if let Some(s) = &signed_in {
         req.extensions_mut().insert::<Actor>(s.account.actor());
@@ -161,4 +225,27 @@ fn refuse(req: ServiceRequest, page: bool, err: ApiError) -> ServiceResponse<Box
     };
     protect(resp.headers_mut());
     ServiceResponse::new(http, resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_session_cookie_is_removed() {
+        let mut h = header::HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("lang=ur; tallyseal_session=abc; tallyseal_login=n"),
+        );
+        without_session_cookie(&mut h);
+        assert_eq!(h.get(header::COOKIE).unwrap(), "lang=ur; tallyseal_login=n");
+        let mut h = header::HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("tallyseal_session=abc"),
+        );
+        without_session_cookie(&mut h);
+        assert!(h.get(header::COOKIE).is_none());
+    }
 }

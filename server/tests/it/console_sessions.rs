@@ -183,3 +183,39 @@ on_backends!(
     sessions_end_at_the_absolute_timeout_however_busy,
     [(Sqlite, Local, sqlite)]
 );
+
+/// The public pages never see the console's cookie: they neither set one nor keep a session
+/// alive (its last use moves only with console requests).
+async fn public_requests_leave_the_session_alone(db: Db, _store: Store, test: &str) {
+    let Some(app) = start(db, test, |_| {}).await else {
+        return;
+    };
+    let accounts_db = database(&app).await;
+    let (_, pw) = add_user(&accounts_db, "ro-public", Role::Observer, Scope::All).await;
+    let mut b = Browser::signed_in(&app, "ro-public", &pw).await;
+    sqlx::query("UPDATE console_sessions SET seen_at_ms = seen_at_ms - 120000")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let seen = || async {
+        sqlx::query_scalar::<_, i64>("SELECT seen_at_ms FROM console_sessions")
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+    };
+    let before = seen().await;
+    for path in ["/api/v1/health", "/api/v1/elections", "/"] {
+        let r = b.get(path).await;
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        assert!(r.headers().get("set-cookie").is_none(), "{path}");
+    }
+    assert_eq!(seen().await, before);
+    assert_eq!(b.get("/api/v1/console/session").await.status(), 200);
+    assert!(seen().await >= before + 120_000);
+}
+
+on_backends!(
+    public_requests_leave_the_session_alone,
+    public_requests_leave_the_session_alone,
+    [(Sqlite, Local, sqlite), (Postgres, Local, postgres)]
+);

@@ -1,8 +1,10 @@
 //! Signing in and out. The sign-in form is protected against login forgery (another site
 //! signing a browser in to an account of its choosing) by a nonce in a `SameSite=Strict` cookie
 //! that the form repeats, and by the same origin check as every console request. A successful
-//! sign-in always starts a new session: the session id before and after differ (no fixation).
+//! sign-in always renews the session (actix-session's `renew`): the session key before and after
+//! differ (no fixation). Signing out ends the session (`purge`).
 
+use actix_session::Session;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -97,6 +99,7 @@ pub async fn form(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
 pub async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
+    session: Session,
     body: web::Bytes,
 ) -> HttpResponse {
     let form: LoginForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
@@ -112,28 +115,14 @@ pub async fn submit(
     let client = client_of(&req);
     match sign_in(&state.db, cfg, &form.login, &form.password, &client).await {
         Ok(account) => {
-            let previous = cookies::read(req.headers(), cookies::SESSION);
-            let started = match sessions::start(&state.db, cfg, &account, previous.as_deref()).await
-            {
-                Ok(s) => s,
-                Err(e) => {
-                    log::error!("console session: {e}");
-                    return page::error_page(&req, StatusCode::SERVICE_UNAVAILABLE, "error-title");
-                }
-            };
+            if let Err(e) = sessions::begin(&session, &account) {
+                log::error!("console session: {e}");
+                return page::error_page(&req, StatusCode::SERVICE_UNAVAILABLE, "error-title");
+            }
+            // The session middleware writes the session (and its cookie) on the way out; if the
+            // database refuses, the answer is an error, not this redirect.
             HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/console"))
-                .append_header((
-                    header::SET_COOKIE,
-                    cookies::set(
-                        cookies::SESSION,
-                        &started.cookie_value,
-                        "/",
-                        "Strict",
-                        secure,
-                        None,
-                    ),
-                ))
                 .append_header((
                     header::SET_COOKIE,
                     cookies::clear(cookies::LOGIN, "/console/login", secure),
@@ -168,20 +157,21 @@ pub async fn submit(
     }
 }
 
-/// `POST /console/logout` (the session layer checked the token): the session ends for real.
-pub async fn logout(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let secure = state.config.console_secure_cookie();
+/// `POST /console/logout` (the session layer checked the token): the session ends for real,
+/// with its `console_logout` event, and `purge` removes the cookie.
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+) -> HttpResponse {
     if let Some(s) = super::signed_in(&req)
         && let Err(e) = sessions::end(&state.db, &s, &client_of(&req)).await
     {
         log::error!("console sign-out: {e}");
         return page::error_page(&req, StatusCode::SERVICE_UNAVAILABLE, "error-title");
     }
+    session.purge();
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/console/login?signed_out=1"))
-        .append_header((
-            header::SET_COOKIE,
-            cookies::clear(cookies::SESSION, "/", secure),
-        ))
         .finish()
 }
