@@ -5,15 +5,12 @@
 //
 //   BASE=… SCREENSHOTS=… NODE_MODULES=… RO_LOGIN=… RO_PASSWORD=… LOCK_LOGIN=… \
 //     node tests/browser/console.mjs
-import { createRequire } from 'node:module';
-import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { axe, launch as launchBrowser, tally } from './harness.mjs';
 
-const require = createRequire(join(process.env.NODE_MODULES, 'x.js'));
-const { chromium } = require('playwright-core');
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const { check, finish } = tally();
 
 const base = process.env.BASE;
 const shots = process.env.SCREENSHOTS;
@@ -23,37 +20,10 @@ const lockLogin = process.env.LOCK_LOGIN;
 mkdirSync(shots, { recursive: true });
 
 function launch(javaScriptEnabled) {
-  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'chromium-')), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    javaScriptEnabled,
-    // axe is injected as an inline script, which the console's policy (rightly) forbids.
-    bypassCSP: true,
-    viewport: { width: 1024, height: 768 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  // axe is injected as an inline script, which the console's policy (rightly) forbids.
+  return launchBrowser({ javaScriptEnabled, bypassCSP: true, viewport: { width: 1024, height: 768 } });
 }
 
-let passed = 0;
-let failed = 0;
-async function check(name, body) {
-  try {
-    await body();
-    passed += 1;
-    console.log(`PASS ${name}`);
-  } catch (e) {
-    failed += 1;
-    console.log(`FAIL ${name}\n${e.stack}`);
-  }
-}
-
-async function axe(page, what) {
-  await page.addScriptTag({ content: axeSource });
-  const result = await page.evaluate(() => globalThis.axe.run());
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad.map((v) => `${what}: ${v.id}: ${v.help}`), []);
-}
 
 async function signIn(page, login, password) {
   await page.goto(`${base}/console/login`);
@@ -153,5 +123,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+finish('console.mjs');

@@ -9,16 +9,13 @@
 //
 //   BASE=… SCREENSHOTS=… NODE_MODULES=… ELECTION=… CONSTITUENCY=… RO_LOGIN=… RO_PASSWORD=…
 //     OP_A_LOGIN=… OP_A_PASSWORD=… OP_B_LOGIN=… OP_B_PASSWORD=… node tests/browser/figures.mjs
-import { createRequire } from 'node:module';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
+import { axeSource, launch as launchBrowser, tally } from './harness.mjs';
 
-const require = createRequire(join(process.env.NODE_MODULES, 'x.js'));
-const { chromium } = require('playwright-core');
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const { check, finish } = tally();
 
 const base = process.env.BASE;
 const shots = process.env.SCREENSHOTS;
@@ -29,30 +26,10 @@ const api = `${base}/api/v1/console/${e}/${c}`;
 mkdirSync(shots, { recursive: true });
 
 function launch() {
-  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'chromium-')), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    acceptDownloads: true,
-    // axe is injected as an inline script, which the console's policy (rightly) forbids.
-    bypassCSP: true,
-    viewport: { width: 1280, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  // axe is injected as an inline script, which the console's policy (rightly) forbids.
+  return launchBrowser({ acceptDownloads: true, bypassCSP: true, viewport: { width: 1280, height: 900 } });
 }
 
-let passed = 0;
-let failed = 0;
-async function check(name, body) {
-  try {
-    await body();
-    passed += 1;
-    console.log(`PASS ${name}`);
-  } catch (err) {
-    failed += 1;
-    console.log(`FAIL ${name}\n${err.stack}`);
-  }
-}
 
 /// axe-core on the page as it is, then on the same page in Urdu (right to left); screenshots of
 /// both.
@@ -283,5 +260,4 @@ function pdfTitle(text) {
   return String.fromCharCode(...bytes);
 }
 
-console.log(`figures.mjs: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish('figures.mjs');

@@ -3,15 +3,12 @@
 // accessibility violation (axe-core). Screenshots go to $SCREENSHOTS.
 //
 //   BASE=http://127.0.0.1:8080 SCREENSHOTS=target/browser-screenshots node tests/browser/landing.mjs
-import { createRequire } from 'node:module';
-import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { axeSource, launch as launchBrowser, tally } from './harness.mjs';
 
-const require = createRequire(join(process.env.NODE_MODULES, 'x.js'));
-const { chromium } = require('playwright-core');
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const { check, finish } = tally();
 
 const base = process.env.BASE;
 const shots = process.env.SCREENSHOTS;
@@ -19,27 +16,9 @@ mkdirSync(shots, { recursive: true });
 
 // A fresh profile each time; `javaScriptEnabled` false reads the page as a browser without script.
 function launch(javaScriptEnabled) {
-  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'chromium-')), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    javaScriptEnabled,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  return launchBrowser({ javaScriptEnabled });
 }
 const browser = await launch(false);
-let passed = 0;
-let failed = 0;
-async function check(name, body) {
-  try {
-    await body();
-    passed += 1;
-    console.log(`PASS ${name}`);
-  } catch (e) {
-    failed += 1;
-    console.log(`FAIL ${name}\n${e.stack}`);
-  }
-}
 
 try {
   const page = await browser.newPage();
@@ -84,5 +63,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+finish('landing.mjs');

@@ -6,16 +6,13 @@
 // phone's new capture supersede it (the old one still listed), reads the board in Urdu (right to
 // left), uses the image viewer and reads the review without JavaScript. axe-core: no serious or
 // critical violation on the board and review pages in both languages. Screenshots: $SCREENSHOTS.
-import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { axe, launch as launchBrowser, tally } from './harness.mjs';
 
-const require = createRequire(join(process.env.NODE_MODULES, 'x.js'));
-const { chromium } = require('playwright-core');
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const { check, finish } = tally();
 
 const base = process.env.BASE;
 const shots = process.env.SCREENSHOTS;
@@ -27,15 +24,8 @@ const captureUrl = (hash) => `${base}/console/${process.env.ELECTION}/${process.
 mkdirSync(shots, { recursive: true });
 
 function launch(javaScriptEnabled) {
-  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'chromium-')), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    javaScriptEnabled,
-    bypassCSP: true, // axe is injected as an inline script, which the console's policy forbids
-    viewport: { width: 1280, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  // axe is injected as an inline script, which the console's policy forbids.
+  return launchBrowser({ javaScriptEnabled, bypassCSP: true, viewport: { width: 1280, height: 900 } });
 }
 
 /** Text without the bidirectional isolation marks the catalogue puts around inserted values. */
@@ -47,25 +37,6 @@ function phone(...args) {
   return execFileSync(field, ['--data', phone2, ...args], { encoding: 'utf8' });
 }
 
-let passed = 0;
-let failed = 0;
-async function check(name, body) {
-  try {
-    await body();
-    passed += 1;
-    console.log(`PASS ${name}`);
-  } catch (e) {
-    failed += 1;
-    console.log(`FAIL ${name}\n${e.stack}`);
-  }
-}
-
-async function axe(page, what) {
-  await page.addScriptTag({ content: axeSource });
-  const result = await page.evaluate(() => globalThis.axe.run());
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad.map((v) => `${what}: ${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(' ')})`), []);
-}
 
 async function signIn(page) {
   await page.goto(`${base}/console/login?lang=en`);
@@ -263,5 +234,4 @@ try {
 } finally {
   await plain.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+finish('review.mjs');
