@@ -461,6 +461,7 @@ form-no-versions = No version signed yet.
 form-version = Version
 form-signed-at = Signed at
 form-reason = Reason
+form-statement-hash = Signed statement (SHA-256)
 form-exports = Exports
 form-unsigned = Not signed: compiled for review.
 form-ro-signature = Returning Officer's signature

@@ -461,6 +461,7 @@ form-no-versions = ابھی کسی نسخے پر دستخط نہیں ہوئے۔
 form-version = نسخہ
 form-signed-at = دستخط کا وقت
 form-reason = وجہ
+form-statement-hash = دستخط شدہ بیان (SHA-256)
 form-exports = برآمدات
 form-unsigned = غیر دستخط شدہ: جائزے کے لیے مرتب کیا گیا۔
 form-ro-signature = ریٹرننگ افسر کے دستخط
