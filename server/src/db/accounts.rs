@@ -3,7 +3,7 @@
 //! `login_attempts` (one row per attempt, for the lock-out). All four are append-only (triggers
 //! in both databases); each write here appends its audit event in the same transaction.
 
-use sqlx::{Acquire, AnyPool, Row};
+use sqlx::{AnyPool, Row};
 
 use super::DbResult;
 use super::events::insert_event;
@@ -130,8 +130,7 @@ pub async fn is_disabled(db: &AnyPool, user_id: &str) -> DbResult<bool> {
 /// Create an account with its scope, first password and `account_created` event, atomically;
 /// false when the login name is taken.
 pub async fn insert_account(writer: &AnyPool, new: &NewAccount) -> DbResult<bool> {
-    let mut conn = writer.acquire().await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = super::begin_write(writer).await?;
     let a = &new.row;
     let inserted = sqlx::query(
         "INSERT INTO accounts (user_id, login, role, scope_all, created_by, created_at_ms) \
@@ -189,8 +188,7 @@ pub async fn insert_account(writer: &AnyPool, new: &NewAccount) -> DbResult<bool
 /// Append a change and its event; a new password or a disabled account also ends every session
 /// of the account, in the same transaction.
 pub async fn append_change(writer: &AnyPool, change: &AccountChange) -> DbResult<()> {
-    let mut conn = writer.acquire().await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = super::begin_write(writer).await?;
     insert_change_row(
         &mut tx,
         &change.user_id,
@@ -267,8 +265,7 @@ pub struct LoginAttempt {
 
 /// Append a login attempt with its events.
 pub async fn record_login_attempt(writer: &AnyPool, attempt: &LoginAttempt) -> DbResult<()> {
-    let mut conn = writer.acquire().await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = super::begin_write(writer).await?;
     sqlx::query(
         "INSERT INTO login_attempts (at_ms, login, client, outcome) VALUES ($1, $2, $3, $4)",
     )

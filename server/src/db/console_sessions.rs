@@ -38,7 +38,7 @@ pub async fn start_session(
     expired_before_ms: i64,
     started_before_ms: i64,
 ) -> DbResult<()> {
-    let mut tx = writer.begin().await?;
+    let mut tx = super::begin_write(writer).await?;
     if let Some(old) = replaces {
         delete_session(&mut *tx, old).await?;
     }
@@ -103,7 +103,7 @@ pub async fn end_session(
     now: i64,
     detail: &serde_json::Value,
 ) -> DbResult<()> {
-    let mut tx = writer.begin().await?;
+    let mut tx = super::begin_write(writer).await?;
     delete_session(&mut *tx, token_hash).await?;
     insert_event(&mut *tx, now, "console_logout", user_id, detail).await?;
     tx.commit().await

@@ -37,7 +37,7 @@ pub async fn enrol_device(
     device: &DeviceRow,
     leaf: &LeafToAppend,
 ) -> DbResult<EnrolOutcome> {
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let used = sqlx::query(
         "UPDATE enrolment_codes SET used_at_ms = $1, used_by_key = $2 \
          WHERE code_hash = $3 AND used_at_ms IS NULL",
@@ -103,7 +103,7 @@ pub async fn revoke_device(
     reason: &str,
     leaf: &LeafToAppend,
 ) -> DbResult<Option<i64>> {
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let done = sqlx::query(
         "UPDATE devices SET revoked_at_ms = $1 WHERE device_key = $2 AND revoked_at_ms IS NULL",
     )

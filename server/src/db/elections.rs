@@ -17,7 +17,7 @@ pub async fn insert_election(
     now: i64,
     leaf: &LeafToAppend,
 ) -> DbResult<bool> {
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let done = sqlx::query(
         "INSERT INTO elections (id, package_note, package_hash, created_at_ms) \
          VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",

@@ -27,7 +27,7 @@ pub async fn insert_code(
     now: i64,
     expires_at_ms: i64,
 ) -> DbResult<()> {
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     sqlx::query(
         "INSERT INTO enrolment_codes \
          (code_hash, election_id, constituency, station, created_at_ms, expires_at_ms) \

@@ -129,7 +129,10 @@ enum BatchFailed {
 /// Run `jobs` in one transaction and commit it.
 async fn run_batch(writer: &AnyPool, jobs: &mut [Box<dyn QueuedWrite>]) -> Result<(), BatchFailed> {
     let mut conn = writer.acquire().await.map_err(BatchFailed::Commit)?;
-    let mut tx = conn.begin().await.map_err(BatchFailed::Commit)?;
+    let mut tx = conn
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(BatchFailed::Commit)?;
     for job in jobs.iter_mut() {
         if !job.run(&mut tx).await {
             tx.rollback().await.map_err(BatchFailed::Commit)?;
@@ -142,7 +145,7 @@ async fn run_batch(writer: &AnyPool, jobs: &mut [Box<dyn QueuedWrite>]) -> Resul
 /// Run one write in a transaction of its own; the error is the transaction's, not the write's.
 async fn run_alone(writer: &AnyPool, job: &mut Box<dyn QueuedWrite>) -> DbResult<()> {
     let mut conn = writer.acquire().await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     if job.run(&mut tx).await {
         tx.commit().await
     } else {

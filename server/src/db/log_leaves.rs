@@ -107,7 +107,7 @@ pub(super) async fn append_leaves_if_unchanged(
     seen: usize,
     leaves: &[LeafToAppend],
 ) -> DbResult<bool> {
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     if tx.backend_name() == "PostgreSQL" {
         sqlx::query("SELECT id FROM log_head WHERE id = 1 FOR UPDATE")
             .execute(&mut *tx)

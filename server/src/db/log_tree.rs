@@ -52,7 +52,7 @@ pub async fn stored_hashes(db: &AnyPool, indexes: &[u64]) -> DbResult<Vec<(u64, 
 /// Append stored hashes `(index, hex)`; an index already there is left as it is (the tree is
 /// deterministic: a second sequencer computes the same hash).
 pub(super) async fn insert_hashes(db: &AnyPool, hashes: &[(u64, String)]) -> DbResult<()> {
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     for chunk in hashes.chunks(400) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))

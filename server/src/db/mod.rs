@@ -66,7 +66,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Connection, Executor};
+use sqlx::{Any, AnyPool, Connection, Executor, Transaction};
 
 pub use accounts::{
     AccountChange, AccountRow, AttemptOutcome, ChangeKind, LoginAttempt, NewAccount, account_scope,
@@ -155,6 +155,18 @@ pub struct Database {
 
 /// A pooled connection idle at least this long is pinged before it is used again.
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(5);
+
+/// Begin a transaction that writes. On SQLite it is `BEGIN IMMEDIATE`: it takes the file's write
+/// lock at once, waiting out `busy_timeout` while another process (a second server, a CLI command)
+/// writes. A plain `BEGIN` would read first and then have to upgrade its snapshot to a writer,
+/// which SQLite refuses at once with "database is locked" when someone else wrote in between.
+pub(crate) async fn begin_write(pool: &AnyPool) -> DbResult<Transaction<'static, Any>> {
+    if pool.connect_options().database_url.scheme() == "sqlite" {
+        pool.begin_with("BEGIN IMMEDIATE").await
+    } else {
+        pool.begin().await
+    }
+}
 
 impl Database {
     /// Connect (creating the SQLite file if needed) and run the migrations.
@@ -262,7 +274,11 @@ impl Database {
             if !atomic {
                 return body(&mut conn, &data).await;
             }
-            let mut tx = conn.begin().await?;
+            let mut tx = if self.backend == Backend::Sqlite {
+                conn.begin_with("BEGIN IMMEDIATE").await?
+            } else {
+                conn.begin().await?
+            };
             let result = body(&mut tx, &data).await?;
             tx.commit().await?;
             return Ok(result);
