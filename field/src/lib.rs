@@ -22,6 +22,7 @@ pub mod commands;
 pub mod load;
 pub mod photo;
 pub mod recapture;
+pub mod sheet;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
