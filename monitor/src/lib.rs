@@ -6,12 +6,14 @@
 //! size, same root at the same size, and a history that still leads to the stored root: the
 //! consistency proof computed from the rebuilt tree); download every entry bundle, rebuild the
 //! tree and compare every published tile with it ([`tree`]); parse every leaf and check the
-//! election's invariants ([`invariants`]). The state ([`state`]) advances only to a checkpoint
+//! election's invariants ([`invariants`]), and every Form-47 version against the documents its
+//! leaves name ([`documents`]: each figure the sum of the station figures it cites). The state ([`state`]) advances only to a checkpoint
 //! whose log is consistent; an inconsistent one is kept as evidence and never replaces it.
 //! [`prove`] makes an offline C2SP tlog-proof for a capture from the same files.
 //!
 //! I/O: HTTP reads through [`source::LogSource`] and the one state file. Every check is core's.
 
+pub mod documents;
 pub mod finding;
 pub mod invariants;
 pub mod source;
@@ -283,6 +285,7 @@ pub fn run(
             )
         });
     let view = invariants::check(&tree.entries, &mut findings);
+    documents::check_forms(source, &tree.entries, &mut findings)?;
     if let Some(s) = &state {
         invariants::check_stations(&s.stations, &view, &mut findings);
     }

@@ -51,6 +51,7 @@ mod events;
 mod figure_confirmations;
 mod figure_entries;
 mod group_commit;
+mod log_documents;
 mod log_lease;
 mod log_leaves;
 mod log_tree;
@@ -93,6 +94,7 @@ pub use figure_confirmations::{
 pub use figure_entries::{EntryRow, entry_by_id, latest_entries, latest_entries_of_constituency};
 use group_commit::GroupCommit;
 pub use group_commit::WriteBody;
+pub use log_documents::log_document;
 pub use log_lease::SequencerLease;
 pub use log_leaves::{
     LeafRow, LeafToAppend, LoggedReceipt, ReceiptSigner, append_leaf, latest_leaf_for, leaf_count,
