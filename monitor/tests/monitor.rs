@@ -490,3 +490,101 @@ fn form_47_figures_are_the_sums_of_the_station_figures_it_cites() {
     );
     assert!(messages.iter().any(|m| m.contains("does not publish")));
 }
+
+/// Publish the server's keys (`api/v1/keys`) with the log's key changes.
+fn publish_keys(site: &Path, log_vkey: &str, changes: serde_json::Value) {
+    let path = site.join("api/v1/keys");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let keys = serde_json::json!({"log_vkey": log_vkey, "log_key_changes": changes});
+    std::fs::write(path, serde_json::to_vec(&keys).unwrap()).unwrap();
+}
+
+#[test]
+fn a_new_log_key_is_trusted_only_through_a_change_the_old_key_signed() {
+    let s = setup();
+    let old = log_key();
+    let new = Signer::new(ORIGIN, DeviceKey::from_seed(&[3; 32])).unwrap();
+    let forger = Signer::new(ORIGIN, DeviceKey::from_seed(&[4; 32])).unwrap();
+    let mut leaves = good_leaves(3);
+    let before = leaves.len();
+    publish(&s.site, &leaves);
+    assert!(s.run().is_clean());
+
+    // The change: its leaf, then the boundary checkpoint the old key signs over it.
+    let change = |to: &Signer| {
+        leaf(LogEvent::LogKeyChanged {
+            old_vkey: old.verifier().to_vkey(),
+            new_vkey: to.verifier().to_vkey(),
+        })
+    };
+    leaves.push(change(&new));
+    let index = leaves.len() as u64 - 1;
+    publish(&s.site, &leaves);
+    let boundary = std::fs::read_to_string(s.site.join("log/checkpoint")).unwrap();
+    leaves.extend([received(50), verified(50)]);
+    publish_log(&s.site, &leaves, &new, &[witness()], 1_707_400_000).unwrap();
+    let changes = |to: &Signer, boundary: &str| {
+        serde_json::json!([{"old_vkey": old.verifier().to_vkey(), "new_vkey": to.verifier().to_vkey(),
+                            "leaf_index": index, "from_size": index + 1, "boundary": boundary}])
+    };
+    publish_keys(&s.site, &new.verifier().to_vkey(), changes(&new, &boundary));
+    let r = s.run();
+    assert!(r.is_clean(), "{:?}", r.findings);
+    assert!(r.state_advanced);
+    assert_eq!(s.stored().log_vkey, Some(new.verifier().to_vkey()));
+
+    // A forger's key, with a "boundary" it signed itself: not trusted, the state stays.
+    let s = setup();
+    publish(&s.site, &leaves[..before]);
+    assert!(s.run().is_clean());
+    let mut forged = leaves[..before].to_vec();
+    forged.push(change(&forger));
+    let own_boundary = {
+        publish_log(&s.site, &forged, &forger, &[witness()], 1_707_400_000).unwrap();
+        std::fs::read_to_string(s.site.join("log/checkpoint")).unwrap()
+    };
+    forged.extend([received(60), verified(60)]);
+    publish_log(&s.site, &forged, &forger, &[witness()], 1_707_400_000).unwrap();
+    publish_keys(
+        &s.site,
+        &forger.verifier().to_vkey(),
+        changes(&forger, &own_boundary),
+    );
+    let r = s.run();
+    assert_eq!(
+        Setup::kinds(&r),
+        vec![FindingKind::Signature],
+        "{:?}",
+        r.findings
+    );
+    assert!(!r.state_advanced);
+    assert_eq!(s.stored().size, before as u64);
+
+    // A boundary the old key did sign, but for a tree whose entry is not the change's leaf.
+    let s = setup();
+    publish(&s.site, &leaves[..before]);
+    assert!(s.run().is_clean());
+    let mut wrong = leaves[..before].to_vec();
+    wrong.push(received(70)); // where the change's leaf should be
+    publish(&s.site, &wrong);
+    let signed_by_old = std::fs::read_to_string(s.site.join("log/checkpoint")).unwrap();
+    wrong.extend([verified(70)]);
+    publish_log(&s.site, &wrong, &new, &[witness()], 1_707_400_000).unwrap();
+    publish_keys(
+        &s.site,
+        &new.verifier().to_vkey(),
+        changes(&new, &signed_by_old),
+    );
+    let r = s.run();
+    let messages: Vec<&str> = r.findings.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        Setup::kinds(&r),
+        vec![FindingKind::Signature],
+        "{messages:?}"
+    );
+    assert!(
+        messages[0].contains("is not the log_key_changed leaf"),
+        "{messages:?}"
+    );
+    assert!(!r.state_advanced);
+}

@@ -12,3 +12,18 @@ CREATE TABLE log_documents (
 
 CREATE TRIGGER log_documents_append_only BEFORE UPDATE OR DELETE ON log_documents
     FOR EACH ROW EXECUTE FUNCTION log_append_only();
+
+-- Changes of the log's signing key (docs/log.md, "Log key rotation"): the `log_key_changed` leaf
+-- at `leaf_index`, and the boundary — the largest checkpoint signed by `old_vkey`, of size
+-- `from_size`, which covers that leaf. Checkpoints of larger trees are signed by `new_vkey`.
+CREATE TABLE log_key_changes (
+    from_size     BIGINT PRIMARY KEY,
+    old_vkey      TEXT NOT NULL,
+    new_vkey      TEXT NOT NULL UNIQUE,
+    leaf_index    BIGINT NOT NULL,
+    boundary      TEXT NOT NULL,
+    changed_at_ms BIGINT NOT NULL
+);
+
+CREATE TRIGGER log_key_changes_append_only BEFORE UPDATE OR DELETE ON log_key_changes
+    FOR EACH ROW EXECUTE FUNCTION log_append_only();

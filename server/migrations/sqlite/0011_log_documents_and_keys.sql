@@ -14,3 +14,20 @@ CREATE TRIGGER log_documents_no_update BEFORE UPDATE ON log_documents
 BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
 CREATE TRIGGER log_documents_no_delete BEFORE DELETE ON log_documents
 BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+
+-- Changes of the log's signing key (docs/log.md, "Log key rotation"): the `log_key_changed` leaf
+-- at `leaf_index`, and the boundary — the largest checkpoint signed by `old_vkey`, of size
+-- `from_size`, which covers that leaf. Checkpoints of larger trees are signed by `new_vkey`.
+CREATE TABLE log_key_changes (
+    from_size     BIGINT PRIMARY KEY,
+    old_vkey      TEXT NOT NULL,
+    new_vkey      TEXT NOT NULL UNIQUE,
+    leaf_index    BIGINT NOT NULL,
+    boundary      TEXT NOT NULL,
+    changed_at_ms BIGINT NOT NULL
+);
+
+CREATE TRIGGER log_key_changes_no_update BEFORE UPDATE ON log_key_changes
+BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+CREATE TRIGGER log_key_changes_no_delete BEFORE DELETE ON log_key_changes
+BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
