@@ -60,6 +60,7 @@ mod quarantine_releases;
 mod related;
 mod reports;
 mod result_forms;
+mod scoped;
 mod server_identity;
 mod submissions;
 mod uploads;
