@@ -19,6 +19,7 @@ mod form;
 mod form45;
 mod form46;
 mod homography;
+mod light;
 mod paper;
 mod pen;
 mod photograph;

@@ -58,7 +58,7 @@ impl Hand {
         Hand {
             slant: rng.range(0.05, 0.32),
             narrow: rng.range(0.5, 0.68),
-            wobble: rng.range(0.025, 0.06),
+            wobble: rng.range(0.035, 0.07),
             spacing: rng.range(0.12, 0.3),
             pen,
             rng: rng.fork(0x4a4d),
@@ -82,7 +82,7 @@ impl Hand {
         for (i, c) in figures.chars().enumerate() {
             let size = h * self.rng.range(0.9, 1.08);
             let base = baseline + drift * i as f32 / n + self.rng.jitter(0.05) * h;
-            let slant = self.slant + self.rng.jitter(0.05);
+            let slant = self.slant + self.rng.jitter(0.08);
             let seed = self.rng.next_u64();
             let width = size * self.narrow;
             for stroke in shape(c) {

@@ -1,6 +1,6 @@
 //! The sheet of paper the form is printed and written on: its three inks (print, pen, stamp)
 //! as coverage layers, the Presiding Officer's hand, and the paper itself — off-white, mottled,
-//! folded once — into which the inks are laid as colour.
+//! folded for the envelope, each panel catching the light at its own angle — into which the inks are laid as colour.
 
 use super::canvas::Layer;
 use super::figures::Hand;
@@ -67,12 +67,11 @@ impl Sheet {
                 1.0 + 0.035 * (value_noise(x, y, 90.0, seed) - 0.5) + 0.02 * (value_noise(x, y, 25.0, seed ^ 3) - 0.5)
             })
             .collect();
-        let fold = SHEET_H as f32 * rng.range(0.45, 0.55);
-        let fold_depth = rng.range(0.02, 0.06);
+        let rows_lit = folds(SHEET_H, &[0.5, 0.333, 0.667], rng);
+        let columns_lit = folds(SHEET_W, &[0.5], rng);
         let mut pixels = vec![0u8; SHEET_W * SHEET_H * 3];
         for y in 0..SHEET_H {
-            let fy = y as f32;
-            let crease = 1.0 - fold_depth * (-((fy - fold) / 5.0).powi(2)).exp() + 0.015 * ((fy - fold) / 60.0).tanh();
+            let crease = rows_lit[y];
             let gy = y / STEP;
             let ty = (y % STEP) as f32 / STEP as f32;
             for x in 0..SHEET_W {
@@ -85,7 +84,7 @@ impl Sheet {
                 let cn = f32::from(self.pen.coverage[i]) / 255.0 * 0.93;
                 let cs = f32::from(self.stamp.coverage[i]) / 255.0 * 0.8;
                 for ch in 0..3 {
-                    let mut v = paper[ch] * mottle * crease;
+                    let mut v = paper[ch] * mottle * crease * columns_lit[x];
                     // Inks filter the light the paper reflects: they darken what lies under them.
                     v *= 1.0 - cp * (1.0 - print_ink[ch] / 255.0);
                     v *= 1.0 - cn * (1.0 - pen_ink[ch] / 255.0);
@@ -100,4 +99,37 @@ impl Sheet {
             pixels,
         }
     }
+}
+
+/// How brightly each line across `n` pixels is lit once the sheet has been folded: some of the
+/// `creases` (fractions of `n`) are folded, each panel between two folds tilts to the light by
+/// its own amount, and a fold itself shows as a thin dark line.
+fn folds(n: usize, creases: &[f32], rng: &mut Rng) -> Vec<f32> {
+    let mut at = Vec::new();
+    for c in creases {
+        if rng.unit() < 0.6 {
+            at.push((c + rng.jitter(0.02)) * n as f32);
+        }
+    }
+    at.sort_by(f32::total_cmp);
+    let tilt: Vec<f32> = (0..=at.len()).map(|_| rng.range(0.86, 1.06)).collect();
+    let depth = rng.range(0.03, 0.08);
+    (0..n)
+        .map(|i| {
+            let p = i as f32;
+            let panel = at.iter().filter(|&&c| c <= p).count();
+            // Blend into the neighbouring panel within a few pixels of the fold.
+            let mut lit = tilt[panel];
+            let mut line = 1.0;
+            for (k, &c) in at.iter().enumerate() {
+                let d = p - c;
+                if d.abs() < 6.0 {
+                    let t = (d + 6.0) / 12.0;
+                    lit = tilt[k] + (tilt[k + 1] - tilt[k]) * t;
+                }
+                line -= depth * (-(d / 2.5).powi(2)).exp();
+            }
+            lit * line
+        })
+        .collect()
 }

@@ -7,6 +7,7 @@ use tallyseal_testkit::exif_writer::{ExifSpec, insert_exif};
 
 use super::canvas::Point;
 use super::homography::Homography;
+use super::light::Light;
 use super::paper::Rgb;
 use super::rng::{Rng, value_noise};
 
@@ -20,19 +21,19 @@ const QUALITY: u8 = 88;
 fn framing(sheet: &Rgb, rng: &mut Rng) -> [Point; 4] {
     let (fw, fh) = (f32::from(FRAME_W), f32::from(FRAME_H));
     let aspect = sheet.width as f32 / sheet.height as f32;
-    let angle = rng.jitter(0.055);
+    let angle = rng.jitter(0.06);
     let keystone = rng.range(0.0, 0.07);
     let keystone_top = rng.unit() < 0.7;
     let side = rng.jitter(0.03);
-    let mut scale = rng.range(0.84, 0.95);
+    let mut scale = rng.range(0.8, 0.96);
     let shift = (rng.jitter(1.0), rng.jitter(1.0));
     let jitter: Vec<Point> = (0..4).map(|_| (rng.jitter(6.0), rng.jitter(6.0))).collect();
     loop {
         let h = fh * scale;
         let w = h * aspect;
         let centre = (
-            fw / 2.0 + shift.0 * (fw - w).max(0.0) * 0.3,
-            fh / 2.0 + shift.1 * (fh - h).max(0.0) * 0.3,
+            fw / 2.0 + shift.0 * (fw - w).max(0.0) * 0.5,
+            fh / 2.0 + shift.1 * (fh - h).max(0.0) * 0.5,
         );
         // The edge farther from the lens comes out shorter.
         let (top, bottom) = if keystone_top { (1.0 - keystone, 1.0) } else { (1.0, 1.0 - keystone) };
@@ -67,67 +68,22 @@ struct Table {
 
 impl Table {
     fn new(rng: &mut Rng) -> Table {
-        let colour = match rng.below(3) {
-            0 => [rng.range(100.0, 140.0), rng.range(70.0, 95.0), rng.range(45.0, 65.0)],
-            1 => [rng.range(120.0, 160.0), rng.range(120.0, 160.0), rng.range(115.0, 150.0)],
-            _ => [rng.range(40.0, 70.0), rng.range(70.0, 100.0), rng.range(55.0, 80.0)],
+        // Wood shows its grain; cloth and plastic hardly any.
+        let (colour, grain) = match rng.below(5) {
+            0 => ([rng.range(100.0, 140.0), rng.range(70.0, 95.0), rng.range(45.0, 65.0)], rng.range(0.08, 0.14)),
+            1 => ([rng.range(120.0, 160.0), rng.range(120.0, 160.0), rng.range(115.0, 150.0)], rng.range(0.02, 0.05)),
+            2 => ([rng.range(40.0, 70.0), rng.range(70.0, 100.0), rng.range(55.0, 80.0)], rng.range(0.02, 0.05)),
+            // A light wooden desk and a white plastic one: brighter than paper in the shade.
+            3 => ([rng.range(195.0, 225.0), rng.range(165.0, 195.0), rng.range(120.0, 150.0)], rng.range(0.05, 0.1)),
+            _ => ([rng.range(225.0, 250.0), rng.range(225.0, 250.0), rng.range(220.0, 245.0)], rng.range(0.005, 0.02)),
         };
-        Table { colour, grain: rng.range(0.04, 0.14), seed: rng.next_u64() }
+        Table { colour, grain, seed: rng.next_u64() }
     }
 
     fn at(&self, x: f32, y: f32) -> [f32; 3] {
         let streak = (y * 0.09 + 9.0 * value_noise(x, y, 140.0, self.seed)).sin();
         let f = 1.0 + self.grain * streak;
         self.colour.map(|c| c * f)
-    }
-}
-
-/// The light falling on the scene: a gradient from one side, a vignette and perhaps a shadow.
-#[derive(Debug, Clone, Copy)]
-struct Light {
-    exposure: f32,
-    gradient: (f32, f32),
-    vignette: f32,
-    /// Centre, radii and depth of the phone's soft shadow (depth 0: none).
-    shadow: (Point, Point, f32),
-    tint: [f32; 3],
-}
-
-impl Light {
-    fn new(rng: &mut Rng) -> Light {
-        let a = rng.range(0.0, std::f32::consts::TAU);
-        let g = rng.range(0.12, 0.32);
-        let (fw, fh) = (f32::from(FRAME_W), f32::from(FRAME_H));
-        let shadow_depth = if rng.unit() < 0.5 { rng.range(0.08, 0.22) } else { 0.0 };
-        let edge = rng.below(4);
-        let along = rng.unit();
-        let centre = match edge {
-            0 => (along * fw, -50.0),
-            1 => (fw + 50.0, along * fh),
-            2 => (along * fw, fh + 50.0),
-            _ => (-50.0, along * fh),
-        };
-        let warm = rng.unit();
-        Light {
-            exposure: rng.range(0.9, 1.04),
-            gradient: (g * a.cos(), g * a.sin()),
-            vignette: rng.range(0.12, 0.32),
-            shadow: (centre, (rng.range(250.0, 500.0), rng.range(250.0, 500.0)), shadow_depth),
-            tint: [1.0, 1.0 - 0.04 * warm, 1.0 - 0.12 * warm + 0.04 * (1.0 - warm)],
-        }
-    }
-
-    fn at(&self, x: f32, y: f32) -> f32 {
-        let (nx, ny) = (x / f32::from(FRAME_W) - 0.5, y / f32::from(FRAME_H) - 0.5);
-        let mut l = self.exposure * (1.0 + self.gradient.0 * nx + self.gradient.1 * ny);
-        l *= 1.0 - self.vignette * (nx * nx + ny * ny) * 2.0;
-        let ((cx, cy), (rx, ry), depth) = self.shadow;
-        if depth > 0.0 {
-            let d = (((x - cx) / rx).powi(2) + ((y - cy) / ry).powi(2)).sqrt();
-            let t = ((1.3 - d) / 0.7).clamp(0.0, 1.0);
-            l *= 1.0 - depth * t * t * (3.0 - 2.0 * t);
-        }
-        l
     }
 }
 
@@ -171,7 +127,7 @@ pub(crate) fn photograph(sheet: &Rgb, rng: &mut Rng, exif: &ExifSpec) -> Vec<u8>
                 let shade = 1.0 - 0.5 * (-out / 9.0).exp();
                 table.at(fx, fy).map(|c| c * shade)
             };
-            let l = light.at(fx, fy);
+            let l = light.at(x, y);
             let n = grain.jitter(noise);
             let i = (y * fw + x) * 3;
             for c in 0..3 {

@@ -130,14 +130,18 @@ fn seeds_and_stations_give_different_photos_the_same_spec_the_same_bytes() {
 }
 
 /// Photos of different stations' sheets must not look like one photo sent twice to the
-/// verifier's near-duplicate check, though every sheet has the same printed layout.
+/// verifier's near-duplicate check, though every sheet has the same printed layout (the
+/// distribution over many more photos is in `docs/benchmarks.md`).
 #[test]
 fn different_stations_are_not_near_duplicates() {
     let mut hashes = Vec::new();
-    for station in 1..=6u32 {
-        let mut spec = spec_with(5 + station as usize);
+    for station in 1..=12u32 {
+        let mut spec = spec_with(4 + station as usize % 9);
         spec.station_number = station;
         spec.seed = u64::from(station % 2);
+        if station % 3 == 0 {
+            spec.kind = SheetKind::Form46;
+        }
         let jpeg = render(&spec);
         assert_eq!(dhash_fast(&jpeg), dhash(&jpeg), "the fast path reads the photo");
         hashes.push(dhash(&jpeg).expect("dhash"));
@@ -177,7 +181,7 @@ fn the_form_is_printed_written_and_stamped_where_it_should_be() {
         assert_eq!((rgb.width, rgb.height), (SHEET_W, SHEET_H));
         let blank = luma_mean(&rgb, 100, 8, 950, 30);
         let header = luma_mean(&rgb, 100, 60, 950, 214);
-        assert!(blank > 215.0, "blank paper {blank}");
+        assert!(blank > 170.0, "blank paper {blank}");
         assert!(header < blank - 15.0, "{kind:?}: header {header}, blank {blank}");
         // Pen ink (blue over red) in the right-hand column where the figures are written.
         let blue = |x0: usize, y0: usize, x1: usize, y1: usize| {
@@ -217,3 +221,4 @@ fn sample_photos_are_written_for_a_person_to_look_at() {
         assert!(dir.join(format!("{name}.jpg")).exists());
     }
 }
+
