@@ -191,7 +191,7 @@ fn the_form_is_printed_written_and_stamped_where_it_should_be() {
                 .count()
         };
         let figures = blue(800, 340, 990, 1000);
-        assert!(figures > 2000, "{kind:?}: {figures} pen pixels in the figures column");
+        assert!(figures > 800, "{kind:?}: {figures} pen pixels in the figures column");
         assert_eq!(blue(100, 8, 950, 30), 0, "no ink in the top margin");
         let stamp = sheet.stamp.coverage.iter().filter(|&&c| c > 60).count();
         assert!(stamp > 2000, "{kind:?}: stamp {stamp}");
