@@ -14,12 +14,20 @@ fn spec(station: u32) -> SheetSpec {
     let candidates = (0..4 + station % 12)
         .map(|i| SheetCandidate {
             name: format!("Candidate Number {}", i + 1),
-            party: if i % 3 == 0 { "Independent".into() } else { format!("Party {}", i + 1) },
+            party: if i % 3 == 0 {
+                "Independent".into()
+            } else {
+                format!("Party {}", i + 1)
+            },
             votes: (station * 37 + i * 211) % 900,
         })
         .collect();
     SheetSpec {
-        kind: if station % 3 == 0 { SheetKind::Form46 } else { SheetKind::Form45 },
+        kind: if station.is_multiple_of(3) {
+            SheetKind::Form46
+        } else {
+            SheetKind::Form45
+        },
         election_name: "General Elections 2024".into(),
         constituency_code: "NA-128".into(),
         constituency_name: "Lahore-XII".into(),
@@ -40,7 +48,10 @@ fn spec(station: u32) -> SheetSpec {
 }
 
 fn main() {
-    let n: u32 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(50);
+    let n: u32 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(50);
     let mut times = Vec::new();
     let mut sizes = Vec::new();
     let mut hashes = Vec::new();
@@ -61,7 +72,10 @@ fn main() {
         }
     }
     distances.sort_unstable();
-    let near = distances.iter().filter(|&&d| d <= NEAR_DUPLICATE_MAX_DISTANCE).count();
+    let near = distances
+        .iter()
+        .filter(|&&d| d <= NEAR_DUPLICATE_MAX_DISTANCE)
+        .count();
     println!(
         "SHEETS n={n} ms_median={:.1} ms_max={:.1} kib_min={} kib_max={} pairs={} dhash_min={} dhash_median={} near_pairs={near}",
         times[times.len() / 2],

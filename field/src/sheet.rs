@@ -110,7 +110,11 @@ fn identity(spec: &SheetSpec) -> u64 {
         SheetKind::Form45 => "45",
         SheetKind::Form46 => "46",
     };
-    let key = format!("{kind}|{}|{}|{}", spec.constituency_code, spec.station_number, spec.page);
-    key.bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+    let key = format!(
+        "{kind}|{}|{}|{}",
+        spec.constituency_code, spec.station_number, spec.page
+    );
+    key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }

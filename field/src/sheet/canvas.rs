@@ -22,6 +22,7 @@ impl Layer {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn at(&self, x: usize, y: usize) -> u8 {
         self.coverage[y * self.width + x]
     }
@@ -77,7 +78,11 @@ impl Layer {
 
     /// The outline of a rectangle.
     pub(crate) fn frame(&mut self, x0: f32, y0: f32, x1: f32, y1: f32, radius: f32) {
-        self.polyline(&[(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], radius, 1.0);
+        self.polyline(
+            &[(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)],
+            radius,
+            1.0,
+        );
     }
 
     /// Fill a rectangle at `level` (0-1): the shaded bands of a printed form.

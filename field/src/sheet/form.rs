@@ -33,9 +33,21 @@ pub(crate) fn fit(s: &str, ty: Type, room: f32) -> Type {
 pub(crate) fn header(sheet: &mut Sheet, spec: &SheetSpec, number: &str, title: &str) -> f32 {
     let p = &mut sheet.print;
     let cx = sheet_centre();
-    font::right_aligned(p, &format!("PAGE {} OF {}", spec.page, spec.pages.max(spec.page)), RIGHT, 48.0, LABEL);
+    font::right_aligned(
+        p,
+        &format!("PAGE {} OF {}", spec.page, spec.pages.max(spec.page)),
+        RIGHT,
+        48.0,
+        LABEL,
+    );
     font::text(p, "ECP", LEFT, 48.0, LABEL);
-    font::centred(p, "ELECTION COMMISSION OF PAKISTAN", cx, 88.0, Type::new(24.0, 1.7));
+    font::centred(
+        p,
+        "ELECTION COMMISSION OF PAKISTAN",
+        cx,
+        88.0,
+        Type::new(24.0, 1.7),
+    );
     let election = spec.election_name.to_uppercase();
     font::centred(p, &election, cx, 118.0, fit(&election, BODY, RIGHT - LEFT));
     // The form's number on a shaded band, as the printed forms have it.
@@ -68,17 +80,51 @@ pub(crate) fn identification(sheet: &mut Sheet, spec: &SheetSpec, top: f32) -> f
     let row = |p: &mut _, y: f32, label: &str, value: &str, x: f32, room: f32| {
         let end = font::text(p, label, x + 10.0, y, LABEL);
         let value = value.to_uppercase();
-        font::text(p, &value, end + 10.0, y + 1.0, fit(&value, BOLD, room - (end - x) - 24.0));
+        font::text(
+            p,
+            &value,
+            end + 10.0,
+            y + 1.0,
+            fit(&value, BOLD, room - (end - x) - 24.0),
+        );
     };
     let constituency = format!("{} {}", spec.constituency_code, spec.constituency_name);
-    row(p, top + 31.0, "CONSTITUENCY NO. AND NAME:", &constituency, LEFT, 640.0);
+    row(
+        p,
+        top + 31.0,
+        "CONSTITUENCY NO. AND NAME:",
+        &constituency,
+        LEFT,
+        640.0,
+    );
     let split = LEFT + 650.0;
     p.rule((split, top), (split, top + 48.0), RULE * 0.8);
-    row(p, top + 31.0, "STATION TYPE:", station_type(spec), split, RIGHT - split);
+    row(
+        p,
+        top + 31.0,
+        "STATION TYPE:",
+        station_type(spec),
+        split,
+        RIGHT - split,
+    );
     let number_end = LEFT + 260.0;
-    row(p, top + 79.0, "POLLING STATION NO.:", &spec.station_number.to_string(), LEFT, 260.0);
+    row(
+        p,
+        top + 79.0,
+        "POLLING STATION NO.:",
+        &spec.station_number.to_string(),
+        LEFT,
+        260.0,
+    );
     p.rule((number_end, top + 48.0), (number_end, bottom), RULE * 0.8);
-    row(p, top + 79.0, "NAME:", &spec.station_name, number_end, RIGHT - number_end);
+    row(
+        p,
+        top + 79.0,
+        "NAME:",
+        &spec.station_name,
+        number_end,
+        RIGHT - number_end,
+    );
     bottom
 }
 
@@ -101,17 +147,35 @@ pub(crate) fn electors(sheet: &mut Sheet, spec: &SheetSpec, top: f32) -> f32 {
     p.rule((LEFT, top + 34.0), (RIGHT, top + 34.0), RULE);
     font::text(p, "ELECTORS", LEFT + 10.0, top + 23.0, LABEL);
     for (i, head) in ["MALE", "FEMALE", "TOTAL"].iter().enumerate() {
-        font::centred(p, head, (cols[i + 1] + cols[i + 2]) / 2.0, top + 23.0, LABEL);
+        font::centred(
+            p,
+            head,
+            (cols[i + 1] + cols[i + 2]) / 2.0,
+            top + 23.0,
+            LABEL,
+        );
     }
     for (r, (label, (male, female))) in rows.iter().enumerate() {
         let y = top + 34.0 + row_h * (r as f32 + 1.0);
         if r + 1 < rows.len() {
             sheet.print.rule((LEFT, y), (RIGHT, y), RULE * 0.8);
         }
-        font::text(&mut sheet.print, label, LEFT + 10.0, y - 16.0, fit(label, LABEL, 370.0));
+        font::text(
+            &mut sheet.print,
+            label,
+            LEFT + 10.0,
+            y - 16.0,
+            fit(label, LABEL, 370.0),
+        );
         let total = male + female;
         for (i, v) in [male, female, &total].iter().enumerate() {
-            sheet.hand.write_right(&mut sheet.pen, &v.to_string(), cols[i + 2] - 14.0, y - 10.0, 22.0);
+            sheet.hand.write_right(
+                &mut sheet.pen,
+                &v.to_string(),
+                cols[i + 2] - 14.0,
+                y - 10.0,
+                22.0,
+            );
         }
     }
     bottom

@@ -6,7 +6,8 @@
 //! rows (serial numbers run on across pages), and the totals close the last page.
 
 use super::attestation::sign_off;
-use super::font;
+use super::canvas::Layer;
+use super::font::{self, Type};
 use super::form::{BODY, LABEL, LEFT, RIGHT, RULE, electors, fit, header, identification};
 use super::paper::Sheet;
 use crate::sheet::SheetSpec;
@@ -38,13 +39,27 @@ pub(crate) fn draw(sheet: &mut Sheet, spec: &SheetSpec) {
         let bottom = electors(sheet, spec, bottom + 14.0);
         closing(sheet, spec, bottom + 10.0);
     } else {
-        font::centred(&mut sheet.print, "CONTINUED ON THE NEXT PAGE", (LEFT + RIGHT) / 2.0, bottom + 26.0, LABEL);
+        font::centred(
+            &mut sheet.print,
+            "CONTINUED ON THE NEXT PAGE",
+            (LEFT + RIGHT) / 2.0,
+            bottom + 26.0,
+            LABEL,
+        );
     }
     sign_off(sheet, spec, FOOT);
 }
 
 /// The candidates' table and its total row; returns the y under it.
-fn count(sheet: &mut Sheet, spec: &SheetSpec, top: f32, first: usize, rows: usize, row_h: f32, last: bool) -> f32 {
+fn count(
+    sheet: &mut Sheet,
+    spec: &SheetSpec,
+    top: f32,
+    first: usize,
+    rows: usize,
+    row_h: f32,
+    last: bool,
+) -> f32 {
     let head_h = 42.0;
     let total_h = 44.0;
     let body_top = top + head_h;
@@ -71,7 +86,10 @@ fn count(sheet: &mut Sheet, spec: &SheetSpec, top: f32, first: usize, rows: usiz
         font::centred(p, b, cx, top + 35.0, fit(b, LABEL, room));
     }
     let text = fit("M", BODY, f32::MAX);
-    let text = super::font::Type::new(text.cap.min(row_h * 0.42), text.weight.min(row_h * 0.05).max(0.7));
+    let text = Type::new(
+        text.cap.min(row_h * 0.42),
+        text.weight.min(row_h * 0.05).max(0.7),
+    );
     let figure_h = (row_h * 0.6).min(26.0);
     for r in 0..rows {
         let c = &spec.candidates[first + r];
@@ -79,21 +97,92 @@ fn count(sheet: &mut Sheet, spec: &SheetSpec, top: f32, first: usize, rows: usiz
         sheet.print.rule((LEFT, y), (RIGHT, y), RULE * 0.7);
         let base = y - (row_h - text.cap) / 2.0;
         let serial = (first + r + 1).to_string();
-        font::centred(&mut sheet.print, &serial, (COLS[0] + COLS[1]) / 2.0, base, text);
-        let name = c.name.to_uppercase();
-        font::text(&mut sheet.print, &name, COLS[1] + 10.0, base, fit(&name, text, COLS[2] - COLS[1] - 20.0));
-        let party = c.party.to_uppercase();
-        font::text(&mut sheet.print, &party, COLS[2] + 10.0, base, fit(&party, text, COLS[3] - COLS[2] - 20.0));
+        font::centred(
+            &mut sheet.print,
+            &serial,
+            (COLS[0] + COLS[1]) / 2.0,
+            base,
+            text,
+        );
+        let cell = |p: &mut Layer, s: &str, col: usize| {
+            let room = COLS[col + 1] - COLS[col] - 20.0;
+            cell_text(
+                p,
+                &s.to_uppercase(),
+                COLS[col] + 10.0,
+                base,
+                text,
+                room,
+                row_h,
+            );
+        };
+        cell(&mut sheet.print, &c.name, 1);
+        cell(&mut sheet.print, &c.party, 2);
         let fig_base = y - (row_h - figure_h) / 2.0 - 1.0;
-        sheet.hand.write_right(&mut sheet.pen, &c.votes.to_string(), COLS[4] - 18.0, fig_base, figure_h);
+        sheet.hand.write_right(
+            &mut sheet.pen,
+            &c.votes.to_string(),
+            COLS[4] - 18.0,
+            fig_base,
+            figure_h,
+        );
     }
-    let label = if last { "TOTAL VALID VOTES" } else { "TOTAL OF THIS PAGE" };
+    let label = if last {
+        "TOTAL VALID VOTES"
+    } else {
+        "TOTAL OF THIS PAGE"
+    };
     let base = bottom - 15.0;
-    font::right_aligned(&mut sheet.print, label, COLS[3] - 14.0, base, super::form::BOLD);
+    font::right_aligned(
+        &mut sheet.print,
+        label,
+        COLS[3] - 14.0,
+        base,
+        super::form::BOLD,
+    );
     let shown = &spec.candidates[first..first + rows];
-    let sum: u64 = if last { spec.candidates.iter() } else { shown.iter() }.map(|c| u64::from(c.votes)).sum();
-    sheet.hand.write_right(&mut sheet.pen, &sum.to_string(), COLS[4] - 18.0, bottom - 10.0, 26.0);
+    let sum: u64 = if last {
+        spec.candidates.iter()
+    } else {
+        shown.iter()
+    }
+    .map(|c| u64::from(c.votes))
+    .sum();
+    sheet.hand.write_right(
+        &mut sheet.pen,
+        &sum.to_string(),
+        COLS[4] - 18.0,
+        bottom - 10.0,
+        26.0,
+    );
     bottom
+}
+
+/// `s` in a table cell `room` wide whose single line would sit on `base`: on one line when it
+/// fits without shrinking much, else on two lines broken at the space nearest its middle.
+fn cell_text(p: &mut Layer, s: &str, x: f32, base: f32, ty: Type, room: f32, row_h: f32) {
+    let one = fit(s, ty, room);
+    let two_fit = row_h >= ty.cap * 2.4;
+    let middle = s.len() / 2;
+    let split = s
+        .match_indices(' ')
+        .map(|(i, _)| i)
+        .min_by_key(|i| i.abs_diff(middle));
+    match split {
+        Some(at) if one.cap < ty.cap * 0.8 && two_fit => {
+            let small = Type::new(ty.cap * 0.85, ty.weight);
+            let (a, b) = (&s[..at], &s[at + 1..]);
+            // Centre the two lines in the row.
+            let row_bottom = base + (row_h - ty.cap) / 2.0;
+            let gap = small.cap * 0.5;
+            let top = row_bottom - row_h + (row_h - 2.0 * small.cap - gap) / 2.0;
+            font::text(p, a, x, top + small.cap, fit(a, small, room));
+            font::text(p, b, x, top + 2.0 * small.cap + gap, fit(b, small, room));
+        }
+        _ => {
+            font::text(p, s, x, base, one);
+        }
+    }
 }
 
 /// Rejected ballot papers and the votes polled (valid + rejected), in the hand.
@@ -102,7 +191,10 @@ fn closing(sheet: &mut Sheet, spec: &SheetSpec, top: f32) -> f32 {
     // As the Presiding Officer entered them: a sheet whose sums disagree shows them disagreeing.
     let polled = u64::from(spec.polled.0) + u64::from(spec.polled.1);
     let rows = [
-        ("BALLOT PAPERS EXCLUDED FROM THE COUNT (REJECTED)", u64::from(spec.rejected)),
+        (
+            "BALLOT PAPERS EXCLUDED FROM THE COUNT (REJECTED)",
+            u64::from(spec.rejected),
+        ),
         ("TOTAL VOTES POLLED (VALID + REJECTED)", polled),
     ];
     let bottom = top + row_h * rows.len() as f32;
@@ -114,8 +206,20 @@ fn closing(sheet: &mut Sheet, spec: &SheetSpec, top: f32) -> f32 {
         if i + 1 < rows.len() {
             sheet.print.rule((LEFT, y), (RIGHT, y), RULE * 0.7);
         }
-        font::text(&mut sheet.print, label, LEFT + 10.0, y - 14.0, fit(label, LABEL, COLS[3] - LEFT - 20.0));
-        sheet.hand.write_right(&mut sheet.pen, &value.to_string(), COLS[4] - 18.0, y - 9.0, 22.0);
+        font::text(
+            &mut sheet.print,
+            label,
+            LEFT + 10.0,
+            y - 14.0,
+            fit(label, LABEL, COLS[3] - LEFT - 20.0),
+        );
+        sheet.hand.write_right(
+            &mut sheet.pen,
+            &value.to_string(),
+            COLS[4] - 18.0,
+            y - 9.0,
+            22.0,
+        );
     }
     bottom
 }

@@ -25,10 +25,16 @@ fn account(spec: &SheetSpec, spoilt: u64) -> Vec<(&'static str, u64)> {
         ("BALLOT PAPERS RECEIVED FOR THE POLLING STATION", received),
         ("BALLOT PAPERS ISSUED TO VOTERS", issued),
         ("SPOILT BALLOT PAPERS (CANCELLED AND REPLACED)", spoilt),
-        ("UNUSED BALLOT PAPERS RETURNED", received.saturating_sub(issued + spoilt)),
+        (
+            "UNUSED BALLOT PAPERS RETURNED",
+            received.saturating_sub(issued + spoilt),
+        ),
         ("BALLOT PAPERS FOUND IN THE BALLOT BOXES", issued),
         ("BALLOT PAPERS EXCLUDED FROM THE COUNT", rejected),
-        ("BALLOT PAPERS COUNTED AS VALID", issued.saturating_sub(rejected)),
+        (
+            "BALLOT PAPERS COUNTED AS VALID",
+            issued.saturating_sub(rejected),
+        ),
     ]
 }
 
@@ -48,18 +54,48 @@ pub(crate) fn draw(sheet: &mut Sheet, spec: &SheetSpec) {
     }
     p.rule((LEFT, top + head_h), (RIGHT, top + head_h), RULE);
     font::centred(p, "S.NO", (COLS[0] + COLS[1]) / 2.0, top + 27.0, LABEL);
-    font::centred(p, "PARTICULARS", (COLS[1] + COLS[2]) / 2.0, top + 27.0, LABEL);
+    font::centred(
+        p,
+        "PARTICULARS",
+        (COLS[1] + COLS[2]) / 2.0,
+        top + 27.0,
+        LABEL,
+    );
     font::centred(p, "NUMBER", (COLS[2] + COLS[3]) / 2.0, top + 19.0, LABEL);
-    font::centred(p, "(IN FIGURES)", (COLS[2] + COLS[3]) / 2.0, top + 35.0, LABEL);
+    font::centred(
+        p,
+        "(IN FIGURES)",
+        (COLS[2] + COLS[3]) / 2.0,
+        top + 35.0,
+        LABEL,
+    );
     for (i, (label, value)) in lines.iter().enumerate() {
         let y = top + head_h + row_h * (i as f32 + 1.0);
         if i + 1 < lines.len() {
             sheet.print.rule((LEFT, y), (RIGHT, y), RULE * 0.7);
         }
         let base = y - (row_h - BODY.cap) / 2.0;
-        font::centred(&mut sheet.print, &(i + 1).to_string(), (COLS[0] + COLS[1]) / 2.0, base, BODY);
-        font::text(&mut sheet.print, label, COLS[1] + 10.0, base, fit(label, BODY, COLS[2] - COLS[1] - 20.0));
-        sheet.hand.write_right(&mut sheet.pen, &value.to_string(), COLS[3] - 18.0, y - 13.0, 26.0);
+        font::centred(
+            &mut sheet.print,
+            &(i + 1).to_string(),
+            (COLS[0] + COLS[1]) / 2.0,
+            base,
+            BODY,
+        );
+        font::text(
+            &mut sheet.print,
+            label,
+            COLS[1] + 10.0,
+            base,
+            fit(label, BODY, COLS[2] - COLS[1] - 20.0),
+        );
+        sheet.hand.write_right(
+            &mut sheet.pen,
+            &value.to_string(),
+            COLS[3] - 18.0,
+            y - 13.0,
+            26.0,
+        );
     }
     electors(sheet, spec, bottom + 24.0);
     sign_off(sheet, spec, FOOT);
@@ -77,7 +113,11 @@ mod tests {
         let v = |i: usize| lines[i].1;
         assert_eq!(v(0) % 100, 0);
         assert!(v(0) >= u64::from(spec.registered.0 + spec.registered.1));
-        assert_eq!(v(0), v(1) + v(2) + v(3), "received = issued + spoilt + unused");
+        assert_eq!(
+            v(0),
+            v(1) + v(2) + v(3),
+            "received = issued + spoilt + unused"
+        );
         assert_eq!(v(4), v(5) + v(6), "found = excluded + valid");
     }
 }

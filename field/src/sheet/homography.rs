@@ -12,7 +12,8 @@ impl Homography {
     /// The map from the unit square to the quadrilateral `corners` (top-left, top-right,
     /// bottom-right, bottom-left), after Heckbert's closed form.
     pub(crate) fn square_to_quad(corners: [Point; 4]) -> Homography {
-        let [(x0, y0), (x1, y1), (x2, y2), (x3, y3)] = corners.map(|(x, y)| (f64::from(x), f64::from(y)));
+        let [(x0, y0), (x1, y1), (x2, y2), (x3, y3)] =
+            corners.map(|(x, y)| (f64::from(x), f64::from(y)));
         let (sx, sy) = (x0 - x1 + x2 - x3, y0 - y1 + y2 - y3);
         let (dx1, dx2, dy1, dy2) = (x1 - x2, x3 - x2, y1 - y2, y3 - y2);
         let det = dx1 * dy2 - dx2 * dy1;
@@ -50,6 +51,7 @@ impl Homography {
         ])
     }
 
+    #[cfg(test)]
     pub(crate) fn apply(&self, p: Point) -> Point {
         let m = &self.0;
         let (x, y) = (f64::from(p.0), f64::from(p.1));
@@ -77,13 +79,27 @@ mod tests {
 
     #[test]
     fn corners_map_to_corners_and_back() {
-        let quad = [(100.0, 80.0), (1100.0, 120.0), (1150.0, 1500.0), (60.0, 1460.0)];
+        let quad = [
+            (100.0, 80.0),
+            (1100.0, 120.0),
+            (1150.0, 1500.0),
+            (60.0, 1460.0),
+        ];
         let h = Homography::square_to_quad(quad);
-        for (uv, corner) in [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)].iter().zip(quad) {
+        for (uv, corner) in [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]
+            .iter()
+            .zip(quad)
+        {
             let p = h.apply(*uv);
-            assert!((p.0 - corner.0).abs() < 1e-3 && (p.1 - corner.1).abs() < 1e-3, "{p:?} {corner:?}");
+            assert!(
+                (p.0 - corner.0).abs() < 1e-3 && (p.1 - corner.1).abs() < 1e-3,
+                "{p:?} {corner:?}"
+            );
         }
         let back = h.inverse().apply(h.apply((0.3, 0.7)));
-        assert!((back.0 - 0.3).abs() < 1e-5 && (back.1 - 0.7).abs() < 1e-5, "{back:?}");
+        assert!(
+            (back.0 - 0.3).abs() < 1e-5 && (back.1 - 0.7).abs() < 1e-5,
+            "{back:?}"
+        );
     }
 }

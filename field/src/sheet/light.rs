@@ -29,7 +29,11 @@ impl Lamp {
         let a = rng.range(0.0, std::f32::consts::TAU);
         let g = rng.range(0.1, 0.3);
         let (fw, fh) = (f32::from(FRAME_W), f32::from(FRAME_H));
-        let shadow_depth = if rng.unit() < 0.7 { rng.range(0.1, 0.3) } else { 0.0 };
+        let shadow_depth = if rng.unit() < 0.7 {
+            rng.range(0.1, 0.3)
+        } else {
+            0.0
+        };
         let edge = rng.below(4);
         let along = rng.unit();
         let centre = match edge {
@@ -43,10 +47,26 @@ impl Lamp {
             exposure: rng.range(0.9, 1.04),
             gradient: (g * a.cos(), g * a.sin()),
             vignette: rng.range(0.02, 0.1),
-            shadow: (centre, (rng.range(250.0, 500.0), rng.range(250.0, 500.0)), shadow_depth),
-            tint: [1.0, 1.0 - 0.04 * warm, 1.0 - 0.12 * warm + 0.04 * (1.0 - warm)],
-            hotspot: ((rng.range(0.0, fw), rng.range(0.0, fh)), rng.range(250.0, 600.0), rng.range(0.0, 0.2)),
-            uneven: (rng.range(0.12, 0.22), rng.range(150.0, 300.0), rng.next_u64()),
+            shadow: (
+                centre,
+                (rng.range(250.0, 500.0), rng.range(250.0, 500.0)),
+                shadow_depth,
+            ),
+            tint: [
+                1.0,
+                1.0 - 0.04 * warm,
+                1.0 - 0.12 * warm + 0.04 * (1.0 - warm),
+            ],
+            hotspot: (
+                (rng.range(0.0, fw), rng.range(0.0, fh)),
+                rng.range(250.0, 600.0),
+                rng.range(0.0, 0.25),
+            ),
+            uneven: (
+                rng.range(0.12, 0.22),
+                rng.range(150.0, 300.0),
+                rng.next_u64(),
+            ),
         }
     }
 
@@ -63,7 +83,8 @@ impl Lamp {
         let ((hx, hy), hr, strength) = self.hotspot;
         let d2 = ((x - hx).powi(2) + (y - hy).powi(2)) / (hr * hr);
         let (amount, size, seed) = self.uneven;
-        l * (1.0 + strength * (-d2).exp()) * (1.0 + amount * (value_noise(x, y, size, seed) - 0.5) * 2.0)
+        l * (1.0 + strength * (-d2).exp())
+            * (1.0 + amount * (value_noise(x, y, size, seed) - 0.5) * 2.0)
     }
 }
 
@@ -83,13 +104,20 @@ impl Light {
         let grid = (0..columns * rows)
             .map(|i| lamp.at(((i % columns) * STEP) as f32, ((i / columns) * STEP) as f32))
             .collect();
-        Light { grid, columns, tint: lamp.tint }
+        Light {
+            grid,
+            columns,
+            tint: lamp.tint,
+        }
     }
 
     /// The light at frame pixel `(x, y)`.
     pub(crate) fn at(&self, x: usize, y: usize) -> f32 {
         let (gx, gy) = (x / STEP, y / STEP);
-        let (tx, ty) = ((x % STEP) as f32 / STEP as f32, (y % STEP) as f32 / STEP as f32);
+        let (tx, ty) = (
+            (x % STEP) as f32 / STEP as f32,
+            (y % STEP) as f32 / STEP as f32,
+        );
         let g = |dx: usize, dy: usize| self.grid[(gy + dy) * self.columns + gx + dx];
         let top = g(0, 0) + (g(1, 0) - g(0, 0)) * tx;
         let bottom = g(0, 1) + (g(1, 1) - g(0, 1)) * tx;

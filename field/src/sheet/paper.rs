@@ -49,13 +49,33 @@ impl Sheet {
     /// Paper and inks as colour.
     pub(crate) fn compose(&mut self) -> Rgb {
         let rng = &mut self.rng;
-        let paper = [rng.range(236.0, 248.0), rng.range(234.0, 244.0), rng.range(222.0, 236.0)];
-        let print_ink = [rng.range(20.0, 40.0), rng.range(20.0, 40.0), rng.range(25.0, 45.0)];
-        let pen_ink = [rng.range(15.0, 40.0), rng.range(30.0, 55.0), rng.range(110.0, 150.0)];
+        let paper = [
+            rng.range(236.0, 248.0),
+            rng.range(234.0, 244.0),
+            rng.range(222.0, 236.0),
+        ];
+        let print_ink = [
+            rng.range(20.0, 40.0),
+            rng.range(20.0, 40.0),
+            rng.range(25.0, 45.0),
+        ];
+        let pen_ink = [
+            rng.range(15.0, 40.0),
+            rng.range(30.0, 55.0),
+            rng.range(110.0, 150.0),
+        ];
         let stamp_ink = if rng.unit() < 0.6 {
-            [rng.range(80.0, 110.0), rng.range(40.0, 70.0), rng.range(140.0, 170.0)]
+            [
+                rng.range(80.0, 110.0),
+                rng.range(40.0, 70.0),
+                rng.range(140.0, 170.0),
+            ]
         } else {
-            [rng.range(30.0, 50.0), rng.range(60.0, 90.0), rng.range(150.0, 180.0)]
+            [
+                rng.range(30.0, 50.0),
+                rng.range(60.0, 90.0),
+                rng.range(150.0, 180.0),
+            ]
         };
         // Mottling, sampled on a coarse grid and interpolated (smooth at this scale anyway).
         const STEP: usize = 16;
@@ -64,27 +84,28 @@ impl Sheet {
         let grid: Vec<f32> = (0..gw * gh)
             .map(|i| {
                 let (x, y) = (((i % gw) * STEP) as f32, ((i / gw) * STEP) as f32);
-                1.0 + 0.035 * (value_noise(x, y, 90.0, seed) - 0.5) + 0.02 * (value_noise(x, y, 25.0, seed ^ 3) - 0.5)
+                1.0 + 0.035 * (value_noise(x, y, 90.0, seed) - 0.5)
+                    + 0.02 * (value_noise(x, y, 25.0, seed ^ 3) - 0.5)
             })
             .collect();
         let rows_lit = folds(SHEET_H, &[0.5, 0.333, 0.667], rng);
         let columns_lit = folds(SHEET_W, &[0.5], rng);
         let mut pixels = vec![0u8; SHEET_W * SHEET_H * 3];
-        for y in 0..SHEET_H {
-            let crease = rows_lit[y];
+        for (y, &crease) in rows_lit.iter().enumerate() {
             let gy = y / STEP;
             let ty = (y % STEP) as f32 / STEP as f32;
-            for x in 0..SHEET_W {
+            for (x, &column_lit) in columns_lit.iter().enumerate() {
                 let gx = x / STEP;
                 let tx = (x % STEP) as f32 / STEP as f32;
                 let g = |dx: usize, dy: usize| grid[(gy + dy) * gw + gx + dx];
-                let mottle = (g(0, 0) * (1.0 - tx) + g(1, 0) * tx) * (1.0 - ty) + (g(0, 1) * (1.0 - tx) + g(1, 1) * tx) * ty;
+                let mottle = (g(0, 0) * (1.0 - tx) + g(1, 0) * tx) * (1.0 - ty)
+                    + (g(0, 1) * (1.0 - tx) + g(1, 1) * tx) * ty;
                 let i = y * SHEET_W + x;
                 let cp = f32::from(self.print.coverage[i]) / 255.0;
                 let cn = f32::from(self.pen.coverage[i]) / 255.0 * 0.93;
                 let cs = f32::from(self.stamp.coverage[i]) / 255.0 * 0.8;
                 for ch in 0..3 {
-                    let mut v = paper[ch] * mottle * crease * columns_lit[x];
+                    let mut v = paper[ch] * mottle * crease * column_lit;
                     // Inks filter the light the paper reflects: they darken what lies under them.
                     v *= 1.0 - cp * (1.0 - print_ink[ch] / 255.0);
                     v *= 1.0 - cn * (1.0 - pen_ink[ch] / 255.0);

@@ -26,7 +26,10 @@ pub(crate) fn smooth(points: &[Point], per_span: usize) -> Vec<Point> {
             let t = k as f32 / per_span as f32;
             let (t2, t3) = (t * t, t * t * t);
             let f = |a: f32, b: f32, c: f32, d: f32| {
-                0.5 * (2.0 * b + (c - a) * t + (2.0 * a - 5.0 * b + 4.0 * c - d) * t2 + (3.0 * b - a - 3.0 * c + d) * t3)
+                0.5 * (2.0 * b
+                    + (c - a) * t
+                    + (2.0 * a - 5.0 * b + 4.0 * c - d) * t2
+                    + (3.0 * b - a - 3.0 * c + d) * t3)
             };
             out.push((f(p0.0, p1.0, p2.0, p3.0), f(p0.1, p1.1, p2.1, p3.1)));
         }
@@ -42,7 +45,7 @@ pub(crate) fn ink(layer: &mut Layer, path: &[Point], pen: Pen, rng: &mut Rng) {
         return;
     }
     let flow = (pen.flow * rng.range(0.85, 1.0)).min(1.0);
-    let phase = rng.range(0.0, 6.28);
+    let phase = rng.range(0.0, std::f32::consts::TAU);
     let wave = rng.range(0.15, 0.45);
     let width_at = |i: usize| {
         let t = i as f32 / (n.max(2) - 1) as f32;

@@ -21,7 +21,7 @@ const QUALITY: u8 = 88;
 fn framing(sheet: &Rgb, rng: &mut Rng) -> [Point; 4] {
     let (fw, fh) = (f32::from(FRAME_W), f32::from(FRAME_H));
     let aspect = sheet.width as f32 / sheet.height as f32;
-    let angle = rng.jitter(0.06);
+    let angle = rng.jitter(0.1);
     let keystone = rng.range(0.0, 0.07);
     let keystone_top = rng.unit() < 0.7;
     let side = rng.jitter(0.03);
@@ -36,7 +36,11 @@ fn framing(sheet: &Rgb, rng: &mut Rng) -> [Point; 4] {
             fh / 2.0 + shift.1 * (fh - h).max(0.0) * 0.5,
         );
         // The edge farther from the lens comes out shorter.
-        let (top, bottom) = if keystone_top { (1.0 - keystone, 1.0) } else { (1.0, 1.0 - keystone) };
+        let (top, bottom) = if keystone_top {
+            (1.0 - keystone, 1.0)
+        } else {
+            (1.0, 1.0 - keystone)
+        };
         let (left, right) = (1.0 - side.max(0.0), 1.0 + side.min(0.0));
         let local = [
             (-w / 2.0 * top, -h / 2.0 * left),
@@ -48,9 +52,16 @@ fn framing(sheet: &Rgb, rng: &mut Rng) -> [Point; 4] {
         let corners: Vec<Point> = local
             .iter()
             .zip(&jitter)
-            .map(|(&(x, y), &(jx, jy))| (centre.0 + x * cos - y * sin + jx, centre.1 + x * sin + y * cos + jy))
+            .map(|(&(x, y), &(jx, jy))| {
+                (
+                    centre.0 + x * cos - y * sin + jx,
+                    centre.1 + x * sin + y * cos + jy,
+                )
+            })
             .collect();
-        let inside = corners.iter().all(|&(x, y)| (4.0..fw - 4.0).contains(&x) && (4.0..fh - 4.0).contains(&y));
+        let inside = corners
+            .iter()
+            .all(|&(x, y)| (4.0..fw - 4.0).contains(&x) && (4.0..fh - 4.0).contains(&y));
         if inside || scale < 0.6 {
             return [corners[0], corners[1], corners[2], corners[3]];
         }
@@ -70,18 +81,59 @@ impl Table {
     fn new(rng: &mut Rng) -> Table {
         // Wood shows its grain; cloth and plastic hardly any.
         let (colour, grain) = match rng.below(5) {
-            0 => ([rng.range(100.0, 140.0), rng.range(70.0, 95.0), rng.range(45.0, 65.0)], rng.range(0.08, 0.14)),
-            1 => ([rng.range(120.0, 160.0), rng.range(120.0, 160.0), rng.range(115.0, 150.0)], rng.range(0.02, 0.05)),
-            2 => ([rng.range(40.0, 70.0), rng.range(70.0, 100.0), rng.range(55.0, 80.0)], rng.range(0.02, 0.05)),
+            0 => (
+                [
+                    rng.range(100.0, 140.0),
+                    rng.range(70.0, 95.0),
+                    rng.range(45.0, 65.0),
+                ],
+                rng.range(0.08, 0.14),
+            ),
+            1 => (
+                [
+                    rng.range(120.0, 160.0),
+                    rng.range(120.0, 160.0),
+                    rng.range(115.0, 150.0),
+                ],
+                rng.range(0.02, 0.05),
+            ),
+            2 => (
+                [
+                    rng.range(40.0, 70.0),
+                    rng.range(70.0, 100.0),
+                    rng.range(55.0, 80.0),
+                ],
+                rng.range(0.02, 0.05),
+            ),
             // A light wooden desk and a white plastic one: brighter than paper in the shade.
-            3 => ([rng.range(195.0, 225.0), rng.range(165.0, 195.0), rng.range(120.0, 150.0)], rng.range(0.05, 0.1)),
-            _ => ([rng.range(225.0, 250.0), rng.range(225.0, 250.0), rng.range(220.0, 245.0)], rng.range(0.005, 0.02)),
+            3 => (
+                [
+                    rng.range(195.0, 225.0),
+                    rng.range(165.0, 195.0),
+                    rng.range(120.0, 150.0),
+                ],
+                rng.range(0.05, 0.1),
+            ),
+            _ => (
+                [
+                    rng.range(225.0, 250.0),
+                    rng.range(225.0, 250.0),
+                    rng.range(220.0, 245.0),
+                ],
+                rng.range(0.005, 0.02),
+            ),
         };
-        Table { colour, grain, seed: rng.next_u64() }
+        Table {
+            colour,
+            grain,
+            seed: rng.next_u64(),
+        }
     }
 
     fn at(&self, x: f32, y: f32) -> [f32; 3] {
-        let streak = (y * 0.09 + 9.0 * value_noise(x, y, 140.0, self.seed)).sin();
+        // Grain runs along the boards: long, gently wandering streaks.
+        let streak = (y * 0.06 + 2.5 * value_noise(x, y * 3.0, 260.0, self.seed)).sin() * 0.7
+            + (value_noise(x * 0.2, y * 2.0, 18.0, self.seed ^ 5) - 0.5) * 0.6;
         let f = 1.0 + self.grain * streak;
         self.colour.map(|c| c * f)
     }
@@ -91,7 +143,10 @@ fn sample(sheet: &Rgb, u: f32, v: f32) -> [f32; 3] {
     let x = (u * sheet.width as f32 - 0.5).clamp(0.0, (sheet.width - 1) as f32);
     let y = (v * sheet.height as f32 - 0.5).clamp(0.0, (sheet.height - 1) as f32);
     let (x0, y0) = (x as usize, y as usize);
-    let (x1, y1) = ((x0 + 1).min(sheet.width - 1), (y0 + 1).min(sheet.height - 1));
+    let (x1, y1) = (
+        (x0 + 1).min(sheet.width - 1),
+        (y0 + 1).min(sheet.height - 1),
+    );
     let (tx, ty) = (x - x0 as f32, y - y0 as f32);
     let p = |x: usize, y: usize, c: usize| f32::from(sheet.pixels[(y * sheet.width + x) * 3 + c]);
     [0, 1, 2].map(|c| {
@@ -139,7 +194,10 @@ pub(crate) fn photograph(sheet: &Rgb, rng: &mut Rng, exif: &ExifSpec) -> Vec<u8>
     let mut jpeg = Vec::new();
     let mut encoder = jpeg_encoder::Encoder::new(&mut jpeg, QUALITY);
     encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
-    if encoder.encode(&frame, FRAME_W, FRAME_H, jpeg_encoder::ColorType::Rgb).is_err() {
+    if encoder
+        .encode(&frame, FRAME_W, FRAME_H, jpeg_encoder::ColorType::Rgb)
+        .is_err()
+    {
         return Vec::new();
     }
     insert_exif(&jpeg, exif)

@@ -41,7 +41,7 @@ impl Rng {
 
     /// Uniform integer in `0..n` (`n >= 1`).
     pub(crate) fn below(&mut self, n: u32) -> u32 {
-        ((self.next_u64() >> 32) * u64::from(n.max(1)) >> 32) as u32
+        (((self.next_u64() >> 32) * u64::from(n.max(1))) >> 32) as u32
     }
 }
 

@@ -5,7 +5,15 @@ use super::pen::{Pen, ink, smooth};
 use super::rng::Rng;
 
 /// Sign in the box whose baseline runs from `x` to `x + w`, the scrawl about `h` tall.
-pub(crate) fn sign(layer: &mut Layer, rng: &mut Rng, pen: Pen, x: f32, baseline: f32, w: f32, h: f32) {
+pub(crate) fn sign(
+    layer: &mut Layer,
+    rng: &mut Rng,
+    pen: Pen,
+    x: f32,
+    baseline: f32,
+    w: f32,
+    h: f32,
+) {
     let slant = rng.range(0.1, 0.5);
     let humps = 3 + rng.below(5) as usize;
     let step = w * rng.range(0.55, 0.85) / humps as f32;
@@ -25,7 +33,10 @@ pub(crate) fn sign(layer: &mut Layer, rng: &mut Rng, pen: Pen, x: f32, baseline:
         points.push((cx + step * rng.range(0.1, 0.4), up));
         if rng.unit() < 0.3 {
             // A loop back, as in an 'l' or an 'e'.
-            points.push((cx - step * rng.range(0.1, 0.3), baseline - h * rng.range(0.5, 0.9)));
+            points.push((
+                cx - step * rng.range(0.1, 0.3),
+                baseline - h * rng.range(0.5, 0.9),
+            ));
         }
         points.push((cx + step * rng.range(0.5, 0.9), down));
         cx += step;
@@ -38,7 +49,10 @@ pub(crate) fn sign(layer: &mut Layer, rng: &mut Rng, pen: Pen, x: f32, baseline:
         (cx, baseline - h * rng.range(0.0, 0.3)),
         (cx + step * 0.3, under),
         (x0 + (cx - x0) * 0.5, under + h * rng.jitter(0.1)),
-        (x0 + rng.range(-0.1, 0.2) * w, under + h * rng.range(0.0, 0.2)),
+        (
+            x0 + rng.range(-0.1, 0.2) * w,
+            under + h * rng.range(0.0, 0.2),
+        ),
     ];
     ink(layer, &smooth(&flourish, 10), pen, rng);
 }
@@ -52,7 +66,18 @@ mod tests {
         let draw = |seed| {
             let mut l = Layer::new(300, 120);
             let mut rng = Rng::new(seed);
-            sign(&mut l, &mut rng, Pen { radius: 1.2, flow: 1.0 }, 40.0, 70.0, 200.0, 40.0);
+            sign(
+                &mut l,
+                &mut rng,
+                Pen {
+                    radius: 1.2,
+                    flow: 1.0,
+                },
+                40.0,
+                70.0,
+                200.0,
+                40.0,
+            );
             l
         };
         let a = draw(3);

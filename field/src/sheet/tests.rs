@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 
 use tallyseal_core::demo;
-use tallyseal_core::exif::{ExifStatus, extract_exif};
 use tallyseal_core::exif::frame::jpeg_frame;
+use tallyseal_core::exif::{ExifStatus, extract_exif};
 use tallyseal_core::phash::{NEAR_DUPLICATE_MAX_DISTANCE, dhash, dhash_fast, distance};
 use tallyseal_core::seal::ChainState;
 use tallyseal_core::verify::{MIN_FRAME_SHORT_SIDE_PX, Outcome, Verdict, verify_capture};
@@ -94,7 +94,10 @@ fn the_photo_is_a_phone_jpeg_with_the_cameras_exif() {
     assert_eq!(e.datetime_original_ms, Some(spec.time_ms));
     assert_eq!((e.pixel_width, e.pixel_height), (Some(1200), Some(1600)));
     let gps = e.gps.expect("EXIF GPS");
-    assert!((gps.lat - spec.lat).abs() < 1e-6 && (gps.lon - spec.lon).abs() < 1e-6, "{gps:?}");
+    assert!(
+        (gps.lat - spec.lat).abs() < 1e-6 && (gps.lon - spec.lon).abs() < 1e-6,
+        "{gps:?}"
+    );
     let frame = jpeg_frame(&jpeg).expect("frame header");
     assert!(u32::from(frame.width.min(frame.height)) >= MIN_FRAME_SHORT_SIDE_PX);
 }
@@ -106,8 +109,17 @@ fn the_verifier_passes_a_sealed_sheet_like_any_honest_capture() {
     let jpeg = render(&spec_with(8));
     let sealed = seal_demo_image(jpeg, demo::STATION_1, &ChainState::genesis()).expect("sealed");
     let ctx = demo::context().expect("demo context");
-    let report = verify_capture(&sealed.manifest_bytes, &sealed.signature, Some(&sealed.image), &ctx);
-    let not_passed: Vec<_> = report.checks.iter().filter(|c| c.outcome != Outcome::Pass).collect();
+    let report = verify_capture(
+        &sealed.manifest_bytes,
+        &sealed.signature,
+        Some(&sealed.image),
+        &ctx,
+    );
+    let not_passed: Vec<_> = report
+        .checks
+        .iter()
+        .filter(|c| c.outcome != Outcome::Pass)
+        .collect();
     assert!(not_passed.is_empty(), "{not_passed:#?}");
     assert_eq!(report.verdict, Verdict::Verified);
 }
@@ -125,8 +137,15 @@ fn seeds_and_stations_give_different_photos_the_same_spec_the_same_bytes() {
     assert_eq!(ja, render(&a));
     let (_, _, pa) = decode(&ja);
     let (_, _, pb) = decode(&jb);
-    let differing = pa.iter().zip(&pb).filter(|(x, y)| x.abs_diff(**y) > 40).count();
-    assert!(differing > pa.len() / 20, "only {differing} values differ much");
+    let differing = pa
+        .iter()
+        .zip(&pb)
+        .filter(|(x, y)| x.abs_diff(**y) > 40)
+        .count();
+    assert!(
+        differing > pa.len() / 20,
+        "only {differing} values differ much"
+    );
 }
 
 /// Photos of different stations' sheets must not look like one photo sent twice to the
@@ -143,13 +162,20 @@ fn different_stations_are_not_near_duplicates() {
             spec.kind = SheetKind::Form46;
         }
         let jpeg = render(&spec);
-        assert_eq!(dhash_fast(&jpeg), dhash(&jpeg), "the fast path reads the photo");
+        assert_eq!(
+            dhash_fast(&jpeg),
+            dhash(&jpeg),
+            "the fast path reads the photo"
+        );
         hashes.push(dhash(&jpeg).expect("dhash"));
     }
     for (i, a) in hashes.iter().enumerate() {
         for b in &hashes[i + 1..] {
             let d = distance(*a, *b);
-            assert!(d > NEAR_DUPLICATE_MAX_DISTANCE, "{a:016x} {b:016x}: {d} bits");
+            assert!(
+                d > NEAR_DUPLICATE_MAX_DISTANCE,
+                "{a:016x} {b:016x}: {d} bits"
+            );
         }
     }
 }
@@ -159,7 +185,9 @@ fn luma_mean(sheet: &super::paper::Rgb, x0: usize, y0: usize, x1: usize, y1: usi
     for y in y0..y1 {
         for x in x0..x1 {
             let i = (y * sheet.width + x) * 3;
-            sum += u64::from(sheet.pixels[i]) * 3 + u64::from(sheet.pixels[i + 1]) * 6 + u64::from(sheet.pixels[i + 2]);
+            sum += u64::from(sheet.pixels[i]) * 3
+                + u64::from(sheet.pixels[i + 1]) * 6
+                + u64::from(sheet.pixels[i + 2]);
         }
     }
     sum as f32 / 10.0 / ((x1 - x0) * (y1 - y0)) as f32
@@ -182,7 +210,10 @@ fn the_form_is_printed_written_and_stamped_where_it_should_be() {
         let blank = luma_mean(&rgb, 100, 8, 950, 30);
         let header = luma_mean(&rgb, 100, 60, 950, 214);
         assert!(blank > 170.0, "blank paper {blank}");
-        assert!(header < blank - 15.0, "{kind:?}: header {header}, blank {blank}");
+        assert!(
+            header < blank - 15.0,
+            "{kind:?}: header {header}, blank {blank}"
+        );
         // Pen ink (blue over red) in the right-hand column where the figures are written.
         let blue = |x0: usize, y0: usize, x1: usize, y1: usize| {
             (y0..y1)
@@ -191,7 +222,10 @@ fn the_form_is_printed_written_and_stamped_where_it_should_be() {
                 .count()
         };
         let figures = blue(800, 340, 990, 1000);
-        assert!(figures > 800, "{kind:?}: {figures} pen pixels in the figures column");
+        assert!(
+            figures > 800,
+            "{kind:?}: {figures} pen pixels in the figures column"
+        );
         assert_eq!(blue(100, 8, 950, 30), 0, "no ink in the top margin");
         let stamp = sheet.stamp.coverage.iter().filter(|&&c| c > 60).count();
         assert!(stamp > 2000, "{kind:?}: stamp {stamp}");
@@ -221,4 +255,3 @@ fn sample_photos_are_written_for_a_person_to_look_at() {
         assert!(dir.join(format!("{name}.jpg")).exists());
     }
 }
-
