@@ -70,11 +70,13 @@ fn framing(sheet: &Rgb, rng: &mut Rng) -> [Point; 4] {
 }
 
 /// The surface the sheet lies on, at a frame pixel.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Table {
     colour: [f32; 3],
     grain: f32,
     seed: u64,
+    /// Fine streaks, one value per frame row (the boards run across the frame).
+    fibres: Vec<f32>,
 }
 
 impl Table {
@@ -123,17 +125,23 @@ impl Table {
                 rng.range(0.005, 0.02),
             ),
         };
+        let seed = rng.next_u64();
+        let fibres = (0..usize::from(FRAME_H))
+            .map(|y| (value_noise(0.0, y as f32 * 2.0, 18.0, seed ^ 5) - 0.5) * 0.6)
+            .collect();
         Table {
             colour,
             grain,
-            seed: rng.next_u64(),
+            seed,
+            fibres,
         }
     }
 
-    fn at(&self, x: f32, y: f32) -> [f32; 3] {
+    fn at(&self, x: f32, y: usize) -> [f32; 3] {
         // Grain runs along the boards: long, gently wandering streaks.
-        let streak = (y * 0.06 + 2.5 * value_noise(x, y * 3.0, 260.0, self.seed)).sin() * 0.7
-            + (value_noise(x * 0.2, y * 2.0, 18.0, self.seed ^ 5) - 0.5) * 0.6;
+        let fy = y as f32;
+        let streak = (fy * 0.06 + 2.5 * value_noise(x, fy * 3.0, 260.0, self.seed)).sin() * 0.7
+            + self.fibres[y.min(self.fibres.len() - 1)];
         let f = 1.0 + self.grain * streak;
         self.colour.map(|c| c * f)
     }
@@ -180,13 +188,16 @@ pub(crate) fn photograph(sheet: &Rgb, rng: &mut Rng, exif: &ExifSpec) -> Vec<u8>
             } else {
                 let out = (-u).max(u - 1.0).max(-v).max(v - 1.0).max(0.0) * sheet_px;
                 let shade = 1.0 - 0.5 * (-out / 9.0).exp();
-                table.at(fx, fy).map(|c| c * shade)
+                table.at(fx, y).map(|c| c * shade)
             };
             let l = light.at(x, y);
-            let n = grain.jitter(noise);
+            // One draw gives the pixel's luma noise and its three chroma noises.
+            let bits = grain.next_u64();
+            let part = |k: usize| ((bits >> (16 * k)) & 0xffff) as f32 / 32_767.5 - 1.0;
+            let n = part(0) * noise;
             let i = (y * fw + x) * 3;
             for c in 0..3 {
-                let chroma = grain.jitter(noise * 0.3);
+                let chroma = part(c + 1) * noise * 0.3;
                 frame[i + c] = (colour[c] * l * light.tint[c] + n + chroma).clamp(0.0, 255.0) as u8;
             }
         }
