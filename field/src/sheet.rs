@@ -31,6 +31,7 @@ pub(crate) mod tests;
 
 use tallyseal_testkit::camera::PhotoSpec;
 
+pub use form46::ballot_account;
 pub use photograph::{FRAME_H, FRAME_W};
 
 /// Which form the sheet is.

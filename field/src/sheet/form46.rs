@@ -1,39 +1,66 @@
 //! Form-46, the Ballot Paper Account: how many ballot papers the station received, issued,
 //! spoilt, returned unused, found in the boxes and excluded from the count, and the electors.
 //!
-//! The sheet carries what a Form-46 carries: ballot papers come in books of 100, so the station
-//! received the registered total rounded up to a whole book; the number spoilt (a few, from the
-//! seed) and the rest follow from the figures of the spec.
+//! The account follows from the spec: ballot papers come in books of 100, so the station
+//! received enough whole books for its roll; a few were spoilt (how many comes from the seed);
+//! every voter who polled was issued one and it was found in the boxes; the rest were returned
+//! unused. [`ballot_account`] gives these figures, so a phone can seal what its sheet shows.
 
 use super::attestation::sign_off;
 use super::font;
 use super::form::{BODY, LABEL, LEFT, RIGHT, RULE, electors, fit, header, identification};
+use super::identity;
 use super::paper::Sheet;
+use super::rng::Rng;
 use crate::sheet::SheetSpec;
+use tallyseal_core::form::Form46Figures;
 
 const COLS: [f32; 4] = [LEFT, LEFT + 64.0, LEFT + 730.0, RIGHT];
 const FOOT: f32 = 1235.0;
 
+/// The Form-46 figures the sheet of `spec` shows; they satisfy core's Form-46 rules.
+pub fn ballot_account(spec: &SheetSpec) -> Form46Figures {
+    let issued = spec.polled.0.saturating_add(spec.polled.1);
+    let spoilt = Rng::new(spec.seed ^ identity(spec) ^ 0x5b01_1ed0).below(4);
+    let roll = spec.registered.0.saturating_add(spec.registered.1);
+    let received = roll
+        .max(issued.saturating_add(spoilt))
+        .div_ceil(100)
+        .max(1)
+        .saturating_mul(100);
+    Form46Figures {
+        ballots_received: received,
+        ballots_issued: issued,
+        ballots_spoilt: spoilt,
+        ballots_tendered: 0,
+        ballots_unused: received.saturating_sub(issued).saturating_sub(spoilt),
+        ballots_in_boxes: issued,
+    }
+}
+
 /// The account's lines, in the form's order.
-fn account(spec: &SheetSpec, spoilt: u64) -> Vec<(&'static str, u64)> {
-    let registered = u64::from(spec.registered.0) + u64::from(spec.registered.1);
-    let issued = u64::from(spec.polled.0) + u64::from(spec.polled.1);
-    let received = registered.div_ceil(100).max(1) * 100;
-    let spoilt = spoilt.min(received.saturating_sub(issued));
-    let rejected = u64::from(spec.rejected);
+fn lines(spec: &SheetSpec) -> Vec<(&'static str, u32)> {
+    let f = ballot_account(spec);
     vec![
-        ("BALLOT PAPERS RECEIVED FOR THE POLLING STATION", received),
-        ("BALLOT PAPERS ISSUED TO VOTERS", issued),
-        ("SPOILT BALLOT PAPERS (CANCELLED AND REPLACED)", spoilt),
         (
-            "UNUSED BALLOT PAPERS RETURNED",
-            received.saturating_sub(issued + spoilt),
+            "BALLOT PAPERS RECEIVED FOR THE POLLING STATION",
+            f.ballots_received,
         ),
-        ("BALLOT PAPERS FOUND IN THE BALLOT BOXES", issued),
-        ("BALLOT PAPERS EXCLUDED FROM THE COUNT", rejected),
+        ("BALLOT PAPERS ISSUED TO VOTERS", f.ballots_issued),
+        (
+            "SPOILT BALLOT PAPERS (CANCELLED AND REPLACED)",
+            f.ballots_spoilt,
+        ),
+        ("TENDERED BALLOT PAPERS", f.ballots_tendered),
+        ("UNUSED BALLOT PAPERS RETURNED", f.ballots_unused),
+        (
+            "BALLOT PAPERS FOUND IN THE BALLOT BOXES",
+            f.ballots_in_boxes,
+        ),
+        ("BALLOT PAPERS EXCLUDED FROM THE COUNT", spec.rejected),
         (
             "BALLOT PAPERS COUNTED AS VALID",
-            issued.saturating_sub(rejected),
+            f.ballots_in_boxes.saturating_sub(spec.rejected),
         ),
     ]
 }
@@ -41,10 +68,9 @@ fn account(spec: &SheetSpec, spoilt: u64) -> Vec<(&'static str, u64)> {
 pub(crate) fn draw(sheet: &mut Sheet, spec: &SheetSpec) {
     let top = header(sheet, spec, "FORM-46", "BALLOT PAPER ACCOUNT");
     let top = identification(sheet, spec, top + 12.0) + 16.0;
-    let spoilt = u64::from(sheet.rng.below(5));
-    let lines = account(spec, spoilt);
+    let lines = lines(spec);
     let head_h = 42.0;
-    let row_h = 52.0;
+    let row_h = 48.0;
     let bottom = top + head_h + row_h * lines.len() as f32;
     let p = &mut sheet.print;
     p.fill(LEFT, top, RIGHT, top + head_h, 0.09);
@@ -105,19 +131,26 @@ pub(crate) fn draw(sheet: &mut Sheet, spec: &SheetSpec) {
 mod tests {
     use super::*;
     use crate::sheet::tests::spec_with;
+    use tallyseal_core::form::validate_form46;
 
     #[test]
-    fn the_account_balances() {
-        let spec = spec_with(5);
-        let lines = account(&spec, 3);
-        let v = |i: usize| lines[i].1;
-        assert_eq!(v(0) % 100, 0);
-        assert!(v(0) >= u64::from(spec.registered.0 + spec.registered.1));
-        assert_eq!(
-            v(0),
-            v(1) + v(2) + v(3),
-            "received = issued + spoilt + unused"
-        );
-        assert_eq!(v(4), v(5) + v(6), "found = excluded + valid");
+    fn the_account_balances_and_passes_the_form46_rules() {
+        for seed in 0..20 {
+            let mut spec = spec_with(5);
+            spec.seed = seed;
+            let f = ballot_account(&spec);
+            assert_eq!(f.ballots_received % 100, 0);
+            assert!(f.ballots_received >= spec.registered.0 + spec.registered.1);
+            assert!(f.ballots_spoilt < 4);
+            assert!(
+                validate_form46(&f).is_empty(),
+                "{f:?}: {:?}",
+                validate_form46(&f)
+            );
+        }
+        // More voters than the roll (a planted problem): the account still balances.
+        let mut spec = spec_with(3);
+        spec.registered = (10, 10);
+        assert!(validate_form46(&ballot_account(&spec)).is_empty());
     }
 }

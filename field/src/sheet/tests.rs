@@ -148,6 +148,20 @@ fn seeds_and_stations_give_different_photos_the_same_spec_the_same_bytes() {
     );
 }
 
+/// Where and when the photo is taken goes into the EXIF only: the same sheet photographed at
+/// another place and time is the same picture (a print of one station's sheet sent from another).
+#[test]
+fn place_and_time_change_the_exif_not_the_picture() {
+    let a = spec_with(5);
+    let mut b = a.clone();
+    b.lat += 0.02;
+    b.time_ms += 3_600_000;
+    let (ja, jb) = (render(&a), render(&b));
+    assert_ne!(ja, jb);
+    assert_eq!(decode(&ja).2, decode(&jb).2);
+    assert_eq!(extract_exif(&jb).datetime_original_ms, Some(b.time_ms));
+}
+
 /// Photos of different stations' sheets must not look like one photo sent twice to the
 /// verifier's near-duplicate check, though every sheet has the same printed layout (the
 /// distribution over many more photos is in `docs/benchmarks.md`).
