@@ -167,8 +167,11 @@ pub(crate) fn electors(sheet: &mut Sheet, spec: &SheetSpec, top: f32) -> f32 {
             y - 16.0,
             fit(label, LABEL, 370.0),
         );
-        let total = male + female;
-        for (i, v) in [male, female, &total].iter().enumerate() {
+        let total = u64::from(*male) + u64::from(*female);
+        for (i, v) in [u64::from(*male), u64::from(*female), total]
+            .iter()
+            .enumerate()
+        {
             sheet.hand.write_right(
                 &mut sheet.pen,
                 &v.to_string(),

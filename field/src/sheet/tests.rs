@@ -246,6 +246,31 @@ fn the_form_is_printed_written_and_stamped_where_it_should_be() {
     }
 }
 
+/// Odd specs still give a photo: no candidates, page 0 of 0, empty and non-Latin text, the
+/// largest figures, a very long ballot.
+#[test]
+fn odd_specs_still_give_a_photo() {
+    let mut empty = spec_with(0);
+    empty.page = 0;
+    empty.pages = 0;
+    empty.station_name = String::new();
+    empty.presiding_officer = "محمد سلیم".into();
+    let mut huge = spec_with(3);
+    huge.candidates[0].votes = u32::MAX;
+    huge.registered = (u32::MAX, u32::MAX);
+    huge.polled = (u32::MAX, 1);
+    huge.rejected = u32::MAX;
+    huge.candidates[1].name = "A".repeat(300);
+    let mut long = spec_with(45);
+    long.pages = 2;
+    let mut form46 = huge.clone();
+    form46.kind = SheetKind::Form46;
+    for spec in [empty, huge, long, form46] {
+        let (w, h, _) = decode(&render(&spec));
+        assert_eq!((w, h), (1200, 1600));
+    }
+}
+
 /// Sample photos to look at (Form-45 of one and two pages, Form-46), as JPEG and PNG.
 #[test]
 fn sample_photos_are_written_for_a_person_to_look_at() {
