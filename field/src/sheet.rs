@@ -2,14 +2,13 @@
 //! (Ballot Paper Account) with the form's header, the candidates in ballot order, the figures in a
 //! handwriting-like hand, signatures and a stamp, taken the way a phone takes them (perspective,
 //! uneven light), with the EXIF a phone writes.
-
 //!
-//! How it is made, one concern per module: [`paper`] holds the sheet and its inks; [`form45`] and
-//! [`form46`] lay out the forms on the parts every page shares ([`form`], [`attestation`]);
-//! printed text is set in a stroke font of its own ([`font`]); figures ([`figures`]) and
-//! signatures ([`signature`]) are written with a simulated ballpoint ([`pen`]); the stamp is
-//! [`stamp`]; [`photograph`] takes the picture (perspective from [`homography`], light, noise,
-//! JPEG, EXIF). Everything varies with one generator ([`rng`]).
+//! How it is made, one concern per module: `paper` holds the sheet, its inks (`canvas`) and its
+//! folds; `form45` and `form46` lay out the forms on the parts every page shares (`form`,
+//! `attestation`); printed text is set in a stroke font of its own (`font`); figures (`figures`)
+//! and signatures (`signature`) are written with a simulated ballpoint (`pen`); the stamp is
+//! `stamp`; `photograph` takes the picture (perspective from `homography`, `light`, noise, JPEG,
+//! EXIF). Everything varies with one generator (`rng`).
 
 mod attestation;
 mod canvas;
