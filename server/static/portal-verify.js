@@ -99,6 +99,10 @@ export function plainWords(result, words, lang) {
       out.proved.push([m['check-passed'], { check: label(c.check) }]);
     }
   }
+  // What matters most first: the signature, the enrolment, the image, the receipt, the log.
+  const rank = (line) => ([m.signature, m.enrolled, m.image, m.receipt, m.log, m.witnesses, m['no-witnesses']]
+    .indexOf(line[0]) + 1) || 100;
+  out.proved.sort((a, b) => rank(a) - rank(b));
   return out;
 }
 
@@ -207,11 +211,19 @@ async function start(section) {
         const context = {};
         const about = verifier.describe(bundle);
         if (about.election) {
-          // The election's signed package, from the same API as the keys; the verifier opens it
-          // with the published package keys (a package that does not verify is an error).
-          const packageUrl = new URL('elections/' + encodeURIComponent(about.election) + '/package', keysUrl);
-          const r = await fetch(packageUrl, { credentials: 'same-origin' });
-          if (r.ok) context.package_note = await r.text();
+          // From the same API as the keys: the election's signed package (the verifier opens it
+          // with the published package keys; one that does not verify is an error) and the
+          // enrolment records of the constituency's phones. What is missing is "not checked".
+          const election = 'elections/' + encodeURIComponent(about.election);
+          const devicesPath = election + '/constituencies/' + encodeURIComponent(about.constituency) + '/devices';
+          const [note, devices] = await Promise.all([
+            fetch(new URL(election + '/package', keysUrl), { credentials: 'same-origin' })
+              .then((r) => (r.ok ? r.text() : null)),
+            fetch(new URL(devicesPath, keysUrl), { credentials: 'same-origin' })
+              .then((r) => (r.ok ? r.json() : null)),
+          ]);
+          if (note !== null) context.package_note = note;
+          if (devices && Array.isArray(devices.devices)) context.devices = devices.devices;
         }
         const result = verifier.verify(bundle, keys, context, Date.now());
         render(output, { ...words, ...plainWords(result, words, lang) }, lang);

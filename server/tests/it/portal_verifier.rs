@@ -104,6 +104,60 @@ on_backends!(
     [(Sqlite, Local, sqlite_local)]
 );
 
+/// The devices a verifier needs for core's `device_enrolled` check: every key enrolled for the
+/// constituency, with its station and times, never the officer's name; revocations shown.
+async fn the_constituency_devices_are_public(db: Db, store: Store, test: &str) {
+    let Some(app) = spawn_app(db, store, test).await else {
+        return;
+    };
+    // spawn_app has published the demonstration election.
+    let one = tallyseal_core::keys::DeviceKey::from_seed(&[7; 32]);
+    let two = tallyseal_core::keys::DeviceKey::from_seed(&[8; 32]);
+    app.enrol(&two, 2).await;
+    app.enrol(&one, 1).await;
+    let path = "/api/v1/elections/pk-ge-2024-demo/constituencies/NA-128/devices";
+    let r = app.client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().contains_key("etag"));
+    let text = r.text().await.unwrap();
+    assert!(!text.contains("PO Test"), "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["election"], "pk-ge-2024-demo");
+    let devices = v["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 2, "{v}");
+    assert_eq!(devices[0]["key"], one.public_key().to_hex());
+    assert_eq!(devices[0]["station"], 1);
+    assert_eq!(devices[1]["station"], 2);
+    assert!(devices[0]["enrolled_at_ms"].as_i64().unwrap() > 0);
+    assert_eq!(devices[0]["revoked_at_ms"], Value::Null);
+    // Core reads them as its context's records.
+    let _: Vec<tallyseal_core::verify::EnrolledDevice> =
+        serde_json::from_value(v["devices"].clone()).unwrap();
+    let r = app
+        .admin_post(
+            &format!("/api/v1/devices/{}/revoke", two.public_key().to_hex()),
+            json!({"reason": "phone lost"}),
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let v = app.get_json(path).await;
+    assert!(v["devices"][1]["revoked_at_ms"].as_i64().is_some(), "{v}");
+    for (bad, status) in [
+        ("/api/v1/elections/pk-ge-2024-demo/constituencies/NA-999/devices", 404),
+        ("/api/v1/elections/nope/constituencies/NA-128/devices", 404),
+        ("/api/v1/elections/pk-ge-2024-demo/constituencies/%20x/devices", 400),
+    ] {
+        let r = app.client.get(app.url(bad)).send().await.unwrap();
+        assert_eq!(r.status(), status, "{bad}");
+    }
+}
+
+on_backends!(
+    constituency_devices,
+    the_constituency_devices_are_public,
+    [(Sqlite, Local, sqlite_local), (Postgres, Local, postgres_local)]
+);
+
 /// The published keys of the vectors' world: the demo Commission, the vector log and witnesses.
 fn vector_keys(log_vkey: &str, witness_policy: usize) -> Value {
     let commission = demo::commission_verifier().unwrap();
@@ -125,7 +179,12 @@ fn vector_keys(log_vkey: &str, witness_policy: usize) -> Value {
 }
 
 /// What `tallyseal verify --context … --log-key … --witness …` gives, built straight on core.
-fn native(bundle: &[u8], keys: &Value, package_note: Option<&str>, now_ms: i64) -> Value {
+fn native(bundle: &[u8], keys: &Value, context: &Value, now_ms: i64) -> Value {
+    let package_note = context["package_note"].as_str();
+    let devices = match context.get("devices") {
+        Some(d) => serde_json::from_value(d.clone()).unwrap(),
+        None => Vec::new(),
+    };
     let Ok(bundle) = EvidenceBundle::from_bytes(bundle) else {
         return json!({"verdict": "failed"});
     };
@@ -141,6 +200,7 @@ fn native(bundle: &[u8], keys: &Value, package_note: Option<&str>, now_ms: i64) 
     let ctx = VerificationContext {
         package,
         package_hash,
+        devices,
         anchor_keys: vec![server_key],
         receipt_keys: vec![server_key],
         now_ms,
@@ -254,8 +314,16 @@ fn the_browser_verifier_and_native_core_give_the_same_reports() {
     )
     .unwrap()
     .to_vkey();
+    let enrolled = |station: u32| {
+        json!({"package_note": package, "devices": [{
+            "key": demo::device_key().public_key(), "constituency": "NA-128", "station": station,
+            "enrolled_at_ms": demo::CAPTURE_MS - 3_600_000, "revoked_at_ms": null,
+        }]})
+    };
     let cases = vec![
         (capture.clone(), keys.clone(), with_package.clone()),
+        (logged.clone(), keys.clone(), enrolled(1)),
+        (logged.clone(), keys.clone(), enrolled(2)),
         (logged.clone(), keys.clone(), with_package.clone()),
         (logged.clone(), keys.clone(), json!({})),
         (tamper_image(&logged), keys.clone(), with_package.clone()),
@@ -271,7 +339,7 @@ fn the_browser_verifier_and_native_core_give_the_same_reports() {
     assert_eq!(answers.len(), cases.len());
     let mut verdicts = Vec::new();
     for (i, ((bundle, keys, context), answer)) in cases.iter().zip(&answers).enumerate() {
-        let expected = native(bundle, keys, context["package_note"].as_str(), now_ms);
+        let expected = native(bundle, keys, context, now_ms);
         assert_eq!(answer["verdict"], expected["verdict"], "case {i}: {answer}");
         if let Some(report) = expected.get("report") {
             assert_eq!(numbers_as_f64(&answer["report"]), numbers_as_f64(report), "case {i}");
@@ -290,7 +358,9 @@ fn the_browser_verifier_and_native_core_give_the_same_reports() {
     assert_eq!(
         verdicts,
         [
-            "verified_with_warnings", // no receipt, no enrolment records
+            "verified_with_warnings", // no receipt, no enrolment records, a small frame
+            "verified_with_warnings",
+            "failed", // the device is enrolled for another station
             "verified_with_warnings",
             "verified_with_warnings",
             "failed",
@@ -307,13 +377,15 @@ fn the_browser_verifier_and_native_core_give_the_same_reports() {
             .map(|c| c["outcome"].as_str().unwrap().to_owned())
             .unwrap_or_default()
     };
-    assert_eq!(check(1, "log_inclusion"), "pass");
-    assert_eq!(check(1, "station_known"), "pass");
-    assert_eq!(check(2, "election_package"), "warn");
-    assert_eq!(check(3, "image_hash"), "fail");
-    assert_eq!(check(5, "log_inclusion"), "fail");
+    assert_eq!(check(1, "device_enrolled"), "pass");
+    assert_eq!(check(2, "device_enrolled"), "fail");
+    assert_eq!(check(3, "log_inclusion"), "pass");
+    assert_eq!(check(3, "station_known"), "pass");
+    assert_eq!(check(4, "election_package"), "warn");
+    assert_eq!(check(5, "image_hash"), "fail");
+    assert_eq!(check(7, "log_inclusion"), "fail");
     assert_eq!(
-        answers[1]["report"]["manifest_hash"],
+        answers[3]["report"]["manifest_hash"],
         json!(sha256(&EvidenceBundle::from_bytes(&logged).unwrap().manifest))
     );
 }
