@@ -53,12 +53,17 @@ fn build(out_dir: &Path) -> Result<Vec<u8>, String> {
         .output()
         .map_err(|e| format!("cannot run rustc: {e}"))?;
     let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_owned();
-    let std_dir = Path::new(&sysroot).join("lib/rustlib").join(TARGET).join("lib");
+    let std_dir = Path::new(&sysroot)
+        .join("lib/rustlib")
+        .join(TARGET)
+        .join("lib");
     if !std_dir.is_dir() {
         return Err(format!("the toolchain has no {TARGET} standard library"));
     }
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").ok_or("no manifest dir")?);
-    let workspace = manifest_dir.parent().ok_or("the server is not in a workspace")?;
+    let workspace = manifest_dir
+        .parent()
+        .ok_or("the server is not in a workspace")?;
     let target_dir = wasm_target_dir(out_dir);
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);

@@ -35,7 +35,9 @@ static BUFFERS: Mutex<Buffers> = Mutex::new(Buffers {
 fn buffers() -> MutexGuard<'static, Buffers> {
     // A panic while holding the lock aborts the module on wasm32; natively the buffers are
     // still whole bytes, so the guard is taken back.
-    BUFFERS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    BUFFERS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Replace input `slot` by `len` zero bytes and return where they are (null if refused).

@@ -12,8 +12,8 @@ pub mod abi;
 pub mod published;
 
 pub use published::{
-    BrowserVerification, BundleDescription, PublishedContext, Trust, TrustSummary, describe,
-    trust, verify,
+    BrowserVerification, BundleDescription, PublishedContext, Trust, TrustSummary, describe, trust,
+    verify,
 };
 
 /// Verification draws no randomness; nothing in this module may (a key or a seal made in a

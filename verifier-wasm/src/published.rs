@@ -205,8 +205,8 @@ pub struct BundleDescription {
 
 /// Read the bundle's manifest (not its signature).
 pub fn describe(bundle: &[u8]) -> Result<BundleDescription, String> {
-    let bundle =
-        EvidenceBundle::from_bytes(bundle).map_err(|e| format!("not a valid evidence bundle: {e}"))?;
+    let bundle = EvidenceBundle::from_bytes(bundle)
+        .map_err(|e| format!("not a valid evidence bundle: {e}"))?;
     let m = CaptureManifest::parse(&bundle.manifest)
         .map_err(|e| format!("the manifest cannot be read: {e}"))?;
     Ok(BundleDescription {

@@ -43,7 +43,11 @@ async fn the_verifier_files_are_served_with_validators(db: Db, store: Store, tes
         return;
     };
     for (path, content_type, bytes) in [
-        ("/static/verifier.wasm", "application/wasm", VERIFIER_WASM.to_vec()),
+        (
+            "/static/verifier.wasm",
+            "application/wasm",
+            VERIFIER_WASM.to_vec(),
+        ),
         (
             "/static/portal-verify.js",
             "text/javascript; charset=utf-8",
@@ -143,9 +147,15 @@ async fn the_constituency_devices_are_public(db: Db, store: Store, test: &str) {
     let v = app.get_json(path).await;
     assert!(v["devices"][1]["revoked_at_ms"].as_i64().is_some(), "{v}");
     for (bad, status) in [
-        ("/api/v1/elections/pk-ge-2024-demo/constituencies/NA-999/devices", 404),
+        (
+            "/api/v1/elections/pk-ge-2024-demo/constituencies/NA-999/devices",
+            404,
+        ),
         ("/api/v1/elections/nope/constituencies/NA-128/devices", 404),
-        ("/api/v1/elections/pk-ge-2024-demo/constituencies/%20x/devices", 400),
+        (
+            "/api/v1/elections/pk-ge-2024-demo/constituencies/%20x/devices",
+            400,
+        ),
     ] {
         let r = app.client.get(app.url(bad)).send().await.unwrap();
         assert_eq!(r.status(), status, "{bad}");
@@ -155,7 +165,10 @@ async fn the_constituency_devices_are_public(db: Db, store: Store, test: &str) {
 on_backends!(
     constituency_devices,
     the_constituency_devices_are_public,
-    [(Sqlite, Local, sqlite_local), (Postgres, Local, postgres_local)]
+    [
+        (Sqlite, Local, sqlite_local),
+        (Postgres, Local, postgres_local)
+    ]
 );
 
 /// The published keys of the vectors' world: the demo Commission, the vector log and witnesses.
@@ -342,7 +355,11 @@ fn the_browser_verifier_and_native_core_give_the_same_reports() {
         let expected = native(bundle, keys, context, now_ms);
         assert_eq!(answer["verdict"], expected["verdict"], "case {i}: {answer}");
         if let Some(report) = expected.get("report") {
-            assert_eq!(numbers_as_f64(&answer["report"]), numbers_as_f64(report), "case {i}");
+            assert_eq!(
+                numbers_as_f64(&answer["report"]),
+                numbers_as_f64(report),
+                "case {i}"
+            );
         } else {
             assert!(
                 answer["error"]
@@ -386,6 +403,8 @@ fn the_browser_verifier_and_native_core_give_the_same_reports() {
     assert_eq!(check(7, "log_inclusion"), "fail");
     assert_eq!(
         answers[3]["report"]["manifest_hash"],
-        json!(sha256(&EvidenceBundle::from_bytes(&logged).unwrap().manifest))
+        json!(sha256(
+            &EvidenceBundle::from_bytes(&logged).unwrap().manifest
+        ))
     );
 }
