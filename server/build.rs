@@ -87,6 +87,7 @@ fn build(out_dir: &Path) -> Result<Vec<u8>, String> {
         "RUSTC_WRAPPER",
         "RUSTC_WORKSPACE_WRAPPER",
         "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET_DIR",
         "CARGO_BUILD_TARGET",
         "CARGO_BUILD_RUSTFLAGS",
     ] {

@@ -127,3 +127,33 @@ pub extern "C" fn tallyseal_verify(now_ms: f64) -> u32 {
 pub extern "C" fn tallyseal_output() -> *const u8 {
     output()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output_bytes() -> Vec<u8> {
+        buffers().output.clone()
+    }
+
+    #[test]
+    fn inputs_are_bounded_and_answers_are_json() {
+        assert!(input(3, 1).is_null());
+        assert!(input(0, MAX_INPUT_BYTES + 1).is_null());
+        assert!(!input(0, 4).is_null());
+        let len = describe();
+        let answer: serde_json::Value = serde_json::from_slice(&output_bytes()).unwrap_or_default();
+        assert_eq!(len as usize, output_bytes().len());
+        assert!(
+            answer["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("evidence bundle")),
+            "{answer}"
+        );
+        let len = verify(0.0);
+        let answer: serde_json::Value = serde_json::from_slice(&output_bytes()).unwrap_or_default();
+        assert_eq!(len as usize, output_bytes().len());
+        assert_eq!(answer["verdict"], "failed");
+        assert_eq!(answer["format"], "tallyseal.browser-verification");
+    }
+}

@@ -217,3 +217,79 @@ pub fn describe(bundle: &[u8]) -> Result<BundleDescription, String> {
         device_key: m.device.key,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use tallyseal_core::demo;
+
+    fn vector(path: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/../docs/vectors/{path}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    fn keys(package_vkey: String) -> Vec<u8> {
+        serde_json::to_vec(&serde_json::json!({
+            "commission_key": demo::commission_key().public_key().to_hex(),
+            "note_verifier": package_vkey,
+            "package_verifiers": [package_vkey],
+            "commission_name": "demo",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn unreadable_material_fails_with_its_reason() {
+        let bundle = vector("capture-v1/bundle.tsb");
+        let good = keys(demo::commission_verifier().unwrap().to_vkey());
+        let r = verify(&bundle, b"{", b"", 0);
+        assert_eq!(r.verdict, Verdict::Failed);
+        assert!(r.error.unwrap().starts_with("the keys cannot be read"));
+        let r = verify(&bundle, &good, br#"{"surprise": 1}"#, 0);
+        assert!(r.error.unwrap().starts_with("the context cannot be read"));
+        let r = verify(b"TSBUNDLE", &good, b"", 0);
+        assert!(r.error.unwrap().starts_with("not a valid evidence bundle"));
+        assert!(r.report.is_none());
+    }
+
+    #[test]
+    fn a_package_not_signed_by_a_published_key_is_an_error_not_context() {
+        let other = tallyseal_core::note::Verifier::new(
+            "demo.tallyseal.invalid",
+            demo::server_key().public_key(),
+        )
+        .unwrap()
+        .to_vkey();
+        let note = String::from_utf8(vector("capture-v1/package.note")).unwrap();
+        let context = serde_json::to_vec(&serde_json::json!({ "package_note": note })).unwrap();
+        let bundle = vector("capture-v1/bundle.tsb");
+        let r = verify(&bundle, &keys(other), &context, 0);
+        assert_eq!(r.verdict, Verdict::Failed);
+        assert!(
+            r.error
+                .unwrap()
+                .starts_with("the election package does not verify")
+        );
+        let good = keys(demo::commission_verifier().unwrap().to_vkey());
+        let r = verify(&bundle, &good, &context, 0);
+        assert!(r.error.is_none());
+        let trust = r.trust.unwrap();
+        assert!(trust.package_hash.is_some());
+        assert_eq!(trust.log_origin, None);
+    }
+
+    #[test]
+    fn describe_reads_what_the_bundle_claims() {
+        let d = describe(&vector("log-v1/bundle.tsb")).unwrap();
+        assert_eq!(d.election, "pk-ge-2024-demo");
+        assert_eq!(d.constituency, "NA-128");
+        assert_eq!(d.station, 1);
+        assert_eq!(d.device_key, demo::device_key().public_key());
+        assert!(describe(b"nope").is_err());
+    }
+}
