@@ -41,7 +41,10 @@ fn main() {
             Vec::new()
         }
     };
-    if let Err(e) = fs::write(&dest, bytes) {
+    // Rewritten only when the bytes change: the server is not recompiled for nothing.
+    if fs::read(&dest).ok().as_deref() != Some(bytes.as_slice())
+        && let Err(e) = fs::write(&dest, bytes)
+    {
         println!("cargo:warning=cannot write {}: {e}", dest.display());
     }
 }
@@ -57,6 +60,9 @@ fn build(out_dir: &Path) -> Result<Vec<u8>, String> {
         .join("lib/rustlib")
         .join(TARGET)
         .join("lib");
+    // Adding the target later (`rustup target add`) builds the module at the next build: a path
+    // that does not exist makes cargo run this script again each time.
+    println!("cargo:rerun-if-changed={}", std_dir.display());
     if !std_dir.is_dir() {
         return Err(format!("the toolchain has no {TARGET} standard library"));
     }
@@ -72,10 +78,10 @@ fn build(out_dir: &Path) -> Result<Vec<u8>, String> {
         .args(["--target", TARGET])
         .arg("--target-dir")
         .arg(&target_dir)
-        // Small and self-contained: no debug information, optimised for size, one unit, and a
-        // panic (core promises none on input) aborts the call.
+        // Small and self-contained: no debug information or symbol names, optimised for size, one
+        // unit, and a panic (core promises none on input) aborts the call.
         .env("CARGO_PROFILE_RELEASE_DEBUG", "0")
-        .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo")
+        .env("CARGO_PROFILE_RELEASE_STRIP", "symbols")
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s")
         .env("CARGO_PROFILE_RELEASE_LTO", "true")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
