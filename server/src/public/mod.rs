@@ -13,6 +13,7 @@
 //! - [`bundle`]: a capture's evidence bundle.
 //! - [`devices`]: the enrolment records of a constituency's phones (for verifiers).
 //! - [`archive`]: every bundle of a constituency as one streamed tar file with a `SHA256SUMS`.
+//! - [`documents`]: the documents the console's log leaves commit to by hash.
 //! - [`csv`]: RFC 4180 fields, safe to open in a spreadsheet.
 
 pub mod archive;
@@ -20,6 +21,7 @@ pub mod bundle;
 pub mod catalogue;
 pub mod csv;
 pub mod devices;
+pub mod documents;
 pub mod identifiers;
 pub mod ledger;
 pub mod results;

@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::error::{self, ApiError, Problem};
-use crate::public::{archive, bundle, catalogue, devices, identifiers, ledger, results};
+use crate::public::{archive, bundle, catalogue, devices, documents, identifiers, ledger, results};
 use crate::state::AppState;
 
 /// The OpenAPI 3.1 document of the public reads, as written in the repository.
@@ -43,7 +43,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/api/v1/elections/{election}/constituencies/{code}/devices")
                 .route(web::get().to(devices_json)),
         )
-        .service(resource("/api/v1/captures/{manifest_hash}/bundle").route(web::get().to(bundle)));
+        .service(resource("/api/v1/captures/{manifest_hash}/bundle").route(web::get().to(bundle)))
+        .service(resource("/api/v1/log-documents/{sha256}").route(web::get().to(log_document)));
 }
 
 /// `GET /api/v1/elections`, answered by [`crate::routes::elections`]'s resource (which also
@@ -219,6 +220,17 @@ async fn bundle(
         }
     }
     Ok(answer)
+}
+
+/// `GET /api/v1/log-documents/{sha256}`: the exact bytes a console leaf's hash commits to.
+async fn log_document(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let hash = identifiers::document_hash(&path)?;
+    let bytes = documents::document(&state, &hash).await?;
+    Ok(caching::body(&req, JSON, bytes, None, caching::IMMUTABLE))
 }
 
 async fn bundles_tar(
