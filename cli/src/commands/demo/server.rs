@@ -1,8 +1,9 @@
 //! The demo's server and its two log witnesses, in this process: the embedded default (SQLite
 //! and a local objects folder under `<dir>/server`, as `tallyseal serve` runs with no
 //! configuration), the transparency log cosigned by two C2SP witnesses (`tallyseal-witness`) on
-//! loopback with a policy of 2. The log's and the witnesses' keys are generated on the first run
-//! and kept in `<dir>/keys/` (mode 0600), so a second run is the same log.
+//! loopback with a policy of 2. The log's key is generated on the first run where `tallyseal
+//! serve` looks for it (`<dir>/server/log.key`), the witnesses' keys in `<dir>/keys/` (mode 0600),
+//! so a second run is the same log, and `tallyseal serve --data-dir <dir>/server` serves it too.
 //!
 //! It must never start the server on anything but the demo's own directory.
 
@@ -47,7 +48,7 @@ fn seed(path: &Path) -> Result<DeviceKey, CliError> {
         return Ok(DeviceKey::from_seed(&arr));
     }
     let key = DeviceKey::generate().map_err(|e| fail("key", e))?;
-    write_secret(path, &format!("{}\n", hex::encode(key.seed())))?;
+    write_secret(path, &hex::encode(key.seed()))?;
     Ok(key)
 }
 
@@ -78,7 +79,8 @@ pub fn start(
     bind: &str,
 ) -> Result<(Running, Database), CliError> {
     let keys = dir.join("keys");
-    let log_key = seed(&keys.join("log.seed"))?;
+    let data_dir = dir.join("server");
+    let log_key = seed(&data_dir.join("log.key"))?;
     let log_vkey = Signer::new(LOG_ORIGIN, DeviceKey::from_seed(&log_key.seed()))
         .map_err(|e| fail("log key", e))?
         .verifier();
@@ -110,12 +112,10 @@ pub fn start(
             vkey,
         });
     }
-    let data_dir = dir.join("server");
     let config = ServerConfig {
         data_dir: data_dir.clone(),
         bind: bind.to_owned(),
         log_origin: Some(LOG_ORIGIN.into()),
-        log_key_seed: Some(hex::encode(log_key.seed())),
         log_witnesses: witnesses.clone(),
         log_witness_policy: 2,
         ..ServerConfig::default()
