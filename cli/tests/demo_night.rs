@@ -6,6 +6,8 @@
 //! report awaited, the printed verify and log-monitor commands passing as printed, and nothing
 //! the first run received lost or signed again.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::io::{BufRead, BufReader};
@@ -55,7 +57,12 @@ fn http(req: HttpRequest) -> HttpResponse {
 
 fn get_json(url: &str) -> Value {
     let r = http(HttpRequest::new("GET", url));
-    assert_eq!(r.status, 200, "GET {url}: {}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.status,
+        200,
+        "GET {url}: {}",
+        String::from_utf8_lossy(&r.body)
+    );
     serde_json::from_slice(&r.body).expect("JSON")
 }
 
@@ -83,10 +90,18 @@ fn sign_in(url: &str, login: &str) -> String {
 
 fn console(url: &str, session: &str, path: &str) -> Value {
     let r = http(
-        HttpRequest::new("GET", format!("{url}/api/v1/console/{ELECTION}/NA-128{path}"))
-            .header("Cookie", format!("tallyseal_session={session}")),
+        HttpRequest::new(
+            "GET",
+            format!("{url}/api/v1/console/{ELECTION}/NA-128{path}"),
+        )
+        .header("Cookie", format!("tallyseal_session={session}")),
     );
-    assert_eq!(r.status, 200, "{path}: {}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.status,
+        200,
+        "{path}: {}",
+        String::from_utf8_lossy(&r.body)
+    );
     serde_json::from_slice(&r.body).expect("JSON")
 }
 
@@ -224,7 +239,8 @@ fn a_night_flags_every_planted_problem_counts_every_clean_station_and_survives_a
     let elections = get_json(&format!("{url}/api/v1/elections"));
     assert!(elections.to_string().contains(ELECTION), "{elections}");
 
-    let plan: Value = serde_json::from_slice(&std::fs::read(dir.join("night-plan.json")).unwrap()).unwrap();
+    let plan: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("night-plan.json")).unwrap()).unwrap();
     let stations = plan["stations"].as_array().unwrap();
     let session = sign_in(&url, "ro-na-128");
     let board = console(&url, &session, "/board");
@@ -248,10 +264,15 @@ fn a_night_flags_every_planted_problem_counts_every_clean_station_and_survives_a
         let n = s["station"].as_u64().unwrap();
         if s["problem"].is_null() {
             if s["reports"] == true {
-                assert!(counted.contains(&n), "clean station {n} not counted: {form47}");
+                assert!(
+                    counted.contains(&n),
+                    "clean station {n} not counted: {form47}"
+                );
             } else {
                 assert!(
-                    awaited.iter().any(|(a, r)| *a == n && r.contains("no_capture")),
+                    awaited
+                        .iter()
+                        .any(|(a, r)| *a == n && r.contains("no_capture")),
                     "station {n} without a result is not awaited: {awaited:?}"
                 );
             }
@@ -280,7 +301,11 @@ fn a_night_flags_every_planted_problem_counts_every_clean_station_and_survives_a
                 .find(|q| q["station"] == n)
                 .unwrap_or_else(|| panic!("{what}: not in the quarantine list: {quarantine}"));
             assert!(
-                q["findings"].as_array().unwrap().iter().any(|f| f["code"] == code),
+                q["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|f| f["code"] == code),
                 "{what}: no {code} finding: {q}"
             );
         } else if let Some(problem_type) = flagged["intake"].as_str() {
@@ -310,11 +335,16 @@ fn a_night_flags_every_planted_problem_counts_every_clean_station_and_survives_a
             );
         } else if flagged == "awaited" {
             assert!(
-                board["awaited"]["form45"].as_array().unwrap().contains(&json!(n)),
+                board["awaited"]["form45"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!(n)),
                 "{what}: not on the board's awaited list"
             );
             assert!(
-                awaited.iter().any(|(a, r)| *a == n && r.contains("no_capture")),
+                awaited
+                    .iter()
+                    .any(|(a, r)| *a == n && r.contains("no_capture")),
                 "{what}: not awaited in Form-47: {awaited:?}"
             );
         } else if flagged == "manifest_before_image" {

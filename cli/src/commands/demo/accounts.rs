@@ -79,7 +79,13 @@ pub async fn ensure_all(
         .map(|c| ConstituencyRef::new(election, c))
         .collect();
     for login in OPERATORS {
-        ensure(db, login, Role::Operator, Scope::Constituencies(all.clone())).await?;
+        ensure(
+            db,
+            login,
+            Role::Operator,
+            Scope::Constituencies(all.clone()),
+        )
+        .await?;
         made.push(DemoAccount {
             login: login.to_owned(),
             role: "operator",

@@ -40,7 +40,11 @@ fn form_escape(s: &str) -> String {
 pub fn record_id() -> String {
     let mut b = [0u8; 16];
     if getrandom::getrandom(&mut b).is_err() {
-        b = crate::now_ms().to_be_bytes().repeat(2).try_into().unwrap_or([7; 16]);
+        b = crate::now_ms()
+            .to_be_bytes()
+            .repeat(2)
+            .try_into()
+            .unwrap_or([7; 16]);
     }
     hex::encode(b)
 }
@@ -84,7 +88,12 @@ impl ConsoleUser {
     }
 
     /// One JSON call: the status and the body (`Null` when it is not JSON).
-    pub fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<(u16, Value), String> {
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<(u16, Value), String> {
         let mut req = HttpRequest::new(method, format!("{}{path}", self.url))
             .header("Cookie", format!("tallyseal_session={}", self.cookie))
             .header("Accept", "application/json");
@@ -96,8 +105,14 @@ impl ConsoleUser {
         if let Some(b) = body {
             req = req.json_body(serde_json::to_vec(&b).map_err(|e| e.to_string())?);
         }
-        let resp = self.http.execute(req).map_err(|e| format!("{method} {path}: {e}"))?;
-        Ok((resp.status, serde_json::from_slice(&resp.body).unwrap_or(Value::Null)))
+        let resp = self
+            .http
+            .execute(req)
+            .map_err(|e| format!("{method} {path}: {e}"))?;
+        Ok((
+            resp.status,
+            serde_json::from_slice(&resp.body).unwrap_or(Value::Null),
+        ))
     }
 
     /// A call that must succeed (2xx): its body, or an error naming the call and the answer.

@@ -137,9 +137,17 @@ fn ballot_for(party_column: &str, candidates: &[Candidate], taken: &[u32]) -> Op
     let matches = |c: &Candidate| -> bool {
         let p = party(c);
         match party_column {
-            "PML-N" => p.contains("muslim league") && (p.contains("nawaz") || p.contains("(n)") || p.ends_with("-n") || p.ends_with(" n")),
+            "PML-N" => {
+                p.contains("muslim league")
+                    && (p.contains("nawaz")
+                        || p.contains("(n)")
+                        || p.ends_with("-n")
+                        || p.ends_with(" n"))
+            }
             "PPP" => p.contains("peoples party") && p.contains("parliamentarian"),
-            "JIP" => p.contains("islami") && !["ulam", "ulem", "ulma"].iter().any(|w| p.contains(w)),
+            "JIP" => {
+                p.contains("islami") && !["ulam", "ulem", "ulma"].iter().any(|w| p.contains(w))
+            }
             "TLP" => p.contains("labbaik"),
             "MQM-P" => p.contains("movement") && p.contains("mutt"),
             "IPP" => p.contains("istehkam"),
@@ -152,7 +160,12 @@ fn ballot_for(party_column: &str, candidates: &[Candidate], taken: &[u32]) -> Op
         .iter()
         .filter(free)
         .find(|c| matches(c))
-        .or_else(|| candidates.iter().filter(free).find(|c| party(c) == "independent"))
+        .or_else(|| {
+            candidates
+                .iter()
+                .filter(free)
+                .find(|c| party(c) == "independent")
+        })
         .or_else(|| candidates.iter().find(|c| free(c)))
         .map(|c| c.ballot_no)
 }

@@ -117,7 +117,10 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     ];
     let mut ros = BTreeMap::new();
     for code in &codes {
-        ros.insert(code.clone(), sign(&accounts::ro_login(code)).map_err(failed)?);
+        ros.insert(
+            code.clone(),
+            sign(&accounts::ro_login(code)).map_err(failed)?,
+        );
     }
     let offices: Vec<Office> = codes
         .iter()
@@ -157,10 +160,14 @@ pub fn run(a: Args) -> Result<u8, CliError> {
                 let new = swarm.captures_held(p).map_err(failed)? == 0;
                 if new {
                     let same = match p.problem.map(|x| x.problem) {
-                        Some(Problem::SamePhoto) => p.problem.and_then(|x| x.source).map(|s| &night.stations[s]),
+                        Some(Problem::SamePhoto) => {
+                            p.problem.and_then(|x| x.source).map(|s| &night.stations[s])
+                        }
                         _ => None,
                     };
-                    swarm.capture(p, &c.candidates, &c.name, same).map_err(failed)?;
+                    swarm
+                        .capture(p, &c.candidates, &c.name, same)
+                        .map_err(failed)?;
                 }
                 let report = swarm.sync(p).map_err(failed)?;
                 if new || output::moved(&report) {
@@ -173,7 +180,10 @@ pub fn run(a: Args) -> Result<u8, CliError> {
                 let key = swarm.device_key(p).map_err(failed)?;
                 let said = output::revoke(&srv, &key).map_err(failed)?;
                 if said == "revoked" {
-                    println!("{when}  {} station {}: the Commission revokes its phone (reported lost)", p.constituency, p.station);
+                    println!(
+                        "{when}  {} station {}: the Commission revokes its phone (reported lost)",
+                        p.constituency, p.station
+                    );
                 }
             }
             Event::AfterRevocation(i) => {
@@ -184,7 +194,9 @@ pub fn run(a: Args) -> Result<u8, CliError> {
                     .ok_or_else(|| failed(format!("{}: not in the package", p.constituency)))?;
                 let new = swarm.captures_held(p).map_err(failed)? < 2;
                 if new {
-                    swarm.capture(p, &c.candidates, &c.name, None).map_err(failed)?;
+                    swarm
+                        .capture(p, &c.candidates, &c.name, None)
+                        .map_err(failed)?;
                 }
                 let report = swarm.sync(p).map_err(failed)?;
                 if new || output::moved(&report) {
@@ -201,7 +213,10 @@ pub fn run(a: Args) -> Result<u8, CliError> {
                     .sync_until_settled(120_000)
                     .map_err(|e| failed(e.to_string()))?;
                 if output::moved(&report) {
-                    println!("{when}  {} station {}: the 2G link is back; the image goes up hours after its manifest", p.constituency, p.station);
+                    println!(
+                        "{when}  {} station {}: the 2G link is back; the image goes up hours after its manifest",
+                        p.constituency, p.station
+                    );
                     let items = swarm.items(p).map_err(failed)?;
                     output::reported(&when, p, &report, &items);
                 }
@@ -253,7 +268,9 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     if a.exit_when_done {
         return Ok(0);
     }
-    println!("\nThe server keeps running for you to browse; Ctrl-C stops it (run the same command to start it again).");
+    println!(
+        "\nThe server keeps running for you to browse; Ctrl-C stops it (run the same command to start it again)."
+    );
     loop {
         std::thread::park();
     }

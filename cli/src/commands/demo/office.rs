@@ -17,7 +17,11 @@ use super::console::{ConsoleUser, record_id};
 use super::plan::StationPlan;
 
 /// Quarantine findings an RO releases after checking the paper Form-45 (the rest hold).
-const RELEASABLE: [&str; 3] = ["identical_counts", "turnout_outlier", "disagrees_with_sealed"];
+const RELEASABLE: [&str; 3] = [
+    "identical_counts",
+    "turnout_outlier",
+    "disagrees_with_sealed",
+];
 
 /// The node the office's records are made on.
 const ORIGIN: &str = "ro-office";
@@ -104,15 +108,13 @@ impl Office<'_> {
             for page in f45["pages"].as_array().unwrap_or(&empty) {
                 let hash = page["manifest_hash"].as_str().unwrap_or_default();
                 match page["state"].as_str().unwrap_or_default() {
-                    "verified" | "flagged" => {
-                        match self.review(hash)? {
-                            None => n.accepted += 1,
-                            Some(why) => {
-                                n.rejected += 1;
-                                n.rejections.push(format!("station {station}: {why}"));
-                            }
+                    "verified" | "flagged" => match self.review(hash)? {
+                        None => n.accepted += 1,
+                        Some(why) => {
+                            n.rejected += 1;
+                            n.rejections.push(format!("station {station}: {why}"));
                         }
-                    }
+                    },
                     "accepted" => match f45["figures"].as_str() {
                         None | Some("entering") => n.entries += self.enter(hash, plan)?,
                         Some("disagreement") => {
@@ -158,7 +160,9 @@ impl Office<'_> {
             (
                 "reject",
                 Some("duplicate"),
-                format!("a photo of station {other}'s sheet, with its figures (near_duplicate_image)"),
+                format!(
+                    "a photo of station {other}'s sheet, with its figures (near_duplicate_image)"
+                ),
             )
         } else if !failed.is_empty() {
             (
@@ -204,8 +208,10 @@ impl Office<'_> {
             .ro
             .ok("GET", &format!("{}/captures/{other}", self.base()), None)?;
         let votes = |r: &Value| r["manifest"]["figures"]["candidate_votes"].clone();
-        Ok((votes(review) == votes(&theirs) && !votes(review).is_null())
-            .then(|| near["measured"]["other_station"].as_u64().unwrap_or(0)))
+        Ok(
+            (votes(review) == votes(&theirs) && !votes(review).is_null())
+                .then(|| near["measured"]["other_station"].as_u64().unwrap_or(0)),
+        )
     }
 
     /// Both operators key the sheet (blind); the second mistypes once where the plan says so.
@@ -224,17 +230,21 @@ impl Office<'_> {
                 continue;
             }
             if !(200..300).contains(&status) {
-                return Err(format!("{} claim {hash}/{slot}: {status} {claim}", op.login));
+                return Err(format!(
+                    "{} claim {hash}/{slot}: {status} {claim}",
+                    op.login
+                ));
             }
             let entry = op.ok("GET", &path, None)?;
             if entry["state"] == "submitted" {
                 continue;
             }
             let mut figures = fields(&plan.sheet);
-            if plan.operator_typo && slot == 2 {
-                if let Some(v) = figures.get_mut("candidate_1") {
-                    *v += 100;
-                }
+            if plan.operator_typo
+                && slot == 2
+                && let Some(v) = figures.get_mut("candidate_1")
+            {
+                *v += 100;
             }
             op.ok(
                 "POST",
@@ -322,9 +332,11 @@ impl Office<'_> {
     /// stations it counts changed since the version in force; its number and how many stations
     /// it counts, or `None` when nothing changed.
     pub fn sign_form47(&self, why: &str) -> Result<Option<(i64, usize)>, String> {
-        let versions = self
-            .ro
-            .ok("GET", &format!("{}/forms/form47/versions", self.base()), None)?;
+        let versions = self.ro.ok(
+            "GET",
+            &format!("{}/forms/form47/versions", self.base()),
+            None,
+        )?;
         let list = versions
             .as_array()
             .or_else(|| versions["versions"].as_array())

@@ -45,7 +45,10 @@ fn get(url: &str) -> Result<(u16, Vec<u8>), String> {
 
 /// Import the election (the server signs it with its Commission key); a second run finds it.
 pub fn import_package(srv: &Running, package: &ElectionPackage) -> Result<(), String> {
-    let (status, body) = get(&format!("{}/api/v1/elections/{ELECTION_ID}/package", srv.url))?;
+    let (status, body) = get(&format!(
+        "{}/api/v1/elections/{ELECTION_ID}/package",
+        srv.url
+    ))?;
     if status == 200 && !body.is_empty() {
         return Ok(());
     }
@@ -82,7 +85,10 @@ pub fn revoke(srv: &Running, key: &str) -> Result<String, String> {
     match r.status {
         200..=299 => Ok("revoked".into()),
         409 => Ok("already revoked".into()),
-        s => Err(format!("revocation: {s} {}", String::from_utf8_lossy(&r.body))),
+        s => Err(format!(
+            "revocation: {s} {}",
+            String::from_utf8_lossy(&r.body)
+        )),
     }
 }
 
@@ -98,7 +104,11 @@ pub fn header(
     println!("tallyseal demo — an election night on real 2024 data");
     println!(
         "{} {}: {} National Assembly constituencies ({}), {stations} polling stations, {} with a 2024 result to send",
-        if clock.resumed { "Carrying on" } else { "Starting" },
+        if clock.resumed {
+            "Carrying on"
+        } else {
+            "Starting"
+        },
         p.election.name,
         p.constituencies.len(),
         p.constituencies
@@ -107,7 +117,11 @@ pub fn header(
             .take(6)
             .collect::<Vec<_>>()
             .join(", ")
-            + if p.constituencies.len() > 6 { ", …" } else { "" },
+            + if p.constituencies.len() > 6 {
+                ", …"
+            } else {
+                ""
+            },
         election.sheets.len(),
     );
     if !election.without_result.is_empty() {
@@ -119,11 +133,18 @@ pub fn header(
     println!(
         "(the 2024 data has station results for 49 National Assembly seats of 266; `--constituencies all` takes them all)"
     );
-    println!("\nServer        {} (SQLite + local files in {})", srv.url, srv.data_dir.display());
+    println!(
+        "\nServer        {} (SQLite + local files in {})",
+        srv.url,
+        srv.data_dir.display()
+    );
     println!("Console       {}/console", srv.url);
     println!("Portal        {}/portal", srv.url);
     println!("Public API    {}/api/v1/elections", srv.url);
-    println!("Log           {}/log/checkpoint (cosigned by 2 witnesses)", srv.url);
+    println!(
+        "Log           {}/log/checkpoint (cosigned by 2 witnesses)",
+        srv.url
+    );
     println!("\nConsole accounts (password for each: {DEMO_PASSWORD}):");
     for a in accounts {
         println!("  {:<14} {:<18} {}", a.login, a.role, a.what);
@@ -252,7 +273,10 @@ pub fn write_plan(dir: &Path, night: &Night, election: &NightElection) -> Result
 /// The context file that verifies the night's bundles: the signed package, the Commission's
 /// keys and every phone's enrolment.
 fn write_context(srv: &Running, dir: &Path, swarm: &mut Swarm) -> Result<(), String> {
-    let (status, note) = get(&format!("{}/api/v1/elections/{ELECTION_ID}/package", srv.url))?;
+    let (status, note) = get(&format!(
+        "{}/api/v1/elections/{ELECTION_ID}/package",
+        srv.url
+    ))?;
     if status != 200 {
         return Err(format!("the package: HTTP {status}"));
     }
@@ -324,12 +348,24 @@ pub fn footer(
     keys.push_str(" --witness-policy 2");
     let dir_text = dir.display();
     println!("\nThe night is over; see the console and the portal.");
-    println!("\nConsole       {}/console  (e.g. ro-{} / {DEMO_PASSWORD})", srv.url, offices.first().map_or(String::new(), |o| o.constituency.to_lowercase()));
+    println!(
+        "\nConsole       {}/console  (e.g. ro-{} / {DEMO_PASSWORD})",
+        srv.url,
+        offices
+            .first()
+            .map_or(String::new(), |o| o.constituency.to_lowercase())
+    );
     println!("Portal        {}/portal", srv.url);
     println!("Public API    {}/api/v1/elections", srv.url);
-    println!("\nVerify a bundle (this one was downloaded from {}/api/v1/captures/<hash>/bundle):", srv.url);
+    println!(
+        "\nVerify a bundle (this one was downloaded from {}/api/v1/captures/<hash>/bundle):",
+        srv.url
+    );
     println!("  {exe} verify {dir_text}/{bundle} --context {dir_text}/context.json {keys}");
     println!("Run the log monitor:");
-    println!("  {exe} log monitor --url {} --state {dir_text}/monitor-state.json {keys}", srv.url);
+    println!(
+        "  {exe} log monitor --url {} --state {dir_text}/monitor-state.json {keys}",
+        srv.url
+    );
     Ok(())
 }

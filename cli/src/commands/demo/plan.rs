@@ -98,7 +98,11 @@ pub fn plan(election: &NightElection) -> Result<Night, String> {
             ));
         }
         for (index, s) in with_result.iter().enumerate() {
-            let problem = if ci == 0 { problems::at(index).copied() } else { None };
+            let problem = if ci == 0 {
+                problems::at(index).copied()
+            } else {
+                None
+            };
             let point = s
                 .station
                 .location

@@ -152,9 +152,13 @@ impl Problem {
             Problem::RephotographedPrint => "a print of another station's sheet photographed again",
             Problem::ClockWrong => "the phone's clock is 2 h 30 min behind",
             Problem::BadSum => "the votes do not add up to the total valid votes",
-            Problem::FiguresDisagreeWithImage => "figures typed into the phone differ from the sheet",
+            Problem::FiguresDisagreeWithImage => {
+                "figures typed into the phone differ from the sheet"
+            }
             Problem::LateImage => "2G link: the image arrives hours after its manifest",
-            Problem::RevokedDevice => "the phone is revoked mid-evening; its next capture is refused",
+            Problem::RevokedDevice => {
+                "the phone is revoked mid-evening; its next capture is refused"
+            }
             Problem::NeverReports => "the station never reports",
         }
     }

@@ -102,9 +102,7 @@ pub fn start(
         .map_err(|e| fail("witness state", e))?;
         let vkey = witness.verifier().to_vkey();
         let (server, port) = rt
-            .block_on(async {
-                tallyseal_witness::http::serve(Arc::new(witness), "127.0.0.1:0")
-            })
+            .block_on(async { tallyseal_witness::http::serve(Arc::new(witness), "127.0.0.1:0") })
             .map_err(|e| fail("witness", e))?;
         rt.spawn(server);
         witnesses.push(WitnessConfig {

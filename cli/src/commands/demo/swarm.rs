@@ -85,7 +85,9 @@ impl Swarm {
             } else {
                 Link::good()
             });
-            let dir = self.dir.join(format!("{}-{}", plan.constituency, plan.station));
+            let dir = self
+                .dir
+                .join(format!("{}-{}", plan.constituency, plan.station));
             std::fs::create_dir_all(&dir).map_err(|e| phone_err(&dir.display().to_string(), e))?;
             let client = PhoneClient::open(PhoneOptions {
                 data_dir: dir.clone(),
@@ -98,7 +100,11 @@ impl Swarm {
                 listener: None,
             })
             .map_err(|e| phone_err("phone", e))?;
-            if client.enrolment().map_err(|e| phone_err("phone", e))?.is_none() {
+            if client
+                .enrolment()
+                .map_err(|e| phone_err("phone", e))?
+                .is_none()
+            {
                 let code = tallyseal_field::admin::issue_code(
                     &self.url,
                     &self.admin_token,
@@ -118,9 +124,18 @@ impl Swarm {
             if problem == Some(Problem::LateImage) {
                 let mut s = client.settings();
                 s.chunk_bytes = 16 * 1024;
-                client.update_settings(s).map_err(|e| phone_err("settings", e))?;
+                client
+                    .update_settings(s)
+                    .map_err(|e| phone_err("settings", e))?;
             }
-            self.phones.insert(key.clone(), Phone { client, link, clock });
+            self.phones.insert(
+                key.clone(),
+                Phone {
+                    client,
+                    link,
+                    clock,
+                },
+            );
         }
         self.phones.get(&key).ok_or_else(|| "no phone".into())
     }
@@ -214,7 +229,10 @@ impl Swarm {
             .first()
             .map(|i| i.seq)
             .ok_or("the source station has not captured yet")?;
-        let bytes = phone.client.bundle(first).map_err(|e| phone_err("bundle", e))?;
+        let bytes = phone
+            .client
+            .bundle(first)
+            .map_err(|e| phone_err("bundle", e))?;
         EvidenceBundle::from_bytes(&bytes)
             .map_err(|e| phone_err("bundle", e))?
             .image
