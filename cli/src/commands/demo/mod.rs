@@ -178,8 +178,8 @@ pub fn run(a: Args) -> Result<u8, CliError> {
             Event::Revoke(i) => {
                 let p = &night.stations[*i];
                 let key = swarm.device_key(p).map_err(failed)?;
-                let said = output::revoke(&srv, &key).map_err(failed)?;
-                if said == "revoked" {
+                let revoked_now = output::revoke(&srv, &key).map_err(failed)?;
+                if revoked_now {
                     println!(
                         "{when}  {} station {}: the Commission revokes its phone (reported lost)",
                         p.constituency, p.station

@@ -71,10 +71,12 @@ pub fn import_package(srv: &Running, package: &ElectionPackage) -> Result<(), St
     }
 }
 
-/// The Commission revokes a device key (`POST /api/v1/devices/{key}/revoke`); what it answered.
-pub fn revoke(srv: &Running, key: &str) -> Result<String, String> {
+/// The Commission revokes a device key (`POST /api/v1/devices/{key}/revoke`); whether this call
+/// revoked it (`false`: it was revoked before, by an earlier run).
+pub fn revoke(srv: &Running, key: &str) -> Result<bool, String> {
     let body = serde_json::to_vec(&json!({"reason": "the phone was reported lost"}))
         .map_err(|e| e.to_string())?;
+    let asked_at = crate::now_ms();
     let r = http()
         .execute(
             HttpRequest::new("POST", format!("{}/api/v1/devices/{key}/revoke", srv.url))
@@ -83,8 +85,11 @@ pub fn revoke(srv: &Running, key: &str) -> Result<String, String> {
         )
         .map_err(|e| e.to_string())?;
     match r.status {
-        200..=299 => Ok("revoked".into()),
-        409 => Ok("already revoked".into()),
+        200..=299 => {
+            let answer: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+            Ok(answer["revoked_at_ms"].as_i64().is_none_or(|t| t >= asked_at - 1_000))
+        }
+        409 => Ok(false),
         s => Err(format!(
             "revocation: {s} {}",
             String::from_utf8_lossy(&r.body)
