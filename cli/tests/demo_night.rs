@@ -105,20 +105,26 @@ fn console(url: &str, session: &str, path: &str) -> Value {
     serde_json::from_slice(&r.body).expect("JSON")
 }
 
-/// Every Form-45 capture of a station on the board (current and earlier).
-fn captures(board: &Value, station: u64) -> Vec<Value> {
+/// A station's form on the board.
+fn form_status(board: &Value, station: u64, form: &str) -> Value {
     let st = board["stations"]
         .as_array()
         .unwrap()
         .iter()
         .find(|s| s["station"] == station)
         .unwrap_or_else(|| panic!("station {station} not on the board"));
-    let f = st["forms"]
+    st["forms"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["form"] == "form45")
-        .unwrap();
+        .find(|f| f["form"] == form)
+        .unwrap()
+        .clone()
+}
+
+/// Every Form-45 capture of a station on the board (current and earlier).
+fn captures(board: &Value, station: u64) -> Vec<Value> {
+    let f = form_status(board, station, "form45");
     let mut all: Vec<Value> = f["pages"].as_array().unwrap().clone();
     all.extend(f["earlier"].as_array().cloned().unwrap_or_default());
     all

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use tallyseal_core::form::{CandidateVotes, Form45Figures};
+use tallyseal_core::form::{CandidateVotes, Form45Figures, Form46Figures};
 use tallyseal_core::model::{Candidate, Election, GenderCounts, PollingStation, StationType};
 use tallyseal_core::package::ElectionPackage;
 use tallyseal_import::{import_2024, parse_results_csv};
@@ -34,12 +34,14 @@ pub struct Size {
     pub stations: Option<usize>,
 }
 
-/// One station's sheet: what its Presiding Officer writes on the Form-45 tonight.
+/// One station's sheets: what its Presiding Officer writes on the Form-45 and the Form-46
+/// (the ballot paper account) tonight.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StationSheet {
     pub constituency: String,
     pub station: PollingStation,
     pub figures: Form45Figures,
+    pub ballot_account: Form46Figures,
 }
 
 /// The election and the night's sheets, keyed by (constituency, station).
@@ -211,6 +213,22 @@ fn sheet_figures(
     (figures, registered)
 }
 
+/// The Form-46 that goes with a Form-45: ballot papers received in books of 100 to cover the roll,
+/// issued to every voter who polled, a few spoilt, the rest returned unused.
+fn ballot_account(code: &str, station: u32, f: &Form45Figures) -> Form46Figures {
+    let spoilt = (station_seed(code, station) >> 40) as u32 % 4;
+    let roll = u32::try_from(f.registered.total()).unwrap_or(u32::MAX);
+    let received = (roll.max(f.total_polled + spoilt) / 100 + 1) * 100;
+    Form46Figures {
+        ballots_received: received,
+        ballots_issued: f.total_polled,
+        ballots_spoilt: spoilt,
+        ballots_tendered: 0,
+        ballots_unused: received - f.total_polled - spoilt,
+        ballots_in_boxes: f.total_polled,
+    }
+}
+
 /// Build the election: the package (not signed: the demo's server signs it with its Commission
 /// key) and every station's sheet.
 pub fn build(size: Size, times: &PollTimes) -> Result<NightElection, String> {
@@ -304,12 +322,14 @@ pub fn build(size: Size, times: &PollTimes) -> Result<NightElection, String> {
             }
             let (figures, registered) = sheet_figures(&c.code, s, &votes);
             s.registered = Some(registered);
+            let account = ballot_account(&c.code, s.number, &figures);
             sheets.insert(
                 (c.code.clone(), s.number),
                 StationSheet {
                     constituency: c.code.clone(),
                     station: s.clone(),
                     figures,
+                    ballot_account: account,
                 },
             );
         }
@@ -368,6 +388,12 @@ mod tests {
                     .map(|c| c.candidates.as_slice()),
             );
             assert!(problems.is_empty(), "{problems:?}");
+            let account = tallyseal_core::form::validate(
+                &tallyseal_core::form::FormFigures::Form46(s.ballot_account.clone()),
+                Some(&s.station),
+                None,
+            );
+            assert!(account.is_empty(), "{account:?}");
         }
     }
 

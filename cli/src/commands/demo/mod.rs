@@ -28,6 +28,8 @@ mod timeline;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use tallyseal_core::form::FormKind;
+
 use crate::CliError;
 use console::ConsoleUser;
 use office::Office;
@@ -157,7 +159,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
                     .package
                     .constituency(&p.constituency)
                     .ok_or_else(|| failed(format!("{}: not in the package", p.constituency)))?;
-                let new = swarm.captures_held(p).map_err(failed)? == 0;
+                let new = swarm.captures_held(p, FormKind::Form45).map_err(failed)? == 0;
                 if new {
                     let same = match p.problem.map(|x| x.problem) {
                         Some(Problem::SamePhoto) => {
@@ -166,7 +168,14 @@ pub fn run(a: Args) -> Result<u8, CliError> {
                         _ => None,
                     };
                     swarm
-                        .capture(p, &c.candidates, &c.name, same)
+                        .capture(p, FormKind::Form45, &c.candidates, &c.name, same)
+                        .map_err(failed)?;
+                }
+                if p.ballot_account.is_some()
+                    && swarm.captures_held(p, FormKind::Form46).map_err(failed)? == 0
+                {
+                    swarm
+                        .capture(p, FormKind::Form46, &c.candidates, &c.name, None)
                         .map_err(failed)?;
                 }
                 let report = swarm.sync(p).map_err(failed)?;
@@ -192,10 +201,10 @@ pub fn run(a: Args) -> Result<u8, CliError> {
                     .package
                     .constituency(&p.constituency)
                     .ok_or_else(|| failed(format!("{}: not in the package", p.constituency)))?;
-                let new = swarm.captures_held(p).map_err(failed)? < 2;
+                let new = swarm.captures_held(p, FormKind::Form45).map_err(failed)? < 2;
                 if new {
                     swarm
-                        .capture(p, &c.candidates, &c.name, None)
+                        .capture(p, FormKind::Form45, &c.candidates, &c.name, None)
                         .map_err(failed)?;
                 }
                 let report = swarm.sync(p).map_err(failed)?;

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use tallyseal_core::form::Form45Figures;
+use tallyseal_core::form::{Form45Figures, Form46Figures};
 
 use super::console::{ConsoleUser, record_id};
 use super::plan::StationPlan;
@@ -66,6 +66,30 @@ pub fn fields(f: &Form45Figures) -> BTreeMap<String, u32> {
     m
 }
 
+/// The flat fields of a Form-46 (`docs/console.md`).
+pub fn account_fields(f: &Form46Figures) -> BTreeMap<String, u32> {
+    [
+        ("ballots_received", f.ballots_received),
+        ("ballots_issued", f.ballots_issued),
+        ("ballots_spoilt", f.ballots_spoilt),
+        ("ballots_tendered", f.ballots_tendered),
+        ("ballots_unused", f.ballots_unused),
+        ("ballots_in_boxes", f.ballots_in_boxes),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// What the photographed sheet of `form` (`form45`, `form46`) says, field by field.
+fn sheet_fields(plan: &StationPlan, form: &str) -> Option<BTreeMap<String, u32>> {
+    match form {
+        "form45" => Some(fields(&plan.sheet)),
+        "form46" => plan.ballot_account.as_ref().map(account_fields),
+        _ => None,
+    }
+}
+
 /// A lowercase, hyphenated UUID (version 4 layout) for a review decision.
 fn uuid() -> String {
     let h = record_id();
@@ -95,35 +119,36 @@ impl Office<'_> {
         let board = self.board()?;
         let empty = Vec::new();
         for st in board["stations"].as_array().unwrap_or(&empty) {
-            let Some(f45) = st["forms"]
-                .as_array()
-                .and_then(|f| f.iter().find(|f| f["form"] == "form45"))
-            else {
-                continue;
-            };
             let station = st["station"].as_u64().unwrap_or(0) as u32;
             let Some(plan) = self.plans.get(&station) else {
                 continue;
             };
-            for page in f45["pages"].as_array().unwrap_or(&empty) {
-                let hash = page["manifest_hash"].as_str().unwrap_or_default();
-                match page["state"].as_str().unwrap_or_default() {
-                    "verified" | "flagged" => match self.review(hash)? {
-                        None => n.accepted += 1,
-                        Some(why) => {
-                            n.rejected += 1;
-                            n.rejections.push(format!("station {station}: {why}"));
-                        }
-                    },
-                    "accepted" => match f45["figures"].as_str() {
-                        None | Some("entering") => n.entries += self.enter(hash, plan)?,
-                        Some("disagreement") => {
-                            self.settle(hash, plan)?;
-                            n.settled += 1;
-                        }
+            for f in st["forms"].as_array().unwrap_or(&empty) {
+                let Some(sheet) = f["form"].as_str().and_then(|k| sheet_fields(plan, k)) else {
+                    continue;
+                };
+                for page in f["pages"].as_array().unwrap_or(&empty) {
+                    let hash = page["manifest_hash"].as_str().unwrap_or_default();
+                    match page["state"].as_str().unwrap_or_default() {
+                        "verified" | "flagged" => match self.review(hash)? {
+                            None => n.accepted += 1,
+                            Some(why) => {
+                                n.rejected += 1;
+                                n.rejections.push(format!("station {station}: {why}"));
+                            }
+                        },
+                        "accepted" => match f["figures"].as_str() {
+                            None | Some("entering") => {
+                                n.entries += self.enter(hash, &sheet, plan.operator_typo)?
+                            }
+                            Some("disagreement") => {
+                                self.settle(hash, &sheet)?;
+                                n.settled += 1;
+                            }
+                            _ => {}
+                        },
                         _ => {}
-                    },
-                    _ => {}
+                    }
                 }
             }
         }
@@ -216,7 +241,7 @@ impl Office<'_> {
 
     /// Both operators key the sheet (blind); the second mistypes once where the plan says so.
     /// The number of entries submitted.
-    fn enter(&self, hash: &str, plan: &StationPlan) -> Result<u32, String> {
+    fn enter(&self, hash: &str, sheet: &BTreeMap<String, u32>, typo: bool) -> Result<u32, String> {
         let mut submitted = 0;
         for (slot, op) in [1u8, 2].into_iter().zip(self.operators) {
             let path = format!("{}/figures/entries/{hash}/{slot}", self.base());
@@ -239,8 +264,8 @@ impl Office<'_> {
             if entry["state"] == "submitted" {
                 continue;
             }
-            let mut figures = fields(&plan.sheet);
-            if plan.operator_typo
+            let mut figures = sheet.clone();
+            if typo
                 && slot == 2
                 && let Some(v) = figures.get_mut("candidate_1")
             {
@@ -262,10 +287,9 @@ impl Office<'_> {
     }
 
     /// The RO settles every differing field with the photographed sheet's figure.
-    fn settle(&self, hash: &str, plan: &StationPlan) -> Result<(), String> {
+    fn settle(&self, hash: &str, sheet: &BTreeMap<String, u32>) -> Result<(), String> {
         let path = format!("{}/figures/corrections/{hash}", self.base());
         let view = self.ro.ok("GET", &path, None)?;
-        let sheet = fields(&plan.sheet);
         let settlements: Vec<Value> = view["differing"]
             .as_array()
             .map(|d| d.as_slice())

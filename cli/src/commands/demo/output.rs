@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use tallyseal_core::client::http::{HttpRequest, HttpTransport, StdHttpTransport};
 use tallyseal_core::client::outbox::OutboxItem;
 use tallyseal_core::client::uploader::SyncReport;
+use tallyseal_core::form::FormKind;
 use tallyseal_core::package::ElectionPackage;
 
 use super::accounts::{DEMO_PASSWORD, DemoAccount};
@@ -87,7 +88,9 @@ pub fn revoke(srv: &Running, key: &str) -> Result<bool, String> {
     match r.status {
         200..=299 => {
             let answer: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
-            Ok(answer["revoked_at_ms"].as_i64().is_none_or(|t| t >= asked_at - 1_000))
+            Ok(answer["revoked_at_ms"]
+                .as_i64()
+                .is_none_or(|t| t >= asked_at - 1_000))
         }
         409 => Ok(false),
         s => Err(format!(
@@ -164,36 +167,49 @@ pub fn header(
     );
 }
 
-/// One line for a station's capture after its phone synced: what the phone's own check said,
+/// One line per form for a station's latest captures after its phone synced: the phone's seal,
 /// and what the server's signed receipt says its checks found.
 pub fn reported(when: &str, p: &StationPlan, r: &SyncReport, items: &[OutboxItem]) {
     let problem = p
         .problem
         .map(|x| format!(" [planted: {}]", x.problem.describe()))
         .unwrap_or_default();
-    let Some(item) = items.last() else {
-        return;
-    };
-    let receipt = item
-        .state
-        .final_receipt
-        .as_ref()
-        .and_then(|r| r.body.verdict.clone());
-    let server = match (receipt, item.state.manifest_receipt.is_some()) {
-        (Some(v), _) => format!("server's checks (signed receipt): {v}"),
-        (None, true) => "server: manifest received (signed receipt), image not yet".to_owned(),
-        (None, false) => match &item.state.needs_attention {
-            Some(a) => format!("server refused it: {}", a.reason),
-            None => format!(
-                "not received yet ({})",
-                r.last_error.as_deref().unwrap_or("waiting to send")
-            ),
-        },
-    };
-    println!(
-        "{when}  {} station {:>3}: Form-45 sealed on the phone (seq {}); {server}{problem}",
-        p.constituency, p.station, item.seq
-    );
+    for form in [FormKind::Form45, FormKind::Form46] {
+        let Some(item) = items.iter().rev().find(|i| i.manifest.form == form) else {
+            continue;
+        };
+        let receipt = item
+            .state
+            .final_receipt
+            .as_ref()
+            .and_then(|r| r.body.verdict.clone());
+        let server = match (receipt, item.state.manifest_receipt.is_some()) {
+            (Some(v), _) => format!("server's checks (signed receipt): {v}"),
+            (None, true) => "server: manifest received (signed receipt), image not yet".to_owned(),
+            (None, false) => match &item.state.needs_attention {
+                Some(a) => format!("server refused it: {}", a.reason),
+                None => format!(
+                    "not received yet ({})",
+                    r.last_error.as_deref().unwrap_or("waiting to send")
+                ),
+            },
+        };
+        let name = match form {
+            FormKind::Form45 => "Form-45",
+            FormKind::Form46 => "Form-46",
+        };
+        println!(
+            "{when}  {} station {:>3}: {name} sealed on the phone (seq {}); {server}{}",
+            p.constituency,
+            p.station,
+            item.seq,
+            if form == FormKind::Form45 {
+                problem.as_str()
+            } else {
+                ""
+            }
+        );
+    }
 }
 
 /// Whether a sync sent or learnt anything (a second run re-syncs phones that are done).

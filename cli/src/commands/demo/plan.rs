@@ -5,7 +5,7 @@
 //!
 //! It must never do I/O: [`super::swarm`] and [`super::office`] carry the plan out.
 
-use tallyseal_core::form::Form45Figures;
+use tallyseal_core::form::{Form45Figures, Form46Figures};
 use tallyseal_core::model::LatLon;
 
 use super::election::{NightElection, mix};
@@ -29,6 +29,8 @@ pub struct StationPlan {
     pub sheet_station: u32,
     /// What the PO types into the phone (sealed in the manifest).
     pub sealed: Form45Figures,
+    /// The Form-46 the PO also sends, when the station has no planted problem.
+    pub ballot_account: Option<Form46Figures>,
     /// Varies the photo; a re-photographed print has its source's.
     pub photo_seed: u64,
     /// One of the operators mistypes this station's entry.
@@ -153,6 +155,7 @@ pub fn plan(election: &NightElection) -> Result<Night, String> {
                 sheet,
                 sheet_station,
                 sealed,
+                ballot_account: problem.is_none().then(|| s.ballot_account.clone()),
                 photo_seed,
                 operator_typo: ci == 0 && index == problems::OPERATOR_TYPO,
             });

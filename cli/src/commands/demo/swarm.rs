@@ -148,25 +148,33 @@ impl Swarm {
             .map_err(|e| phone_err("outbox", e))
     }
 
-    /// How many captures the station's outbox holds (what a second run resumes from).
-    pub fn captures_held(&mut self, plan: &StationPlan) -> Result<usize, String> {
+    /// How many captures of `form` the station's outbox holds (what a second run resumes from).
+    pub fn captures_held(&mut self, plan: &StationPlan, form: FormKind) -> Result<usize, String> {
         Ok(self
-            .phone(plan)?
-            .client
-            .items()
-            .map_err(|e| phone_err("outbox", e))?
-            .len())
+            .items(plan)?
+            .iter()
+            .filter(|i| i.manifest.form == form)
+            .count())
     }
 
-    /// The PO photographs the sheet and seals what they typed; nothing is sent yet.
-    /// `photo_of`: the plan of the station whose capture's photo is sent as it is (the same photo).
+    /// The PO photographs the sheet of `form` and seals what they typed; nothing is sent yet.
+    /// `same_photo_of`: the station whose Form-45 photo is sent as it is (the same photo).
     pub fn capture(
         &mut self,
         plan: &StationPlan,
+        form: FormKind,
         candidates: &[Candidate],
         constituency_name: &str,
         same_photo_of: Option<&StationPlan>,
     ) -> Result<(), String> {
+        let figures = match form {
+            FormKind::Form45 => FormFigures::Form45(plan.sealed.clone()),
+            FormKind::Form46 => FormFigures::Form46(
+                plan.ballot_account
+                    .clone()
+                    .ok_or("this station sends no Form-46")?,
+            ),
+        };
         let copied = match same_photo_of {
             Some(src) => Some(self.first_image(src)?),
             None => None,
@@ -185,12 +193,11 @@ impl Swarm {
             Some(bytes) => bytes,
             None => render(&sheet_spec(
                 plan,
+                form,
                 candidates,
                 &election_name,
                 constituency_name,
-                lat,
-                lon,
-                now.wall_ms,
+                (lat, lon, now.wall_ms),
             )),
         };
         let fix = LocationFix {
@@ -206,8 +213,8 @@ impl Swarm {
         phone
             .client
             .capture(CaptureRequest {
-                form: FormKind::Form45,
-                figures: Some(FormFigures::Form45(plan.sealed.clone())),
+                form,
+                figures: Some(figures),
                 pages: vec![PageInput {
                     image,
                     media_type: "image/jpeg".into(),
@@ -280,19 +287,23 @@ impl Swarm {
     }
 }
 
-/// What the photographed sheet shows: the station whose sheet it is, its figures, the hand.
+/// What the photographed sheet shows: the station whose sheet it is, its figures, the hand; and
+/// where and when (`lat, lon, time_ms`) the photo is taken.
 fn sheet_spec(
     plan: &StationPlan,
+    form: FormKind,
     candidates: &[Candidate],
     election_name: &str,
     constituency_name: &str,
-    lat: f64,
-    lon: f64,
-    time_ms: i64,
+    (lat, lon, time_ms): (f64, f64, i64),
 ) -> SheetSpec {
     let f: &Form45Figures = &plan.sheet;
+    let (kind, seed) = match form {
+        FormKind::Form45 => (SheetKind::Form45, plan.photo_seed),
+        FormKind::Form46 => (SheetKind::Form46, plan.photo_seed ^ 0x46),
+    };
     SheetSpec {
-        kind: SheetKind::Form45,
+        kind,
         election_name: election_name.to_owned(),
         constituency_code: plan.constituency.clone(),
         constituency_name: constituency_name.to_owned(),
@@ -319,6 +330,6 @@ fn sheet_spec(
         lat,
         lon,
         time_ms,
-        seed: plan.photo_seed,
+        seed,
     }
 }
