@@ -64,6 +64,30 @@ pub struct Args {
     offline: bool,
 }
 
+/// Ctrl-C (or SIGTERM) ends the whole demo at once: the server alone must not stop while the
+/// night's phones and offices carry on. What was acknowledged is durable; a second run carries on.
+fn stop_on_signal(rt: &tokio::runtime::Runtime) {
+    rt.spawn(async {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let Ok(mut term) = signal(SignalKind::terminate()) else {
+                return;
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        println!("\nStopped. Run the same command again to carry on the night.");
+        std::process::exit(130);
+    });
+}
+
 fn failed(e: String) -> CliError {
     CliError::Failed(e)
 }
@@ -106,7 +130,9 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::Failed(format!("cannot start the runtime: {e}")))?;
-    let (srv, db) = server::start(&rt, &a.dir, &a.bind)?;
+    stop_on_signal(&rt);
+    let bind = server::address(&a.dir, &a.bind)?;
+    let (srv, db) = server::start(&rt, &a.dir, &bind)?;
     output::import_package(&srv, &night_election.package).map_err(failed)?;
     let demo_accounts = rt.block_on(accounts::ensure_all(&db, election::ELECTION_ID, &codes))?;
     output::header(&srv, &clock, &night_election, &demo_accounts, &exe);

@@ -142,7 +142,8 @@ impl Office<'_> {
                                 n.entries += self.enter(hash, &sheet, plan.operator_typo)?
                             }
                             Some("disagreement") => {
-                                self.settle(hash, &sheet)?;
+                                self.settle(hash, &sheet)
+                                    .map_err(|e| format!("station {station}: {e}"))?;
                                 n.settled += 1;
                             }
                             _ => {}
@@ -290,6 +291,10 @@ impl Office<'_> {
     fn settle(&self, hash: &str, sheet: &BTreeMap<String, u32>) -> Result<(), String> {
         let path = format!("{}/figures/corrections/{hash}", self.base());
         let view = self.ro.ok("GET", &path, None)?;
+        if !view["confirmation"].is_null() {
+            // Settled already (the board was read before it was).
+            return Ok(());
+        }
         let settlements: Vec<Value> = view["differing"]
             .as_array()
             .map(|d| d.as_slice())
@@ -310,7 +315,7 @@ impl Office<'_> {
             Some(json!({
                 "id": record_id(),
                 "origin": ORIGIN,
-                "supersedes": view["confirmation"]["record"],
+                "supersedes": null,
                 "settlements": settlements,
             })),
         )?;

@@ -72,6 +72,23 @@ fn write_secret(path: &Path, text: &str) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The address to listen on: the one the night's first run listened on (`<dir>/address`), which
+/// its phones were enrolled with and keep sending to, else `asked`.
+pub fn address(dir: &Path, asked: &str) -> Result<String, CliError> {
+    match std::fs::read_to_string(dir.join("address")) {
+        Ok(first) => {
+            let first = first.trim().to_owned();
+            if first != asked && !asked.ends_with(":0") {
+                println!(
+                    "Listening on {first}, as this night's first run did: its phones send there (not {asked})."
+                );
+            }
+            Ok(first)
+        }
+        Err(_) => Ok(asked.to_owned()),
+    }
+}
+
 /// Start both witnesses and the server on `rt`; the server keeps running on the runtime.
 pub fn start(
     rt: &tokio::runtime::Runtime,
@@ -121,8 +138,17 @@ pub fn start(
     let app = rt
         .block_on(Application::build(config))
         .map_err(|e| fail("cannot start the server", e))?;
+    let host = match bind.rsplit_once(':').map(|(h, _)| h) {
+        Some("0.0.0.0" | "[::]") | None => "127.0.0.1",
+        Some(h) => h,
+    };
+    let address = format!("{host}:{}", app.port());
+    let address_file = dir.join("address");
+    if !address_file.exists() {
+        std::fs::write(&address_file, &address).map_err(|e| CliError::Io(address_file, e))?;
+    }
     let running = Running {
-        url: format!("http://127.0.0.1:{}", app.port()),
+        url: format!("http://{address}"),
         admin_token: app.admin_token(),
         commission_key: app.commission_key(),
         log_vkey: log_vkey.to_vkey(),
