@@ -1,10 +1,11 @@
-//! The demo night, as a person runs it: `tallyseal demo --speed max --constituencies 1
-//! --exit-when-done` (the real binary, one constituency cut to 20 stations), then the same
-//! command again without `--exit-when-done`, and while that second run serves, everything is
-//! checked through the public API and the console's API: every planted problem flagged by the
-//! check the demo's table names, every clean station counted in Form-47, the stations that never
-//! report awaited, the printed verify and log-monitor commands passing as printed, and nothing
-//! the first run received lost or signed again.
+//! The demo night, as a person runs it (the real binary, one constituency cut to 20 stations):
+//! `tallyseal demo --speed max --constituencies 1` killed (SIGKILL) in the middle of the night,
+//! the same command with `--exit-when-done` to finish it, then the same command again without it,
+//! and while that third run serves, everything is checked through the public API and the
+//! console's API: every planted problem flagged by the check the demo's table names, every clean
+//! station counted in Form-47, the stations that never report awaited, the printed verify and
+//! log-monitor commands passing as printed, every capture the server acknowledged before the
+//! kill still there, and nothing sent or signed again by the third run.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -168,6 +169,36 @@ fn signed_versions(url: &str, session: &str) -> usize {
         .map_or(0, Vec::len)
 }
 
+fn open_phone(p: &Path) -> PhoneClient {
+    PhoneClient::open(PhoneOptions {
+        data_dir: p.to_owned(),
+        app: "test".into(),
+        transport: std::sync::Arc::new(StdHttpTransport::default()),
+        custody: std::sync::Arc::new(FileKeyCustody {
+            path: p.join("device.key"),
+        }),
+        clock: std::sync::Arc::new(tallyseal_core::client::clock::SystemClock {
+            wall_offset_ms: 0,
+            tz_offset_min: 300,
+        }),
+        listener: None,
+    })
+    .unwrap()
+}
+
+/// The manifest hashes the server acknowledged to the phones (a signed receipt in the outbox).
+fn acknowledged(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir.join("phones")).unwrap() {
+        for item in open_phone(&e.unwrap().path()).items().unwrap() {
+            if item.state.manifest_receipt.is_some() || item.state.final_receipt.is_some() {
+                out.push(item.manifest_hash.to_hex());
+            }
+        }
+    }
+    out
+}
+
 fn outbox_lengths(dir: &Path) -> Vec<(String, usize)> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir.join("phones")).unwrap() {
@@ -198,7 +229,30 @@ fn a_night_flags_every_planted_problem_counts_every_clean_station_and_survives_a
     let dir = tmp.path().join("night");
     let bin = env!("CARGO_BIN_EXE_tallyseal");
 
-    // The whole night, then exit.
+    // Killed in the middle of the night.
+    let mut killed = Command::new(bin)
+        .args(demo_args(&dir))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(killed.stdout.take().unwrap()).lines();
+    let mut seen = String::new();
+    for line in out.by_ref() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.starts_with("20:") {
+            break;
+        }
+    }
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+    assert!(seen.contains("20:"), "{seen}");
+    let before_kill = acknowledged(&dir);
+    assert!(before_kill.len() >= 8, "{before_kill:?}");
+
+    // Started again: the rest of the night, then exit.
     let mut args = demo_args(&dir);
     args.push("--exit-when-done".into());
     let first = Command::new(bin).args(&args).output().unwrap();
@@ -237,7 +291,7 @@ fn a_night_flags_every_planted_problem_counts_every_clean_station_and_survives_a
         .expect("the server's address")
         .to_owned();
 
-    // Nothing lost, nothing sent or signed twice.
+    // Nothing sent or signed twice by the third run.
     assert_eq!(outbox_lengths(&dir), phones_before);
     assert!(!second_out.contains("signed by the RO"), "{second_out}");
 
@@ -250,6 +304,11 @@ fn a_night_flags_every_planted_problem_counts_every_clean_station_and_survives_a
     let stations = plan["stations"].as_array().unwrap();
     let session = sign_in(&url, "ro-na-128");
     let board = console(&url, &session, "/board");
+    // Nothing the server acknowledged before the kill was lost.
+    let on_board = board.to_string();
+    for hash in &before_kill {
+        assert!(on_board.contains(hash.as_str()), "{hash} acknowledged, then lost");
+    }
     let form47 = console(&url, &session, "/forms/form47");
     let quarantine = console(&url, &session, "/figures/quarantine");
     let counted: Vec<u64> = form47["stations_counted"]
