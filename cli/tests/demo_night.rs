@@ -307,7 +307,10 @@ fn a_night_flags_every_planted_problem_counts_every_clean_station_and_survives_a
     // Nothing the server acknowledged before the kill was lost.
     let on_board = board.to_string();
     for hash in &before_kill {
-        assert!(on_board.contains(hash.as_str()), "{hash} acknowledged, then lost");
+        assert!(
+            on_board.contains(hash.as_str()),
+            "{hash} acknowledged, then lost"
+        );
     }
     let form47 = console(&url, &session, "/forms/form47");
     let quarantine = console(&url, &session, "/figures/quarantine");

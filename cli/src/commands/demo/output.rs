@@ -184,7 +184,7 @@ pub fn reported(when: &str, p: &StationPlan, r: &SyncReport, items: &[OutboxItem
             .as_ref()
             .and_then(|r| r.body.verdict.clone());
         let server = match (receipt, item.state.manifest_receipt.is_some()) {
-            (Some(v), _) => format!("server's checks (signed receipt): {v}"),
+            (Some(v), _) => format!("server's checks at receipt (signed): {v}"),
             (None, true) => "server: manifest received (signed receipt), image not yet".to_owned(),
             (None, false) => match &item.state.needs_attention {
                 Some(a) => format!("server refused it: {}", a.reason),
