@@ -45,8 +45,8 @@ pub struct Args {
     /// Address the server listens on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: String,
-    /// Night minutes per real second × 60: `60` is a night hour per minute, `1` real time,
-    /// `max` as fast as the machine goes.
+    /// Night minutes per real minute: `60` is a night hour a minute, `1` real time, `max` as
+    /// fast as the machine goes.
     #[arg(long, default_value = "60")]
     speed: String,
     /// How many constituencies (from NA-128 on), or `all` (the 49 National Assembly seats the
@@ -116,7 +116,8 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     std::fs::create_dir_all(&a.dir).map_err(|e| CliError::Io(a.dir.clone(), e))?;
     let clock = NightClock::load_or_start(&a.dir, asked, speed)?;
     let night_election = election::build(clock.size, &clock.poll_times()?).map_err(failed)?;
-    let night = plan::plan(&night_election).map_err(failed)?;
+    let night = plan::plan(&night_election).map_err(CliError::Usage)?;
+    clock.keep(&a.dir)?;
     let codes: Vec<String> = night_election
         .package
         .constituencies

@@ -72,7 +72,8 @@ fn rfc3339(ms: i64) -> Result<String, CliError> {
 }
 
 impl NightClock {
-    /// The night in `dir`, or a new one starting now with the size asked for.
+    /// The night in `dir`, or a new one starting now with the size asked for (kept by
+    /// [`NightClock::keep`]).
     pub fn load_or_start(dir: &Path, asked: Size, speed: Speed) -> Result<NightClock, CliError> {
         let p = path(dir);
         if let Ok(bytes) = std::fs::read(&p) {
@@ -99,23 +100,33 @@ impl NightClock {
             });
         }
         let now = crate::now_ms();
-        let f = NightFile {
+        Ok(NightClock {
+            size: asked,
+            speed,
             poll_close_ms: (now - 60_000) / 60_000 * 60_000,
             started_ms: now,
-            constituencies: asked.constituencies,
-            stations: asked.stations,
+            resumed: false,
+        })
+    }
+
+    /// Write `night.json` for a new night (once its plan is known to work); a resumed night's
+    /// file is left as it is.
+    pub fn keep(&self, dir: &Path) -> Result<(), CliError> {
+        if self.resumed {
+            return Ok(());
+        }
+        let p = path(dir);
+        let f = NightFile {
+            poll_close_ms: self.poll_close_ms,
+            started_ms: self.started_ms,
+            constituencies: self.size.constituencies,
+            stations: self.size.stations,
         };
         let text = serde_json::to_vec_pretty(&f).map_err(|e| CliError::Failed(e.to_string()))?;
         let tmp = p.with_extension("tmp");
         std::fs::write(&tmp, text).map_err(|e| CliError::Io(tmp.clone(), e))?;
         std::fs::rename(&tmp, &p).map_err(|e| CliError::Io(p.clone(), e))?;
-        Ok(NightClock {
-            size: asked,
-            speed,
-            poll_close_ms: f.poll_close_ms,
-            started_ms: f.started_ms,
-            resumed: false,
-        })
+        Ok(())
     }
 
     /// The poll's times for the election package: closed a minute before the first start.
