@@ -36,15 +36,15 @@ fn form_escape(s: &str) -> String {
         .collect()
 }
 
-/// A fresh record id (the console's records carry client-generated ids).
+/// A fresh record id (the console's records carry client-generated ids): 16 random bytes, or
+/// where the system has no randomness, the clock and a counter (unique within this process).
 pub fn record_id() -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let mut b = [0u8; 16];
     if getrandom::getrandom(&mut b).is_err() {
-        b = crate::now_ms()
-            .to_be_bytes()
-            .repeat(2)
-            .try_into()
-            .unwrap_or([7; 16]);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        b[..8].copy_from_slice(&crate::now_ms().to_be_bytes());
+        b[8..].copy_from_slice(&n.to_be_bytes());
     }
     hex::encode(b)
 }
