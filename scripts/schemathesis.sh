@@ -54,8 +54,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-log "live demo data in $work/demo"
-(cd "$work" && "$bin" demo --dir demo >demo.log 2>&1) \
+log "demo night data in $work/demo"
+(cd "$work" && "$bin" demo --dir demo --speed max --constituencies 1 --size 16 \
+  --bind 127.0.0.1:0 --exit-when-done >demo.log 2>&1) \
   || { cat "$work/demo.log" >&2; exit 1; }
 vkey=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["commission_keys"][0])' \
   "$work/demo/context.json")

@@ -44,7 +44,7 @@ enum Command {
     Seal(commands::seal::Args),
     /// Generate a device key file (32-byte seed, hex) and print its public key.
     Keygen(commands::keygen::Args),
-    /// Run the demonstration: seal good, tampered and misplaced captures and verify them.
+    /// Run an election night: the server, real 2024 constituencies, simulated phones and ROs.
     Demo(commands::demo::Args),
     /// Run the server (embedded default: SQLite + local files under ./tallyseal-data).
     Serve(commands::serve::Args),

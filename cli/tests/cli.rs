@@ -12,16 +12,16 @@ use support::{code, tallyseal, testdata};
 fn demo_then_verify_gives_three_different_correct_outcomes() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let o = tallyseal(&["demo", "--dir", "demo"], d);
+    let o = tallyseal(&["demo", "--dir", "demo", "--offline"], d);
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
 
     let verify = |name: &str| {
         let o = tallyseal(
             &[
                 "verify",
-                &format!("demo/{name}"),
+                &format!("demo/offline/{name}"),
                 "--context",
-                "demo/context.json",
+                "demo/offline/context.json",
                 "--json",
             ],
             d,
@@ -59,7 +59,7 @@ fn demo_then_verify_gives_three_different_correct_outcomes() {
     assert!((dist - 5000.0).abs() < 50.0, "{dist}");
 
     // Without a context the unverifiable checks warn: exit 3.
-    let o = tallyseal(&["verify", "demo/good.tsb"], d);
+    let o = tallyseal(&["verify", "demo/offline/good.tsb"], d);
     assert_eq!(code(&o), 3, "{}", String::from_utf8_lossy(&o.stdout));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("[WARN] election_package"), "{text}");

@@ -1,7 +1,6 @@
 //! One module per subcommand.
 
 pub mod demo;
-pub mod demo_live;
 pub mod exif;
 pub mod keygen;
 pub mod log;
