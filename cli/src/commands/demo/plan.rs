@@ -8,8 +8,12 @@
 use tallyseal_core::form::{Form45Figures, Form46Figures};
 use tallyseal_core::model::LatLon;
 
+use tallyseal_core::form::FormKind;
+use tallyseal_field::sheet::ballot_account;
+
 use super::election::{NightElection, mix};
 use super::problems::{self, Planted, Problem};
+use super::swarm::sheet_spec;
 
 /// What one station does tonight.
 #[derive(Debug, Clone)]
@@ -159,6 +163,13 @@ pub fn plan(election: &NightElection) -> Result<Night, String> {
                 photo_seed,
                 operator_typo: ci == 0 && index == problems::OPERATOR_TYPO,
             });
+            // The Form-46 a clean station seals is the account its sheet shows.
+            if let Some(plan) = stations.last_mut()
+                && plan.ballot_account.is_some()
+            {
+                let spec = sheet_spec(plan, FormKind::Form46, &[], "", "", (0.0, 0.0, 0));
+                plan.ballot_account = Some(ballot_account(&spec));
+            }
         }
     }
     // The copies after their sources; the revoked phone reports before it is revoked.

@@ -289,7 +289,7 @@ impl Swarm {
 
 /// What the photographed sheet shows: the station whose sheet it is, its figures, the hand; and
 /// where and when (`lat, lon, time_ms`) the photo is taken.
-fn sheet_spec(
+pub(super) fn sheet_spec(
     plan: &StationPlan,
     form: FormKind,
     candidates: &[Candidate],
