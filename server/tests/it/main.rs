@@ -32,6 +32,7 @@ mod log_witnesses;
 mod metrics;
 mod pre_routing;
 mod public_api;
+mod read_replica;
 mod slow_clients;
 mod store;
 mod text_fields;
