@@ -12,7 +12,9 @@
 //! # The way in
 //!
 //! - **Reads**: the `get_…`/`…_for` functions of each table's module, on the read pool
-//!   (`db::get_device(&state.db.pool, key)`); re-exported here. They never write.
+//!   (`db::get_device(&state.db.pool, key)`); re-exported here. They never write. The public's
+//!   reads use the same functions on [`Database::for_public_reads`]' pool: the PostgreSQL read
+//!   replica of `database_read_url` when set (docs/deployment.md).
 //! - **Writes**: the methods of [`Database`] (`state.db.insert_submission(&row)`), nothing else.
 //!   The intake's and the analyser's writes join SQLite's group commit ([`Database::write`],
 //!   [`Database::write_atomic`], `group_commit`); the Commission's rare writes (elections,

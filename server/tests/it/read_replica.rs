@@ -105,7 +105,7 @@ async fn public_reads_come_from_the_replica() {
     let test = "read_replica::public_reads_come_from_the_replica";
     let Some(replica_admin) = component(
         "TALLYSEAL_TEST_PG_REPLICA_URL",
-        "a PostgreSQL streaming replica",
+        "PostgreSQL streaming replica",
         test,
     ) else {
         return;
