@@ -176,7 +176,9 @@ ensure_tuspy() {
 print_env() {
     [ -f "$DIR/pg.port" ] || { log "not running (scripts/services.sh start)"; exit 1; }
     echo "export TALLYSEAL_TEST_PG_URL=postgres://postgres@127.0.0.1:$(cat "$DIR/pg.port")/postgres"
-    echo "export TALLYSEAL_TEST_PG_REPLICA_URL=postgres://postgres@127.0.0.1:$(cat "$DIR/pg-replica.port")/postgres"
+    if [ -f "$DIR/pg-replica.port" ]; then
+        echo "export TALLYSEAL_TEST_PG_REPLICA_URL=postgres://postgres@127.0.0.1:$(cat "$DIR/pg-replica.port")/postgres"
+    fi
     echo "export TALLYSEAL_TEST_S3_ENDPOINT=http://127.0.0.1:$(cat "$DIR/garage.s3port")"
     echo "export TALLYSEAL_TEST_S3_BUCKET=$BUCKET"
     echo "export TALLYSEAL_TEST_S3_REGION=garage"
