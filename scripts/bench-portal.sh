@@ -13,10 +13,12 @@
 # importer/testdata's Form-45 CSV, the candidates of the 2024 lists); every station gets one
 # phone of the field simulator (`tallyseal-field load`), which enrols it, seals one Form-45 photo
 # and uploads it through the real intake, so the ledger lists every station with a verified
-# capture. No figures are confirmed: the results list every station as awaited.
+# capture. Then the RO accepts each capture and two operators enter its figures through the
+# console's JSON API (scripts/bench-portal-figures.py: the station's 2024 votes), which confirms
+# them, so the results count every station.
 #
 # Settings: BENCH_DURATION (15s), BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_PHOTO_KB (60),
-# BENCH_BATCH (phones at once, 40), BENCH_INTAKE (1: also the phase with the intake benchmark
+# BENCH_BATCH (phones at once, 40), BENCH_FIGURES (1: confirm figures; 0: captures only), BENCH_INTAKE (1: also the phase with the intake benchmark
 # running; 0: idle only), BENCH_INTAKE_WARMUP (seconds between starting the intake benchmark and
 # measuring, 40), BENCH_DATABASE_URL / BENCH_DATABASE_READ_URL (PostgreSQL primary and read
 # replica; default the embedded SQLite), BENCH_WORK_DIR (kept when given).
@@ -31,6 +33,7 @@ THREADS=${BENCH_THREADS:-2}
 PHOTO_KB=${BENCH_PHOTO_KB:-60}
 BATCH=${BENCH_BATCH:-40}
 INTAKE=${BENCH_INTAKE:-1}
+FIGURES=${BENCH_FIGURES:-1}
 WARMUP=${BENCH_INTAKE_WARMUP:-40}
 ELECTION=bench-ge-2024
 CODE=NA-128
@@ -101,7 +104,7 @@ EOF
 "$TALLYSEAL" package import --candidates "$DATA"/candidates_2024_zlenner/NA/*.json \
     --stations-dir "$WORK/stations" --coordinates "$WORK/coordinates.csv" --only-complete \
     --election-id "$ELECTION" --election-name "Portal benchmark (NA-128, 2024 scheme)" \
-    --out "$WORK/draft.json" >"$WORK/import.txt"
+    --out "$WORK/draft.json" >"$WORK/import.txt" 2>&1
 rm -f "$WORK/commission.key"
 "$TALLYSEAL" keygen --out "$WORK/commission.key" >/dev/null
 "$TALLYSEAL" package sign "$WORK/draft.json" --key "$WORK/commission.key" \
@@ -146,7 +149,25 @@ echo "$STATIONS" | tr ' ' '\n' | xargs -n "$BATCH" echo | while read -r list; do
         --captures 1 --photo-kb "$PHOTO_KB" --data "$WORK/phones/$batch" |
         grep '^LOAD total' >&2 || log "batch $batch: not every capture was verified"
 done
-log "populated in $(($(date +%s) - started)) s"
+log "captures sent in $(($(date +%s) - started)) s"
+
+if [ "$FIGURES" = 1 ]; then
+    started=$(date +%s)
+    declare -A PASSWORD
+    for who in bench-ro:ro bench-op1:operator bench-op2:operator; do
+        login=${who%%:*}
+        PASSWORD[$login]=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
+        echo "${PASSWORD[$login]}" | (
+            [ -n "${BENCH_DATABASE_URL:-}" ] && export TALLYSEAL_DATABASE_URL="$BENCH_DATABASE_URL"
+            "$TALLYSEAL" user add "$login" --role "${who#*:}" --constituency "$ELECTION/$CODE" \
+                --password-stdin --data-dir "$WORK/data" >/dev/null
+        )
+    done
+    python3 scripts/bench-portal-figures.py "$BASE" "$ELECTION" "$CODE" "$WORK/draft.json" \
+        "$WORK/stations/$CODE.csv" "${PASSWORD[bench-ro]}" "${PASSWORD[bench-op1]}" \
+        "${PASSWORD[bench-op2]}"
+    log "figures confirmed in $(($(date +%s) - started)) s"
+fi
 
 # The paths, their bytes as the server answers them now, and nginx serving those bytes.
 if [ "$#" = 0 ]; then
@@ -231,7 +252,7 @@ if [ -n "${BENCH_DATABASE_URL:-}" ]; then
 else
     echo "database: SQLite (embedded)"
 fi
-echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION; $COUNT stations, each with one verified Form-45 capture"
+echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION; $COUNT stations, each with one Form-45 capture$([ "$FIGURES" = 1 ] && echo ", accepted, figures confirmed")"
 echo
 echo "| phase | path | bytes | server req/s | server p99 | nginx req/s | nginx p99 | server / nginx |"
 echo "|---|---|---|---|---|---|---|---|"
