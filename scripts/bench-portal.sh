@@ -18,10 +18,12 @@
 # them, so the results count every station.
 #
 # Settings: BENCH_DURATION (15s), BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_PHOTO_KB (60),
-# BENCH_BATCH (phones at once, 40), BENCH_FIGURES (1: confirm figures; 0: captures only), BENCH_INTAKE (1: also the phase with the intake benchmark
-# running; 0: idle only), BENCH_INTAKE_WARMUP (seconds between starting the intake benchmark and
-# measuring, 40), BENCH_DATABASE_URL / BENCH_DATABASE_READ_URL (PostgreSQL primary and read
-# replica; default the embedded SQLite), BENCH_WORK_DIR (kept when given).
+# BENCH_BATCH (phones at once, 40), BENCH_FIGURES (1: confirm figures; 0: captures only),
+# BENCH_INTAKE (1: also the phase with the intake benchmark running; 0: idle only),
+# BENCH_INTAKE_WARMUP (seconds between starting the intake benchmark and measuring, 40),
+# BENCH_INTAKE_CAPTURES (8000 captures of 250 kB: more than it can send during the phase),
+# BENCH_DATABASE_URL / BENCH_DATABASE_READ_URL (PostgreSQL primary and read replica; default the
+# embedded SQLite), BENCH_WORK_DIR (kept when given).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -169,7 +171,10 @@ if [ "$FIGURES" = 1 ]; then
     log "figures confirmed in $(($(date +%s) - started)) s"
 fi
 
-# The paths, their bytes as the server answers them now, and nginx serving those bytes.
+# The paths, their bytes as the server answers them now, nginx serving those bytes as static
+# files, and nginx as a caching reverse proxy in front of the server (`proxy_cache`, which keeps
+# an answer for its `Cache-Control: max-age`, then revalidates it in the background): the
+# deployment docs/public-api.md describes.
 if [ "$#" = 0 ]; then
     set -- "/api/v1/elections/{election}/constituencies/{code}/results" \
         "/api/v1/elections/{election}/ledger.csv?constituency={code}"
@@ -187,7 +192,10 @@ for p in "$@"; do
     i=$((i + 1))
 done
 NGINX_PORT=$(free_port)
+CACHE_PORT=$(free_port)
+mkdir -p "$WORK/nginx/cache"
 cat >"$WORK/nginx/nginx.conf" <<EOF
+$([ "$(id -u)" = 0 ] && echo "user root;")
 worker_processes auto;
 pid $WORK/nginx/nginx.pid;
 error_log $WORK/nginx/error.log;
@@ -202,6 +210,20 @@ http {
         root $WORK/static;
         location / { default_type application/octet-stream; }
     }
+    upstream tallyseal { server 127.0.0.1:$PORT; keepalive 32; }
+    proxy_cache_path $WORK/nginx/cache levels=1:2 keys_zone=portal:10m max_size=1g inactive=60s use_temp_path=off;
+    server {
+        listen 127.0.0.1:$CACHE_PORT;
+        location / {
+            proxy_pass http://tallyseal;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_cache portal;
+            proxy_cache_lock on;
+            proxy_cache_background_update on;
+            proxy_cache_use_stale error timeout updating http_503;
+        }
+    }
 }
 EOF
 "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' 2>"$WORK/nginx/stderr" &
@@ -211,10 +233,16 @@ for _ in $(seq 1 50); do
     sleep 0.1
 done
 
-# One wrk run: "requests/s p99" (p99 in ms); a non-2xx answer fails the benchmark.
+# One wrk run: "requests/s p99" (p99 in ms); a non-2xx answer or a socket error (a request
+# unanswered after 30 s included) fails the benchmark.
 measure() {
     local out rps p99 bad
-    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$1")
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 30s --latency "$1")
+    if echo "$out" | grep -q 'Socket errors'; then
+        log "$1: $(echo "$out" | grep 'Socket errors')"
+        echo "$out" >&2
+        exit 1
+    fi
     bad=$(echo "$out" | awk '/Non-2xx or 3xx responses/ {print $NF}')
     if [ -n "$bad" ]; then
         log "$1: $bad answers were not 2xx"
@@ -236,10 +264,11 @@ phase() {
     for p in "${PATHS[@]}"; do
         read -r srps sp99 < <(measure "$BASE$p")
         read -r nrps np99 < <(measure "http://127.0.0.1:$NGINX_PORT/$i")
+        read -r crps cp99 < <(measure "http://127.0.0.1:$CACHE_PORT$p")
         local bytes ratio
         bytes=$(stat -c %s "$WORK/static/$i")
-        ratio=$(python3 -c "print(f'{$srps / $nrps:.2f}')")
-        echo "| $label | \`$p\` | $bytes | $srps | $sp99 ms | $nrps | $np99 ms | $ratio |"
+        ratio=$(python3 -c "print(f'{$srps / $nrps:.4f} ({$crps / $nrps:.2f})')")
+        echo "| $label | \`$p\` | $bytes | $srps | $sp99 ms | $nrps | $np99 ms | $crps | $cp99 ms | $ratio |"
         i=$((i + 1))
     done
 }
@@ -254,17 +283,22 @@ else
 fi
 echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION; $COUNT stations, each with one Form-45 capture$([ "$FIGURES" = 1 ] && echo ", accepted, figures confirmed")"
 echo
-echo "| phase | path | bytes | server req/s | server p99 | nginx req/s | nginx p99 | server / nginx |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| phase | path | bytes | server req/s | server p99 | nginx static req/s | nginx static p99 | nginx cache → server req/s | nginx cache p99 | server / static (cache / static) |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 phase idle
 if [ "$INTAKE" = 1 ]; then
     log "starting the intake benchmark; measuring after ${WARMUP} s"
-    setsid env BENCH_CAPTURES="${BENCH_INTAKE_CAPTURES:-4000}" BENCH_IMAGE_BYTES=500000 \
+    setsid env BENCH_CAPTURES="${BENCH_INTAKE_CAPTURES:-8000}" BENCH_IMAGE_BYTES=250000 \
         cargo bench -p tallyseal-server --bench intake >"$WORK/intake.log" 2>&1 &
     INTAKE_PID=$!
     sleep "$WARMUP"
     kill -0 "$INTAKE_PID" 2>/dev/null || { log "the intake benchmark ended early"; tail "$WORK/intake.log" >&2; exit 1; }
     phase "intake running"
+    # The intake benchmark prints its figures when its first case ends: none yet means its
+    # clients were still sending (or the analysis after them still running) throughout.
+    if grep -q 'captures/s' "$WORK/intake.log"; then
+        log "the intake benchmark's first case ended during the phase; raise BENCH_INTAKE_CAPTURES"
+    fi
     kill -- "-$INTAKE_PID" 2>/dev/null || true
     wait "$INTAKE_PID" 2>/dev/null || true
     INTAKE_PID=""
