@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Throwaway PostgreSQL 15 and single-node Garage for the server's integration tests and benchmark.
+# Throwaway PostgreSQL 15 (a primary and a streaming read replica of it) and single-node Garage
+# for the server's integration tests and benchmark.
 #
-#   scripts/services.sh start   # start both (and install garage / tuspy when missing), print env
+#   scripts/services.sh start   # start them (and install garage / tuspy when missing), print env
 #   scripts/services.sh env     # print the `export …` lines again
-#   scripts/services.sh stop    # stop both and delete their data
+#   scripts/services.sh stop    # stop them and delete their data
 #
 # Typical use:  eval "$(scripts/services.sh start)" && cargo test -p tallyseal-server
 #
 # Everything lives in $TALLYSEAL_SERVICES_DIR (default /tmp/tallyseal-services) and listens on
 # free loopback ports. PostgreSQL uses trust auth on 127.0.0.1 only; the tests create one database
-# per test from TALLYSEAL_TEST_PG_URL. Garage runs with replication_factor = 1, one bucket and one
+# per test from TALLYSEAL_TEST_PG_URL. The replica (TALLYSEAL_TEST_PG_REPLICA_URL) is a hot
+# standby made with pg_basebackup -R from the primary, connecting as the role `replicator` (one
+# `replication` line in pg_hba.conf); it streams every database the tests create. Garage runs with replication_factor = 1, one bucket and one
 # key allowed on it; the tests use a unique key prefix per test.
 # Progress goes to stderr; only the `export` lines go to stdout.
 set -euo pipefail
@@ -66,6 +69,36 @@ start_postgres() {
         start >&2
     echo "$port" >"$DIR/pg.port"
     log "PostgreSQL on 127.0.0.1:$port"
+}
+
+# A streaming replica of the primary: a replication role and its pg_hba.conf line on the primary,
+# a base backup with -R (standby.signal and primary_conninfo written for us), a second port.
+start_pg_replica() {
+    local primary port pgdir
+    primary=$(cat "$DIR/pg.port")
+    pgdir="$DIR/pg"
+    as_pg psql -h 127.0.0.1 -p "$primary" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
+        -c "CREATE ROLE replicator WITH REPLICATION LOGIN" >&2
+    # First match wins in pg_hba.conf: the replication line goes first.
+    local hba="$pgdir/data/pg_hba.conf"
+    as_pg sh -c "{ echo 'host replication replicator 127.0.0.1/32 trust'; cat '$hba'; } >'$hba.new' && mv '$hba.new' '$hba'"
+    as_pg pg_ctl -D "$pgdir/data" reload >&2
+    as_pg pg_basebackup -h 127.0.0.1 -p "$primary" -U replicator -D "$pgdir/replica" \
+        -R -X stream --checkpoint=fast --no-sync >&2
+    port=$(free_port)
+    as_pg pg_ctl -D "$pgdir/replica" -l "$pgdir/replica.log" -w \
+        -o "-p $port -k $pgdir -c listen_addresses=127.0.0.1 -c max_connections=400 -c hot_standby=on" \
+        start >&2
+    local streaming=""
+    for _ in $(seq 1 100); do
+        streaming=$(as_pg psql -h 127.0.0.1 -p "$primary" -U postgres -d postgres -tAq \
+            -c "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
+        [ "$streaming" = 1 ] && break
+        sleep 0.1
+    done
+    [ "$streaming" = 1 ] || { log "the replica does not stream; see $pgdir/replica.log"; exit 1; }
+    echo "$port" >"$DIR/pg-replica.port"
+    log "PostgreSQL streaming replica on 127.0.0.1:$port"
 }
 
 start_garage() {
@@ -143,6 +176,9 @@ ensure_tuspy() {
 print_env() {
     [ -f "$DIR/pg.port" ] || { log "not running (scripts/services.sh start)"; exit 1; }
     echo "export TALLYSEAL_TEST_PG_URL=postgres://postgres@127.0.0.1:$(cat "$DIR/pg.port")/postgres"
+    if [ -f "$DIR/pg-replica.port" ]; then
+        echo "export TALLYSEAL_TEST_PG_REPLICA_URL=postgres://postgres@127.0.0.1:$(cat "$DIR/pg-replica.port")/postgres"
+    fi
     echo "export TALLYSEAL_TEST_S3_ENDPOINT=http://127.0.0.1:$(cat "$DIR/garage.s3port")"
     echo "export TALLYSEAL_TEST_S3_BUCKET=$BUCKET"
     echo "export TALLYSEAL_TEST_S3_REGION=garage"
@@ -151,6 +187,9 @@ print_env() {
 }
 
 stop_all() {
+    if [ -d "$DIR/pg/replica" ]; then
+        as_pg pg_ctl -D "$DIR/pg/replica" -m fast -w stop >&2 || true
+    fi
     if [ -d "$DIR/pg/data" ]; then
         as_pg pg_ctl -D "$DIR/pg/data" -m fast -w stop >&2 || true
     fi
@@ -170,6 +209,7 @@ case "${1:-}" in
             mkdir -p "$DIR"
             chmod 755 "$DIR"
             start_postgres
+            start_pg_replica
             start_garage
         fi
         ensure_tuspy

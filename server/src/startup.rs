@@ -71,11 +71,14 @@ impl Application {
         std::fs::create_dir_all(&uploads_dir)
             .map_err(|e| StartupError::DataDir(uploads_dir.display().to_string(), e))?;
 
-        let db = Database::connect(
+        let mut db = Database::connect(
             &config.effective_database_url(),
             config.database_max_connections,
         )
         .await?;
+        if let Some(url) = &config.database_read_url {
+            db = db.with_read_replica(url, config.database_max_connections)?;
+        }
         let store: Arc<dyn ObjectStore> = match &config.object_store {
             ObjectStoreConfig::Local { path } => Arc::new(LocalFsStore::open(
                 path.clone().unwrap_or_else(|| dir.join("objects")),
@@ -115,29 +118,38 @@ impl Application {
         let log_state = open_log(&config, &db, &public_url).await?;
         crate::log::witness_set::record(&db, &log_state.witness_vkeys(), crate::now_ms()).await?;
         log::info!(
-            "tallyseal server on {addr}: database {:?}, objects {}, commission key {}",
+            "tallyseal server on {addr}: database {:?}{}, objects {}, commission key {}",
             db.backend,
+            if db.has_read_replica() {
+                " (public reads on a read replica)"
+            } else {
+                ""
+            },
             store.describe(),
             commission_key.public_key()
         );
 
-        let state = web::Data::new(AppState {
-            db,
-            store,
-            commission_key,
-            admin_token,
-            uploads_dir,
-            busy_uploads: Mutex::new(Default::default()),
-            public_url,
-            package_signer,
-            package_verifiers,
-            packages: Mutex::new(Default::default()),
-            analysis: Default::default(),
-            manifest_facts: Default::default(),
-            board_feed: Default::default(),
-            log: log_state,
-            config: config.clone(),
-        });
+        let state = web::Data::new(
+            AppState {
+                db,
+                store,
+                commission_key: Arc::new(commission_key),
+                admin_token,
+                uploads_dir,
+                busy_uploads: Arc::new(Mutex::new(Default::default())),
+                public_url,
+                package_signer: Arc::new(package_signer),
+                package_verifiers,
+                packages: Arc::new(Mutex::new(Default::default())),
+                analysis: Default::default(),
+                manifest_facts: Default::default(),
+                board_feed: Default::default(),
+                log: Arc::new(log_state),
+                config: config.clone(),
+                public_reads: None,
+            }
+            .with_public_reads(),
+        );
         if let Some(previous) = &state.log.previous {
             crate::log::rotation::complete(&state, previous)
                 .await

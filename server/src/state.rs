@@ -1,4 +1,5 @@
-//! The state every handler shares: configuration, database pool, object store, keys.
+//! The state every handler shares: configuration, database pool, object store, keys, and the
+//! same state as the public's reads see it ([`AppState::for_public_reads`]: the read replica).
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -19,28 +20,31 @@ pub struct AppState {
     pub db: Database,
     pub store: Arc<dyn ObjectStore>,
     /// Signs packages, receipts and time anchors.
-    pub commission_key: DeviceKey,
+    pub commission_key: Arc<DeviceKey>,
     pub admin_token: AdminToken,
     /// Where unfinished tus uploads keep their bytes (`<data_dir>/uploads`).
     pub uploads_dir: PathBuf,
     /// Uploads a PATCH is writing right now (one writer per upload on this server).
-    pub busy_uploads: Mutex<HashSet<String>>,
+    pub busy_uploads: Arc<Mutex<HashSet<String>>>,
     /// The URL clients use to reach the server.
     pub public_url: String,
     /// Signs the packages the server publishes itself (the commission key).
-    pub package_signer: Signer,
+    pub package_signer: Arc<Signer>,
     /// Keys whose package signatures are accepted (the server's own first).
     pub package_verifiers: Vec<Verifier>,
     /// Opened packages by election id (packages are immutable once published).
-    pub packages: Mutex<HashMap<String, Arc<OpenedPackage>>>,
+    pub packages: Arc<Mutex<HashMap<String, Arc<OpenedPackage>>>>,
     /// Shared with the near-duplicate analyser ([`crate::analysis`]).
-    pub analysis: crate::analysis::Analysis,
+    pub analysis: Arc<crate::analysis::Analysis>,
     /// What the board reads from each manifest, read once ([`crate::stations::FactsCache`]).
-    pub manifest_facts: crate::stations::FactsCache,
+    pub manifest_facts: Arc<crate::stations::FactsCache>,
     /// Announces station changes to this server's live boards ([`crate::stations::BoardFeed`]).
-    pub board_feed: crate::stations::BoardFeed,
+    pub board_feed: Arc<crate::stations::BoardFeed>,
     /// The transparency log: origin, checkpoint key, witnesses ([`crate::log`]).
-    pub log: crate::log::LogState,
+    pub log: Arc<crate::log::LogState>,
+    /// This state with its reads on the read replica, when `database_read_url` is set
+    /// ([`AppState::for_public_reads`]).
+    pub public_reads: Option<Arc<AppState>>,
 }
 
 /// Marks an upload busy for as long as it lives.
@@ -51,6 +55,42 @@ pub struct UploadLease<'a> {
 }
 
 impl AppState {
+    /// The state the public's reads run on (`crate::public`, the portal's pages): the same
+    /// server — keys, caches, the board's announcements — with its database reads on the read
+    /// replica when one is configured, this state itself otherwise. Writes still go to the
+    /// primary, but nothing reached through it writes.
+    pub fn for_public_reads(&self) -> &AppState {
+        self.public_reads.as_deref().unwrap_or(self)
+    }
+
+    /// Give this state its public-reads twin: everything shared, reads on
+    /// [`Database::for_public_reads`] (a no-op without a read replica).
+    pub fn with_public_reads(mut self) -> AppState {
+        if !self.db.has_read_replica() {
+            return self;
+        }
+        let twin = AppState {
+            config: self.config.clone(),
+            db: self.db.for_public_reads(),
+            store: self.store.clone(),
+            commission_key: self.commission_key.clone(),
+            admin_token: self.admin_token.clone(),
+            uploads_dir: self.uploads_dir.clone(),
+            busy_uploads: self.busy_uploads.clone(),
+            public_url: self.public_url.clone(),
+            package_signer: self.package_signer.clone(),
+            package_verifiers: self.package_verifiers.clone(),
+            packages: self.packages.clone(),
+            analysis: self.analysis.clone(),
+            manifest_facts: self.manifest_facts.clone(),
+            board_feed: self.board_feed.clone(),
+            log: self.log.clone(),
+            public_reads: None,
+        };
+        self.public_reads = Some(Arc::new(twin));
+        self
+    }
+
     /// Take the upload for writing; `None` when another request holds it.
     pub fn lease_upload(&self, id: &str) -> Option<UploadLease<'_>> {
         let mut busy = self.busy_uploads.lock().ok()?;

@@ -163,6 +163,11 @@ pub struct ServerConfig {
     pub bind: String,
     /// `sqlite://…` or `postgres://…`; default `sqlite://<data_dir>/tallyseal.db`.
     pub database_url: Option<String>,
+    /// `postgres://…` of a read replica of `database_url` (a PostgreSQL hot standby): the public
+    /// open data (`crate::public`) and the portal's pages read from it, while intake and the
+    /// console write to, and read their own writes from, `database_url`. Default: none, everything
+    /// on `database_url` (docs/deployment.md).
+    pub database_read_url: Option<String>,
     /// Largest number of pooled database connections.
     pub database_max_connections: u32,
     /// HTTP worker threads; default: one per core.
@@ -310,6 +315,10 @@ impl std::fmt::Debug for ServerConfig {
                 "database_url",
                 &self.database_url.as_deref().map(redact_url_password),
             )
+            .field(
+                "database_read_url",
+                &self.database_read_url.as_deref().map(redact_url_password),
+            )
             .field("database_max_connections", &self.database_max_connections)
             .field("workers", &self.workers)
             .field("admin_token", &redacted(&self.admin_token))
@@ -405,6 +414,7 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from("./tallyseal-data"),
             bind: "127.0.0.1:8080".to_owned(),
             database_url: None,
+            database_read_url: None,
             database_max_connections: 16,
             workers: None,
             admin_token: None,

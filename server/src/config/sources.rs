@@ -37,7 +37,8 @@ impl ServerConfig {
 
     /// Override fields from variables read through `var` (the environment, or a map in tests).
     ///
-    /// `TALLYSEAL_DATA_DIR`, `TALLYSEAL_BIND`, `TALLYSEAL_DATABASE_URL`, `TALLYSEAL_WORKERS`,
+    /// `TALLYSEAL_DATA_DIR`, `TALLYSEAL_BIND`, `TALLYSEAL_DATABASE_URL`,
+    /// `TALLYSEAL_DATABASE_READ_URL` (the public reads' replica), `TALLYSEAL_WORKERS`,
     /// `TALLYSEAL_ADMIN_TOKEN`, `TALLYSEAL_SERVER_KEY` (hex seed), `TALLYSEAL_PUBLIC_URL`,
     /// `TALLYSEAL_NODE_ID` (the origin of console decisions),
     /// `TALLYSEAL_ADMIN_TOKEN`, `TALLYSEAL_SERVER_KEY` (hex seed), `TALLYSEAL_LOG_KEY` (hex seed),
@@ -61,6 +62,9 @@ impl ServerConfig {
         }
         if let Some(v) = var("TALLYSEAL_DATABASE_URL") {
             self.database_url = Some(v);
+        }
+        if let Some(v) = var("TALLYSEAL_DATABASE_READ_URL") {
+            self.database_read_url = Some(v);
         }
         if let Some(v) = var("TALLYSEAL_WORKERS") {
             self.workers = Some(parse_num("TALLYSEAL_WORKERS", &v)?);

@@ -186,10 +186,16 @@ fn secrets_are_not_shown() {
         admin_token: Some("ADMIN-TOKEN-VALUE".into()),
         server_key_seed: Some("SEED-VALUE".into()),
         database_url: Some("postgres://app:DBPASSWORD@db.example:5432/tallyseal".into()),
+        database_read_url: Some("postgres://app:REPLICAPASSWORD@replica.example/tallyseal".into()),
         ..Default::default()
     };
     let shown = format!("{c:?}");
-    for secret in ["ADMIN-TOKEN-VALUE", "SEED-VALUE", "DBPASSWORD"] {
+    for secret in [
+        "ADMIN-TOKEN-VALUE",
+        "SEED-VALUE",
+        "DBPASSWORD",
+        "REPLICAPASSWORD",
+    ] {
         assert!(!shown.contains(secret), "{shown}");
     }
     assert!(shown.contains("postgres://app:<redacted>@db.example:5432/tallyseal"));
@@ -285,4 +291,49 @@ fn node_id_is_a_short_identifier() {
     c.apply_env(|k| (k == "TALLYSEAL_NODE_ID").then(|| "office-2".to_owned()))
         .unwrap();
     assert_eq!(c.node_id, "office-2");
+}
+
+/// The read replica: from the file, then `TALLYSEAL_DATABASE_READ_URL`; only a PostgreSQL replica
+/// of a PostgreSQL primary is accepted.
+#[test]
+fn read_replica_setting() {
+    assert_eq!(ServerConfig::default().database_read_url, None);
+    let mut c = ServerConfig::from_toml(
+        "database_url = \"postgres://u@primary/db\"\n\
+         database_read_url = \"postgres://u@replica/db\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        c.database_read_url.as_deref(),
+        Some("postgres://u@replica/db")
+    );
+    c.validate().unwrap();
+    let env: HashMap<&str, &str> =
+        [("TALLYSEAL_DATABASE_READ_URL", "postgresql://u@replica2/db")].into();
+    c.apply_env(|k| env.get(k).map(|v| v.to_string())).unwrap();
+    assert_eq!(
+        c.database_read_url.as_deref(),
+        Some("postgresql://u@replica2/db")
+    );
+    c.validate().unwrap();
+    // SQLite has no replicas: neither as the replica nor as the primary.
+    c.database_read_url = Some("sqlite://other.db".into());
+    assert!(matches!(
+        c.validate(),
+        Err(ConfigError::Invalid {
+            name: "database_read_url",
+            ..
+        })
+    ));
+    let c = ServerConfig {
+        database_read_url: Some("postgres://u@replica/db".into()),
+        ..Default::default()
+    };
+    assert!(matches!(
+        c.validate(),
+        Err(ConfigError::Invalid {
+            name: "database_read_url",
+            ..
+        })
+    ));
 }

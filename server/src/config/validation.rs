@@ -7,7 +7,8 @@ impl ServerConfig {
     /// calls it, whatever built the configuration): a zero that would
     /// refuse every request (no upload slot, no body, no image) or make analysers take each
     /// other's claims at once, an expired-on-issue enrolment code, a `node_id` that is not a
-    /// short identifier, console sessions that end at once or a sign-in lock-out that never locks.
+    /// short identifier, console sessions that end at once or a sign-in lock-out that never locks,
+    /// or a read replica that is not PostgreSQL's.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let l = &self.limits;
         if self.log_witness_policy > self.log_witnesses.len() {
@@ -77,6 +78,29 @@ impl ServerConfig {
             return Err(ConfigError::Invalid {
                 name: "node_id",
                 message: "must be 1 to 64 of A-Z a-z 0-9 - _ .".into(),
+            });
+        }
+        self.validate_read_replica()?;
+        Ok(())
+    }
+
+    /// A read replica is a PostgreSQL hot standby of a PostgreSQL primary: SQLite has no
+    /// replicas, and a replica of another kind than the primary cannot hold its tables.
+    fn validate_read_replica(&self) -> Result<(), ConfigError> {
+        let Some(read) = &self.database_read_url else {
+            return Ok(());
+        };
+        let postgres = |url: &str| url.starts_with("postgres:") || url.starts_with("postgresql:");
+        if !postgres(read) {
+            return Err(ConfigError::Invalid {
+                name: "database_read_url",
+                message: "must start with postgres: (a PostgreSQL read replica)".into(),
+            });
+        }
+        if !postgres(&self.effective_database_url()) {
+            return Err(ConfigError::Invalid {
+                name: "database_read_url",
+                message: "needs database_url to be the PostgreSQL primary it replicates".into(),
             });
         }
         Ok(())

@@ -12,7 +12,9 @@
 //! # The way in
 //!
 //! - **Reads**: the `get_…`/`…_for` functions of each table's module, on the read pool
-//!   (`db::get_device(&state.db.pool, key)`); re-exported here. They never write.
+//!   (`db::get_device(&state.db.pool, key)`); re-exported here. They never write. The public's
+//!   reads use the same functions on [`Database::for_public_reads`]' pool: the PostgreSQL read
+//!   replica of `database_read_url` when set (docs/deployment.md).
 //! - **Writes**: the methods of [`Database`] (`state.db.insert_submission(&row)`), nothing else.
 //!   The intake's and the analyser's writes join SQLite's group commit ([`Database::write`],
 //!   [`Database::write_atomic`], `group_commit`); the Commission's rare writes (elections,
@@ -150,10 +152,17 @@ pub enum Backend {
 /// round trip to sqlx's SQLite thread, and a savepoint would add two to each write. Instead, when
 /// one write of a batch fails, the whole batch is rolled back and each of its writes runs again
 /// alone, in a transaction of its own, so one failing write never undoes another.
+///
+/// `public` is the pool the public's reads go to (`crate::public`, the portal's pages, through
+/// [`Database::for_public_reads`]): a PostgreSQL read replica when `database_read_url` is set
+/// ([`Database::with_read_replica`]), otherwise `pool` itself. A replica lags the primary by
+/// its replay delay, so nothing that must read its own writes (intake, the console) uses it.
 #[derive(Debug, Clone)]
 pub struct Database {
     pub pool: AnyPool,
     pub writer: AnyPool,
+    pub public: AnyPool,
+    read_replica: bool,
     pub backend: Backend,
     group: Option<GroupCommit>,
 }
@@ -173,6 +182,44 @@ pub(crate) async fn begin_write(pool: &AnyPool) -> DbResult<Transaction<'static,
     }
 }
 
+/// How long a public read waits for a connection to the read replica before it answers 503: a
+/// replica that is down must not hold visitors' requests for the primary pool's 30 s.
+const REPLICA_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The options of every pool: its size, and a ping only for a connection idle a while.
+fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
+    let mut pool = AnyPoolOptions::new()
+        .max_connections(max.max(1))
+        .acquire_timeout(Duration::from_secs(30))
+        // sqlx pings every connection it hands out by default: a round trip per query
+        // (to PostgreSQL, or to the SQLite connection's thread), which the intake
+        // benchmark's profile showed at ~5 % of the server's CPU. Only a connection idle
+        // for a while can have been dropped by the other end (a restarted PostgreSQL);
+        // one in use has just answered.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IF_IDLE_FOR {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        });
+    if backend == Backend::Sqlite {
+        pool = pool.after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                )
+                .await?;
+                Ok(())
+            })
+        });
+    }
+    pool
+}
+
 impl Database {
     /// Connect (creating the SQLite file if needed) and run the migrations.
     pub async fn connect(url: &str, max_connections: u32) -> DbResult<Database> {
@@ -187,50 +234,26 @@ impl Database {
             ));
         };
         let options = AnyConnectOptions::from_str(url)?;
-        let pool_options = |max: u32| {
-            let mut pool = AnyPoolOptions::new()
-                .max_connections(max.max(1))
-                .acquire_timeout(Duration::from_secs(30))
-                // sqlx pings every connection it hands out by default: a round trip per query
-                // (to PostgreSQL, or to the SQLite connection's thread), which the intake
-                // benchmark's profile showed at ~5 % of the server's CPU. Only a connection idle
-                // for a while can have been dropped by the other end (a restarted PostgreSQL);
-                // one in use has just answered.
-                .test_before_acquire(false)
-                .before_acquire(|conn, meta| {
-                    Box::pin(async move {
-                        if meta.idle_for >= PING_IF_IDLE_FOR {
-                            conn.ping().await?;
-                        }
-                        Ok(true)
-                    })
-                });
-            if backend == Backend::Sqlite {
-                pool = pool.after_connect(|conn, _meta| {
-                    Box::pin(async move {
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
-                        )
-                        .await?;
-                        Ok(())
-                    })
-                });
-            }
-            pool
-        };
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let (pool, writer) = if backend == Backend::Sqlite && !in_memory {
             // The writer first: it creates the file and switches it to WAL.
-            let writer = pool_options(1).connect_with(options.clone()).await?;
-            let pool = pool_options(max_connections).connect_with(options).await?;
+            let writer = pool_options(backend, 1)
+                .connect_with(options.clone())
+                .await?;
+            let pool = pool_options(backend, max_connections)
+                .connect_with(options)
+                .await?;
             (pool, writer)
         } else {
-            let pool = pool_options(max_connections).connect_with(options).await?;
+            let pool = pool_options(backend, max_connections)
+                .connect_with(options)
+                .await?;
             (pool.clone(), pool)
         };
         let group = (backend == Backend::Sqlite).then(|| GroupCommit::start(writer.clone()));
         let db = Database {
+            public: pool.clone(),
+            read_replica: false,
             pool,
             writer,
             backend,
@@ -238,6 +261,40 @@ impl Database {
         };
         db.migrate().await?;
         Ok(db)
+    }
+
+    /// Send the public's reads to the PostgreSQL read replica at `url` (a hot standby of this
+    /// database: it has the tables once it has replayed the primary's migrations). The pool
+    /// connects lazily, so a replica that is down delays no start and no intake: the public
+    /// reads answer 503 until it is back (docs/deployment.md).
+    pub fn with_read_replica(mut self, url: &str, max_connections: u32) -> DbResult<Database> {
+        if self.backend != Backend::Postgres
+            || !(url.starts_with("postgres:") || url.starts_with("postgresql:"))
+        {
+            return Err(sqlx::Error::Configuration(
+                "a read replica needs PostgreSQL for database_url and database_read_url".into(),
+            ));
+        }
+        let options = AnyConnectOptions::from_str(url)?;
+        self.public = pool_options(Backend::Postgres, max_connections)
+            .acquire_timeout(REPLICA_ACQUIRE_TIMEOUT)
+            .connect_lazy_with(options);
+        self.read_replica = true;
+        Ok(self)
+    }
+
+    /// Whether the public's reads go to a read replica.
+    pub fn has_read_replica(&self) -> bool {
+        self.read_replica
+    }
+
+    /// This database as the public's reads see it: reads on the `public` pool (the replica, when
+    /// there is one), writes on the same writer as ever.
+    pub fn for_public_reads(&self) -> Database {
+        Database {
+            pool: self.public.clone(),
+            ..self.clone()
+        }
     }
 
     /// Run the write `body` (with `data`) and return its result once it is durable.

@@ -30,6 +30,7 @@ pub struct ArchivePlan {
 
 /// Plan the archive of constituency `code` of `election` (404 for either unknown).
 pub async fn plan(state: &AppState, election: &str, code: &str) -> Result<ArchivePlan, ApiError> {
+    let state = state.for_public_reads();
     constituency_of(state, election, code).await?;
     let mut captures = db::board_captures(&state.db.pool, election, Some(code)).await?;
     captures.sort_by(|a, b| {
@@ -124,6 +125,7 @@ pub fn stream(
     state: web::Data<AppState>,
     plan: ArchivePlan,
 ) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
+    let state = state.public_reads.clone().map_or(state, web::Data::from);
     let start = Progress {
         state,
         plan,

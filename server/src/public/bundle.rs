@@ -26,6 +26,7 @@ pub struct AssembledBundle {
 
 /// The capture `hash`'s bundle (404 `unknown-submission` when the server never received it).
 pub async fn bundle(state: &AppState, hash: &Sha256Digest) -> Result<AssembledBundle, ApiError> {
+    let state = state.for_public_reads();
     let row = db::get_submission(&state.db.pool, &hash.to_hex())
         .await?
         .ok_or_else(|| ApiError::new(Problem::UnknownSubmission, "no such manifest"))?;
@@ -34,6 +35,7 @@ pub async fn bundle(state: &AppState, hash: &Sha256Digest) -> Result<AssembledBu
 
 /// The bundle of a stored submission.
 pub async fn assemble(state: &AppState, row: &SubmissionRow) -> Result<AssembledBundle, ApiError> {
+    let state = state.for_public_reads();
     let hash = row.manifest_hash.digest();
     let manifest = match row.manifest_bytes() {
         Some(bytes) => bytes.map_err(|e| ApiError::internal("stored manifest", e))?,

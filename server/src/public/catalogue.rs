@@ -19,6 +19,7 @@ pub struct PublishedElection {
 
 /// The published elections, oldest first.
 pub async fn elections(state: &AppState) -> Result<Vec<PublishedElection>, ApiError> {
+    let state = state.for_public_reads();
     let ids = published_ids(&state.db.pool, MAX_ELECTIONS).await?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {

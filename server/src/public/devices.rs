@@ -37,6 +37,7 @@ pub async fn devices(
     election: &str,
     code: &str,
 ) -> Result<ConstituencyDevices, ApiError> {
+    let state = state.for_public_reads();
     let package = load_package(state, election).await?;
     if !package
         .package

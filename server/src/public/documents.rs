@@ -14,6 +14,7 @@ use crate::state::AppState;
 
 /// The document whose SHA-256 is `hash` (404 `not-found` when no leaf names it).
 pub async fn document(state: &AppState, hash: &Sha256Digest) -> Result<Vec<u8>, ApiError> {
+    let state = state.for_public_reads();
     let body = db::log_document(&state.db.pool, &hash.to_hex())
         .await?
         .ok_or_else(|| ApiError::new(Problem::NotFound, "no log leaf names this document"))?;

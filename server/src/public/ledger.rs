@@ -135,6 +135,7 @@ pub async fn ledger(
     election: &str,
     only: Option<&str>,
 ) -> Result<Ledger, ApiError> {
+    let state = state.for_public_reads();
     let package = load_package(state, election).await?;
     let codes: Vec<String> = match only {
         Some(code) => vec![code.to_owned()],

@@ -6,6 +6,11 @@
 //! ([`crate::figures::signing`]); a capture's bundle is core's evidence bundle assembled from
 //! what the intake stored and the log's inclusion proof ([`crate::log::publication`]).
 //!
+//! Every read here runs on [`AppState::for_public_reads`](crate::state::AppState::for_public_reads):
+//! the PostgreSQL read replica when `database_read_url` is set (a few hundred milliseconds
+//! behind the primary at most, in the normal case), the primary otherwise; a replica that does
+//! not answer makes these reads 503, never the primary's load (docs/deployment.md).
+//!
 //! - [`identifiers`]: the path parameters, checked (a malformed one is a 400, never a lookup).
 //! - [`catalogue`]: the elections this server publishes.
 //! - [`ledger`]: every station of the polling scheme and where each form stands, as JSON and CSV.

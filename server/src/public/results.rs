@@ -103,6 +103,7 @@ pub async fn results(
     election: &str,
     code: &str,
 ) -> Result<ConstituencyResults, ApiError> {
+    let state = state.for_public_reads();
     let c = ConstituencyRef::new(election, code);
     let standing = gather(state, &c).await?;
     let compiled = compile(&standing);

@@ -35,6 +35,7 @@ mod metrics;
 mod portal_verifier;
 mod pre_routing;
 mod public_api;
+mod read_replica;
 mod slow_clients;
 mod store;
 mod text_fields;
