@@ -14,6 +14,7 @@ pub mod console;
 pub mod elections;
 pub mod enrol;
 pub mod log;
+pub mod portal;
 pub mod public;
 pub mod tus;
 
@@ -37,7 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(console::configure)
         .configure(tus::configure)
         .configure(log::configure)
-        .configure(public::configure);
+        .configure(public::configure)
+        .configure(portal::configure);
 }
 
 /// Require `Authorization: Bearer <admin token>`, as read by
