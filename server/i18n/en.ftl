@@ -604,4 +604,5 @@ portal-error-400 = This address is not one the portal knows how to read.
 portal-error-404 = There is no such page: the election, constituency, station or capture is not published here.
 portal-error-405 = The portal can only be read.
 portal-error-503 = The portal cannot answer just now. Please try again in a moment.
+portal-form45-state = Form-45 and the time of its latest step
 portal-back-home = Back to the elections

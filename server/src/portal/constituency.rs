@@ -46,28 +46,27 @@ pub struct Form47Row {
     pub body_sha256: String,
 }
 
-/// A form's cell in the station ledger.
-#[derive(Debug)]
-pub struct FormCell {
-    pub label: String,
-    pub class: String,
-    pub time: String,
-}
-
-/// A station's line in the ledger.
+/// A station's line in the ledger: where its Form-45 stands and since when (the ledger page
+/// has both forms and every time in full).
 #[derive(Debug)]
 pub struct StationRow {
     pub number: u32,
     pub name: String,
-    /// Relative to the constituency page (`NA-1/stations/3?lang=en`): the page stays small.
+    /// Relative to the page's base, the constituency's folder (`stations/3?lang=en`): the page
+    /// stays small.
     pub href: String,
-    pub forms: Vec<FormCell>,
+    pub label: String,
+    pub class: String,
+    /// The latest step's local time of day (`HH:MM`).
+    pub time: String,
 }
 
 /// The constituency page.
 #[derive(Debug)]
 pub struct ConstituencyView {
     pub election: String,
+    /// `<base href>`: the constituency's folder, which station links are relative to.
+    pub base: String,
     pub election_name: String,
     pub code: String,
     pub name: String,
@@ -87,7 +86,6 @@ pub struct ConstituencyView {
     /// No Form-47 signed and the deadline has passed.
     pub overdue: bool,
     pub form47: Vec<Form47Row>,
-    pub form_labels: Vec<String>,
     pub stations: Vec<StationRow>,
     pub results_json: String,
     pub results_csv: String,
@@ -99,21 +97,25 @@ pub struct ConstituencyView {
     pub last_modified_ms: Option<i64>,
 }
 
-fn form_cell(
+/// The state of a Form-45 and the local time of day of its latest step.
+fn form45_cell(
     ctx: &PortalContext,
     clock: &crate::web::format::LocalClock,
-    f: &LedgerForm,
-) -> FormCell {
-    let (label, class) = words::state(&ctx.tr, f.state);
-    let latest = [f.decided_at_ms, f.image_received_at_ms, f.received_at_ms]
-        .into_iter()
-        .flatten()
-        .max();
-    FormCell {
-        label,
-        class,
-        time: clock.maybe(latest),
-    }
+    f: Option<&LedgerForm>,
+) -> (String, String, String) {
+    let (label, class) = words::state(&ctx.tr, f.map_or("awaited", |f| f.state));
+    let latest = f.and_then(|f| {
+        [f.decided_at_ms, f.image_received_at_ms, f.received_at_ms]
+            .into_iter()
+            .flatten()
+            .max()
+    });
+    let time = clock
+        .maybe(latest)
+        .get(11..16)
+        .unwrap_or_default()
+        .to_owned();
+    (label, class, time)
 }
 
 /// The page of constituency `code` of `election` (404 for either unknown).
@@ -209,21 +211,23 @@ pub async fn constituency(
 
     let rel = |n: u32| {
         let full = station_path(election, code, n);
-        let base = constituency_path(election, "");
+        let base = format!("{}/", constituency_path(election, code));
         ctx.href(full.strip_prefix(&base).unwrap_or(&full))
     };
-    let form_labels = ["form45", "form46"]
-        .iter()
-        .map(|f| crate::web::board_view::form_label(tr, f))
-        .collect();
     let stations = l
         .stations
         .iter()
-        .map(|s| StationRow {
-            number: s.station,
-            name: s.name.clone(),
-            href: rel(s.station),
-            forms: s.forms.iter().map(|f| form_cell(ctx, &clock, f)).collect(),
+        .map(|s| {
+            let (label, class, time) =
+                form45_cell(ctx, &clock, s.forms.iter().find(|f| f.form == "form45"));
+            StationRow {
+                number: s.station,
+                name: s.name.clone(),
+                href: rel(s.station),
+                label,
+                class,
+                time,
+            }
         })
         .collect();
     let api = format!("/api/v1/elections/{election}/constituencies/{code}");
@@ -234,6 +238,7 @@ pub async fn constituency(
         .max();
     Ok(ConstituencyView {
         election: election.to_owned(),
+        base: format!("{}/", constituency_path(election, code)),
         election_name: e.name.clone(),
         code: c.code.clone(),
         name: c.name.clone(),
@@ -256,7 +261,6 @@ pub async fn constituency(
         deadline: clock.maybe(deadline_ms),
         overdue,
         form47,
-        form_labels,
         stations,
         results_json: format!("{api}/results"),
         results_csv: format!("{api}/results.csv"),

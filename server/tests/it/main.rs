@@ -30,6 +30,7 @@ mod log_console;
 mod log_tiles;
 mod log_witnesses;
 mod metrics;
+mod portal_pages;
 mod pre_routing;
 mod public_api;
 mod slow_clients;

@@ -30,7 +30,7 @@ const HTML: &str = "text/html; charset=utf-8";
 const MAX_QUERY_BYTES: usize = 256;
 /// What the pages may load: their own files only (and WebAssembly for the in-browser verifier).
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
-     script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; base-uri 'none'; \
+     script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; base-uri 'self'; \
      form-action 'self'; frame-ancestors 'none'";
 
 /// A resource answering GET and HEAD with `handler`, and 405 otherwise.
@@ -139,6 +139,8 @@ fn error_page(req: &HttpRequest, ctx: &PortalContext, status: StatusCode) -> Htt
         405 => "portal-error-405",
         _ => "portal-error-503",
     };
+    // The language switch leads to the elections: the refused address is never repeated.
+    let ctx = &PortalContext::with(ctx.tr.lang, "/portal", ctx.negotiated);
     let body = pages::error(ctx, key).unwrap_or_else(|_| "error".to_owned());
     let _ = req;
     let mut resp = HttpResponse::build(status)
