@@ -258,7 +258,7 @@ pub async fn constituency(
         total_polled: n(tr, r.total_polled),
         turnout,
         women_flag: t.women_under_10_percent,
-        deadline: clock.maybe(deadline_ms),
+        deadline: words::ltr(&clock.maybe(deadline_ms)),
         overdue,
         form47,
         stations,

@@ -241,11 +241,11 @@ pub async fn election(
                 tr.t1(
                     "portal-hour",
                     "range",
-                    &format!(
+                    &words::ltr(&format!(
                         "{} – {}",
                         from.get(11..16).unwrap_or_default(),
                         to.get(11..16).unwrap_or_default()
-                    ),
+                    )),
                 )
             };
             hours.push(HourRow {
@@ -264,7 +264,7 @@ pub async fn election(
         id: e.id.clone(),
         name: e.name.clone(),
         poll_date: e.poll_date.clone(),
-        poll_close: clock.maybe(rfc3339_ms(&e.poll_close)),
+        poll_close: words::ltr(&clock.maybe(rfc3339_ms(&e.poll_close))),
         zone: clock.label.clone(),
         tally: total.text(ctx),
         assemblies: groups

@@ -54,6 +54,17 @@ pub fn rfc3339_ms(text: &str) -> Option<i64> {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
+/// A date, time or range of times kept left to right inside a right-to-left sentence (Unicode
+/// LEFT-TO-RIGHT ISOLATE … POP DIRECTIONAL ISOLATE): digits alone would take the sentence's
+/// direction and `2024-02-08 17:00` would read `17:00 2024-02-08` in Urdu.
+pub fn ltr(text: &str) -> String {
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!("\u{2066}{text}\u{2069}")
+    }
+}
+
 /// A per-mille value as a percentage with one decimal (`12.3 %`), or `—`.
 pub fn percent(tr: &Tr, permille: Option<u64>) -> String {
     match permille {
@@ -131,5 +142,7 @@ mod tests {
             Some(1_707_393_600_000)
         );
         assert_eq!(rfc3339_ms("no"), None);
+        assert_eq!(ltr("2024-02-08 17:00"), "\u{2066}2024-02-08 17:00\u{2069}");
+        assert_eq!(ltr(""), "");
     }
 }
