@@ -7,6 +7,7 @@
 //! - [`tus`]: the image, over tus 1.0 (creation and checksum extensions).
 //! - [`log`]: the transparency log's checkpoint and tiles (C2SP tlog-tiles, under `/log/`).
 //! - [`public`]: the public portal's open data (elections, ledger, results, bundles, OpenAPI).
+//! - [`portal`]: the public portal's pages under `/portal`.
 //! - this module: health, public keys, time anchors.
 
 pub mod captures;
