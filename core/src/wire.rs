@@ -37,6 +37,23 @@ pub struct KeysResponse {
     /// How many of those witnesses must cosign a checkpoint for it to count as witnessed.
     #[serde(default)]
     pub witness_policy: usize,
+    /// Every change of the log's key, oldest first: how to go from a key one trusts to
+    /// `log_vkey` (`docs/log.md`, "Log key rotation").
+    #[serde(default)]
+    pub log_key_changes: Vec<LogKeyChange>,
+}
+
+/// A change of the log's signing key: the `log_key_changed` leaf at `leaf_index` names the new
+/// key, and `boundary`, the checkpoint of size `from_size` signed by the OLD key, covers that
+/// leaf; checkpoints of larger trees are signed by the new key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogKeyChange {
+    pub old_vkey: String,
+    pub new_vkey: String,
+    pub leaf_index: u64,
+    pub from_size: u64,
+    /// The boundary checkpoint, a signed note (as served at `/log/checkpoint` at the time).
+    pub boundary: String,
 }
 
 /// `POST /api/v1/elections` body (admin): either a package for the server to sign with its

@@ -22,8 +22,10 @@ pub enum FindingKind {
     Entries,
     /// An entry that is not a valid leaf.
     Leaf,
-    /// An election invariant the leaves break.
+    /// An election invariant the leaves (and the documents they name) break.
     Invariant,
+    /// A document a leaf names by hash that the server does not publish, or publishes altered.
+    Document,
 }
 
 impl FindingKind {
@@ -38,6 +40,7 @@ impl FindingKind {
             FindingKind::Entries => "entries",
             FindingKind::Leaf => "leaf",
             FindingKind::Invariant => "invariant",
+            FindingKind::Document => "document",
         }
     }
 }

@@ -13,8 +13,8 @@
 //! - no station disappears: every station the previous run knew (by its enrolments) is still
 //!   known.
 //!
-//! Not checkable from v1 leaves: that a Form-47 figure is the sum of the station figures it cites
-//! (a leaf carries the document's hash, not its figures).
+//! That a Form-47 figure is the sum of the station figures it cites needs the documents the
+//! leaves name by hash: [`crate::documents`].
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -6,14 +6,17 @@
 //! size, same root at the same size, and a history that still leads to the stored root: the
 //! consistency proof computed from the rebuilt tree); download every entry bundle, rebuild the
 //! tree and compare every published tile with it ([`tree`]); parse every leaf and check the
-//! election's invariants ([`invariants`]). The state ([`state`]) advances only to a checkpoint
+//! election's invariants ([`invariants`]), and every Form-47 version against the documents its
+//! leaves name ([`documents`]: each figure the sum of the station figures it cites). The state ([`state`]) advances only to a checkpoint
 //! whose log is consistent; an inconsistent one is kept as evidence and never replaces it.
 //! [`prove`] makes an offline C2SP tlog-proof for a capture from the same files.
 //!
 //! I/O: HTTP reads through [`source::LogSource`] and the one state file. Every check is core's.
 
+pub mod documents;
 pub mod finding;
 pub mod invariants;
+pub mod key_chain;
 pub mod source;
 pub mod state;
 pub mod tree;
@@ -92,7 +95,13 @@ impl MonitorReport {
     }
 }
 
-fn policy(source: &dyn LogSource, opts: &MonitorOptions) -> Result<LogPolicy, MonitorError> {
+/// The policy of a run: the log key (`trusted`, the key the state followed the log to, if any;
+/// else the given one; else the published one) and the witnesses (given, else published).
+fn policy(
+    source: &dyn LogSource,
+    opts: &MonitorOptions,
+    trusted: Option<&str>,
+) -> Result<LogPolicy, MonitorError> {
     let (key, mut witnesses) = match &opts.log_key {
         Some(k) => (k.clone(), opts.witnesses.clone()),
         None => {
@@ -125,6 +134,10 @@ fn policy(source: &dyn LogSource, opts: &MonitorOptions) -> Result<LogPolicy, Mo
     if !opts.witnesses.is_empty() {
         witnesses = opts.witnesses.clone();
     }
+    let key = match trusted {
+        Some(v) => Verifier::parse(v).map_err(|e| MonitorError::BadKey(e.to_string()))?,
+        None => key,
+    };
     let k = opts.witness_threshold.unwrap_or(witnesses.len());
     LogPolicy::for_log_key(key, witnesses, k).map_err(|e| MonitorError::Policy(e.to_string()))
 }
@@ -189,8 +202,11 @@ pub fn run(
     opts: &MonitorOptions,
     state_path: &Path,
 ) -> Result<MonitorReport, MonitorError> {
-    let policy = policy(source, opts)?;
     let mut state = MonitorState::load(state_path)?;
+    let trusted = state.as_ref().and_then(|s| s.log_vkey.clone());
+    let policy = policy(source, opts, trusted.as_deref())?;
+    // A checkpoint signed by another key counts only through the log's key changes.
+    let (policy, key_changes) = key_chain::resolve(source, &policy)?;
     let mut findings = Vec::new();
     let previous_size = state.as_ref().map(|s| s.size);
     let report = |findings: Vec<Finding>, size: u64, advanced: bool| MonitorReport {
@@ -275,7 +291,9 @@ pub fn run(
             ));
         }
     }
+    let chain_holds = key_chain::check(&key_changes, &tree, &mut findings);
     let log_consistent = tree.root_matches
+        && chain_holds
         && !findings[log_findings_before..].iter().any(|f| {
             matches!(
                 f.kind,
@@ -283,6 +301,7 @@ pub fn run(
             )
         });
     let view = invariants::check(&tree.entries, &mut findings);
+    documents::check_forms(source, &tree.entries, &mut findings)?;
     if let Some(s) = &state {
         invariants::check_stations(&s.stations, &view, &mut findings);
     }
@@ -306,6 +325,7 @@ pub fn run(
         size: cp.size,
         root: hash_to_base64(&cp.root),
         checkpoint: note,
+        log_vkey: policy.log_keys.first().map(Verifier::to_vkey),
         stations: view.stations.into_iter().collect(),
         evidence,
     }
@@ -322,7 +342,7 @@ pub fn prove(
     opts: &MonitorOptions,
     manifest_hash: &Sha256Digest,
 ) -> Result<TlogProof, MonitorError> {
-    let policy = policy(source, opts)?;
+    let policy = policy(source, opts, None)?;
     let mut findings = Vec::new();
     let checked = fetch_checkpoint(source, &policy, &mut findings)?;
     let tree = match &checked {

@@ -21,6 +21,10 @@ pub struct MonitorState {
     pub size: u64,
     pub root: String,
     pub checkpoint: String,
+    /// The log key that signed it: the one given or published at the first run, or the one the
+    /// log's key changes led to since (`key_chain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_vkey: Option<String>,
     /// Stations (`election/station`) the log's enrolments named at that checkpoint.
     #[serde(default)]
     pub stations: Vec<String>,

@@ -309,10 +309,16 @@ fn election_invariants_are_checked_over_the_leaves() {
     leaves.push(decision(78)); // never received
     publish(&s.site, &leaves);
     let r = s.run();
-    let messages: Vec<&str> = r.findings.iter().map(|f| f.message.as_str()).collect();
-    assert_eq!(
-        Setup::kinds(&r),
-        vec![FindingKind::Invariant; 4],
+    // The documents of the three Form-47 versions and the two decisions are not published: one
+    // `document` finding each.
+    let (documents, findings): (Vec<_>, Vec<_>) = r
+        .findings
+        .iter()
+        .partition(|f| f.kind == FindingKind::Document);
+    assert_eq!(documents.len(), 5, "{documents:?}");
+    let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+    assert!(
+        findings.iter().all(|f| f.kind == FindingKind::Invariant) && findings.len() == 4,
         "{messages:?}"
     );
     assert!(
@@ -365,4 +371,220 @@ fn keys_come_from_the_server_when_not_given() {
     .unwrap();
     let r = run(&s.source, &no_keys, &s.state).unwrap();
     assert!(r.is_clean(), "{:?}", r.findings);
+}
+
+/// Publish `doc` where the server would (`api/v1/log-documents/<sha256>`); returns its hash.
+fn publish_document(site: &Path, doc: &serde_json::Value) -> Sha256Digest {
+    let bytes = serde_json::to_vec(doc).unwrap();
+    let hash = sha256(&bytes);
+    let path = site.join(format!("api/v1/log-documents/{}", hash.to_hex()));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+    hash
+}
+
+#[test]
+fn form_47_figures_are_the_sums_of_the_station_figures_it_cites() {
+    use serde_json::json;
+    let s = setup();
+    let mut leaves = good_leaves(3);
+    let ro = || OperatorId::new("u-ro-46").unwrap();
+    let (election, constituency) = ("pk-2024", "NA-46");
+    // The RO accepts captures 0 and 1 (not 2); their figures are confirmed.
+    for n in [0, 1] {
+        let doc = json!({"record": "review_decision", "manifest_hash": manifest(n).to_hex(),
+                         "action": "accept", "station": n + 1});
+        leaves.push(leaf(LogEvent::RoDecision {
+            election_id: election.into(),
+            constituency_id: constituency.into(),
+            manifest_hash: manifest(n),
+            decision_hash: publish_document(&s.site, &doc),
+            operator: ro(),
+        }));
+    }
+    let figures = [(300, 200, 10, 290, 220), (150, 250, 5, 200, 205)];
+    for (n, (a, b, rejected, male, female)) in (0u32..3).zip(figures.iter().cycle()) {
+        let doc = json!({
+            "record": "figure_confirmation", "id": format!("c{n}"),
+            "manifest_hash": manifest(n).to_hex(), "station": n + 1, "supersedes": null,
+            "figures": {"candidate_1": a, "candidate_2": b, "total_valid": a + b,
+                        "rejected": rejected, "total_polled": a + b + rejected,
+                        "polled_male": male, "polled_female": female,
+                        "registered_male": 600, "registered_female": 550},
+        });
+        leaves.push(leaf(LogEvent::FiguresConfirmed {
+            election_id: election.into(),
+            constituency_id: constituency.into(),
+            figures_hash: publish_document(&s.site, &doc),
+            operator: ro(),
+        }));
+    }
+    let form = |candidate_1: u64, counted: &[u32]| {
+        json!({
+            "format": "tallyseal.signed-form", "v": 1, "form": "form47",
+            "election": election, "constituency": constituency,
+            "content": {
+            "candidates": [{"ballot_no": 1, "votes": candidate_1}, {"ballot_no": 2, "votes": 450}],
+            "total_valid": 900, "rejected": 15, "total_polled": 915,
+            "turnout": {"polled": {"male": 490, "female": 425, "transgender": 0},
+                        "registered": {"male": 1200, "female": 1100, "transgender": 0}},
+            "stations_counted": counted.iter().map(|n| json!({
+                "station": n + 1, "manifest_hash": manifest(*n).to_hex(),
+                "confirmation": format!("c{n}")})).collect::<Vec<_>>(),
+            },
+        })
+    };
+    let version = |n: u32, doc: Sha256Digest, corrects: Option<Sha256Digest>| {
+        leaf(LogEvent::FormVersion {
+            election_id: election.into(),
+            constituency_id: constituency.into(),
+            form: ResultForm::Form47,
+            version: n,
+            document_hash: doc,
+            corrects,
+            operator: ro(),
+        })
+    };
+    let good = publish_document(&s.site, &form(450, &[0, 1]));
+    leaves.push(version(1, good, None));
+    publish(&s.site, &leaves);
+    let r = s.run();
+    assert!(r.is_clean(), "{:?}", r.findings);
+
+    // Version 2 adds one vote to candidate 1; version 3 counts capture 2, never accepted;
+    // version 4's document is not published.
+    let padded = publish_document(&s.site, &form(451, &[0, 1]));
+    leaves.push(version(2, padded, Some(good)));
+    let unaccepted = publish_document(&s.site, &form(450, &[0, 1, 2]));
+    leaves.push(version(3, unaccepted, Some(padded)));
+    leaves.push(version(4, sha256(b"never published"), Some(unaccepted)));
+    publish(&s.site, &leaves);
+    let r = s.run();
+    let messages: Vec<&str> = r.findings.iter().map(|f| f.message.as_str()).collect();
+    let padded_entry = leaves.len() - 3;
+    assert!(
+        messages.iter().any(|m| m.starts_with(&format!("entry {padded_entry}:"))
+            && m.contains("candidate 1's votes: the form states 451, the 2 stations it cites add up to 450")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("counts the capture") && m.contains("not accepted")),
+        "{messages:?}"
+    );
+    // Counting capture 2 also breaks every sum it adds to.
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("candidate 1's votes: the form states 450, the 3 stations")),
+        "{messages:?}"
+    );
+    assert_eq!(
+        r.findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::Document)
+            .count(),
+        1,
+        "{messages:?}"
+    );
+    assert!(messages.iter().any(|m| m.contains("does not publish")));
+}
+
+/// Publish the server's keys (`api/v1/keys`) with the log's key changes.
+fn publish_keys(site: &Path, log_vkey: &str, changes: serde_json::Value) {
+    let path = site.join("api/v1/keys");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let keys = serde_json::json!({"log_vkey": log_vkey, "log_key_changes": changes});
+    std::fs::write(path, serde_json::to_vec(&keys).unwrap()).unwrap();
+}
+
+#[test]
+fn a_new_log_key_is_trusted_only_through_a_change_the_old_key_signed() {
+    let s = setup();
+    let old = log_key();
+    let new = Signer::new(ORIGIN, DeviceKey::from_seed(&[3; 32])).unwrap();
+    let forger = Signer::new(ORIGIN, DeviceKey::from_seed(&[4; 32])).unwrap();
+    let mut leaves = good_leaves(3);
+    let before = leaves.len();
+    publish(&s.site, &leaves);
+    assert!(s.run().is_clean());
+
+    // The change: its leaf, then the boundary checkpoint the old key signs over it.
+    let change = |to: &Signer| {
+        leaf(LogEvent::LogKeyChanged {
+            old_vkey: old.verifier().to_vkey(),
+            new_vkey: to.verifier().to_vkey(),
+        })
+    };
+    leaves.push(change(&new));
+    let index = leaves.len() as u64 - 1;
+    publish(&s.site, &leaves);
+    let boundary = std::fs::read_to_string(s.site.join("log/checkpoint")).unwrap();
+    leaves.extend([received(50), verified(50)]);
+    publish_log(&s.site, &leaves, &new, &[witness()], 1_707_400_000).unwrap();
+    let changes = |to: &Signer, boundary: &str| {
+        serde_json::json!([{"old_vkey": old.verifier().to_vkey(), "new_vkey": to.verifier().to_vkey(),
+                            "leaf_index": index, "from_size": index + 1, "boundary": boundary}])
+    };
+    publish_keys(&s.site, &new.verifier().to_vkey(), changes(&new, &boundary));
+    let r = s.run();
+    assert!(r.is_clean(), "{:?}", r.findings);
+    assert!(r.state_advanced);
+    assert_eq!(s.stored().log_vkey, Some(new.verifier().to_vkey()));
+
+    // A forger's key, with a "boundary" it signed itself: not trusted, the state stays.
+    let s = setup();
+    publish(&s.site, &leaves[..before]);
+    assert!(s.run().is_clean());
+    let mut forged = leaves[..before].to_vec();
+    forged.push(change(&forger));
+    let own_boundary = {
+        publish_log(&s.site, &forged, &forger, &[witness()], 1_707_400_000).unwrap();
+        std::fs::read_to_string(s.site.join("log/checkpoint")).unwrap()
+    };
+    forged.extend([received(60), verified(60)]);
+    publish_log(&s.site, &forged, &forger, &[witness()], 1_707_400_000).unwrap();
+    publish_keys(
+        &s.site,
+        &forger.verifier().to_vkey(),
+        changes(&forger, &own_boundary),
+    );
+    let r = s.run();
+    assert_eq!(
+        Setup::kinds(&r),
+        vec![FindingKind::Signature],
+        "{:?}",
+        r.findings
+    );
+    assert!(!r.state_advanced);
+    assert_eq!(s.stored().size, before as u64);
+
+    // A boundary the old key did sign, but for a tree whose entry is not the change's leaf.
+    let s = setup();
+    publish(&s.site, &leaves[..before]);
+    assert!(s.run().is_clean());
+    let mut wrong = leaves[..before].to_vec();
+    wrong.push(received(70)); // where the change's leaf should be
+    publish(&s.site, &wrong);
+    let signed_by_old = std::fs::read_to_string(s.site.join("log/checkpoint")).unwrap();
+    wrong.extend([verified(70)]);
+    publish_log(&s.site, &wrong, &new, &[witness()], 1_707_400_000).unwrap();
+    publish_keys(
+        &s.site,
+        &new.verifier().to_vkey(),
+        changes(&new, &signed_by_old),
+    );
+    let r = s.run();
+    let messages: Vec<&str> = r.findings.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        Setup::kinds(&r),
+        vec![FindingKind::Signature],
+        "{messages:?}"
+    );
+    assert!(
+        messages[0].contains("is not the log_key_changed leaf"),
+        "{messages:?}"
+    );
+    assert!(!r.state_advanced);
 }

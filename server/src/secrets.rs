@@ -197,6 +197,24 @@ pub fn load_log_key(config: &ServerConfig, has_log: bool) -> Result<DeviceKey, S
     parse_seed(&seed, "log.key")
 }
 
+/// The log key in force before this server's, when the log's key is being changed:
+/// `log_previous_key_seed` (`TALLYSEAL_LOG_PREVIOUS_KEY`) or `<data_dir>/log.previous.key` if
+/// that file exists; `None` otherwise (never generated).
+pub fn load_previous_log_key(config: &ServerConfig) -> Result<Option<DeviceKey>, SecretError> {
+    if let Some(seed) = &config.log_previous_key_seed {
+        return parse_seed(seed, "log_previous_key_seed").map(Some);
+    }
+    let path = config.data_dir.join("log.previous.key");
+    match std::fs::read_to_string(&path) {
+        Ok(seed) => parse_seed(&seed, "log.previous.key").map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(SecretError::Io {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
+}
+
 /// The key actix-session encrypts the console's session cookie with (64 bytes):
 /// `session_key_seed` (`TALLYSEAL_SESSION_KEY`) or `<data_dir>/session.key`, generated on first
 /// run. Several servers on one database must be given the same one (the sessions are shared; a

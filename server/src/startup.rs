@@ -138,6 +138,11 @@ impl Application {
             log: log_state,
             config: config.clone(),
         });
+        if let Some(previous) = &state.log.previous {
+            crate::log::rotation::complete(&state, previous)
+                .await
+                .map_err(|e| StartupError::LogKey(e.to_string()))?;
+        }
         crate::analysis::spawn(state.clone());
         crate::log::sequencer::spawn(state.clone());
         crate::sweep::spawn(state.clone());
@@ -236,8 +241,11 @@ impl Application {
     }
 }
 
-/// The log this server signs: the origin and key the database records (the first server's), or
-/// this server's, which it then records. A server whose log key differs refuses to start.
+/// The log this server signs: the origin the database records (the first server's), or this
+/// server's, which it then records; and its key, which must be the key in force (the recorded
+/// one, or the latest change's). A server given the key in force as its previous key and a new
+/// one changes the log's key ([`crate::log::rotation`], completed before it sequences); any
+/// other key refuses to start.
 async fn open_log(
     config: &ServerConfig,
     db: &Database,
@@ -252,25 +260,31 @@ async fn open_log(
             .clone()
             .unwrap_or_else(|| crate::log::default_origin(public_url)),
     };
-    let log = crate::log::LogState::new(config, &origin, &key)?;
+    let mut log = crate::log::LogState::new(config, &origin, &key)?;
     let ours = log.vkey();
-    let (_, in_force) = match recorded {
-        Some(identity) => identity,
-        None => {
-            db.record_log_identity(&origin, &ours, crate::now_ms())
-                .await?
-        }
-    };
-    if in_force != ours {
-        return Err(StartupError::LogKey(
-            secrets::SecretError::LogKeyMismatch {
-                ours,
-                recorded: in_force,
-            }
-            .to_string(),
-        ));
+    if recorded.is_none() {
+        db.record_log_identity(&origin, &ours, crate::now_ms())
+            .await?;
     }
-    Ok(log)
+    let in_force = db::log_key_in_force(&db.pool).await?.unwrap_or_default();
+    if in_force == ours {
+        return Ok(log);
+    }
+    if let Some(previous) = secrets::load_previous_log_key(config)? {
+        let signer = crate::provenance::log_signer(&origin, &previous)
+            .map_err(|e| StartupError::LogKey(e.to_string()))?;
+        if signer.verifier().to_vkey() == in_force {
+            log.previous = Some(signer);
+            return Ok(log);
+        }
+    }
+    Err(StartupError::LogKey(
+        secrets::SecretError::LogKeyMismatch {
+            ours,
+            recorded: in_force,
+        }
+        .to_string(),
+    ))
 }
 
 /// Build and serve with `config` until stopped.

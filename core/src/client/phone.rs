@@ -20,12 +20,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::agent_copy::AgentCopy;
 use crate::client::anchors::{fetch_anchor, readings_now};
-use crate::client::api::{EnrolResponse, KeysResponse, ServerUrl, parse_json};
+use crate::client::api::ServerUrl;
 use crate::client::backoff::Backoff;
 use crate::client::capture::{CaptureOutcome, CaptureRequest, SealedPage};
 use crate::client::clock::Clock;
 use crate::client::custody::{KeyCustody, load_key, load_or_create_key};
-use crate::client::enrol::{Enrolment, PackageTrust, parse_enrolment_payload};
+use crate::client::enrol::{self, Enrolment, parse_enrolment_payload};
 use crate::client::error::{ClientError, ClientResult};
 use crate::client::follow_up::follow_up;
 use crate::client::fsio;
@@ -236,95 +236,14 @@ impl PhoneClient {
                 ClientError::InvalidInput("no server given with the code".into())
             })?)?;
         let key = load_or_create_key(self.opts.custody.as_ref())?;
-        let transport = self.opts.transport.as_ref();
-        let resp =
-            transport.execute(server.enrol_request(&code.code, &key.public_key(), officer)?)?;
-        let answer: EnrolResponse = parse_json(&resp, &[200, 201])?;
-        if answer.device_key != key.public_key().to_hex() {
-            return Err(ClientError::Protocol(
-                "the enrolment is for another key".into(),
-            ));
-        }
-        if code
-            .election
-            .as_ref()
-            .is_some_and(|e| *e != answer.election)
-        {
-            return Err(ClientError::Protocol(
-                "the enrolment is for another election than the code".into(),
-            ));
-        }
-        let commission_key: PublicKey = answer
-            .commission_key
-            .parse()
-            .map_err(|_| ClientError::Protocol("commission_key is not a key".into()))?;
-
-        // Which keys may have signed the package?
-        let settings = self.settings();
-        let (vkeys, trust) = match (
-            &code.package_verifier,
-            settings.trusted_package_keys.is_empty(),
-        ) {
-            (Some(v), _) => (vec![v.clone()], PackageTrust::Pinned),
-            (None, false) => (settings.trusted_package_keys.clone(), PackageTrust::Pinned),
-            (None, true) => {
-                let keys: KeysResponse =
-                    parse_json(&transport.execute(server.keys_request())?, &[200])?;
-                if keys.commission_key != answer.commission_key {
-                    return Err(ClientError::Untrusted(
-                        "the server published another commission key".into(),
-                    ));
-                }
-                let mut v = keys.package_verifiers;
-                if !keys.note_verifier.is_empty() {
-                    v.push(keys.note_verifier);
-                }
-                (v, PackageTrust::ServerPublished)
-            }
-        };
-        let verifiers: Vec<Verifier> = vkeys
-            .iter()
-            .map(|v| {
-                Verifier::parse(v)
-                    .map_err(|e| ClientError::InvalidInput(format!("verifier key {v}: {e}")))
-            })
-            .collect::<ClientResult<_>>()?;
-        let (package, signed) = SignedPackage::open(answer.package_note.as_bytes(), &verifiers)
-            .map_err(|e| ClientError::Untrusted(format!("election package: {e}")))?;
-        if signed.hash().to_hex() != answer.package_hash {
-            return Err(ClientError::Untrusted(
-                "the package hash does not match the package".into(),
-            ));
-        }
-        if package.election.id != answer.election {
-            return Err(ClientError::Untrusted(
-                "the package is for another election".into(),
-            ));
-        }
-        let station = package
-            .station(&answer.constituency, answer.station)
-            .ok_or_else(|| {
-                ClientError::Untrusted("the enrolled station is not in the package".into())
-            })?;
-        let verifier = verifiers
-            .iter()
-            .find(|v| SignedPackage::open(signed.as_bytes(), std::slice::from_ref(v)).is_ok())
-            .map(|v| v.to_vkey())
-            .unwrap_or_default();
-        let enrolment = Enrolment {
-            server: server.0.clone(),
-            election: answer.election,
-            constituency: answer.constituency,
-            station: answer.station,
-            station_name: station.name.clone(),
-            officer_name: answer.officer_name,
-            device_key: key.public_key(),
-            enrolled_at_ms: answer.enrolled_at_ms,
-            package_hash: signed.hash(),
-            commission_key,
-            package_verifier: verifier,
-            package_trust: trust,
-        };
+        let (enrolment, signed, package) = enrol::exchange(
+            self.opts.transport.as_ref(),
+            &self.settings().trusted_package_keys,
+            &key,
+            &code,
+            &server,
+            officer,
+        )?;
         fsio::write_atomic(&self.path(PACKAGE_FILE), signed.as_bytes())
             .map_err(|e| ClientError::storage("saving the package", e))?;
         write_json(

@@ -198,6 +198,10 @@ pub struct ServerConfig {
     /// Hex seed (64 hex digits) of the log's checkpoint key; default: `<data_dir>/log.key`
     /// (generated on first run; several servers on one database need the same key).
     pub log_key_seed: Option<String>,
+    /// Hex seed of the log key in force before `log_key_seed`, given once to change the log's
+    /// key (`docs/log.md`, "Log key rotation"); default: `<data_dir>/log.previous.key` if it
+    /// exists.
+    pub log_previous_key_seed: Option<String>,
     /// Hex (128 hex digits) of the key that encrypts the console's session cookie; default:
     /// `<data_dir>/session.key` (generated on first run; several servers on one database need
     /// the same key, or a cookie from one is refused by the others).
@@ -321,6 +325,10 @@ impl std::fmt::Debug for ServerConfig {
             .field("console", &self.console)
             .field("log_origin", &self.log_origin)
             .field("log_key_seed", &redacted(&self.log_key_seed))
+            .field(
+                "log_previous_key_seed",
+                &redacted(&self.log_previous_key_seed),
+            )
             .field("session_key_seed", &redacted(&self.session_key_seed))
             .field("log_sequence_interval_ms", &self.log_sequence_interval_ms)
             .field("log_witnesses", &self.log_witnesses)
@@ -412,6 +420,7 @@ impl Default for ServerConfig {
             console: ConsoleConfig::default(),
             log_origin: None,
             log_key_seed: None,
+            log_previous_key_seed: None,
             session_key_seed: None,
             log_sequence_interval_ms: 1000,
             log_witnesses: Vec::new(),

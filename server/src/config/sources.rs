@@ -74,6 +74,9 @@ impl ServerConfig {
         if let Some(v) = var("TALLYSEAL_LOG_KEY") {
             self.log_key_seed = Some(v);
         }
+        if let Some(v) = var("TALLYSEAL_LOG_PREVIOUS_KEY") {
+            self.log_previous_key_seed = Some(v);
+        }
         if let Some(v) = var("TALLYSEAL_SESSION_KEY") {
             self.session_key_seed = Some(v);
         }

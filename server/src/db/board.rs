@@ -6,6 +6,7 @@ use sqlx::AnyPool;
 
 use super::DbResult;
 use super::columns::{Sha256Hex, StoredVerdict, SubmissionStatus};
+use super::scoped::{Scope, scoped_rows};
 
 /// A submission as the board sees it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -25,6 +26,8 @@ pub struct BoardCaptureRow {
     pub manifest: Option<String>,
 }
 
+const ORDER: &str = "received_at_ms, manifest_hash";
+
 const BOARD_COLUMNS: &str = "manifest_hash, constituency, station, form, device_key, seq, status, \
      received_at_ms, image_received_at_ms, analysed_at_ms, verdict, manifest";
 
@@ -34,19 +37,8 @@ pub async fn board_captures(
     election: &str,
     constituency: Option<&str>,
 ) -> DbResult<Vec<BoardCaptureRow>> {
-    let scope = match constituency {
-        Some(_) => "election_id = $1 AND constituency = $2",
-        None => "election_id = $1",
-    };
-    let sql = format!(
-        "SELECT {BOARD_COLUMNS} FROM submissions WHERE {scope} \
-         ORDER BY received_at_ms, manifest_hash"
-    );
-    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(election.to_owned());
-    if let Some(c) = constituency {
-        query = query.bind(c.to_owned());
-    }
-    query.fetch_all(db).await
+    let scope = Scope::of(election, constituency);
+    scoped_rows(db, BOARD_COLUMNS, "submissions", scope, ORDER).await
 }
 
 /// The submissions of one station and form (the review's other captures), oldest first.
@@ -56,15 +48,6 @@ pub async fn station_captures(
     constituency: &str,
     station: i64,
 ) -> DbResult<Vec<BoardCaptureRow>> {
-    let sql = format!(
-        "SELECT {BOARD_COLUMNS} FROM submissions \
-         WHERE election_id = $1 AND constituency = $2 AND station = $3 \
-         ORDER BY received_at_ms, manifest_hash"
-    );
-    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(election.to_owned())
-        .bind(constituency.to_owned())
-        .bind(station)
-        .fetch_all(db)
-        .await
+    let scope = Scope::Station(election, constituency, station);
+    scoped_rows(db, BOARD_COLUMNS, "submissions", scope, ORDER).await
 }

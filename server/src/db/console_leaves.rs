@@ -12,6 +12,9 @@
 //! The leaves' subject is `<election>/<constituency>`, never a manifest hash: a capture's status
 //! proves the capture's own leaves (`manifest_received`, `image_verified`) only.
 //!
+//! Each leaf's document (the record's canonical JSON, or the signed statement) is kept beside it
+//! in `log_documents`, in the same transaction, for `GET /api/v1/log-documents/{sha256}`.
+//!
 //! Must never: append outside the caller's transaction, or write anything when the event cannot
 //! be a leaf (the error rolls the caller's transaction back).
 
@@ -89,18 +92,44 @@ fn digest(what: &str, hex: &str) -> DbResult<Sha256Digest> {
     hex.parse().map_err(|e| refused(what, e))
 }
 
+/// Append the leaf of `event` and keep the document it names by `hash` (its exact bytes, which
+/// must hash to it), both in the caller's transaction.
 async fn append(
     conn: &mut AnyConnection,
     event: LogEvent,
     subject: &str,
     at_ms: i64,
+    (hash, document): (Sha256Digest, String),
 ) -> DbResult<u64> {
-    crate::log::append(conn, event, subject, at_ms)
+    if sha256(document.as_bytes()) != hash {
+        return Err(refused(
+            "the document",
+            "its bytes do not hash to the leaf's hash",
+        ));
+    }
+    let index = crate::log::append(conn, event, subject, at_ms)
         .await
         .map_err(|e| match e {
             AppendError::Database(e) => e,
             AppendError::Leaf(e) => refused("the event", e),
-        })
+        })?;
+    sqlx::query(
+        "INSERT INTO log_documents (document_hash, body, leaf_index) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(hash.to_hex())
+    .bind(document)
+    .bind(i64::try_from(index).map_err(|e| refused("the leaf index", e))?)
+    .execute(&mut *conn)
+    .await?;
+    Ok(index)
+}
+
+/// A record's hash and its canonical JSON (the document its leaf names).
+fn document(what: &str, record: &Value) -> DbResult<(Sha256Digest, String)> {
+    let bytes = to_canonical_bytes(record).map_err(|e| refused(what, e))?;
+    let text = String::from_utf8(bytes).map_err(|e| refused(what, e))?;
+    Ok((sha256(text.as_bytes()), text))
 }
 
 fn subject(election: &str, constituency: &str) -> String {
@@ -109,15 +138,16 @@ fn subject(election: &str, constituency: &str) -> String {
 
 /// Append the `ro_decision` leaf of a decision just inserted.
 pub(crate) async fn log_decision(conn: &mut AnyConnection, d: &DecisionRow) -> DbResult<u64> {
+    let doc = document("the decision", &decision_record(d))?;
     let event = LogEvent::RoDecision {
         election_id: d.election_id.clone(),
         constituency_id: d.constituency.clone(),
         manifest_hash: d.manifest_hash.digest(),
-        decision_hash: record_hash(&decision_record(d)).map_err(|e| refused("the decision", e))?,
+        decision_hash: doc.0,
         operator: operator(&d.actor_id)?,
     };
     let s = subject(&d.election_id, &d.constituency);
-    append(conn, event, &s, d.decided_at_ms).await
+    append(conn, event, &s, d.decided_at_ms, doc).await
 }
 
 /// Append the `figures_confirmed` leaf of a confirmation just inserted.
@@ -125,27 +155,28 @@ pub(crate) async fn log_confirmation(
     conn: &mut AnyConnection,
     r: &ConfirmationRow,
 ) -> DbResult<u64> {
+    let doc = document("the confirmation", &confirmation_record(r))?;
     let event = LogEvent::FiguresConfirmed {
         election_id: r.election_id.clone(),
         constituency_id: r.constituency.clone(),
-        figures_hash: record_hash(&confirmation_record(r))
-            .map_err(|e| refused("the confirmation", e))?,
+        figures_hash: doc.0,
         operator: operator(&r.actor)?,
     };
     let s = subject(&r.election_id, &r.constituency);
-    append(conn, event, &s, r.at_ms).await
+    append(conn, event, &s, r.at_ms, doc).await
 }
 
 /// Append the `results_released` leaf of a release just inserted.
 pub(crate) async fn log_release(conn: &mut AnyConnection, r: &ReleaseRow) -> DbResult<u64> {
+    let doc = document("the release", &release_record(r))?;
     let event = LogEvent::ResultsReleased {
         election_id: r.election_id.clone(),
         constituency_id: r.constituency.clone(),
-        document_hash: record_hash(&release_record(r)).map_err(|e| refused("the release", e))?,
+        document_hash: doc.0,
         operator: operator(&r.actor)?,
     };
     let s = subject(&r.election_id, &r.constituency);
-    append(conn, event, &s, r.at_ms).await
+    append(conn, event, &s, r.at_ms, doc).await
 }
 
 /// Append the `form_version` leaf of a signed form just inserted; `corrects` is the signed
@@ -181,5 +212,9 @@ pub(crate) async fn log_form_version(
         operator: operator(&row.actor)?,
     };
     let s = subject(&row.election_id, &row.constituency);
-    append(conn, event, &s, row.at_ms).await
+    let doc = (
+        digest("the form's hash", &row.body_sha256)?,
+        row.body.clone(),
+    );
+    append(conn, event, &s, row.at_ms, doc).await
 }

@@ -8,6 +8,7 @@ use sqlx::{AnyConnection, AnyPool};
 use super::DbResult;
 use super::columns::Sha256Hex;
 use super::events::insert_event;
+use super::scoped::{Scope, scoped_rows};
 
 /// A decision as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
@@ -31,6 +32,8 @@ pub struct DecisionRow {
     #[serde(skip)]
     pub body_sha256: String,
 }
+
+const DECISION_ORDER: &str = "decided_at_ms, decision_id";
 
 const DECISION_COLUMNS: &str = "decision_id, manifest_hash, election_id, constituency, station, \
      form, action, reason_code, reason_text, actor_id, origin, decided_at_ms, supersedes, \
@@ -115,19 +118,15 @@ pub async fn decisions_for_board(
     election: &str,
     constituency: Option<&str>,
 ) -> DbResult<Vec<DecisionRow>> {
-    let scope = match constituency {
-        Some(_) => "election_id = $1 AND constituency = $2",
-        None => "election_id = $1",
-    };
-    let sql = format!(
-        "SELECT {DECISION_COLUMNS} FROM review_decisions WHERE {scope} \
-         ORDER BY decided_at_ms, decision_id"
-    );
-    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(election.to_owned());
-    if let Some(c) = constituency {
-        query = query.bind(c.to_owned());
-    }
-    query.fetch_all(db).await
+    let scope = Scope::of(election, constituency);
+    scoped_rows(
+        db,
+        DECISION_COLUMNS,
+        "review_decisions",
+        scope,
+        DECISION_ORDER,
+    )
+    .await
 }
 
 /// Every decision on the captures of one station, oldest first.
@@ -137,15 +136,13 @@ pub async fn decisions_for_station(
     constituency: &str,
     station: i64,
 ) -> DbResult<Vec<DecisionRow>> {
-    let sql = format!(
-        "SELECT {DECISION_COLUMNS} FROM review_decisions \
-         WHERE election_id = $1 AND constituency = $2 AND station = $3 \
-         ORDER BY decided_at_ms, decision_id"
-    );
-    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(election.to_owned())
-        .bind(constituency.to_owned())
-        .bind(station)
-        .fetch_all(db)
-        .await
+    let scope = Scope::Station(election, constituency, station);
+    scoped_rows(
+        db,
+        DECISION_COLUMNS,
+        "review_decisions",
+        scope,
+        DECISION_ORDER,
+    )
+    .await
 }

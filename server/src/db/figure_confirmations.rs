@@ -6,6 +6,7 @@ use sqlx::{AnyConnection, AnyPool};
 
 use super::DbResult;
 use super::events::insert_event;
+use super::scoped::{Scope, scoped_rows};
 
 /// A confirmation, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -113,12 +114,6 @@ pub async fn confirmations_of_constituency(
     election: &str,
     constituency: &str,
 ) -> DbResult<Vec<ConfirmationRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM figure_confirmations WHERE election_id = $1 AND constituency = $2 \
-         ORDER BY at_ms, id"
-    )))
-    .bind(election.to_owned())
-    .bind(constituency.to_owned())
-    .fetch_all(db)
-    .await
+    let scope = Scope::Constituency(election, constituency);
+    scoped_rows(db, COLUMNS, "figure_confirmations", scope, "at_ms, id").await
 }

@@ -71,21 +71,6 @@ pub(super) async fn insert_hashes(db: &AnyPool, hashes: &[(u64, String)]) -> DbR
     tx.commit().await
 }
 
-/// Record a signed checkpoint; false when one of that size exists already.
-pub(super) async fn insert_checkpoint(db: &AnyPool, c: &CheckpointRow) -> DbResult<bool> {
-    let done = sqlx::query(
-        "INSERT INTO log_checkpoints (tree_size, root_hash, note, signed_at_ms) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (tree_size) DO NOTHING",
-    )
-    .bind(c.tree_size)
-    .bind(c.root_hash.clone())
-    .bind(c.note.clone())
-    .bind(c.signed_at_ms)
-    .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
 /// The checkpoint of the largest tree signed so far.
 pub async fn latest_checkpoint(db: &AnyPool) -> DbResult<Option<CheckpointRow>> {
     sqlx::query_as(

@@ -51,6 +51,8 @@ mod events;
 mod figure_confirmations;
 mod figure_entries;
 mod group_commit;
+mod log_documents;
+mod log_keys;
 mod log_lease;
 mod log_leaves;
 mod log_tree;
@@ -58,6 +60,7 @@ mod quarantine_releases;
 mod related;
 mod reports;
 mod result_forms;
+mod scoped;
 mod server_identity;
 mod submissions;
 mod uploads;
@@ -93,6 +96,8 @@ pub use figure_confirmations::{
 pub use figure_entries::{EntryRow, entry_by_id, latest_entries, latest_entries_of_constituency};
 use group_commit::GroupCommit;
 pub use group_commit::WriteBody;
+pub use log_documents::log_document;
+pub use log_keys::{CheckpointInsert, KeyChangeRow, log_key_changes, log_key_in_force};
 pub use log_lease::SequencerLease;
 pub use log_leaves::{
     LeafRow, LeafToAppend, LoggedReceipt, ReceiptSigner, append_leaf, latest_leaf_for, leaf_count,
@@ -562,9 +567,25 @@ impl Database {
         log_tree::insert_hashes(&self.writer, hashes).await
     }
 
-    /// Record a signed checkpoint; false when one of that size exists.
-    pub async fn insert_checkpoint(&self, c: &CheckpointRow) -> DbResult<bool> {
-        log_tree::insert_checkpoint(&self.writer, c).await
+    /// Record a checkpoint signed by `signer_vkey` if that is the key in force for its size.
+    pub async fn insert_checkpoint(
+        &self,
+        c: &CheckpointRow,
+        signer_vkey: &str,
+    ) -> DbResult<CheckpointInsert> {
+        log_keys::insert_checkpoint(&self.writer, c, signer_vkey).await
+    }
+
+    /// Record a change of the log key, its boundary the largest checkpoint so far
+    /// (`log_keys::record_key_change`).
+    pub async fn record_log_key_change(
+        &self,
+        old_vkey: &str,
+        new_vkey: &str,
+        leaf_index: i64,
+        now: i64,
+    ) -> DbResult<Option<KeyChangeRow>> {
+        log_keys::record_key_change(&self.writer, old_vkey, new_vkey, leaf_index, now).await
     }
 
     /// Record a witness's cosignature; false when that witness's line for that size is there.

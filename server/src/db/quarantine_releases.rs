@@ -5,6 +5,7 @@ use sqlx::{AnyConnection, AnyPool};
 
 use super::DbResult;
 use super::events::insert_event;
+use super::scoped::{Scope, scoped_rows};
 
 /// A release, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -82,12 +83,6 @@ pub async fn releases_of_constituency(
     election: &str,
     constituency: &str,
 ) -> DbResult<Vec<ReleaseRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM quarantine_releases WHERE election_id = $1 AND constituency = $2 \
-         ORDER BY at_ms, id"
-    )))
-    .bind(election.to_owned())
-    .bind(constituency.to_owned())
-    .fetch_all(db)
-    .await
+    let scope = Scope::Constituency(election, constituency);
+    scoped_rows(db, COLUMNS, "quarantine_releases", scope, "at_ms, id").await
 }

@@ -6,6 +6,7 @@ use sqlx::{AnyConnection, AnyPool};
 
 use super::DbResult;
 use super::events::insert_event;
+use super::scoped::{Scope, scoped_rows};
 
 /// A signed form version, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -167,12 +168,6 @@ pub async fn postal_ballots_of(
     election: &str,
     constituency: &str,
 ) -> DbResult<Vec<PostalBallotsRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {POSTAL_COLUMNS} FROM postal_ballots WHERE election_id = $1 AND constituency = $2 \
-         ORDER BY at_ms, id"
-    )))
-    .bind(election.to_owned())
-    .bind(constituency.to_owned())
-    .fetch_all(db)
-    .await
+    let scope = Scope::Constituency(election, constituency);
+    scoped_rows(db, POSTAL_COLUMNS, "postal_ballots", scope, "at_ms, id").await
 }

@@ -21,6 +21,7 @@
 
 pub mod hashes;
 pub mod publication;
+pub mod rotation;
 pub mod sequencer;
 pub mod witness_set;
 pub mod witnesses;
@@ -38,6 +39,9 @@ pub struct LogState {
     pub origin: String,
     /// Signs checkpoints (key name = origin).
     pub signer: Signer,
+    /// The key in force before `signer`, while this server completes a change of the log key
+    /// ([`rotation`]); `None` otherwise.
+    pub previous: Option<Signer>,
     /// The witnesses asked to cosign (URL and parsed vkey), in configuration order.
     pub witnesses: Vec<Witness>,
     /// Cosignatures a checkpoint needs to count as witnessed.
@@ -98,6 +102,7 @@ impl LogState {
             http,
             origin: origin.to_owned(),
             signer,
+            previous: None,
             witnesses,
             policy: config.log_witness_policy,
         })

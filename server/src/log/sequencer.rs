@@ -22,7 +22,9 @@ use tallyseal_core::log::merkle::{
 use tallyseal_core::log::tiles::{TileCoord, encode_entry_bundle, new_tiles, tile_hash_indexes};
 
 use super::hashes::{HashesError, TreeHashes};
-use crate::db::{self, CheckpointRow, LeafRow, SequencerLease};
+use tallyseal_core::note::Signer;
+
+use crate::db::{self, CheckpointInsert, CheckpointRow, LeafRow, SequencerLease};
 use crate::provenance;
 use crate::state::AppState;
 use crate::store::{ObjectKey, StoreError};
@@ -45,6 +47,11 @@ pub enum SequenceError {
     Checkpoint(#[from] tallyseal_core::log::checkpoint::CheckpointError),
     #[error("leaf {index}: {problem}")]
     Leaf { index: u64, problem: String },
+    #[error(
+        "the log key was changed to {0}: this server's key no longer signs checkpoints; restart \
+         it with the new key"
+    )]
+    KeyRotated(String),
 }
 
 impl From<ProofError> for SequenceError {
@@ -78,6 +85,15 @@ pub fn spawn(state: actix_web::web::Data<AppState>) {
                 match sequence(&state).await {
                     Ok(Some(latest)) => super::witnesses::collect(&state, &latest).await,
                     Ok(None) => {}
+                    Err(e @ SequenceError::KeyRotated(_)) => {
+                        // Another server changed the log key: this one signs nothing more and
+                        // leaves the lease to a server with the new key.
+                        log::error!("log sequencer stopped: {e}");
+                        if let Some(held) = lease.take() {
+                            held.release().await;
+                        }
+                        return;
+                    }
                     Err(e) => log::warn!("log sequencer: {e}"),
                 }
             }
@@ -86,11 +102,21 @@ pub fn spawn(state: actix_web::web::Data<AppState>) {
     });
 }
 
-/// Sequence every leaf committed so far, in steps; returns the latest checkpoint (also when
-/// there was nothing new, so lagging witnesses are asked again), `None` when there is none.
+/// Sequence every leaf committed so far, in steps, signing with the log key; returns the latest
+/// checkpoint (also when there was nothing new, so lagging witnesses are asked again), `None`
+/// when there is none.
 pub async fn sequence(state: &AppState) -> Result<Option<CheckpointRow>, SequenceError> {
+    sequence_with(state, &state.log.signer).await
+}
+
+/// [`sequence`], signing with `signer` (the previous key, while a key change completes:
+/// [`super::rotation`]).
+pub async fn sequence_with(
+    state: &AppState,
+    signer: &Signer,
+) -> Result<Option<CheckpointRow>, SequenceError> {
     loop {
-        match step(state).await? {
+        match step(state, signer).await? {
             Step::Signed => continue,
             Step::UpToDate(latest) => return Ok(latest),
         }
@@ -107,7 +133,7 @@ fn to_u64(n: i64) -> u64 {
 }
 
 /// One checkpoint's worth: the leaves after the latest checkpoint, at most [`MAX_STEP`].
-async fn step(state: &AppState) -> Result<Step, SequenceError> {
+async fn step(state: &AppState, signer: &Signer) -> Result<Step, SequenceError> {
     let pool = &state.db.pool;
     let latest = db::latest_checkpoint(pool).await?;
     let old_size = latest.as_ref().map_or(0, |c| to_u64(c.tree_size));
@@ -151,7 +177,7 @@ async fn step(state: &AppState) -> Result<Step, SequenceError> {
             .await?;
     }
     state.db.insert_log_hashes(&new_hashes).await?;
-    let note = provenance::sign_checkpoint(&state.log.signer, &state.log.origin, new_size, root)?;
+    let note = provenance::sign_checkpoint(signer, &state.log.origin, new_size, root)?;
     let now = crate::now_ms();
     let row = CheckpointRow {
         tree_size: i64::try_from(new_size).unwrap_or(i64::MAX),
@@ -159,11 +185,21 @@ async fn step(state: &AppState) -> Result<Step, SequenceError> {
         note,
         signed_at_ms: now,
     };
-    if state.db.insert_checkpoint(&row).await?
-        && let Some(first) = leaves.first()
+    match state
+        .db
+        .insert_checkpoint(&row, &signer.verifier().to_vkey())
+        .await?
     {
-        let delay = (now - first.logged_at_ms) as f64 / 1000.0;
-        crate::metrics::tlog::sequenced(leaves.len() as u64, delay);
+        CheckpointInsert::Recorded => {
+            if let Some(first) = leaves.first() {
+                let delay = (now - first.logged_at_ms) as f64 / 1000.0;
+                crate::metrics::tlog::sequenced(leaves.len() as u64, delay);
+            }
+        }
+        CheckpointInsert::Exists => {}
+        CheckpointInsert::NotInForce(in_force) => {
+            return Err(SequenceError::KeyRotated(in_force));
+        }
     }
     Ok(Step::Signed)
 }

@@ -21,13 +21,22 @@ pub fn identifier<'a>(what: &str, value: &'a str) -> Result<&'a str, ApiError> {
 
 /// A manifest hash: 64 hex digits (either case).
 pub fn manifest_hash(value: &str) -> Result<Sha256Digest, ApiError> {
+    sha256_hex("manifest hash", value)
+}
+
+/// A document's SHA-256: 64 hex digits (either case).
+pub fn document_hash(value: &str) -> Result<Sha256Digest, ApiError> {
+    sha256_hex("document hash", value)
+}
+
+fn sha256_hex(what: &str, value: &str) -> Result<Sha256Digest, ApiError> {
     let ok = value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit());
     ok.then(|| value.to_ascii_lowercase().parse().ok())
         .flatten()
         .ok_or_else(|| {
             ApiError::new(
                 Problem::BadRequest,
-                "the manifest hash must be 64 hexadecimal digits",
+                format!("the {what} must be 64 hexadecimal digits"),
             )
         })
 }

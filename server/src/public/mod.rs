@@ -12,12 +12,14 @@
 //! - [`results`]: a constituency's provisional result from confirmed figures, as JSON and CSV.
 //! - [`bundle`]: a capture's evidence bundle.
 //! - [`archive`]: every bundle of a constituency as one streamed tar file with a `SHA256SUMS`.
+//! - [`documents`]: the documents the console's log leaves commit to by hash.
 //! - [`csv`]: RFC 4180 fields, safe to open in a spreadsheet.
 
 pub mod archive;
 pub mod bundle;
 pub mod catalogue;
 pub mod csv;
+pub mod documents;
 pub mod identifiers;
 pub mod ledger;
 pub mod results;

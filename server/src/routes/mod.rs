@@ -20,7 +20,7 @@ pub mod public;
 pub mod tus;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use tallyseal_core::wire::{KeysResponse, TimeAnchorRequest};
+use tallyseal_core::wire::{KeysResponse, LogKeyChange, TimeAnchorRequest};
 
 use crate::error::{self, ApiError, Problem};
 use crate::provenance;
@@ -145,9 +145,20 @@ async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     })))
 }
 
-async fn keys(state: web::Data<AppState>) -> HttpResponse {
+async fn keys(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let key = state.commission_key.public_key();
-    HttpResponse::Ok().json(KeysResponse {
+    let changes = crate::db::log_key_changes(&state.db.pool)
+        .await?
+        .into_iter()
+        .map(|c| LogKeyChange {
+            old_vkey: c.old_vkey,
+            new_vkey: c.new_vkey,
+            leaf_index: u64::try_from(c.leaf_index).unwrap_or(0),
+            from_size: u64::try_from(c.from_size).unwrap_or(0),
+            boundary: c.boundary,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(KeysResponse {
         commission_key: key.to_hex(),
         note_verifier: state.package_signer.verifier().to_vkey(),
         commission_name: state.config.commission_name.clone(),
@@ -160,7 +171,8 @@ async fn keys(state: web::Data<AppState>) -> HttpResponse {
         log_vkey: state.log.vkey(),
         witness_vkeys: state.log.witness_vkeys(),
         witness_policy: state.log.policy,
-    })
+        log_key_changes: changes,
+    }))
 }
 
 /// Bound the server claims on its own clock error, ms.

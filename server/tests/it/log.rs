@@ -26,8 +26,8 @@ use tallyseal_testkit::scenario::{demo_photo, seal_demo_image};
 use crate::helpers::{Db, Store, TestApp, noise, receipt_header, seal_capture, test_config};
 use crate::{on_backends, on_default_and_production};
 
-const LOG_ORIGIN: &str = "log.tallyseal.test/it";
-const LOG_SEED: [u8; 32] = [0x51; 32];
+pub(crate) const LOG_ORIGIN: &str = "log.tallyseal.test/it";
+pub(crate) const LOG_SEED: [u8; 32] = [0x51; 32];
 
 fn log_verifier() -> Verifier {
     Signer::new(LOG_ORIGIN, DeviceKey::from_seed(&LOG_SEED))
@@ -36,7 +36,7 @@ fn log_verifier() -> Verifier {
 }
 
 /// A config for a fresh app with a fast sequencer and a known log key; `None` when skipped.
-async fn log_config(
+pub(crate) async fn log_config(
     db: Db,
     store: Store,
     test: &str,
@@ -67,7 +67,10 @@ async fn leaves(app: &TestApp) -> Vec<(i64, String, String, String)> {
 }
 
 /// GET /log/checkpoint until it covers `size` leaves; the answer's note and headers.
-async fn checkpoint_of_size(app: &TestApp, size: u64) -> (String, reqwest::header::HeaderMap) {
+pub(crate) async fn checkpoint_of_size(
+    app: &TestApp,
+    size: u64,
+) -> (String, reqwest::header::HeaderMap) {
     for _ in 0..400 {
         let r = app
             .client

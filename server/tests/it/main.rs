@@ -27,6 +27,8 @@ mod landing;
 mod local_layout;
 mod log;
 mod log_console;
+mod log_documents;
+mod log_rotation;
 mod log_tiles;
 mod log_witnesses;
 mod metrics;

@@ -17,6 +17,7 @@
 // Test helpers outside #[test] functions (proxy, child runner) may unwrap like the tests do.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod docs_links;
 mod kill;
 mod proxy;
 mod recapture;

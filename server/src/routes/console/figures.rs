@@ -86,11 +86,7 @@ async fn save_draft(
     path: web::Path<EntryPath>,
     body: web::Json<SaveRequest>,
 ) -> Result<HttpResponse, FiguresError> {
-    let c = path.c.to_ref();
-    allow(&actor, Permission::EnterFigures, &c)?;
-    let hash = manifest_hash(&path.hash)?;
-    let view = entries::save(&state, &c, &actor, &hash, path.slot, &body, false).await?;
-    Ok(HttpResponse::Ok().json(view))
+    save(&state, &actor, &path, &body, false).await
 }
 
 async fn submit(
@@ -99,10 +95,21 @@ async fn submit(
     path: web::Path<EntryPath>,
     body: web::Json<SaveRequest>,
 ) -> Result<HttpResponse, FiguresError> {
+    save(&state, &actor, &path, &body, true).await
+}
+
+/// Save an entry as a draft, or submit it.
+async fn save(
+    state: &AppState,
+    actor: &Actor,
+    path: &EntryPath,
+    body: &SaveRequest,
+    submit: bool,
+) -> Result<HttpResponse, FiguresError> {
     let c = path.c.to_ref();
-    allow(&actor, Permission::EnterFigures, &c)?;
+    allow(actor, Permission::EnterFigures, &c)?;
     let hash = manifest_hash(&path.hash)?;
-    let view = entries::save(&state, &c, &actor, &hash, path.slot, &body, true).await?;
+    let view = entries::save(state, &c, actor, &hash, path.slot, body, submit).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 

@@ -13,6 +13,8 @@ pub const SHORT: &str = "public, max-age=10, stale-while-revalidate=30";
 /// A bundle: its capture never changes; only its receipt and the log proof may be replaced by
 /// a newer one (a larger checkpoint), so caches keep it an hour and revalidate.
 pub const BUNDLE: &str = "public, max-age=3600";
+/// A document named by its own hash: it can never change.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// The elections and the API's description.
 pub const CATALOGUE: &str = "public, max-age=60";
 

@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::error::{self, ApiError, Problem};
-use crate::public::{archive, bundle, catalogue, identifiers, ledger, results};
+use crate::public::{archive, bundle, catalogue, documents, identifiers, ledger, results};
 use crate::state::AppState;
 
 /// The OpenAPI 3.1 document of the public reads, as written in the repository.
@@ -56,6 +56,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         resource("/api/v1/captures/{manifest_hash}/bundle")
             .route(web::get().to(bundle))
             .route(web::head().to(bundle)),
+    )
+    .service(
+        resource("/api/v1/log-documents/{sha256}")
+            .route(web::get().to(log_document))
+            .route(web::head().to(log_document)),
     );
 }
 
@@ -214,6 +219,17 @@ async fn bundle(
         }
     }
     Ok(answer)
+}
+
+/// `GET /api/v1/log-documents/{sha256}`: the exact bytes a console leaf's hash commits to.
+async fn log_document(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let hash = identifiers::document_hash(&path)?;
+    let bytes = documents::document(&state, &hash).await?;
+    Ok(caching::body(&req, JSON, bytes, None, caching::IMMUTABLE))
 }
 
 async fn bundles_tar(

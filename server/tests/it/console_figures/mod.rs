@@ -187,6 +187,8 @@ pub struct Console {
     pub c: ConstituencyRef,
     device: String,
     seq: std::sync::atomic::AtomicI64,
+    /// The server's HTTP port (it serves while the test runs).
+    pub port: u16,
     _dir: tempfile::TempDir,
 }
 
@@ -195,6 +197,8 @@ impl Console {
         let (config, dir) = test_config(db, Store::Local, test).await?;
         let app = Application::build(config).await.expect("server builds");
         let state = app.state();
+        let port = app.port();
+        tokio::spawn(app.run_until_stopped());
         let code = c.code.clone();
         let package = ElectionPackage::new(election, vec![c], "2024-01-20T00:00:00Z");
         elections::import(
@@ -223,6 +227,7 @@ impl Console {
             c,
             device,
             seq: std::sync::atomic::AtomicI64::new(1),
+            port,
             _dir: dir,
         })
     }

@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use super::entry::named_field;
 use super::{
-    ORIGIN, PageActor, api_page, field, field_label, figures_page, form_pairs, guard, hash_of,
-    record_id, see_other,
+    ORIGIN, PageActor, api_page, field, field_label, figures_page, form_pairs, guard,
+    guard_capture, record_id, see_other,
 };
 use crate::accounts::{ConstituencyRef, Permission};
 use crate::figures::FiguresError;
@@ -159,17 +159,14 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<HashPath>,
 ) -> HttpResponse {
-    let PageActor { c, .. } = match guard(
+    let (PageActor { c, .. }, hash) = match guard_capture(
         &req,
         Permission::SettleCorrections,
         &path.election,
         &path.constituency,
+        &path.hash,
     ) {
-        Ok(p) => p,
-        Err(resp) => return *resp,
-    };
-    let hash = match hash_of(&req, &path.hash) {
-        Ok(h) => h,
+        Ok(g) => g,
         Err(resp) => return *resp,
     };
     let (view, capture) = match (
@@ -197,17 +194,14 @@ pub async fn settle(
     path: web::Path<HashPath>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let PageActor { actor, c } = match guard(
+    let (PageActor { actor, c }, hash) = match guard_capture(
         &req,
         Permission::SettleCorrections,
         &path.election,
         &path.constituency,
+        &path.hash,
     ) {
-        Ok(p) => p,
-        Err(resp) => return *resp,
-    };
-    let hash = match hash_of(&req, &path.hash) {
-        Ok(h) => h,
+        Ok(g) => g,
         Err(resp) => return *resp,
     };
     let pairs = form_pairs(&body);

@@ -11,8 +11,8 @@ use askama::Template;
 use serde_json::{Map, Value};
 
 use super::{
-    ORIGIN, PageActor, api_page, field, field_label, figures_page, form_pairs, guard, hash_of,
-    record_id, rule_text, see_other,
+    ORIGIN, PageActor, api_page, field, field_label, figures_page, form_pairs, guard,
+    guard_capture, record_id, rule_text, see_other,
 };
 use crate::accounts::{ConstituencyRef, Permission};
 use crate::error::ApiError;
@@ -132,17 +132,14 @@ pub async fn claim(
     path: web::Path<EntryPath>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let PageActor { actor, c } = match guard(
+    let (PageActor { actor, c }, hash) = match guard_capture(
         &req,
         Permission::EnterFigures,
         &path.election,
         &path.constituency,
+        &path.hash,
     ) {
-        Ok(p) => p,
-        Err(resp) => return *resp,
-    };
-    let hash = match hash_of(&req, &path.hash) {
-        Ok(h) => h,
+        Ok(g) => g,
         Err(resp) => return *resp,
     };
     let pairs = form_pairs(&body);
@@ -325,17 +322,14 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<EntryPath>,
 ) -> HttpResponse {
-    let PageActor { actor, c } = match guard(
+    let (PageActor { actor, c }, hash) = match guard_capture(
         &req,
         Permission::EnterFigures,
         &path.election,
         &path.constituency,
+        &path.hash,
     ) {
-        Ok(p) => p,
-        Err(resp) => return *resp,
-    };
-    let hash = match hash_of(&req, &path.hash) {
-        Ok(h) => h,
+        Ok(g) => g,
         Err(resp) => return *resp,
     };
     let (capture, entry) = match load(&state, &c, &actor, &hash, path.slot).await {
@@ -373,17 +367,14 @@ pub async fn save(
     path: web::Path<EntryPath>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let PageActor { actor, c } = match guard(
+    let (PageActor { actor, c }, hash) = match guard_capture(
         &req,
         Permission::EnterFigures,
         &path.election,
         &path.constituency,
+        &path.hash,
     ) {
-        Ok(p) => p,
-        Err(resp) => return *resp,
-    };
-    let hash = match hash_of(&req, &path.hash) {
-        Ok(h) => h,
+        Ok(g) => g,
         Err(resp) => return *resp,
     };
     let pairs = form_pairs(&body);
@@ -438,17 +429,14 @@ pub async fn validate(
     path: web::Path<EntryPath>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let PageActor { actor, c } = match guard(
+    let (PageActor { actor, c }, hash) = match guard_capture(
         &req,
         Permission::EnterFigures,
         &path.election,
         &path.constituency,
+        &path.hash,
     ) {
-        Ok(p) => p,
-        Err(resp) => return *resp,
-    };
-    let hash = match hash_of(&req, &path.hash) {
-        Ok(h) => h,
+        Ok(g) => g,
         Err(resp) => return *resp,
     };
     // Only the operator holding the entry checks figures against its capture.

@@ -114,6 +114,18 @@ pub(super) fn guard(
     Ok(PageActor { actor, c })
 }
 
+/// [`guard`], then the capture's manifest hash from the path ([`hash_of`]).
+pub(super) fn guard_capture(
+    req: &HttpRequest,
+    permission: Permission,
+    election: &str,
+    constituency: &str,
+    hash: &str,
+) -> Result<(PageActor, String), Box<HttpResponse>> {
+    let actor = guard(req, permission, election, constituency)?;
+    Ok((actor, hash_of(req, hash)?))
+}
+
 /// A manifest hash from a path, or the 404 page.
 pub(super) fn hash_of(req: &HttpRequest, s: &str) -> Result<String, Box<HttpResponse>> {
     super::manifest_hash(s).map_err(|_| Box::new(page::status_page(req, StatusCode::NOT_FOUND)))

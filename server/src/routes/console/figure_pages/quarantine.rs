@@ -6,8 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use askama::Template;
 
 use super::{
-    ORIGIN, PageActor, api_page, field, figures_page, finding_text, form_pairs, guard, hash_of,
-    record_id, see_other,
+    ORIGIN, PageActor, api_page, field, figures_page, finding_text, form_pairs, guard,
+    guard_capture, record_id, see_other,
 };
 use crate::accounts::{ConstituencyRef, Permission, authorize};
 use crate::figures::FiguresError;
@@ -119,17 +119,14 @@ pub async fn release(
     path: web::Path<HashPath>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let p = match guard(
+    let (p, hash) = match guard_capture(
         &req,
         Permission::ReleaseQuarantine,
         &path.election,
         &path.constituency,
+        &path.hash,
     ) {
-        Ok(p) => p,
-        Err(resp) => return *resp,
-    };
-    let hash = match hash_of(&req, &path.hash) {
-        Ok(h) => h,
+        Ok(g) => g,
         Err(resp) => return *resp,
     };
     let pairs = form_pairs(&body);
