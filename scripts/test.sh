@@ -26,6 +26,10 @@ if ! need cargo-nextest && ! cargo nextest --version >/dev/null 2>&1; then
   cargo install cargo-nextest --locked
 fi
 
+# The in-browser verifier (server/build.rs) needs the WebAssembly target; without it the server is
+# built without the verifier and its test fails.
+rustup target add wasm32-unknown-unknown
+
 say "cargo fmt --check"
 cargo fmt --all -- --check
 

@@ -94,6 +94,24 @@ pub async fn get_device(db: &AnyPool, key: &str) -> DbResult<Option<DeviceRow>> 
     .await
 }
 
+/// Every device enrolled for constituency `constituency` of `election`, revoked ones included,
+/// by station then key.
+pub async fn constituency_devices(
+    db: &AnyPool,
+    election: &str,
+    constituency: &str,
+) -> DbResult<Vec<DeviceRow>> {
+    sqlx::query_as(
+        "SELECT device_key, election_id, constituency, station, officer_name, enrolled_at_ms, \
+         revoked_at_ms FROM devices WHERE election_id = $1 AND constituency = $2 \
+         ORDER BY station, device_key",
+    )
+    .bind(election.to_owned())
+    .bind(constituency.to_owned())
+    .fetch_all(db)
+    .await
+}
+
 /// Revoke a device (first revocation time wins), with its event and its leaf in the log; returns
 /// the revocation time in force.
 pub async fn revoke_device(

@@ -86,7 +86,7 @@ pub use constituency_captures::{CaptureFiguresRow, capture_figures_row, captures
 pub use decisions::{
     DecisionRow, decisions_for_board, decisions_for_capture, decisions_for_station, get_decision,
 };
-pub use devices::{DeviceRow, EnrolOutcome, get_device};
+pub use devices::{DeviceRow, EnrolOutcome, constituency_devices, get_device};
 pub use elections::{get_election, list_election_ids};
 pub use enrolment_codes::{CodeRow, get_code};
 pub use events::{EventRow, events_for, insert_event, insert_events};

@@ -187,6 +187,11 @@ impl Tr {
         format(self.lang, false, key, &[(name, value)])
     }
 
+    /// A message shown as text with several values inserted (each isolated).
+    pub fn tn(&self, key: &str, args: &[(&str, &str)]) -> String {
+        format(self.lang, true, key, args)
+    }
+
     pub fn code(&self) -> &'static str {
         self.lang.code()
     }

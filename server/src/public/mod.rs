@@ -11,6 +11,7 @@
 //! - [`ledger`]: every station of the polling scheme and where each form stands, as JSON and CSV.
 //! - [`results`]: a constituency's provisional result from confirmed figures, as JSON and CSV.
 //! - [`bundle`]: a capture's evidence bundle.
+//! - [`devices`]: the enrolment records of a constituency's phones (for verifiers).
 //! - [`archive`]: every bundle of a constituency as one streamed tar file with a `SHA256SUMS`.
 //! - [`documents`]: the documents the console's log leaves commit to by hash.
 //! - [`csv`]: RFC 4180 fields, safe to open in a spreadsheet.
@@ -19,6 +20,7 @@ pub mod archive;
 pub mod bundle;
 pub mod catalogue;
 pub mod csv;
+pub mod devices;
 pub mod documents;
 pub mod identifiers;
 pub mod ledger;

@@ -2,12 +2,13 @@
 //! small scripts, and htmx (vendored from the npm
 //! package `htmx.org` 2.0.11, 0BSD; `THIRD-PARTY.md`). Each is served at
 //! `/static/<name>.<first 16 hex of its SHA-256>.<ext>` with a year-long immutable cache: a new
-//! build with other bytes has another URL. Nothing is fetched from elsewhere at run time.
+//! build with other bytes has another URL. Nothing is fetched from elsewhere at run time. The
+//! in-browser verifier's files keep fixed URLs (`verifier_assets`).
 
 use std::sync::LazyLock;
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use sha2::{Digest, Sha256};
 
 /// One file and its URL.
@@ -92,7 +93,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/{file}", web::get().to(serve));
 }
 
-async fn serve(file: web::Path<String>) -> HttpResponse {
+async fn serve(file: web::Path<String>, req: HttpRequest) -> HttpResponse {
+    if let Some(answer) = super::verifier_assets::serve(&file, &req) {
+        return answer;
+    }
     let wanted = format!("/static/{file}");
     for a in [
         &*CSS,

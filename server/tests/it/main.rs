@@ -33,6 +33,7 @@ mod log_tiles;
 mod log_witnesses;
 mod metrics;
 mod portal_pages;
+mod portal_verifier;
 mod pre_routing;
 mod public_api;
 mod slow_clients;

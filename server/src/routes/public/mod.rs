@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::error::{self, ApiError, Problem};
-use crate::public::{archive, bundle, catalogue, documents, identifiers, ledger, results};
+use crate::public::{archive, bundle, catalogue, devices, documents, identifiers, ledger, results};
 use crate::state::AppState;
 
 /// The OpenAPI 3.1 document of the public reads, as written in the repository.
@@ -51,6 +51,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         resource("/api/v1/elections/{election}/constituencies/{code}/bundles.tar")
             .route(web::get().to(bundles_tar))
             .route(web::head().to(bundles_tar)),
+    )
+    .service(
+        resource("/api/v1/elections/{election}/constituencies/{code}/devices")
+            .route(web::get().to(devices_json))
+            .route(web::head().to(devices_json)),
     )
     .service(
         resource("/api/v1/captures/{manifest_hash}/bundle")
@@ -189,6 +194,24 @@ async fn results_csv(
         CSV,
         bytes,
         r.last_modified_ms(),
+        caching::SHORT,
+    ))
+}
+
+async fn devices_json(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let election = identifiers::identifier("election id", &path.0)?;
+    let code = identifiers::identifier("constituency code", &path.1)?;
+    let d = devices::devices(&state, election, code).await?;
+    let bytes = serde_json::to_vec(&d).map_err(|e| ApiError::internal("devices", e))?;
+    Ok(caching::body(
+        &req,
+        JSON,
+        bytes,
+        d.last_modified_ms(),
         caching::SHORT,
     ))
 }
