@@ -54,3 +54,5 @@ SCREENSHOTS="$target_dir/browser-screenshots" NODE_MODULES="$NODE_DIR/node_modul
 BASE="http://127.0.0.1:$port" DATA="$data" TALLYSEAL="$target_dir/debug/tallyseal" SCREENSHOTS="$target_dir/browser-screenshots" \
     NODE_MODULES="$NODE_DIR/node_modules" tests/browser/setup-figures.sh
 SCREENSHOTS="$target_dir/browser-screenshots" NODE_MODULES="$NODE_DIR/node_modules" tests/browser/setup-portal-verify.sh
+BASE="http://127.0.0.1:$port" DATA="$data" TALLYSEAL="$target_dir/debug/tallyseal" SCREENSHOTS="$target_dir/browser-screenshots" \
+    NODE_MODULES="$NODE_DIR/node_modules" tests/browser/setup-portal.sh

@@ -68,6 +68,7 @@ pub mod intake;
 pub mod landing;
 pub mod log;
 pub mod metrics;
+pub mod portal;
 pub mod provenance;
 pub mod public;
 pub mod review;

@@ -20,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/api/v1/elections")
             .route(web::get().to(super::public::elections))
+            .route(web::head().to(super::public::elections))
             .route(web::post().to(import_election))
             .default_service(web::to(error::method_not_allowed)),
     )

@@ -23,11 +23,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/log/checkpoint")
             .route(web::get().to(checkpoint))
+            .route(web::head().to(checkpoint))
             .default_service(web::to(error::method_not_allowed)),
     )
     .service(
         web::resource("/log/tile/{rest:.*}")
             .route(web::get().to(tile))
+            .route(web::head().to(tile))
             .default_service(web::to(error::method_not_allowed)),
     );
 }

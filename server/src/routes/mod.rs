@@ -7,6 +7,7 @@
 //! - [`tus`]: the image, over tus 1.0 (creation and checksum extensions).
 //! - [`log`]: the transparency log's checkpoint and tiles (C2SP tlog-tiles, under `/log/`).
 //! - [`public`]: the public portal's open data (elections, ledger, results, bundles, OpenAPI).
+//! - [`portal`]: the public portal's pages under `/portal`.
 //! - this module: health, public keys, time anchors.
 
 pub mod captures;
@@ -14,6 +15,7 @@ pub mod console;
 pub mod elections;
 pub mod enrol;
 pub mod log;
+pub mod portal;
 pub mod public;
 pub mod tus;
 
@@ -37,7 +39,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(console::configure)
         .configure(tus::configure)
         .configure(log::configure)
-        .configure(public::configure);
+        .configure(public::configure)
+        .configure(portal::configure);
 }
 
 /// Require `Authorization: Bearer <admin token>`, as read by

@@ -32,6 +32,7 @@ mod log_rotation;
 mod log_tiles;
 mod log_witnesses;
 mod metrics;
+mod portal_pages;
 mod portal_verifier;
 mod pre_routing;
 mod public_api;

@@ -22,29 +22,51 @@ const CSV: &str = "text/csv; charset=utf-8";
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let resource =
         |path: &str| web::resource(path).default_service(web::to(error::method_not_allowed));
-    cfg.service(resource("/api/v1/openapi.json").route(web::get().to(openapi)))
-        .service(resource("/api/v1/elections/{election}/ledger").route(web::get().to(ledger_json)))
-        .service(
-            resource("/api/v1/elections/{election}/ledger.csv").route(web::get().to(ledger_csv)),
-        )
-        .service(
-            resource("/api/v1/elections/{election}/constituencies/{code}/results")
-                .route(web::get().to(results_json)),
-        )
-        .service(
-            resource("/api/v1/elections/{election}/constituencies/{code}/results.csv")
-                .route(web::get().to(results_csv)),
-        )
-        .service(
-            resource("/api/v1/elections/{election}/constituencies/{code}/bundles.tar")
-                .route(web::get().to(bundles_tar)),
-        )
-        .service(
-            resource("/api/v1/elections/{election}/constituencies/{code}/devices")
-                .route(web::get().to(devices_json)),
-        )
-        .service(resource("/api/v1/captures/{manifest_hash}/bundle").route(web::get().to(bundle)))
-        .service(resource("/api/v1/log-documents/{sha256}").route(web::get().to(log_document)));
+    cfg.service(
+        resource("/api/v1/openapi.json")
+            .route(web::get().to(openapi))
+            .route(web::head().to(openapi)),
+    )
+    .service(
+        resource("/api/v1/elections/{election}/ledger")
+            .route(web::get().to(ledger_json))
+            .route(web::head().to(ledger_json)),
+    )
+    .service(
+        resource("/api/v1/elections/{election}/ledger.csv")
+            .route(web::get().to(ledger_csv))
+            .route(web::head().to(ledger_csv)),
+    )
+    .service(
+        resource("/api/v1/elections/{election}/constituencies/{code}/results")
+            .route(web::get().to(results_json))
+            .route(web::head().to(results_json)),
+    )
+    .service(
+        resource("/api/v1/elections/{election}/constituencies/{code}/results.csv")
+            .route(web::get().to(results_csv))
+            .route(web::head().to(results_csv)),
+    )
+    .service(
+        resource("/api/v1/elections/{election}/constituencies/{code}/bundles.tar")
+            .route(web::get().to(bundles_tar))
+            .route(web::head().to(bundles_tar)),
+    )
+    .service(
+        resource("/api/v1/elections/{election}/constituencies/{code}/devices")
+            .route(web::get().to(devices_json))
+            .route(web::head().to(devices_json)),
+    )
+    .service(
+        resource("/api/v1/captures/{manifest_hash}/bundle")
+            .route(web::get().to(bundle))
+            .route(web::head().to(bundle)),
+    )
+    .service(
+        resource("/api/v1/log-documents/{sha256}")
+            .route(web::get().to(log_document))
+            .route(web::head().to(log_document)),
+    );
 }
 
 /// `GET /api/v1/elections`, answered by [`crate::routes::elections`]'s resource (which also
