@@ -77,6 +77,7 @@ landing-nav-api = API
 landing-nav-health = Health
 landing-nav-keys = Commission keys
 landing-nav-console = Console
+landing-nav-portal = Public results portal
 landing-who-anyone = anyone
 landing-who-phone = phone
 landing-who-admin = admin

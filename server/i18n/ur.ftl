@@ -77,6 +77,7 @@ landing-nav-api = API
 landing-nav-health = صحت
 landing-nav-keys = کمیشن کی کلیدیں
 landing-nav-console = کنسول
+landing-nav-portal = عوامی نتائج پورٹل
 landing-who-anyone = کوئی بھی
 landing-who-phone = فون
 landing-who-admin = منتظم

@@ -76,6 +76,10 @@ const LINKS: &[Link] = &[
         href: "/console",
         label: "landing-nav-console",
     },
+    Link {
+        href: "/portal",
+        label: "landing-nav-portal",
+    },
 ];
 
 /// The endpoints (docs/server-api.md, "Endpoints", has the details).

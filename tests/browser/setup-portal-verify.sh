@@ -58,5 +58,11 @@ hash=$("$field" --data "$work/phone" capture --photo-kb 120 --seed 7 \
 "$field" --data "$work/phone" sync --wait 30 >/dev/null
 [ -n "$hash" ] || { log "no capture sealed"; exit 1; }
 
-BASE="$base" HASH="$hash" TALLYSEAL="$tallyseal" WORK="$work" \
+read -r election constituency < <(python3 - "$work/draft.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+print(p["election"]["id"], p["constituencies"][0]["code"])
+PY
+)
+BASE="$base" HASH="$hash" TALLYSEAL="$tallyseal" WORK="$work" ELECTION="$election" CONSTITUENCY="$constituency" \
     node tests/browser/portal-verify.mjs || { log "server log:"; tail -50 "$work/server.log" >&2; exit 1; }
