@@ -146,6 +146,7 @@ impl Application {
                 board_feed: Default::default(),
                 log: Arc::new(log_state),
                 config: config.clone(),
+                public_memo: Default::default(),
                 public_reads: None,
             }
             .with_public_reads(),

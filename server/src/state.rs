@@ -42,6 +42,8 @@ pub struct AppState {
     pub board_feed: Arc<crate::stations::BoardFeed>,
     /// The transparency log: origin, checkpoint key, witnesses ([`crate::log`]).
     pub log: Arc<crate::log::LogState>,
+    /// Short-lived copies of the public API's results and ledger ([`crate::public::memo`]).
+    pub public_memo: Arc<crate::public::memo::Memo>,
     /// This state with its reads on the read replica, when `database_read_url` is set
     /// ([`AppState::for_public_reads`]).
     pub public_reads: Option<Arc<AppState>>,
@@ -85,6 +87,7 @@ impl AppState {
             manifest_facts: self.manifest_facts.clone(),
             board_feed: self.board_feed.clone(),
             log: self.log.clone(),
+            public_memo: self.public_memo.clone(),
             public_reads: None,
         };
         self.public_reads = Some(Arc::new(twin));

@@ -213,6 +213,9 @@ pub struct ServerConfig {
     pub session_key_seed: Option<String>,
     /// How often the sequencer publishes new leaves (tiles and a signed checkpoint), in ms.
     pub log_sequence_interval_ms: u64,
+    /// How long the results and the ledger of the public API are served from an in-process copy
+    /// before they are read again, in ms (`crate::public::memo`); 0 reads every time.
+    pub public_cache_ms: u64,
     /// The witnesses asked to cosign each new checkpoint (C2SP tlog-witness).
     pub log_witnesses: Vec<WitnessConfig>,
     /// How many of `log_witnesses` must cosign a checkpoint for it to count as witnessed (k of n).
@@ -340,6 +343,7 @@ impl std::fmt::Debug for ServerConfig {
             )
             .field("session_key_seed", &redacted(&self.session_key_seed))
             .field("log_sequence_interval_ms", &self.log_sequence_interval_ms)
+            .field("public_cache_ms", &self.public_cache_ms)
             .field("log_witnesses", &self.log_witnesses)
             .field("log_witness_policy", &self.log_witness_policy)
             .field("log_witness_timeout_ms", &self.log_witness_timeout_ms)
@@ -433,6 +437,7 @@ impl Default for ServerConfig {
             log_previous_key_seed: None,
             session_key_seed: None,
             log_sequence_interval_ms: 1000,
+            public_cache_ms: 1000,
             log_witnesses: Vec::new(),
             log_witness_policy: 0,
             log_witness_timeout_ms: 5000,

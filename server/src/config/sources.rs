@@ -66,6 +66,9 @@ impl ServerConfig {
         if let Some(v) = var("TALLYSEAL_DATABASE_READ_URL") {
             self.database_read_url = Some(v);
         }
+        if let Some(v) = var("TALLYSEAL_PUBLIC_CACHE_MS") {
+            self.public_cache_ms = parse_num("TALLYSEAL_PUBLIC_CACHE_MS", &v)?;
+        }
         if let Some(v) = var("TALLYSEAL_WORKERS") {
             self.workers = Some(parse_num("TALLYSEAL_WORKERS", &v)?);
         }

@@ -19,6 +19,7 @@
 //! - [`devices`]: the enrolment records of a constituency's phones (for verifiers).
 //! - [`archive`]: every bundle of a constituency as one streamed tar file with a `SHA256SUMS`.
 //! - [`documents`]: the documents the console's log leaves commit to by hash.
+//! - [`memo`]: short-lived in-process copies of the results and the ledger (`public_cache_ms`).
 //! - [`csv`]: RFC 4180 fields, safe to open in a spreadsheet.
 
 pub mod archive;
@@ -29,4 +30,5 @@ pub mod devices;
 pub mod documents;
 pub mod identifiers;
 pub mod ledger;
+pub mod memo;
 pub mod results;

@@ -121,6 +121,8 @@ pub async fn test_config(
         // The demo server key, so the demo phone's time anchors are trusted.
         server_key_seed: Some(hex::encode(demo::SERVER_SEED)),
         trusted_package_keys: vec![demo::commission_verifier().unwrap().to_vkey()],
+        // Tests read their own writes at once (the short-lived copy has its own unit test).
+        public_cache_ms: 0,
         ..ServerConfig::default()
     };
     if db == Db::Postgres {

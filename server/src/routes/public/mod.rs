@@ -10,6 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::error::{self, ApiError, Problem};
+use crate::public::memo::Answer;
 use crate::public::{archive, bundle, catalogue, devices, documents, identifiers, ledger, results};
 use crate::state::AppState;
 
@@ -130,13 +131,20 @@ async fn ledger_json(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let l = read_ledger(&req, &state, &path).await?;
-    let bytes = serde_json::to_vec(&l).map_err(|e| ApiError::internal("ledger", e))?;
+    let a = remembered(&req, &state, || async {
+        let l = read_ledger(&req, &state, &path).await?;
+        let bytes = serde_json::to_vec(&l).map_err(|e| ApiError::internal("ledger", e))?;
+        Ok(Answer {
+            bytes: bytes.into(),
+            last_modified_ms: l.last_modified_ms(),
+        })
+    })
+    .await?;
     Ok(caching::body(
         &req,
         JSON,
-        bytes,
-        l.last_modified_ms(),
+        a.bytes.to_vec(),
+        a.last_modified_ms,
         caching::SHORT,
     ))
 }
@@ -146,15 +154,36 @@ async fn ledger_csv(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let l = read_ledger(&req, &state, &path).await?;
-    let bytes = ledger::to_csv(&l).into_bytes();
+    let a = remembered(&req, &state, || async {
+        let l = read_ledger(&req, &state, &path).await?;
+        Ok(Answer {
+            bytes: ledger::to_csv(&l).into_bytes().into(),
+            last_modified_ms: l.last_modified_ms(),
+        })
+    })
+    .await?;
     Ok(caching::body(
         &req,
         CSV,
-        bytes,
-        l.last_modified_ms(),
+        a.bytes.to_vec(),
+        a.last_modified_ms,
         caching::SHORT,
     ))
+}
+
+/// The answer to `req` from the server's short-lived copy ([`memo`]), or `build`'s.
+async fn remembered<F, Fut>(
+    req: &HttpRequest,
+    state: &AppState,
+    build: F,
+) -> Result<Answer, ApiError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Answer, ApiError>>,
+{
+    let ttl = std::time::Duration::from_millis(state.config.public_cache_ms);
+    let key = format!("{}?{}", req.path(), req.query_string());
+    state.public_memo.answer(key, ttl, build).await
 }
 
 async fn read_results(
@@ -171,13 +200,20 @@ async fn results_json(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let r = read_results(&state, &path).await?;
-    let bytes = serde_json::to_vec(&r).map_err(|e| ApiError::internal("results", e))?;
+    let a = remembered(&req, &state, || async {
+        let r = read_results(&state, &path).await?;
+        let bytes = serde_json::to_vec(&r).map_err(|e| ApiError::internal("results", e))?;
+        Ok(Answer {
+            bytes: bytes.into(),
+            last_modified_ms: r.last_modified_ms(),
+        })
+    })
+    .await?;
     Ok(caching::body(
         &req,
         JSON,
-        bytes,
-        r.last_modified_ms(),
+        a.bytes.to_vec(),
+        a.last_modified_ms,
         caching::SHORT,
     ))
 }
@@ -187,13 +223,19 @@ async fn results_csv(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let r = read_results(&state, &path).await?;
-    let bytes = results::to_csv(&r).into_bytes();
+    let a = remembered(&req, &state, || async {
+        let r = read_results(&state, &path).await?;
+        Ok(Answer {
+            bytes: results::to_csv(&r).into_bytes().into(),
+            last_modified_ms: r.last_modified_ms(),
+        })
+    })
+    .await?;
     Ok(caching::body(
         &req,
         CSV,
-        bytes,
-        r.last_modified_ms(),
+        a.bytes.to_vec(),
+        a.last_modified_ms,
         caching::SHORT,
     ))
 }
