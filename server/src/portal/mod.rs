@@ -28,5 +28,6 @@ pub mod image;
 pub mod ledger_page;
 pub mod live;
 pub mod national;
+pub mod rendition;
 pub mod station;
 pub mod words;

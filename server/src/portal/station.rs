@@ -64,7 +64,10 @@ pub struct CaptureBlock {
     pub supersedes_href: String,
     pub supersede_reason: String,
     pub superseded_by_href: String,
+    /// The smaller copy the page shows ([`super::rendition`]), empty before the image arrived.
     pub image_src: String,
+    /// The original, byte for byte the one the phone signed.
+    pub image_original: String,
     pub width: Option<u64>,
     pub height: Option<u64>,
     pub image_alt: String,
@@ -123,6 +126,16 @@ fn check_row(ctx: &PortalContext, c: &Value) -> Option<CheckRow> {
 }
 
 /// The frame size the image check measured, if it did.
+/// The size the smaller copy is shown at: the frame scaled down to
+/// [`super::rendition::WIDTH`] wide when it is wider.
+fn shown_size((w, h): (Option<u64>, Option<u64>)) -> (Option<u64>, Option<u64>) {
+    let max = u64::from(super::rendition::WIDTH);
+    match (w, h) {
+        (Some(w), Some(h)) if w > max => (Some(max), Some((h * max / w).max(1))),
+        other => other,
+    }
+}
+
 fn frame_size(report: Option<&Value>) -> (Option<u64>, Option<u64>) {
     let measured = report
         .and_then(|r| r.get("checks"))
@@ -168,7 +181,7 @@ async fn capture_block(
         (false, false) => "earlier",
     };
     let anchor = |h: &str| s.ctx.href("").to_string() + "#c-" + h;
-    let (width, height) = frame_size(review.report.as_ref());
+    let (width, height) = shown_size(frame_size(review.report.as_ref()));
     let checks = review
         .report
         .as_ref()
@@ -245,6 +258,11 @@ async fn capture_block(
         supersede_reason: lc.supersede_reason.clone().unwrap_or_default(),
         superseded_by_href: lc.superseded_by.as_deref().map(anchor).unwrap_or_default(),
         image_src: if lc.image_received_at_ms.is_some() {
+            format!("/portal/captures/{}/rendition", lc.manifest_hash)
+        } else {
+            String::new()
+        },
+        image_original: if lc.image_received_at_ms.is_some() {
             format!("/portal/captures/{}/image", lc.manifest_hash)
         } else {
             String::new()

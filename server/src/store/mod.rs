@@ -52,6 +52,12 @@ impl ObjectKey {
         ObjectKey(format!("{LOG_NAMESPACE}{path}"))
     }
 
+    /// The key of a smaller copy, `width` pixels wide, of the image whose SHA-256 is `digest`
+    /// (the portal's rendition; derived, immutable): `renditions/<hex>-w<width>.jpg`.
+    pub fn for_rendition(digest: &Sha256Digest, width: u32) -> ObjectKey {
+        ObjectKey(format!("renditions/{}-w{width}.jpg", digest.to_hex()))
+    }
+
     /// Where the local store keeps the object, relative to its folder: the key without its
     /// `objects/` namespace (`sha256/ab/<hex>`), since the folder is itself `objects/`.
     pub fn local_path(&self) -> &str {

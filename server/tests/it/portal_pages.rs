@@ -427,13 +427,24 @@ async fn corrections_and_images(db: Db, store: Store, test: &str) {
     assert!(superseded.contains("New capture requested"));
     assert!(superseded.contains("glare over the votes"));
     assert!(superseded.contains("Leaf "), "{superseded}");
-    // Both images, as received, lazy, with their size; the original one click away.
+    // Both images: a smaller copy, lazy, with its size; the original one click away.
     for (hash, sealed) in [(&old_hash, &old), (&new_hash, &new)] {
         let a = article(&html, hash);
         let src = format!("/portal/captures/{hash}/image");
+        let shown = format!("/portal/captures/{hash}/rendition");
         assert!(
-            a.contains(&format!("<a href=\"{src}\"><img src=\"{src}\"")),
+            a.contains(&format!("<a href=\"{src}\"><img src=\"{shown}\"")),
             "{a}"
+        );
+        let r = app.client.get(app.url(&shown)).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "image/jpeg");
+        let copy = r.bytes().await.unwrap();
+        assert!(
+            copy.len() <= sealed.image.len(),
+            "{} > {}",
+            copy.len(),
+            sealed.image.len()
         );
         assert!(
             a.contains("loading=\"lazy\"") && a.contains(" width=\"") && a.contains(" height=\""),

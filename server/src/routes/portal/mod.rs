@@ -7,7 +7,8 @@
 //! - `GET /portal`: the elections; `/portal/elections/{election}`: the national overview;
 //!   `…/ledger` (`?constituency=`): the ledger; `…/constituencies/{code}`: a constituency,
 //!   `…/events` its live updates (server-sent events); `…/stations/{n}`: a station.
-//! - `GET /portal/captures/{hash}/image`: a capture's image; `/portal/static/{file}`: the CSS
+//! - `GET /portal/captures/{hash}/image`: a capture's image (`…/rendition`: its copy at most 800
+//!   pixels wide, for the station page); `/portal/static/{file}`: the CSS
 //!   and the live-update script.
 
 mod pages;
@@ -21,7 +22,9 @@ use super::public::caching;
 use crate::error::{ApiError, Problem};
 use crate::portal::context::PortalContext;
 use crate::portal::live::ResultsWatch;
-use crate::portal::{assets, constituency, image, ledger_page, live, national, station, words};
+use crate::portal::{
+    assets, constituency, image, ledger_page, live, national, rendition, station, words,
+};
 use crate::public::identifiers;
 use crate::state::AppState;
 
@@ -51,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(page("/portal", elections))
         .service(page("/portal/static/{file}", static_file))
         .service(page("/portal/captures/{hash}/image", capture_image))
+        .service(page("/portal/captures/{hash}/rendition", capture_rendition))
         .service(page("/portal/elections/{election}", election))
         .service(page("/portal/elections/{election}/ledger", ledger))
         .service(page(
@@ -341,8 +345,28 @@ async fn capture_image(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> HttpResponse {
+    serve_image(req, state, path, false).await
+}
+
+/// The station page's smaller copy of a capture's image ([`rendition`]): derived from the
+/// content-addressed original, so cached for a year too.
+async fn capture_rendition(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
+    serve_image(req, state, path, true).await
+}
+
+async fn serve_image(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    smaller: bool,
+) -> HttpResponse {
     let ctx = PortalContext::new(&req);
     let found = match identifiers::manifest_hash(&path) {
+        Ok(h) if smaller => rendition::rendition(&state, &h.to_hex()).await,
         Ok(h) => image::capture_image(&state, &h.to_hex()).await,
         Err(e) => Err(e),
     };
@@ -356,9 +380,14 @@ async fn capture_image(
         "image/heif" => "image/heif",
         _ => "application/octet-stream",
     };
+    let tag = if smaller {
+        format!("{}-w{}", img.sha256, rendition::WIDTH)
+    } else {
+        img.sha256.clone()
+    };
     let (mut b, fresh) = caching::answer(
         &req,
-        &img.sha256,
+        &tag,
         Some(img.received_at_ms),
         "public, max-age=31536000, immutable",
     );
