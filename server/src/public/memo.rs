@@ -23,11 +23,26 @@ use crate::error::ApiError;
 /// Most answers kept; past it, expired ones are dropped, then all.
 pub const MAX_ENTRIES: usize = 4096;
 
-/// An answer: its bytes and when what it shows last changed (ms).
+/// An answer: its bytes, their strong tag, and when what it shows last changed (ms).
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub bytes: Bytes,
+    /// Hex of the first 16 bytes of the SHA-256 of `bytes` (computed once, when built).
+    pub tag: String,
     pub last_modified_ms: Option<i64>,
+}
+
+impl Answer {
+    /// The answer of `bytes`, tagged.
+    pub fn new(bytes: Vec<u8>, last_modified_ms: Option<i64>) -> Answer {
+        use sha2::{Digest, Sha256};
+        let tag = hex::encode(&Sha256::digest(&bytes)[..16]);
+        Answer {
+            bytes: Bytes::from(bytes),
+            tag,
+            last_modified_ms,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -90,10 +105,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn answer(n: usize) -> Answer {
-        Answer {
-            bytes: Bytes::from(n.to_string()),
-            last_modified_ms: None,
-        }
+        Answer::new(n.to_string().into_bytes(), None)
     }
 
     #[tokio::test]

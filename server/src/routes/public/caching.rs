@@ -80,6 +80,23 @@ pub fn body(
         .body(bytes)
 }
 
+/// [`body`] for bytes whose strong tag is already known (a kept answer: no hashing, no copy).
+pub fn tagged_body(
+    req: &HttpRequest,
+    content_type: &'static str,
+    bytes: bytes::Bytes,
+    tag: &str,
+    last_modified_ms: Option<i64>,
+    cache_control: &'static str,
+) -> HttpResponse {
+    let (mut b, fresh) = answer(req, tag, last_modified_ms, cache_control);
+    if fresh {
+        return b.finish();
+    }
+    b.insert_header((header::CONTENT_TYPE, content_type))
+        .body(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -134,16 +134,14 @@ async fn ledger_json(
     let a = remembered(&req, &state, || async {
         let l = read_ledger(&req, &state, &path).await?;
         let bytes = serde_json::to_vec(&l).map_err(|e| ApiError::internal("ledger", e))?;
-        Ok(Answer {
-            bytes: bytes.into(),
-            last_modified_ms: l.last_modified_ms(),
-        })
+        Ok(Answer::new(bytes, l.last_modified_ms()))
     })
     .await?;
-    Ok(caching::body(
+    Ok(caching::tagged_body(
         &req,
         JSON,
-        a.bytes.to_vec(),
+        a.bytes,
+        &a.tag,
         a.last_modified_ms,
         caching::SHORT,
     ))
@@ -156,16 +154,17 @@ async fn ledger_csv(
 ) -> Result<HttpResponse, ApiError> {
     let a = remembered(&req, &state, || async {
         let l = read_ledger(&req, &state, &path).await?;
-        Ok(Answer {
-            bytes: ledger::to_csv(&l).into_bytes().into(),
-            last_modified_ms: l.last_modified_ms(),
-        })
+        Ok(Answer::new(
+            ledger::to_csv(&l).into_bytes(),
+            l.last_modified_ms(),
+        ))
     })
     .await?;
-    Ok(caching::body(
+    Ok(caching::tagged_body(
         &req,
         CSV,
-        a.bytes.to_vec(),
+        a.bytes,
+        &a.tag,
         a.last_modified_ms,
         caching::SHORT,
     ))
@@ -203,16 +202,14 @@ async fn results_json(
     let a = remembered(&req, &state, || async {
         let r = read_results(&state, &path).await?;
         let bytes = serde_json::to_vec(&r).map_err(|e| ApiError::internal("results", e))?;
-        Ok(Answer {
-            bytes: bytes.into(),
-            last_modified_ms: r.last_modified_ms(),
-        })
+        Ok(Answer::new(bytes, r.last_modified_ms()))
     })
     .await?;
-    Ok(caching::body(
+    Ok(caching::tagged_body(
         &req,
         JSON,
-        a.bytes.to_vec(),
+        a.bytes,
+        &a.tag,
         a.last_modified_ms,
         caching::SHORT,
     ))
@@ -225,16 +222,17 @@ async fn results_csv(
 ) -> Result<HttpResponse, ApiError> {
     let a = remembered(&req, &state, || async {
         let r = read_results(&state, &path).await?;
-        Ok(Answer {
-            bytes: results::to_csv(&r).into_bytes().into(),
-            last_modified_ms: r.last_modified_ms(),
-        })
+        Ok(Answer::new(
+            results::to_csv(&r).into_bytes(),
+            r.last_modified_ms(),
+        ))
     })
     .await?;
-    Ok(caching::body(
+    Ok(caching::tagged_body(
         &req,
         CSV,
-        a.bytes.to_vec(),
+        a.bytes,
+        &a.tag,
         a.last_modified_ms,
         caching::SHORT,
     ))
