@@ -21,53 +21,41 @@ const JSON: &str = "application/json";
 const CSV: &str = "text/csv; charset=utf-8";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let resource =
-        |path: &str| web::resource(path).default_service(web::to(error::method_not_allowed));
-    cfg.service(
-        resource("/api/v1/openapi.json")
-            .route(web::get().to(openapi))
-            .route(web::head().to(openapi)),
-    )
-    .service(
-        resource("/api/v1/elections/{election}/ledger")
-            .route(web::get().to(ledger_json))
-            .route(web::head().to(ledger_json)),
-    )
-    .service(
-        resource("/api/v1/elections/{election}/ledger.csv")
-            .route(web::get().to(ledger_csv))
-            .route(web::head().to(ledger_csv)),
-    )
-    .service(
-        resource("/api/v1/elections/{election}/constituencies/{code}/results")
-            .route(web::get().to(results_json))
-            .route(web::head().to(results_json)),
-    )
-    .service(
-        resource("/api/v1/elections/{election}/constituencies/{code}/results.csv")
-            .route(web::get().to(results_csv))
-            .route(web::head().to(results_csv)),
-    )
-    .service(
-        resource("/api/v1/elections/{election}/constituencies/{code}/bundles.tar")
-            .route(web::get().to(bundles_tar))
-            .route(web::head().to(bundles_tar)),
-    )
-    .service(
-        resource("/api/v1/elections/{election}/constituencies/{code}/devices")
-            .route(web::get().to(devices_json))
-            .route(web::head().to(devices_json)),
-    )
-    .service(
-        resource("/api/v1/captures/{manifest_hash}/bundle")
-            .route(web::get().to(bundle))
-            .route(web::head().to(bundle)),
-    )
-    .service(
-        resource("/api/v1/log-documents/{sha256}")
-            .route(web::get().to(log_document))
-            .route(web::head().to(log_document)),
-    );
+    cfg.service(read("/api/v1/openapi.json", openapi));
+    cfg.service(read("/api/v1/elections/{election}/ledger", ledger_json));
+    cfg.service(read("/api/v1/elections/{election}/ledger.csv", ledger_csv));
+    cfg.service(read(
+        "/api/v1/elections/{election}/constituencies/{code}/results",
+        results_json,
+    ));
+    cfg.service(read(
+        "/api/v1/elections/{election}/constituencies/{code}/results.csv",
+        results_csv,
+    ));
+    cfg.service(read(
+        "/api/v1/elections/{election}/constituencies/{code}/bundles.tar",
+        bundles_tar,
+    ));
+    cfg.service(read(
+        "/api/v1/elections/{election}/constituencies/{code}/devices",
+        devices_json,
+    ));
+    cfg.service(read("/api/v1/captures/{manifest_hash}/bundle", bundle));
+    cfg.service(read("/api/v1/log-documents/{sha256}", log_document));
+}
+
+/// A public read: `GET`, and `HEAD` (the same headers, no body), answered by `handler`; any other
+/// method 405.
+fn read<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args> + Clone,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+        .default_service(web::to(error::method_not_allowed))
 }
 
 /// `GET /api/v1/elections`, answered by [`crate::routes::elections`]'s resource (which also
