@@ -122,15 +122,16 @@ on_backends!(
 );
 
 async fn sessions_time_out_and_a_password_reset_ends_them(db: Db, _store: Store, test: &str) {
-    // Idle timeout: 1 s.
-    let Some(app) = start(db, test, |c| c.console.session_idle_secs = 1).await else {
+    // Idle timeout: 3 s (long enough for a request right after signing in to come back in time
+    // on a busy machine, where argon2 alone takes a while).
+    let Some(app) = start(db, test, |c| c.console.session_idle_secs = 3).await else {
         return;
     };
     let accounts_db = database(&app).await;
     let (_, pw) = add_user(&accounts_db, "ro-idle", Role::ReturningOfficer, Scope::All).await;
     let mut b = Browser::signed_in(&app, "ro-idle", &pw).await;
     assert_eq!(b.get("/api/v1/console/session").await.status(), 200);
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3200)).await;
     assert_eq!(b.get("/api/v1/console/session").await.status(), 401);
     assert_eq!(app.count("SELECT COUNT(*) FROM console_sessions").await, 0);
 
@@ -164,17 +165,20 @@ on_backends!(
 );
 
 async fn sessions_end_at_the_absolute_timeout_however_busy(db: Db, _store: Store, test: &str) {
-    let Some(app) = start(db, test, |c| c.console.session_absolute_secs = 1).await else {
+    // Absolute timeout: 4 s; the session is used every half second until then, and still ends.
+    let Some(app) = start(db, test, |c| c.console.session_absolute_secs = 4).await else {
         return;
     };
     let accounts_db = database(&app).await;
     let (_, pw) = add_user(&accounts_db, "ro-busy", Role::Observer, Scope::All).await;
     let mut b = Browser::signed_in(&app, "ro-busy", &pw).await;
+    let signed_in = std::time::Instant::now();
     for _ in 0..4 {
         assert_eq!(b.get("/api/v1/console/session").await.status(), 200);
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let end = std::time::Duration::from_millis(4300);
+    tokio::time::sleep(end.saturating_sub(signed_in.elapsed())).await;
     assert_eq!(b.get("/api/v1/console/session").await.status(), 401);
 }
 
