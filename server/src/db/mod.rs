@@ -44,6 +44,7 @@ mod board;
 mod columns;
 mod console_leaves;
 mod console_sessions;
+mod console_writes;
 mod constituency_captures;
 mod decisions;
 mod devices;
@@ -58,6 +59,7 @@ mod log_keys;
 mod log_lease;
 mod log_leaves;
 mod log_tree;
+mod log_writes;
 mod quarantine_releases;
 mod related;
 mod reports;
@@ -543,111 +545,6 @@ impl Database {
     /// force.
     pub async fn record_commission_key(&self, key: &str, now: i64) -> DbResult<String> {
         server_identity::record_commission_key(&self.writer, key, now).await
-    }
-
-    /// Create a console account (`accounts::insert_account`); false when the login is taken.
-    pub async fn insert_account(&self, new: &NewAccount) -> DbResult<bool> {
-        accounts::insert_account(&self.writer, new).await
-    }
-
-    /// Append an account change and its event (`accounts::append_change`).
-    pub async fn append_account_change(&self, change: &AccountChange) -> DbResult<()> {
-        accounts::append_change(&self.writer, change).await
-    }
-
-    /// Append a login attempt and its events.
-    pub async fn record_login_attempt(&self, attempt: &LoginAttempt) -> DbResult<()> {
-        accounts::record_login_attempt(&self.writer, attempt).await
-    }
-
-    /// Start a console session (`console_sessions::start_session`).
-    pub async fn start_console_session(
-        &self,
-        row: &SessionRow,
-        replaces: Option<&str>,
-        expired_before_ms: i64,
-        started_before_ms: i64,
-    ) -> DbResult<()> {
-        console_sessions::start_session(
-            &self.writer,
-            row,
-            replaces,
-            expired_before_ms,
-            started_before_ms,
-        )
-        .await
-    }
-
-    /// Note a console session's use.
-    pub async fn touch_console_session(&self, token_hash: &str, now: i64) -> DbResult<()> {
-        console_sessions::touch_session(&self.writer, token_hash, now).await
-    }
-
-    /// Drop a console session that timed out (no event: nobody acted).
-    pub async fn drop_console_session(&self, token_hash: &str) -> DbResult<()> {
-        console_sessions::delete_session(&self.writer, token_hash).await
-    }
-
-    /// End a console session with its `console_logout` event.
-    pub async fn end_console_session(
-        &self,
-        token_hash: &str,
-        user_id: &str,
-        now: i64,
-        detail: &serde_json::Value,
-    ) -> DbResult<()> {
-        console_sessions::end_session(&self.writer, token_hash, user_id, now, detail).await
-    }
-
-    /// Record the log's origin and vkey unless the database has them; returns those in force.
-    pub async fn record_log_identity(
-        &self,
-        origin: &str,
-        vkey: &str,
-        now: i64,
-    ) -> DbResult<(String, String)> {
-        log_tree::record_log_identity(&self.writer, origin, vkey, now).await
-    }
-
-    /// Append `leaves` about `subject` unless the log's leaves about it are no longer `seen`.
-    pub async fn append_leaves_if_unchanged(
-        &self,
-        subject: &str,
-        seen: usize,
-        leaves: &[LeafToAppend],
-    ) -> DbResult<bool> {
-        log_leaves::append_leaves_if_unchanged(&self.writer, subject, seen, leaves).await
-    }
-
-    /// Append the sequencer's stored hashes (an index already there is kept).
-    pub async fn insert_log_hashes(&self, hashes: &[(u64, String)]) -> DbResult<()> {
-        log_tree::insert_hashes(&self.writer, hashes).await
-    }
-
-    /// Record a checkpoint signed by `signer_vkey` if that is the key in force for its size.
-    pub async fn insert_checkpoint(
-        &self,
-        c: &CheckpointRow,
-        signer_vkey: &str,
-    ) -> DbResult<CheckpointInsert> {
-        log_keys::insert_checkpoint(&self.writer, c, signer_vkey).await
-    }
-
-    /// Record a change of the log key, its boundary the largest checkpoint so far
-    /// (`log_keys::record_key_change`).
-    pub async fn record_log_key_change(
-        &self,
-        old_vkey: &str,
-        new_vkey: &str,
-        leaf_index: i64,
-        now: i64,
-    ) -> DbResult<Option<KeyChangeRow>> {
-        log_keys::record_key_change(&self.writer, old_vkey, new_vkey, leaf_index, now).await
-    }
-
-    /// Record a witness's cosignature; false when that witness's line for that size is there.
-    pub async fn insert_cosignature(&self, c: &CosignatureRow) -> DbResult<bool> {
-        log_tree::insert_cosignature(&self.writer, c).await
     }
 
     async fn migrate(&self) -> DbResult<()> {
