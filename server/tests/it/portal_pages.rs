@@ -10,22 +10,19 @@
 use actix_web::http::Method;
 use actix_web::{App, test as atest, web};
 use serde_json::{Value, json};
-use tallyseal_core::demo;
-use tallyseal_core::manifest::Supersedes;
 use tallyseal_core::model::GenderCounts;
-use tallyseal_core::seal::seal;
 use tallyseal_server::accounts::Role;
 use tallyseal_server::state::AppState;
 
 use crate::console_figures::{
     Console, actor, ballot, constituency, election_ahead, fields, rid, station, typed,
 };
-use crate::helpers::{Db, Store, jpeg, spawn_app};
+use crate::helpers::{Db, Store};
 
-type Answer = (u16, actix_web::http::header::HeaderMap, String);
+pub(crate) type Answer = (u16, actix_web::http::header::HeaderMap, String);
 
 /// `method` `path` on the server's real routes: status, headers, body.
-async fn request(
+pub(crate) async fn request(
     state: &web::Data<AppState>,
     method: Method,
     path: &str,
@@ -50,12 +47,12 @@ async fn request(
     (status, headers, String::from_utf8_lossy(&body).into_owned())
 }
 
-async fn get(state: &web::Data<AppState>, path: &str) -> Answer {
+pub(crate) async fn get(state: &web::Data<AppState>, path: &str) -> Answer {
     request(state, Method::GET, path, &[]).await
 }
 
 /// A page that must render: its HTML.
-async fn page(state: &web::Data<AppState>, path: &str) -> String {
+pub(crate) async fn page(state: &web::Data<AppState>, path: &str) -> String {
     let (s, h, body) = get(state, path).await;
     assert_eq!(s, 200, "{path}: {body}");
     assert_eq!(
@@ -67,12 +64,12 @@ async fn page(state: &web::Data<AppState>, path: &str) -> String {
     body
 }
 
-fn header<'a>(h: &'a actix_web::http::header::HeaderMap, name: &str) -> &'a str {
+pub(crate) fn header<'a>(h: &'a actix_web::http::header::HeaderMap, name: &str) -> &'a str {
     h.get(name).map(|v| v.to_str().unwrap()).unwrap_or_default()
 }
 
 /// The `<article>` of capture `hash` on a station page.
-fn article<'a>(html: &'a str, hash: &str) -> &'a str {
+pub(crate) fn article<'a>(html: &'a str, hash: &str) -> &'a str {
     let start = html
         .find(&format!("<article id=\"c-{hash}\""))
         .unwrap_or_else(|| panic!("capture {hash} on the page"));
@@ -80,7 +77,7 @@ fn article<'a>(html: &'a str, hash: &str) -> &'a str {
     &html[start..end]
 }
 
-fn women_roll() -> Option<GenderCounts> {
+pub(crate) fn women_roll() -> Option<GenderCounts> {
     Some(GenderCounts {
         male: 1000,
         female: 1000,
@@ -335,7 +332,7 @@ async fn pages_and_refusals(db: Db, _s: Store, test: &str) {
 }
 
 /// The stylesheet's URL on a page.
-fn html_asset(html: &str) -> String {
+pub(crate) fn html_asset(html: &str) -> String {
     let at = html.find("/portal/static/portal.").unwrap();
     let end = html[at..].find('"').unwrap() + at;
     html[at..end].to_owned()
@@ -345,264 +342,4 @@ crate::on_backends!(
     portal_pages_render_and_refuse_bad_input,
     pages_and_refusals,
     [(Sqlite, Local, sqlite), (Postgres, Local, postgres),]
-);
-
-/// Through the real intake: a capture, the RO's request for a new one, the new capture naming
-/// it with the PO's reason, then rejected. The station page keeps both, the old one marked
-/// superseded with the reason; the images are the bytes received; the log entry appears.
-async fn corrections_and_images(db: Db, store: Store, test: &str) {
-    use crate::console_api::{Console, ELECTION, OWN, ro};
-    let Some(app) = spawn_app(db, store, test).await else {
-        return;
-    };
-    let console = Console::start(&app);
-    let (_, old) = app.first_capture_sent(&jpeg()).await;
-    assert_eq!(app.create_with(&old, old.image.clone()).await.status(), 201);
-    let old_hash = old.manifest_hash.to_hex();
-    let r = console
-        .decide(
-            &ro(),
-            &old_hash,
-            json!({"decision_id": "3f2b8c1a-9d4e-4b7a-8c6f-1a2b3c4d5e6f",
-            "action": "recapture", "reason_code": "illegible", "reason": "glare over the votes"}),
-        )
-        .await;
-    assert_eq!(r.status(), 201);
-    let mut input = demo::capture_input(jpeg(), None, demo::STATION_1).unwrap();
-    input.supersedes = Some(Supersedes {
-        manifest: old.manifest_hash,
-        reason: "retaken without glare".into(),
-    });
-    let new = seal(input, &demo::device_key(), &old.next_chain()).unwrap();
-    let new_hash = new.manifest_hash.to_hex();
-    assert_eq!(app.send_manifest(&new).await.status(), 201);
-    assert_eq!(app.create_with(&new, new.image.clone()).await.status(), 201);
-    let r = console
-        .decide(
-            &ro(),
-            &new_hash,
-            json!({"decision_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
-            "action": "reject", "reason_code": "wrong-form", "reason": "this is Form-46 <b>x</b>"}),
-        )
-        .await;
-    assert_eq!(r.status(), 201);
-
-    let url = app.url(&format!(
-        "/portal/elections/{ELECTION}/constituencies/{OWN}/stations/1?lang=en"
-    ));
-    let mut html = String::new();
-    for _ in 0..100 {
-        html = app
-            .client
-            .get(&url)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        if article(&html, &old_hash).contains("Leaf ") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let current = article(&html, &new_hash);
-    assert!(current.contains("class=\"capture current\""), "{current}");
-    assert!(current.contains("retaken without glare"), "{current}");
-    assert!(current.contains(&format!("href=\"?lang=en#c-{old_hash}\"")));
-    assert!(current.contains("<span class=\"s-rejected\">Rejected</span>"));
-    assert!(current.contains("The image is not the form it claims to be"));
-    assert!(
-        current.contains("this is Form-46 &#60;b&#62;x")
-            || current.contains("this is Form-46 &lt;b&gt;x"),
-        "{current}"
-    );
-    let superseded = article(&html, &old_hash);
-    assert!(
-        superseded.contains("class=\"capture superseded\""),
-        "{superseded}"
-    );
-    assert!(superseded.contains("This capture was replaced by a later one"));
-    assert!(superseded.contains(&format!("href=\"?lang=en#c-{new_hash}\"")));
-    assert!(superseded.contains("New capture requested"));
-    assert!(superseded.contains("glare over the votes"));
-    assert!(superseded.contains("Leaf "), "{superseded}");
-    // Both images: a smaller copy, lazy, with its size; the original one click away.
-    for (hash, sealed) in [(&old_hash, &old), (&new_hash, &new)] {
-        let a = article(&html, hash);
-        let src = format!("/portal/captures/{hash}/image");
-        let shown = format!("/portal/captures/{hash}/rendition");
-        assert!(
-            a.contains(&format!("<a href=\"{src}\"><img src=\"{shown}\"")),
-            "{a}"
-        );
-        let r = app.client.get(app.url(&shown)).send().await.unwrap();
-        assert_eq!(r.status(), 200);
-        assert_eq!(r.headers()["content-type"], "image/jpeg");
-        let copy = r.bytes().await.unwrap();
-        assert!(
-            copy.len() <= sealed.image.len(),
-            "{} > {}",
-            copy.len(),
-            sealed.image.len()
-        );
-        assert!(
-            a.contains("loading=\"lazy\"") && a.contains(" width=\"") && a.contains(" height=\""),
-            "{a}"
-        );
-        let r = app.client.get(app.url(&src)).send().await.unwrap();
-        assert_eq!(r.status(), 200);
-        assert_eq!(r.headers()["content-type"], "image/jpeg");
-        assert!(
-            r.headers()["cache-control"]
-                .to_str()
-                .unwrap()
-                .contains("immutable")
-        );
-        let tag = r.headers()["etag"].to_str().unwrap().to_owned();
-        assert_eq!(r.bytes().await.unwrap().as_ref(), sealed.image.as_slice());
-        let r = app
-            .client
-            .get(app.url(&src))
-            .header("If-None-Match", tag)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 304);
-    }
-    // A real server answers HEAD without a body.
-    let r = app.client.head(&url).send().await.unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(r.headers().contains_key("etag"));
-    assert!(r.bytes().await.unwrap().is_empty());
-    // The ledger page shows the station's form rejected.
-    let ledger = app
-        .client
-        .get(app.url(&format!(
-            "/portal/elections/{ELECTION}/ledger?lang=en&constituency={OWN}"
-        )))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        ledger.contains("<td class=\"s-rejected\">Rejected"),
-        "{ledger}"
-    );
-}
-
-crate::on_backends!(
-    portal_station_shows_corrections_rejections_and_images,
-    corrections_and_images,
-    [
-        (Sqlite, Local, sqlite_local),
-        (Postgres, Garage, postgres_garage),
-    ]
-);
-
-/// The live stream says `change` when figures are confirmed (no station announcement: the
-/// result itself changed), within a few of its polls.
-async fn live_changes(db: Db, _s: Store, test: &str) {
-    use futures_util::StreamExt;
-    let c = constituency("NA-7", ballot(2), vec![station(1, women_roll())]);
-    let Some(console) = Console::start(db, test, election_ahead(), c).await else {
-        return;
-    };
-    let f1 = fields((1000, 1000), (500, 400), &[600, 295], 5);
-    let h1 = console
-        .add_accepted_capture(1, Some(typed(&f1, 2)), None)
-        .await;
-    let watch = web::Data::new(tallyseal_server::portal::live::ResultsWatch::default());
-    let stream = tallyseal_server::portal::live::changes(
-        console.state.clone(),
-        watch,
-        console.c.election.clone(),
-        "NA-7".into(),
-    )
-    .await
-    .unwrap();
-    let mut stream = Box::pin(stream);
-    let opening = stream.next().await.unwrap().unwrap();
-    assert!(opening.starts_with(b"retry:"));
-    // Nothing changes: no event within two polls.
-    let quiet = tokio::time::timeout(std::time::Duration::from_secs(5), stream.next()).await;
-    assert!(quiet.is_err(), "{quiet:?}");
-    console.double_entry(&h1, &f1, &f1).await;
-    let next = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
-        .await
-        .expect("a change within 10 s")
-        .unwrap()
-        .unwrap();
-    assert_eq!(next.as_ref(), b"event: change\ndata: {}\n\n");
-}
-
-crate::on_backends!(
-    portal_live_updates_follow_confirmations,
-    live_changes,
-    [(Sqlite, Local, sqlite), (Postgres, Local, postgres),]
-);
-
-/// The constituency page of a real polling scheme (NA-77's 2024 stations and names, every
-/// station accepted, a third confirmed) stays under its budget: 60 KB of HTML and CSS.
-async fn page_budget(db: Db, _s: Store, test: &str) {
-    use tallyseal_import::results_csv::parse_results_csv;
-    const CSV: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../importer/testdata/elections/pakistan/form45_2024_zlenner/NA-77.csv"
-    );
-    const BUDGET: usize = 60 * 1024;
-    let table = parse_results_csv("NA-77", &std::fs::read(CSV).unwrap()).unwrap();
-    let rows: Vec<_> = table.rows.iter().filter(|r| r.number.is_some()).collect();
-    assert!(rows.len() > 250, "{}", rows.len());
-    let stations = rows
-        .iter()
-        .map(|r| {
-            let mut s = station(r.number.unwrap(), women_roll());
-            s.name = r.name.clone();
-            s
-        })
-        .collect();
-    let c = constituency("NA-77", ballot(2), stations);
-    let Some(console) = Console::start(db, test, election_ahead(), c).await else {
-        return;
-    };
-    for (i, r) in rows.iter().enumerate() {
-        let n = r.number.unwrap();
-        let votes: Vec<u32> = r.votes.iter().map(|v| v.unwrap_or(0)).collect();
-        let polled: u32 = votes.iter().sum();
-        let f = fields((1000, 1000), (polled - polled / 2, polled / 2), &votes, 0);
-        let h = console
-            .add_accepted_capture(n, Some(typed(&f, 2)), None)
-            .await;
-        if i % 3 == 0 {
-            console.double_entry(&h, &f, &f).await;
-        }
-    }
-    let state = console.state.clone();
-    let e = console.c.election.clone();
-    for lang in ["en", "ur"] {
-        let html = page(
-            &state,
-            &format!("/portal/elections/{e}/constituencies/NA-77?lang={lang}"),
-        )
-        .await;
-        let (_, _, css) = get(&state, &html_asset(&html)).await;
-        let total = html.len() + css.len();
-        println!(
-            "NA-77 ({} stations), {lang}: HTML {} + CSS {} = {total} bytes",
-            rows.len(),
-            html.len(),
-            css.len()
-        );
-        assert_eq!(html.matches("<a href=\"stations/").count(), rows.len());
-        assert!(total < BUDGET, "{lang}: {total} bytes");
-    }
-}
-
-crate::on_backends!(
-    portal_constituency_page_budget,
-    page_budget,
-    [(Sqlite, Local, sqlite)]
 );
