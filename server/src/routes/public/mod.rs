@@ -119,20 +119,12 @@ async fn ledger_json(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let a = remembered(&req, &state, || async {
+    kept(&req, &state, JSON, || async {
         let l = read_ledger(&req, &state, &path).await?;
         let bytes = serde_json::to_vec(&l).map_err(|e| ApiError::internal("ledger", e))?;
         Ok(Answer::new(bytes, l.last_modified_ms()))
     })
-    .await?;
-    Ok(caching::tagged_body(
-        &req,
-        JSON,
-        a.bytes,
-        &a.tag,
-        a.last_modified_ms,
-        caching::SHORT,
-    ))
+    .await
 }
 
 async fn ledger_csv(
@@ -140,37 +132,39 @@ async fn ledger_csv(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let a = remembered(&req, &state, || async {
+    kept(&req, &state, CSV, || async {
         let l = read_ledger(&req, &state, &path).await?;
         Ok(Answer::new(
             ledger::to_csv(&l).into_bytes(),
             l.last_modified_ms(),
         ))
     })
-    .await?;
-    Ok(caching::tagged_body(
-        &req,
-        CSV,
-        a.bytes,
-        &a.tag,
-        a.last_modified_ms,
-        caching::SHORT,
-    ))
+    .await
 }
 
-/// The answer to `req` from the server's short-lived copy ([`memo`]), or `build`'s.
-async fn remembered<F, Fut>(
+/// The answer to `req` from the server's short-lived copy ([`crate::public::memo`]), or `build`'s, as
+/// `content_type` with its validators.
+async fn kept<F, Fut>(
     req: &HttpRequest,
     state: &AppState,
+    content_type: &'static str,
     build: F,
-) -> Result<Answer, ApiError>
+) -> Result<HttpResponse, ApiError>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<Answer, ApiError>>,
 {
     let ttl = std::time::Duration::from_millis(state.config.public_cache_ms);
     let key = format!("{}?{}", req.path(), req.query_string());
-    state.public_memo.answer(key, ttl, build).await
+    let a = state.public_memo.answer(key, ttl, build).await?;
+    Ok(caching::tagged_body(
+        req,
+        content_type,
+        a.bytes,
+        &a.tag,
+        a.last_modified_ms,
+        caching::SHORT,
+    ))
 }
 
 async fn read_results(
@@ -187,20 +181,12 @@ async fn results_json(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let a = remembered(&req, &state, || async {
+    kept(&req, &state, JSON, || async {
         let r = read_results(&state, &path).await?;
         let bytes = serde_json::to_vec(&r).map_err(|e| ApiError::internal("results", e))?;
         Ok(Answer::new(bytes, r.last_modified_ms()))
     })
-    .await?;
-    Ok(caching::tagged_body(
-        &req,
-        JSON,
-        a.bytes,
-        &a.tag,
-        a.last_modified_ms,
-        caching::SHORT,
-    ))
+    .await
 }
 
 async fn results_csv(
@@ -208,22 +194,14 @@ async fn results_csv(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let a = remembered(&req, &state, || async {
+    kept(&req, &state, CSV, || async {
         let r = read_results(&state, &path).await?;
         Ok(Answer::new(
             results::to_csv(&r).into_bytes(),
             r.last_modified_ms(),
         ))
     })
-    .await?;
-    Ok(caching::tagged_body(
-        &req,
-        CSV,
-        a.bytes,
-        &a.tag,
-        a.last_modified_ms,
-        caching::SHORT,
-    ))
+    .await
 }
 
 async fn devices_json(
